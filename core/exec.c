@@ -1,0 +1,320 @@
+/* exec.c - the direct-threaded executor.
+ *
+ * Registers: ip (next cell), sp (spill slot of the top item), tos (the top
+ * item, cached).  Memory holds items 0..depth-2 at stack[0..depth-2] and
+ * sp == &stack[depth-1]; stack[-1] is a guard slot so an empty stack needs
+ * no special case.  Verified code needs no type checks; heap access is
+ * checked because the core heap promises a clean trap, never a crash. */
+#include "exec.h"
+#include "exec_ops.h"
+
+#include <gc.h>
+#include <inttypes.h>
+#include <string.h>
+
+#define FUEL_SLICE 65536
+
+Vm *vm_new(VmLimits limits, FILE *out)
+{
+    Vm *vm = xmalloc(sizeof *vm);
+    if (!limits.stack_slots)
+        limits.stack_slots = VM_DEFAULT_STACK;
+    if (!limits.call_depth)
+        limits.call_depth = VM_DEFAULT_CALL_DEPTH;
+    if (!limits.max_block_words)
+        limits.max_block_words = VM_DEFAULT_BLOCK_WORDS;
+    vm->limits = limits;
+    vm->stack = (Value *)xcalloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
+    vm->frames = xcalloc((size_t)limits.call_depth + 1, sizeof(Frame));
+    vm->out = out;
+    return vm;
+}
+
+void vm_request_interrupt(Vm *vm) { vm->interrupt = 1; }
+
+void value_print(Buf *out, Value v, TypeId t)
+{
+    if (t == TY_REF) {
+        const HeapBlock *b = (const HeapBlock *)(intptr_t)v;
+        buf_printf(out, "<ref %" PRId64 " word%s>", b->size, b->size == 1 ? "" : "s");
+    } else {
+        buf_printf(out, "%" PRId64, v);
+    }
+}
+
+/* ---- traps ------------------------------------------------------------------------ */
+
+static Span span_of(const Code *code, const Cell *at)
+{
+    ptrdiff_t k = at - code->cells;
+    if (k < 0 || (uint64_t)k >= code->ncells || !code->body->n)
+        return code->body->end_span;
+    return code->body->insns[code->insn_of[k]].span;
+}
+
+static Error *trap_error(Vm *vm, Code *code, const Cell *at, Frame *fp, const char *msg, const char *hint)
+{
+    Error *e = err_new(E_TRAP, span_of(code, at), "trap: %s", msg);
+    if (hint)
+        err_hint(e, "%s", hint);
+    for (Frame *f = fp; f > vm->frames; f--) {
+        Frame *caller = f - 1;
+        err_note(e, span_of(caller->code, caller->ip - 1), "called from %s", caller->code->body->name);
+    }
+    return e;
+}
+
+static HeapBlock *heap_alloc(int64_t n)
+{
+    size_t bytes = sizeof(HeapBlock) + (size_t)n * (sizeof(Value) + 1);
+    HeapBlock *b = GC_MALLOC(bytes);
+    if (!b)
+        return NULL;
+    b->size = n;
+    b->tags = (uint8_t *)&b->words[n];
+    memset(b->tags, TY_INT, (size_t)n);
+    return b;
+}
+
+static const char *heap_check(const HeapBlock *b, int64_t i, TypeId want, bool reading)
+{
+    if (i < 0 || i >= b->size)
+        return xprintf("index %" PRId64 " is outside the block of %" PRId64 " word%s", i, b->size,
+                       b->size == 1 ? "" : "s");
+    if (reading && b->tags[i] != want)
+        return xprintf("word %" PRId64 " holds %s %s, not %s %s", i, b->tags[i] == TY_REF ? "a" : "an",
+                       type_name(b->tags[i]), want == TY_REF ? "a" : "an", type_name(want));
+    return NULL;
+}
+
+/* ---- the interpreter ------------------------------------------------------------------ */
+
+static const void *const *dispatch;
+
+static Error *run(Vm *vm, Code *code, bool init)
+{
+    static const void *const labels[OP__COUNT] = {
+#define X(e, name, imm, in, out, flags) [P_##e] = &&L_##e,
+#include "prims.def"
+#undef X
+        [OP_PRINT_REF] = &&L_PRINT_REF,
+        [OP_HALT] = &&L_HALT,
+    };
+    if (init) {
+        dispatch = labels;
+        return NULL;
+    }
+    Value *const base = vm->stack;
+    Frame *fp = vm->frames;
+    Frame *const fp_max = vm->frames + vm->limits.call_depth;
+    const uint64_t stack_limit = vm->limits.stack_slots;
+    const uint64_t fuel_limit = vm->limits.fuel;
+    uint64_t used = 0;
+    int64_t slice = FUEL_SLICE;
+    Code *cur = code;
+    Cell *ip = code->cells;
+    Value *sp = base + vm->depth - 1;
+    Value tos = vm->depth ? base[vm->depth - 1] : 0;
+    const char *msg = NULL, *hint = NULL;
+    const Cell *trap_at = NULL;
+    Value a, b;
+    HeapBlock *blk;
+
+#define NEXT goto *(ip++)->op
+#define PUSHV(v) do { *sp++ = tos; tos = (v); } while (0)
+#define BINOP(expr) do { a = sp[-1]; b = tos; tos = (expr); sp--; NEXT; } while (0)
+#define TRAP(m, h) do { msg = (m); hint = (h); trap_at = ip - 1; goto trap; } while (0)
+#define SAFEPOINT() do {                                                          \
+        if (unlikely(--slice <= 0)) {                                             \
+            used += FUEL_SLICE;                                                   \
+            slice = FUEL_SLICE;                                                   \
+            if (vm->interrupt)                                                    \
+                TRAP("interrupted", NULL);                                        \
+            if (fuel_limit && used >= fuel_limit)                                 \
+                TRAP(xprintf("out of fuel after %" PRIu64 " calls and jumps", used), \
+                     "raise the limit with :set fuel N (0 = unlimited)");        \
+        }                                                                         \
+    } while (0)
+
+    NEXT;
+
+L_PUSH: PUSHV(ip->i); ip++; NEXT;
+L_POP: tos = *--sp; NEXT;
+L_DUP: *sp++ = tos; NEXT;
+L_SWAP: a = sp[-1]; sp[-1] = tos; tos = a; NEXT;
+L_OVER: *sp++ = tos; tos = sp[-2]; NEXT;
+L_ROT: a = sp[-2]; sp[-2] = sp[-1]; sp[-1] = tos; tos = a; NEXT;
+L_PICK: a = ip->i ? sp[-ip->i] : tos; ip++; PUSHV(a); NEXT;
+L_ADD: BINOP((Value)((uint64_t)a + (uint64_t)b));
+L_SUB: BINOP((Value)((uint64_t)a - (uint64_t)b));
+L_MUL: BINOP((Value)((uint64_t)a * (uint64_t)b));
+L_DIV:
+    if (unlikely(tos == 0))
+        TRAP("division by zero", "check the divisor before div");
+    if (unlikely(tos == -1 && sp[-1] == INT64_MIN))
+        TRAP("division overflow: INT64_MIN / -1", NULL);
+    BINOP(a / b);
+L_MOD:
+    if (unlikely(tos == 0))
+        TRAP("division by zero in mod", "check the divisor before mod");
+    if (unlikely(tos == -1 && sp[-1] == INT64_MIN))
+        TRAP("division overflow: INT64_MIN mod -1", NULL);
+    BINOP(a % b);
+L_NEG: tos = (Value)(0 - (uint64_t)tos); NEXT;
+L_AND: BINOP(a & b);
+L_OR: BINOP(a | b);
+L_XOR: BINOP(a ^ b);
+L_NOT: tos = ~tos; NEXT;
+L_SHL: BINOP((Value)((uint64_t)a << (b & 63)));
+L_SHR: BINOP(a >> (b & 63));
+L_EQ: BINOP(a == b);
+L_NE: BINOP(a != b);
+L_LT: BINOP(a < b);
+L_LE: BINOP(a <= b);
+L_GT: BINOP(a > b);
+L_GE: BINOP(a >= b);
+L_LABEL: NEXT; /* never compiled */
+L_JUMP:
+    SAFEPOINT();
+    ip = ip->target;
+    NEXT;
+L_JUMP_IF:
+    a = tos;
+    tos = *--sp;
+    if (a) {
+        SAFEPOINT();
+        ip = ip->target;
+    } else {
+        ip++;
+    }
+    NEXT;
+L_JUMP_UNLESS:
+    a = tos;
+    tos = *--sp;
+    if (!a) {
+        SAFEPOINT();
+        ip = ip->target;
+    } else {
+        ip++;
+    }
+    NEXT;
+L_IF:
+L_WHILE: TRAP("internal error: structured control reached the executor", NULL);
+L_CALL: {
+    SAFEPOINT();
+    Code *callee = ip->proc->cur->code;
+    if (unlikely(fp == fp_max))
+        TRAP(xprintf("call depth limit of %u nested calls reached in '%s'", vm->limits.call_depth,
+                     callee->body->name),
+             "is the recursion missing a base case?");
+    uint64_t depth = (uint64_t)(sp - base + 1);
+    if (unlikely(depth - callee->nin + callee->max_depth > stack_limit))
+        TRAP(xprintf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
+                     stack_limit),
+             "is the recursion missing a base case?");
+    fp->ip = ip + 1;
+    fp->code = cur;
+    fp++;
+    cur = callee;
+    ip = callee->cells;
+    NEXT;
+}
+L_RETURN:
+    fp--;
+    ip = fp->ip;
+    cur = fp->code;
+    NEXT;
+L_ALLOC:
+    if (unlikely(tos < 0 || tos > vm->limits.max_block_words))
+        TRAP(xprintf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, tos,
+                     vm->limits.max_block_words),
+             NULL);
+    blk = heap_alloc(tos);
+    if (unlikely(!blk))
+        TRAP(xprintf("out of heap allocating %" PRId64 " words", tos), "raise the heap limit or free references");
+    tos = (Value)(intptr_t)blk;
+    NEXT;
+L_LOAD:
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely((msg = heap_check(blk, tos, TY_INT, true))))
+        TRAP(xprintf("load: %s", msg), tos >= 0 && tos < blk->size ? "use load_ref for a ref" : NULL);
+    tos = blk->words[tos];
+    sp--;
+    NEXT;
+L_LOAD_REF:
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely((msg = heap_check(blk, tos, TY_REF, true))))
+        TRAP(xprintf("load_ref: %s", msg), tos >= 0 && tos < blk->size ? "use load for an int" : NULL);
+    tos = blk->words[tos];
+    sp--;
+    NEXT;
+L_STORE:
+L_STORE_REF:
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely((msg = heap_check(blk, tos, TY_INT, false))))
+        TRAP(xprintf("%s: %s", ip[-1].op == dispatch[P_STORE] ? "store" : "store_ref", msg), NULL);
+    blk->words[tos] = sp[-2];
+    blk->tags[tos] = ip[-1].op == dispatch[P_STORE] ? TY_INT : TY_REF;
+    tos = sp[-3];
+    sp -= 3;
+    NEXT;
+L_SIZE: tos = ((HeapBlock *)(intptr_t)tos)->size; NEXT;
+L_PRINT:
+    fprintf(vm->out, "%" PRId64 "\n", tos);
+    tos = *--sp;
+    NEXT;
+L_PRINT_REF: {
+    Buf t = {0};
+    value_print(&t, tos, TY_REF);
+    fprintf(vm->out, "%s\n", buf_str(&t));
+    tos = *--sp;
+    NEXT;
+}
+L_EMIT:
+    if (unlikely(tos < 0 || tos > 255))
+        TRAP(xprintf("emit: %" PRId64 " is not a byte", tos), "emit writes one byte, 0..255");
+    fputc((int)tos, vm->out);
+    tos = *--sp;
+    NEXT;
+L_HALT:
+    *sp = tos;
+    vm->depth = (uint32_t)(sp - base + 1);
+    vm->steps = used + (FUEL_SLICE - slice);
+    return NULL;
+trap:
+    vm->steps = used + (FUEL_SLICE - slice);
+    return trap_error(vm, cur, trap_at, fp, msg, hint);
+#undef NEXT
+#undef PUSHV
+#undef BINOP
+#undef TRAP
+#undef SAFEPOINT
+}
+
+const void *const *exec_dispatch_table(void)
+{
+    if (!dispatch)
+        run(NULL, NULL, true);
+    return dispatch;
+}
+
+Error *vm_run(Vm *vm, Code *code)
+{
+    if (code->max_depth > vm->limits.stack_slots)
+        return err_hint(err_new(E_TRAP, code->body->end_span,
+                                "stack overflow: this code needs %u stack slots, the limit is %u",
+                                code->max_depth, vm->limits.stack_slots),
+                        "pop values you no longer need, or raise the limit with :set stack N");
+    uint32_t depth = vm->depth;
+    Value *saved = xcalloc(depth + 1, sizeof(Value));
+    memcpy(saved, vm->stack, depth * sizeof(Value));
+    vm->interrupt = 0;
+    Error *e = run(vm, code, false);
+    if (e) {
+        memcpy(vm->stack, saved, depth * sizeof(Value));
+        vm->depth = depth;
+    }
+    vm->interrupt = 0;
+    fflush(vm->out);
+    return e;
+}

@@ -1,0 +1,80 @@
+/* exec.h - values, the checked heap, threaded code and the executor.
+ *
+ * Verified bodies compile to direct-threaded code (GCC labels as values):
+ * an array of cells, each the address of an instruction's implementation
+ * or an immediate.  The run-time stack holds untagged 64-bit values: the
+ * verifier has proved every type, so only the heap keeps tags (core heap
+ * access is checked, DESIGN §3.5). */
+#ifndef XVM_EXEC_H
+#define XVM_EXEC_H
+
+#include "model.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+typedef int64_t Value;
+
+/* A heap block: n words, each tagged int or ref. */
+typedef struct HeapBlock {
+    int64_t size;
+    uint8_t *tags; /* size bytes, TY_INT or TY_REF */
+    Value words[];
+} HeapBlock;
+
+typedef union Cell {
+    const void *op;     /* address of an instruction's implementation */
+    int64_t i;
+    union Cell *target; /* resolved jump */
+    Proc *proc;
+} Cell;
+
+typedef struct Code {
+    Cell *cells;
+    uint32_t ncells;
+    uint32_t *insn_of; /* cell index -> insn index, for trap locations */
+    Body *body;
+    uint32_t nin;      /* inputs taken from the caller's stack */
+    uint32_t max_depth;
+    int version;
+} Code;
+
+/* Compile a verified body.  Procedures end with an implicit return. */
+Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version);
+
+typedef struct VmLimits {
+    uint64_t fuel;          /* safe points (calls, jumps) per run; 0 = unlimited */
+    uint32_t stack_slots;   /* operand stack depth */
+    uint32_t call_depth;    /* nested procedure calls */
+    int64_t max_block_words; /* largest single alloc */
+} VmLimits;
+
+#define VM_DEFAULT_FUEL 4000000000ull
+#define VM_DEFAULT_STACK (1u << 20)
+#define VM_DEFAULT_CALL_DEPTH 100000u
+#define VM_DEFAULT_BLOCK_WORDS (1ll << 28)
+
+typedef struct Frame {
+    Cell *ip;   /* where to continue in code */
+    Code *code; /* the version that is running there */
+} Frame;
+
+typedef struct Vm {
+    Value *stack;          /* stack[-1] is a guard slot */
+    uint32_t depth;        /* items on the stack between runs */
+    Frame *frames;
+    VmLimits limits;
+    FILE *out;
+    volatile sig_atomic_t interrupt; /* set from a signal handler */
+    uint64_t steps;        /* safe points passed in the last run */
+} Vm;
+
+Vm *vm_new(VmLimits limits, FILE *out);
+/* Run code on the VM's stack.  On a trap or interrupt the stack is put back
+ * as it was before the run and an E_TRAP error names the place. */
+Error *vm_run(Vm *vm, Code *code);
+void vm_request_interrupt(Vm *vm);
+/* "42" or "<ref 3 words>": the value as print writes it. */
+void value_print(Buf *out, Value v, TypeId t);
+
+#endif

@@ -1,0 +1,331 @@
+/* lower.c - code statements to flat instruction lists.
+ *
+ * Each statement's head names a primitive (or procedure call, or tick op);
+ * the primitive's immediate kind says which argument shapes it takes.
+ * Structured `if` and `while` become labels and jumps so the verifier and
+ * compiler see only one kind of control flow. */
+#include "model.h"
+
+#include <string.h>
+
+#define BODY_MAX_INSNS (1u << 20)
+
+typedef struct Label {
+    const char *name; /* NULL for labels made by if/while */
+    int64_t at;       /* insn index of its P_LABEL, -1 until defined */
+    Span def_span, ref_span;
+} Label;
+
+Body *body_new(const char *name)
+{
+    Body *b = xmalloc(sizeof *b);
+    b->name = name;
+    return b;
+}
+
+static Error *emit(Body *b, Insn in)
+{
+    if (b->n >= BODY_MAX_INSNS)
+        return err_hint(err_new(E_LIMIT, in.span, "code body too large: more than %u instructions",
+                                BODY_MAX_INSNS),
+                        "split it into procedures");
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 16;
+        Insn *grown = xcalloc(b->cap, sizeof(Insn));
+        if (b->n)
+            memcpy(grown, b->insns, b->n * sizeof(Insn));
+        b->insns = grown;
+    }
+    b->insns[b->n++] = in;
+    return NULL;
+}
+
+static uint32_t label_new(Body *b, const char *name, Span ref)
+{
+    Label *l = xmalloc(sizeof *l);
+    l->name = name;
+    l->at = -1;
+    l->ref_span = ref;
+    vec_push(&b->labels, l);
+    return b->labels.len - 1;
+}
+
+static uint32_t label_named(Body *b, const char *name, Span ref)
+{
+    for (uint32_t i = 0; i < b->labels.len; i++) {
+        Label *l = b->labels.items[i];
+        if (l->name && strcmp(l->name, name) == 0)
+            return i;
+    }
+    return label_new(b, name, ref);
+}
+
+static Error *place_label(Body *b, uint32_t id, Span span)
+{
+    Label *l = b->labels.items[id];
+    if (l->at >= 0)
+        return err_note(err_hint(err_new(E_DEFINE, span, "label '%s' is defined twice", l->name),
+                                 "give each label in a body its own name"),
+                        l->def_span, "first defined here");
+    l->at = b->n;
+    l->def_span = span;
+    return emit(b, (Insn){.op = P_LABEL, .imm = id, .label = l->name, .span = span});
+}
+
+static Error *emit_jump(Body *b, Prim op, uint32_t id, Span span)
+{
+    Label *l = b->labels.items[id];
+    return emit(b, (Insn){.op = op, .imm = id, .label = l->name, .span = span});
+}
+
+/* ---- argument shapes ---------------------------------------------------------- */
+
+static Error *want_args(const Node *s, const char *what, uint32_t lo, uint32_t hi, const char *usage)
+{
+    if (s->nkids >= lo && s->nkids <= hi)
+        return NULL;
+    Error *e = lo == hi && lo == 0
+                   ? err_new(E_ARGS, s->span, "'%s' takes no arguments, found %u", what, s->nkids)
+                   : err_new(E_ARGS, s->span, "'%s' takes %u%s argument%s, found %u", what, lo,
+                             hi > lo ? " or more" : "", lo == 1 && hi == lo ? "" : "s", s->nkids);
+    return err_hint(e, "write: %s", usage);
+}
+
+static Error *want_kind(const Node *arg, NodeKind k, const char *what, const char *usage)
+{
+    if (arg->kind == k)
+        return NULL;
+    return err_hint(err_new(E_ARGS, arg->span, "%s must be a %s, found %s", what, node_kind_name(k),
+                            node_kind_name(arg->kind)),
+                    "write: %s", usage);
+}
+
+static Error *lower_push(Body *b, const Node *s)
+{
+    static const char usage[] = "push int(42);";
+    Error *e = want_args(s, "push", 1, 1, usage);
+    if (e)
+        return e;
+    const Node *a = s->kids[0];
+    if ((e = want_kind(a, N_APPLY, "push's argument", usage)))
+        return e;
+    TypeId t;
+    if (!type_by_name(a->name, &t))
+        return err_hint(err_new(E_UNKNOWN, a->span, "unknown type '%s'", a->name), "write: %s", usage);
+    if (t != TY_INT)
+        return err_hint(err_new(E_ARGS, a->span, "push cannot make a literal of type %s", a->name),
+                        "only int literals exist; make a ref with alloc");
+    if (a->nkids != 1 || a->kids[0]->kind != N_INT)
+        return err_hint(err_new(E_ARGS, a->span, "int(...) takes one integer"), "write: %s", usage);
+    return emit(b, (Insn){.op = P_PUSH, .ty = t, .imm = a->kids[0]->ival, .span = s->span});
+}
+
+static Error *lower_pick(Body *b, const Node *s)
+{
+    static const char usage[] = "pick 2;   (0 is the top item)";
+    Error *e = want_args(s, "pick", 1, 1, usage);
+    if (!e)
+        e = want_kind(s->kids[0], N_INT, "pick's argument", usage);
+    if (e)
+        return e;
+    int64_t n = s->kids[0]->ival;
+    if (n < 0 || n > 1000000)
+        return err_hint(err_new(E_ARGS, s->kids[0]->span, "pick %lld: N must be 0 or more", (long long)n),
+                        "%s", usage);
+    return emit(b, (Insn){.op = P_PICK, .imm = n, .span = s->span});
+}
+
+static Error *lower_label_op(Body *b, const Node *s, Prim op)
+{
+    const char *usage = op == P_LABEL ? "label loop;" : xprintf("%s loop;", prim_info[op].name);
+    Error *e = want_args(s, prim_info[op].name, 1, 1, usage);
+    if (!e)
+        e = want_kind(s->kids[0], N_NAME, "the label", usage);
+    if (e)
+        return e;
+    uint32_t id = label_named(b, s->kids[0]->name, s->kids[0]->span);
+    if (op == P_LABEL)
+        return place_label(b, id, s->span);
+    return emit_jump(b, op, id, s->span);
+}
+
+static Error *lower_call(Workspace *ws, Body *b, const Node *s)
+{
+    static const char usage[] = "call NAME;";
+    Error *e = want_args(s, "call", 1, 1, usage);
+    if (!e)
+        e = want_kind(s->kids[0], N_NAME, "call's argument", usage);
+    if (e)
+        return e;
+    const char *name = s->kids[0]->name;
+    Proc *p = workspace_find_proc(ws, name);
+    if (!p || !proc_current(p)) {
+        e = err_new(E_UNKNOWN, s->kids[0]->span, "unknown procedure '%s'", name);
+        const char **names = xcalloc(ws->procs.len + 1, sizeof(char *));
+        for (uint32_t i = 0; i < ws->procs.len; i++)
+            names[i] = ((Proc *)ws->procs.items[i])->name;
+        const char *near = suggest_name(name, names, ws->procs.len);
+        return near ? err_hint(e, "did you mean '%s'?", near)
+                    : err_hint(e, "define it first with .define_procedure %s, (...), { ... };", name);
+    }
+    return emit(b, (Insn){.op = P_CALL, .ref = p, .label = p->name, .span = s->span});
+}
+
+static Error *lower_block(Workspace *ws, Body *b, const Node *blk)
+{
+    return lower_stmts(ws, b, (Node *const *)blk->kids, blk->nkids);
+}
+
+/* if {then}, {else}:   jump_unless Else; then; jump End; Else: else; End: */
+static Error *lower_if(Workspace *ws, Body *b, const Node *s)
+{
+    static const char usage[] = "if { then... }, { else... };   (the else block is optional)";
+    Error *e = want_args(s, "if", 1, 2, usage);
+    for (uint32_t i = 0; !e && i < s->nkids; i++)
+        e = want_kind(s->kids[i], N_BLOCK, i ? "if's else part" : "if's then part", usage);
+    if (e)
+        return e;
+    uint32_t l_else = label_new(b, NULL, s->span), l_end = label_new(b, NULL, s->span);
+    if ((e = emit_jump(b, P_JUMP_UNLESS, l_else, s->head_span)) || (e = lower_block(ws, b, s->kids[0])))
+        return e;
+    if (s->nkids == 2 && (e = emit_jump(b, P_JUMP, l_end, s->kids[1]->span)))
+        return e;
+    if ((e = place_label(b, l_else, s->nkids == 2 ? s->kids[1]->span : s->span)))
+        return e;
+    if (s->nkids == 2 && (e = lower_block(ws, b, s->kids[1])))
+        return e;
+    return place_label(b, l_end, s->span);
+}
+
+/* while {cond}, {body}:   Top: cond; jump_unless End; body; jump Top; End: */
+static Error *lower_while(Workspace *ws, Body *b, const Node *s)
+{
+    static const char usage[] = "while { condition leaving an int }, { body };";
+    Error *e = want_args(s, "while", 2, 2, usage);
+    for (uint32_t i = 0; !e && i < 2; i++)
+        e = want_kind(s->kids[i], N_BLOCK, i ? "while's body" : "while's condition", usage);
+    if (e)
+        return e;
+    uint32_t l_top = label_new(b, NULL, s->span), l_end = label_new(b, NULL, s->span);
+    if ((e = place_label(b, l_top, s->kids[0]->span)) || (e = lower_block(ws, b, s->kids[0])) ||
+        (e = emit_jump(b, P_JUMP_UNLESS, l_end, s->head_span)) || (e = lower_block(ws, b, s->kids[1])) ||
+        (e = emit_jump(b, P_JUMP, l_top, s->span)))
+        return e;
+    return place_label(b, l_end, s->span);
+}
+
+static Error *unknown_op(const Node *s)
+{
+    Error *e = err_new(E_UNKNOWN, s->head_span, "unknown operation '%s' on core-machine", s->name);
+    const char *names[P__COUNT];
+    for (int i = 0; i < P__COUNT; i++)
+        names[i] = prim_info[i].name;
+    const char *near = suggest_name(s->name, names, P__COUNT);
+    if (near)
+        return err_hint(e, "did you mean '%s'?", near);
+    return err_hint(e, "type :help ops for the core machine's operations");
+}
+
+static Error *lower_op(Workspace *ws, Body *b, const Node *s)
+{
+    Prim op;
+    if (!prim_by_name(s->name, &op)) {
+        Proc *p = workspace_find_proc(ws, s->name);
+        if (p && proc_current(p))
+            return err_hint(err_new(E_UNKNOWN, s->head_span, "'%s' is a procedure, not an operation",
+                                    s->name),
+                            "write: call %s;", s->name);
+        return unknown_op(s);
+    }
+    switch (prim_info[op].imm) {
+    case IMM_VALUE: return lower_push(b, s);
+    case IMM_INT: return lower_pick(b, s);
+    case IMM_LABEL: return lower_label_op(b, s, op);
+    case IMM_PROC: return lower_call(ws, b, s);
+    case IMM_BLOCKS: return op == P_IF ? lower_if(ws, b, s) : lower_while(ws, b, s);
+    case IMM_NONE: break;
+    }
+    Error *e = want_args(s, s->name, 0, 0, xprintf("%s;", s->name));
+    return e ? e : emit(b, (Insn){.op = op, .span = s->span});
+}
+
+static Error *lower_stmt(Workspace *ws, Body *b, const Node *s)
+{
+    if (s->kind == N_ORDER)
+        return err_hint(err_new(E_SYNTAX, s->span, "an order 'A < B' only belongs in .define_lattice"),
+                        "write operations as statements: add; push int(1);");
+    switch (s->head) {
+    case HEAD_OP: return lower_op(ws, b, s);
+    case HEAD_TICK: return emit(b, (Insn){.op = P_TICK, .ref = (void *)s, .span = s->span});
+    case HEAD_QUALIFIED:
+        return err_hint(err_new(E_UNKNOWN, s->head_span, "no port '%s' here", s->name),
+                        "PORT.OP calls belong inside a module that imports PORT");
+    case HEAD_DIRECTIVE:
+        return err_hint(err_new(E_DEFINE, s->head_span, "directive '.%s' cannot appear inside code",
+                                s->name),
+                        "define things at top level, outside any block");
+    }
+    return NULL;
+}
+
+Error *lower_stmts(Workspace *ws, Body *b, Node *const *stmts, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        Error *e = lower_stmt(ws, b, stmts[i]);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+Error *lower_finish(Body *b)
+{
+    for (uint32_t i = 0; i < b->labels.len; i++) {
+        Label *l = b->labels.items[i];
+        if (l->at < 0)
+            return err_hint(err_new(E_UNKNOWN, l->ref_span, "unknown label '%s'", l->name),
+                            "add 'label %s;' in the same body", l->name);
+    }
+    for (uint32_t i = 0; i < b->n; i++) {
+        Insn *in = &b->insns[i];
+        if (in->op == P_JUMP || in->op == P_JUMP_IF || in->op == P_JUMP_UNLESS)
+            in->imm = ((Label *)b->labels.items[in->imm])->at;
+    }
+    b->labels = (Vec){0};
+    return NULL;
+}
+
+/* ---- disassembly ---------------------------------------------------------------- */
+
+void insn_print(Buf *out, const Insn *in)
+{
+    switch (in->op) {
+    case P_PUSH: buf_printf(out, "push %s(%lld)", type_name(in->ty), (long long)in->imm); return;
+    case P_PICK: buf_printf(out, "pick %lld", (long long)in->imm); return;
+    case P_CALL: buf_printf(out, "call %s", in->label); return;
+    case P_LABEL:
+        if (in->label)
+            buf_printf(out, "label %s", in->label);
+        else
+            buf_puts(out, "label");
+        return;
+    case P_JUMP: case P_JUMP_IF: case P_JUMP_UNLESS:
+        buf_printf(out, "%s %s@%lld", prim_name(in->op), in->label ? in->label : "", (long long)in->imm);
+        return;
+    case P_TICK: {
+        const Node *s = in->ref;
+        buf_printf(out, "'%s", s->name);
+        return;
+    }
+    default: buf_puts(out, prim_name(in->op));
+    }
+}
+
+void body_disasm(Buf *out, const Body *b)
+{
+    for (uint32_t i = 0; i < b->n; i++) {
+        buf_printf(out, "  %4u  ", i);
+        insn_print(out, &b->insns[i]);
+        buf_putc(out, '\n');
+    }
+}

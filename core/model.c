@@ -1,0 +1,203 @@
+/* model.c - types, the primitive table, effects, procedures, workspace. */
+#include "model.h"
+
+#include <string.h>
+
+static const char *const type_names[TY__COUNT] = {"any", "int", "ref"};
+
+const char *type_name(TypeId t) { return t < TY__COUNT ? type_names[t] : "?"; }
+
+bool type_by_name(const char *name, TypeId *out)
+{
+    for (TypeId t = TY_INT; t < TY__COUNT; t++)
+        if (strcmp(name, type_names[t]) == 0) {
+            *out = t;
+            return true;
+        }
+    return false;
+}
+
+const PrimInfo prim_info[P__COUNT] = {
+#define X(e, name, imm, in, out, flags) {name, imm, in, out, flags},
+#include "prims.def"
+#undef X
+};
+
+bool prim_by_name(const char *name, Prim *out)
+{
+    for (int i = 0; i < P__COUNT; i++)
+        if (strcmp(name, prim_info[i].name) == 0) {
+            *out = (Prim)i;
+            return true;
+        }
+    return false;
+}
+
+const char *prim_name(int op)
+{
+    if (op >= 0 && op < P__COUNT)
+        return prim_info[op].name;
+    return op == P_TICK ? "'tick" : "?";
+}
+
+/* ---- effects ---------------------------------------------------------------- */
+
+static Error *param_from_node(const Node *n, Param *p)
+{
+    if (n->kind != N_PARAM)
+        return err_new(E_SYNTAX, n->span, "expected a parameter such as 'a: int', found %s",
+                       node_kind_name(n->kind));
+    if (!type_by_name(n->name2, &p->type))
+        return err_hint(err_new(E_UNKNOWN, n->span, "unknown type '%s'", n->name2),
+                        "the core machine's types are int and ref");
+    p->name = n->name;
+    p->span = n->span;
+    return NULL;
+}
+
+Error *effect_from_node(const Node *n, Effect *out)
+{
+    if (n->kind != N_EFFECT)
+        return err_hint(err_new(E_ARGS, n->span, "expected a stack effect, found %s",
+                                node_kind_name(n->kind)),
+                        "write an effect like (a: int, b: int -> r: int)");
+    if (n->nkids > EFFECT_MAX_PARAMS)
+        return err_new(E_LIMIT, n->span, "an effect may have at most %d parameters, this one has %u",
+                       EFFECT_MAX_PARAMS, n->nkids);
+    uint32_t nin = (uint32_t)n->ival;
+    out->nin = nin;
+    out->nout = n->nkids - nin;
+    out->in = xcalloc(nin + 1, sizeof(Param));
+    out->out = xcalloc(out->nout + 1, sizeof(Param));
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        Param *p = i < nin ? &out->in[i] : &out->out[i - nin];
+        Error *e = param_from_node(n->kids[i], p);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+bool effect_equal(const Effect *a, const Effect *b)
+{
+    if (a->nin != b->nin || a->nout != b->nout)
+        return false;
+    for (uint32_t i = 0; i < a->nin; i++)
+        if (a->in[i].type != b->in[i].type)
+            return false;
+    for (uint32_t i = 0; i < a->nout; i++)
+        if (a->out[i].type != b->out[i].type)
+            return false;
+    return true;
+}
+
+static void params_print(Buf *out, const Param *ps, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            buf_puts(out, ", ");
+        if (ps[i].name)
+            buf_printf(out, "%s: ", ps[i].name);
+        buf_puts(out, type_name(ps[i].type));
+    }
+}
+
+void effect_print(Buf *out, const Effect *e)
+{
+    buf_putc(out, '(');
+    params_print(out, e->in, e->nin);
+    buf_puts(out, e->nin ? " -> " : "-> ");
+    params_print(out, e->out, e->nout);
+    if (!e->nout)
+        out->s[out->len - 1] = ')';
+    else
+        buf_putc(out, ')');
+}
+
+/* ---- workspace -------------------------------------------------------------- */
+
+Workspace *workspace_new(void) { return xmalloc(sizeof(Workspace)); }
+
+Proc *workspace_find_proc(Workspace *ws, const char *name)
+{
+    for (uint32_t i = 0; i < ws->procs.len; i++) {
+        Proc *p = ws->procs.items[i];
+        if (strcmp(p->name, name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const Node **block)
+{
+    static const char usage[] = "write .define_procedure NAME, (inputs -> outputs), { body };";
+    if (stmt->nkids != 3)
+        return err_hint(err_new(E_ARGS, stmt->span,
+                                ".define_procedure takes 3 arguments (name, effect, body), found %u",
+                                stmt->nkids),
+                        usage);
+    if (stmt->kids[0]->kind != N_NAME)
+        return err_hint(err_new(E_ARGS, stmt->kids[0]->span,
+                                "the procedure's name must be a name, found %s",
+                                node_kind_name(stmt->kids[0]->kind)),
+                        usage);
+    if (stmt->kids[2]->kind != N_BLOCK)
+        return err_hint(err_new(E_ARGS, stmt->kids[2]->span,
+                                "the procedure's body must be a block { ... }, found %s",
+                                node_kind_name(stmt->kids[2]->kind)),
+                        usage);
+    Error *e = effect_from_node(stmt->kids[1], eff);
+    if (e)
+        return e->code == E_ARGS ? err_hint(e, usage) : e;
+    Prim ignored;
+    if (prim_by_name(stmt->kids[0]->name, &ignored))
+        return err_hint(err_new(E_DEFINE, stmt->kids[0]->span,
+                                "'%s' is a core operation and cannot name a procedure",
+                                stmt->kids[0]->name),
+                        "choose another name");
+    *name = stmt->kids[0]->name;
+    *block = stmt->kids[2];
+    return NULL;
+}
+
+/* ---- suggestions ------------------------------------------------------------ */
+
+static uint32_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return UINT32_MAX;
+    uint32_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (uint32_t)j;
+    for (size_t i = 1; i <= la; i++) {
+        uint32_t diag = row[0];
+        row[0] = (uint32_t)i;
+        for (size_t j = 1; j <= lb; j++) {
+            uint32_t up = row[j];
+            uint32_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *suggest_name(const char *name, const char *const *candidates, uint32_t n)
+{
+    const char *best = NULL;
+    uint32_t best_d = UINT32_MAX;
+    uint32_t allowed = strlen(name) <= 3 ? 1 : 2;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t d = edit_distance(name, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    return best_d <= allowed ? best : NULL;
+}

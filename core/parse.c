@@ -1,0 +1,728 @@
+/* parse.c - recursive-descent parser and printer for the uniform statement
+ * syntax (DESIGN §3.2).
+ *
+ * The parser knows no directive: it builds the same N_STMT shape for all of
+ * them and later layers check argument shapes.  Every recursion goes through
+ * an opening bracket, and brackets are counted against SYNTAX_MAX_DEPTH, so
+ * hostile input gets E_LIMIT instead of a C stack overflow. */
+#include "syntax.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+typedef struct Parser {
+    const Source *src;
+    const Token *toks;
+    uint32_t ntok, pos; /* toks[ntok - 1] is T_EOF; pos never passes it */
+    int depth;          /* brackets open around the current position */
+    uint8_t *effect_paren; /* per token: 1 if this '(' opens an effect */
+} Parser;
+
+static const char *const node_names[N__COUNT] = {
+    [N_UNIT] = "unit",         [N_STMT] = "statement",
+    [N_ORDER] = "order",       [N_NAME] = "name",
+    [N_QNAME] = "qualified name", [N_INT] = "integer",
+    [N_STRING] = "string",     [N_APPLY] = "application",
+    [N_TUPLE] = "tuple",       [N_BLOCK] = "block",
+    [N_EFFECT] = "effect",     [N_PARAM] = "parameter",
+    [N_CONTRACT] = "contract",
+};
+
+const char *node_kind_name(NodeKind k)
+{
+    return (unsigned)k < N__COUNT && node_names[k] ? node_names[k] : "node";
+}
+
+/* ---- tokens ------------------------------------------------------------ */
+
+static const Token *tok(const Parser *P) { return &P->toks[P->pos]; }
+
+static const Token *peek_tok(const Parser *P, uint32_t k)
+{
+    uint32_t i = P->pos + k;
+    return i < P->ntok ? &P->toks[i] : &P->toks[P->ntok - 1];
+}
+
+static bool at(const Parser *P, TokKind k) { return tok(P)->kind == k; }
+
+static const Token *advance(Parser *P)
+{
+    const Token *t = tok(P);
+    if (t->kind != T_EOF)
+        P->pos++;
+    return t;
+}
+
+static bool accept(Parser *P, TokKind k)
+{
+    if (!at(P, k))
+        return false;
+    advance(P);
+    return true;
+}
+
+/* A string literal shown in a message: escaped, and cut if long. */
+static const char *describe_string(const Token *t)
+{
+    Buf b = {0};
+    for (int64_t i = 0; i < t->ival && i < 24; i++) {
+        char c = t->text[i];
+        if (c == '\n')
+            buf_puts(&b, "\\n");
+        else if (c == '\t')
+            buf_puts(&b, "\\t");
+        else if (c == '"' || c == '\\')
+            buf_printf(&b, "\\%c", c);
+        else
+            buf_putc(&b, c);
+    }
+    return xprintf("string \"%s%s\"", buf_str(&b), t->ival > 24 ? "..." : "");
+}
+
+/* What a token is, for "found ..." in messages: name 'foo', ';', ... */
+static const char *describe(const Token *t)
+{
+    switch (t->kind) {
+    case T_NAME: return xprintf("name '%s'", t->text);
+    case T_QNAME: return xprintf("qualified name '%s.%s'", t->text, t->text2);
+    case T_DIRECTIVE: return xprintf("directive '.%s'", t->text);
+    case T_TICK: return xprintf("tick name '%s", t->text);
+    case T_INT: return xprintf("integer %" PRId64, t->ival);
+    case T_STRING: return describe_string(t);
+    default: return tok_kind_name(t->kind);
+    }
+}
+
+static Error *syntax_error(const Parser *P, const char *expected, const char *hint)
+{
+    Error *e = err_new(E_SYNTAX, tok(P)->span, "expected %s, found %s", expected,
+                       describe(tok(P)));
+    return hint ? err_hint(e, "%s", hint) : e;
+}
+
+static Error *expect(Parser *P, TokKind k, const char *expected, const char *hint)
+{
+    return accept(P, k) ? NULL : syntax_error(P, expected, hint);
+}
+
+/* ---- effect detection --------------------------------------------------- */
+
+/* A '(' opens an effect iff '->' occurs at its own nesting level.  One pass
+ * with an explicit stack marks them all, so the parser needs no unbounded
+ * lookahead and brackets may nest arbitrarily (the depth limit comes later). */
+static void mark_effect_parens(Parser *P)
+{
+    uint32_t *stack = xmalloc_atomic((size_t)P->ntok * sizeof *stack);
+    uint32_t sp = 0;
+    P->effect_paren = xmalloc_atomic(P->ntok);
+    for (uint32_t i = 0; i < P->ntok; i++) {
+        TokKind k = P->toks[i].kind;
+        if (k == T_LPAREN || k == T_LBRACE)
+            stack[sp++] = i;
+        else if ((k == T_RPAREN || k == T_RBRACE) && sp > 0)
+            sp--;
+        else if (k == T_ARROW && sp > 0 && P->toks[stack[sp - 1]].kind == T_LPAREN)
+            P->effect_paren[stack[sp - 1]] = 1;
+    }
+}
+
+/* ---- nodes ------------------------------------------------------------- */
+
+static Node *new_node(NodeKind kind, Span span)
+{
+    Node *n = xmalloc(sizeof *n);
+    n->kind = kind;
+    n->span = span;
+    n->head_span = span;
+    return n;
+}
+
+static void set_kids(Node *n, Vec *v)
+{
+    n->kids = (Node **)v->items;
+    n->nkids = v->len;
+}
+
+/* Widens n's span to end at the token just consumed. */
+static void extend_to_prev(Node *n, const Parser *P)
+{
+    if (P->pos > 0)
+        n->span = span_join(n->span, P->toks[P->pos - 1].span);
+}
+
+static bool is_contract_word(const char *s)
+{
+    return strcmp(s, "requires") == 0 || strcmp(s, "ensures") == 0;
+}
+
+/* ---- brackets and depth ------------------------------------------------- */
+
+/* Consumes an opening bracket, refusing nesting past SYNTAX_MAX_DEPTH. */
+static Error *open_bracket(Parser *P, TokKind k, const char *expected)
+{
+    if (!at(P, k))
+        return syntax_error(P, expected, NULL);
+    if (P->depth >= SYNTAX_MAX_DEPTH)
+        return err_hint(err_new(E_LIMIT, tok(P)->span,
+                                "brackets nested more than %d deep", SYNTAX_MAX_DEPTH),
+                        "split the definition into smaller pieces");
+    P->depth++;
+    advance(P);
+    return NULL;
+}
+
+static Error *close_bracket(Parser *P, TokKind k, const char *expected)
+{
+    Error *e = expect(P, k, expected, NULL);
+    if (!e)
+        P->depth--;
+    return e;
+}
+
+static Error *parse_statement(Parser *P, Node **out);
+static Error *parse_arg(Parser *P, Node **out);
+
+/* ---- argument forms ---------------------------------------------------- */
+
+static Node *name_node(const Token *t)
+{
+    Node *n = new_node(N_NAME, t->span);
+    n->name = t->text;
+    return n;
+}
+
+static Error *expect_name(Parser *P, const char *expected, const char *hint, Node **out)
+{
+    if (!at(P, T_NAME))
+        return syntax_error(P, expected, hint);
+    *out = name_node(advance(P));
+    return NULL;
+}
+
+/* ARG {, ARG} ')' : the inside of a tuple (apply_name NULL) or of an
+ * application. */
+static Error *parse_arg_list(Parser *P, Node *n, const char *apply_name)
+{
+    Vec v = {0};
+    for (;;) {
+        Node *arg = NULL;
+        Error *e = parse_arg(P, &arg);
+        if (e)
+            return e;
+        vec_push(&v, arg);
+        if (!accept(P, T_COMMA))
+            break;
+    }
+    set_kids(n, &v);
+    if (!at(P, T_RPAREN))
+        return syntax_error(P, apply_name ? xprintf("',' or ')' in '%s(...)'", apply_name)
+                                          : "',' or ')' in tuple",
+                            NULL);
+    Error *e = close_bracket(P, T_RPAREN, "')'");
+    extend_to_prev(n, P);
+    return e;
+}
+
+/* name '(' ARG {, ARG} ')' : int(5), port(p), KEY(a, b) */
+static Error *parse_apply(Parser *P, Node **out)
+{
+    const Token *t = advance(P);
+    Node *n = new_node(N_APPLY, t->span);
+    n->name = t->text;
+    Error *e = open_bracket(P, T_LPAREN, "'('");
+    if (!e)
+        e = parse_arg_list(P, n, t->text);
+    *out = n;
+    return e;
+}
+
+/* '(' ARG {, ARG} ')' with no '->' at its level */
+static Error *parse_tuple(Parser *P, Node **out)
+{
+    Node *n = new_node(N_TUPLE, tok(P)->span);
+    Error *e = open_bracket(P, T_LPAREN, "'('");
+    if (!e && at(P, T_RPAREN))
+        return err_hint(syntax_error(P, "an argument in tuple", NULL),
+                        "an empty effect is written ( -> )");
+    if (!e)
+        e = parse_arg_list(P, n, NULL);
+    *out = n;
+    return e;
+}
+
+/* param := [name ':'] type */
+static Error *parse_param(Parser *P, Node **out)
+{
+    static const char *const hint = "a parameter is 'name: type' or just 'type'";
+    if (!at(P, T_NAME))
+        return syntax_error(P, "a parameter in effect", hint);
+    const Token *first = advance(P);
+    Node *n = new_node(N_PARAM, first->span);
+    *out = n;
+    if (!accept(P, T_COLON)) {
+        n->name2 = first->text;
+        return NULL;
+    }
+    n->name = first->text;
+    if (!at(P, T_NAME))
+        return syntax_error(P, xprintf("a type name after '%s:'", first->text), hint);
+    n->name2 = advance(P)->text;
+    extend_to_prev(n, P);
+    return NULL;
+}
+
+/* [param {, param}] up to (not including) the token `stop`. */
+static Error *parse_params(Parser *P, Vec *v, TokKind stop, const char *expected)
+{
+    if (at(P, stop))
+        return NULL;
+    for (;;) {
+        Node *p = NULL;
+        Error *e = parse_param(P, &p);
+        if (e)
+            return e;
+        vec_push(v, p);
+        if (!accept(P, T_COMMA))
+            break;
+    }
+    return at(P, stop) ? NULL : syntax_error(P, expected, NULL);
+}
+
+/* '(' [param {, param}] '->' [param {, param}] ')' */
+static Error *parse_effect(Parser *P, Node **out)
+{
+    Node *n = new_node(N_EFFECT, tok(P)->span);
+    Vec v = {0};
+    *out = n;
+    Error *e = open_bracket(P, T_LPAREN, "'('");
+    if (!e)
+        e = parse_params(P, &v, T_ARROW, "',' or '->' in effect");
+    n->ival = v.len;
+    if (!e) {
+        advance(P); /* the '->' */
+        e = parse_params(P, &v, T_RPAREN, "',' or ')' in effect");
+    }
+    set_kids(n, &v);
+    if (!e)
+        e = close_bracket(P, T_RPAREN, "')'");
+    extend_to_prev(n, P);
+    return e;
+}
+
+/* KEY '(' name {, name} ')' after requires/ensures */
+static Error *parse_contract_key(Parser *P, Node **out)
+{
+    static const char *const hint = "a contract reads: requires KEY(param) <= ELEMENT";
+    const Token *key = advance(P);
+    Node *app = new_node(N_APPLY, key->span);
+    app->name = key->text;
+    *out = app;
+    Error *e = open_bracket(P, T_LPAREN, xprintf("'(' after contract key '%s'", key->text));
+    if (e)
+        return err_hint(e, "%s", hint);
+    Vec v = {0};
+    do {
+        Node *param = NULL;
+        if ((e = expect_name(P, "a parameter name in contract", hint, &param)))
+            return e;
+        vec_push(&v, param);
+    } while (accept(P, T_COMMA));
+    set_kids(app, &v);
+    e = close_bracket(P, T_RPAREN, "',' or ')' in contract");
+    extend_to_prev(app, P);
+    return e;
+}
+
+/* ('requires' | 'ensures') KEY '(' name {, name} ')' '<=' element */
+static Error *parse_contract(Parser *P, Node **out)
+{
+    static const char *const hint = "a contract reads: requires KEY(param) <= ELEMENT";
+    const Token *word = advance(P);
+    Node *n = new_node(N_CONTRACT, word->span);
+    n->name = word->text;
+    *out = n;
+    Node *kids[2] = {NULL, NULL};
+    Error *e = parse_contract_key(P, &kids[0]);
+    if (!e)
+        e = expect(P, T_LE, "'<=' after contract key", hint);
+    if (!e)
+        e = expect_name(P, "a lattice element after '<='", hint, &kids[1]);
+    if (e)
+        return e;
+    n->kids = xmalloc(sizeof kids);
+    memcpy(n->kids, kids, sizeof kids);
+    n->nkids = 2;
+    extend_to_prev(n, P);
+    return NULL;
+}
+
+/* '{' statement* '}' ; empty statements are skipped */
+static Error *parse_block(Parser *P, Node **out)
+{
+    const Token *open = tok(P);
+    Node *n = new_node(N_BLOCK, open->span);
+    Vec v = {0};
+    *out = n;
+    Error *e = open_bracket(P, T_LBRACE, "'{'");
+    while (!e) {
+        while (accept(P, T_SEMI))
+            ;
+        if (at(P, T_RBRACE) || at(P, T_EOF))
+            break;
+        Node *st = NULL;
+        if (!(e = parse_statement(P, &st)))
+            vec_push(&v, st);
+    }
+    set_kids(n, &v);
+    if (!e && at(P, T_EOF))
+        return err_note(syntax_error(P, "'}' to close the block", NULL), open->span,
+                        "the block opened here");
+    if (!e)
+        e = close_bracket(P, T_RBRACE, "'}'");
+    extend_to_prev(n, P);
+    return e;
+}
+
+static Error *parse_name_arg(Parser *P, Node **out)
+{
+    const Token *t = tok(P);
+    TokKind next = peek_tok(P, 1)->kind;
+    if (is_contract_word(t->text) && next == T_NAME)
+        return parse_contract(P, out);
+    if (next == T_LPAREN)
+        return parse_apply(P, out);
+    *out = name_node(advance(P));
+    return NULL;
+}
+
+static Node *literal_node(const Token *t)
+{
+    Node *n = new_node(t->kind == T_INT ? N_INT : N_STRING, t->span);
+    n->ival = t->ival;
+    n->name = t->kind == T_STRING ? t->text : NULL;
+    return n;
+}
+
+static Node *qname_node(const Token *t)
+{
+    Node *n = new_node(N_QNAME, t->span);
+    n->name = t->text;
+    n->name2 = t->text2;
+    return n;
+}
+
+static bool starts_arg(TokKind k)
+{
+    return k == T_NAME || k == T_QNAME || k == T_INT || k == T_STRING ||
+           k == T_LPAREN || k == T_LBRACE;
+}
+
+static Error *parse_arg(Parser *P, Node **out)
+{
+    switch (tok(P)->kind) {
+    case T_NAME: return parse_name_arg(P, out);
+    case T_QNAME: *out = qname_node(advance(P)); return NULL;
+    case T_INT:
+    case T_STRING: *out = literal_node(advance(P)); return NULL;
+    case T_LPAREN:
+        return P->effect_paren[P->pos] ? parse_effect(P, out) : parse_tuple(P, out);
+    case T_LBRACE: return parse_block(P, out);
+    default: return syntax_error(P, "an argument", NULL);
+    }
+}
+
+/* ---- statements -------------------------------------------------------- */
+
+/* name '<' name {'<' name} ';' */
+static Error *parse_order(Parser *P, Node **out)
+{
+    Node *n = new_node(N_ORDER, tok(P)->span);
+    Vec v = {0};
+    *out = n;
+    vec_push(&v, name_node(advance(P)));
+    while (accept(P, T_LT)) {
+        Node *el = NULL;
+        Error *e = expect_name(P, "a lattice element after '<'", NULL, &el);
+        if (e)
+            return e;
+        vec_push(&v, el);
+    }
+    set_kids(n, &v);
+    Error *e = expect(P, T_SEMI, "';' or '<' after lattice element",
+                      "end each statement with ';'");
+    extend_to_prev(n, P);
+    return e;
+}
+
+static const char *head_hint(TokKind k)
+{
+    if (k == T_RBRACE)
+        return "this '}' closes no open block";
+    return "a statement starts with a directive (.name), a tick name ('name) or "
+           "an operation name";
+}
+
+static Error *parse_head(Parser *P, Node **out)
+{
+    static const HeadKind heads[T__COUNT] = {
+        [T_DIRECTIVE] = HEAD_DIRECTIVE, [T_TICK] = HEAD_TICK,
+        [T_NAME] = HEAD_OP,             [T_QNAME] = HEAD_QUALIFIED,
+    };
+    const Token *t = tok(P);
+    if (t->kind != T_DIRECTIVE && t->kind != T_TICK && t->kind != T_NAME &&
+        t->kind != T_QNAME)
+        return syntax_error(P, "a statement", head_hint(t->kind));
+    Node *n = new_node(N_STMT, t->span);
+    n->head = heads[t->kind];
+    n->name = t->text;
+    n->name2 = t->text2;
+    advance(P);
+    *out = n;
+    return NULL;
+}
+
+static Error *parse_stmt_args(Parser *P, Node *st)
+{
+    Vec v = {0};
+    if (starts_arg(tok(P)->kind)) {
+        do {
+            Node *arg = NULL;
+            Error *e = parse_arg(P, &arg);
+            if (e)
+                return e;
+            vec_push(&v, arg);
+        } while (accept(P, T_COMMA));
+    }
+    set_kids(st, &v);
+    extend_to_prev(st, P);
+    return NULL;
+}
+
+static const char *head_text(const Node *st)
+{
+    switch (st->head) {
+    case HEAD_DIRECTIVE: return xprintf("'.%s'", st->name);
+    case HEAD_TICK: return xprintf("'%s", st->name);
+    case HEAD_QUALIFIED: return xprintf("'%s.%s'", st->name, st->name2);
+    default: return xprintf("'%s'", st->name);
+    }
+}
+
+/* When the token that should have been ';' starts a new line, the user
+ * forgot the ';' at the end of the line before: point there too. */
+static Error *note_previous_line(const Parser *P, Error *e)
+{
+    if (P->pos == 0)
+        return e;
+    Span prev = P->toks[P->pos - 1].span;
+    if (prev.line == tok(P)->span.line)
+        return e;
+    Span end = prev;
+    end.off += end.len;
+    end.col += end.len;
+    end.len = 0;
+    return err_note(e, end, "the ';' is missing at the end of this line");
+}
+
+/* The ';' is required, except after a final block argument when the
+ * enclosing block or the input ends right there (Figure 1 ends "}"). */
+static Error *finish_statement(Parser *P, Node *st)
+{
+    if (accept(P, T_SEMI)) {
+        extend_to_prev(st, P);
+        return NULL;
+    }
+    bool last_is_block = st->nkids > 0 && st->kids[st->nkids - 1]->kind == N_BLOCK;
+    if (last_is_block && (at(P, T_RBRACE) || at(P, T_EOF)))
+        return NULL;
+    const char *expected = st->nkids > 0
+                               ? "';' or ',' after argument"
+                               : xprintf("';' or an argument after %s", head_text(st));
+    Error *e = syntax_error(P, expected, "end each statement with ';'");
+    return note_previous_line(P, e);
+}
+
+static Error *parse_statement(Parser *P, Node **out)
+{
+    if (at(P, T_NAME) && peek_tok(P, 1)->kind == T_LT)
+        return parse_order(P, out);
+    Error *e = parse_head(P, out);
+    if (!e)
+        e = parse_stmt_args(P, *out);
+    if (!e)
+        e = finish_statement(P, *out);
+    return e;
+}
+
+static Span unit_span(const Source *src)
+{
+    return (Span){.src = src,
+                  .off = 0,
+                  .len = (uint32_t)src->len,
+                  .line = (uint32_t)(src->first_line > 0 ? src->first_line : 1),
+                  .col = 1};
+}
+
+Error *parse_unit(const Source *src, Node **out)
+{
+    *out = NULL;
+    Parser P = {.src = src};
+    Token *toks;
+    Error *e = lex(src, &toks, &P.ntok);
+    if (e)
+        return e;
+    P.toks = toks;
+    mark_effect_parens(&P);
+    Node *unit = new_node(N_UNIT, unit_span(src));
+    Vec v = {0};
+    for (;;) {
+        while (accept(&P, T_SEMI))
+            ;
+        if (at(&P, T_EOF))
+            break;
+        Node *st = NULL;
+        if ((e = parse_statement(&P, &st)))
+            return e;
+        vec_push(&v, st);
+    }
+    set_kids(unit, &v);
+    *out = unit;
+    return NULL;
+}
+
+/* ---- printing ---------------------------------------------------------- */
+
+static void put_indent(Buf *out, int indent)
+{
+    for (int i = 0; i < indent; i++)
+        buf_putc(out, ' ');
+}
+
+static void print_string(Buf *out, const Node *n)
+{
+    buf_putc(out, '"');
+    for (int64_t i = 0; n->name && i < n->ival; i++) {
+        char c = n->name[i];
+        if (c == '\n')
+            buf_puts(out, "\\n");
+        else if (c == '\t')
+            buf_puts(out, "\\t");
+        else if (c == '"' || c == '\\')
+            buf_printf(out, "\\%c", c);
+        else
+            buf_putc(out, c);
+    }
+    buf_putc(out, '"');
+}
+
+/* kids[from..to) separated by sep */
+static void print_list(Buf *out, const Node *n, uint32_t from, uint32_t to,
+                       const char *sep, int indent)
+{
+    for (uint32_t i = from; i < to && i < n->nkids; i++) {
+        if (i > from)
+            buf_puts(out, sep);
+        node_print(out, n->kids[i], indent);
+    }
+}
+
+static void print_block(Buf *out, const Node *n, int indent)
+{
+    if (n->nkids == 0) {
+        buf_puts(out, "{ }");
+        return;
+    }
+    buf_puts(out, "{\n");
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        node_print(out, n->kids[i], indent + 2);
+        buf_putc(out, '\n');
+    }
+    put_indent(out, indent);
+    buf_putc(out, '}');
+}
+
+static void print_effect(Buf *out, const Node *n)
+{
+    uint32_t nin = n->ival < 0 ? 0 : (uint32_t)n->ival;
+    buf_putc(out, '(');
+    print_list(out, n, 0, nin, ", ", 0);
+    buf_puts(out, " -> ");
+    print_list(out, n, nin, n->nkids, ", ", 0);
+    buf_putc(out, ')');
+}
+
+static void print_head(Buf *out, const Node *n)
+{
+    switch (n->head) {
+    case HEAD_DIRECTIVE: buf_printf(out, ".%s", n->name); break;
+    case HEAD_TICK: buf_printf(out, "'%s", n->name); break;
+    case HEAD_QUALIFIED: buf_printf(out, "%s.%s", n->name, n->name2); break;
+    default: buf_puts(out, n->name); break;
+    }
+}
+
+static void print_stmt(Buf *out, const Node *n, int indent)
+{
+    put_indent(out, indent);
+    print_head(out, n);
+    if (n->nkids > 0)
+        buf_putc(out, ' ');
+    print_list(out, n, 0, n->nkids, ", ", indent);
+    buf_putc(out, ';');
+}
+
+static void print_contract(Buf *out, const Node *n)
+{
+    buf_printf(out, "%s ", n->name);
+    print_list(out, n, 0, 1, "", 0);
+    buf_puts(out, " <= ");
+    print_list(out, n, 1, 2, "", 0);
+}
+
+static void print_unit(Buf *out, const Node *n, int indent)
+{
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        node_print(out, n->kids[i], indent);
+        buf_putc(out, '\n');
+    }
+}
+
+void node_print(Buf *out, const Node *n, int indent)
+{
+    if (!n)
+        return;
+    if (indent < 0)
+        indent = 0;
+    switch (n->kind) {
+    case N_UNIT: print_unit(out, n, indent); break;
+    case N_STMT: print_stmt(out, n, indent); break;
+    case N_ORDER:
+        put_indent(out, indent);
+        print_list(out, n, 0, n->nkids, " < ", 0);
+        buf_putc(out, ';');
+        break;
+    case N_NAME: buf_puts(out, n->name); break;
+    case N_QNAME: buf_printf(out, "%s.%s", n->name, n->name2); break;
+    case N_INT: buf_printf(out, "%" PRId64, n->ival); break;
+    case N_STRING: print_string(out, n); break;
+    case N_APPLY:
+        buf_printf(out, "%s(", n->name);
+        print_list(out, n, 0, n->nkids, ", ", indent);
+        buf_putc(out, ')');
+        break;
+    case N_TUPLE:
+        buf_putc(out, '(');
+        print_list(out, n, 0, n->nkids, ", ", indent);
+        buf_putc(out, ')');
+        break;
+    case N_BLOCK: print_block(out, n, indent); break;
+    case N_EFFECT: print_effect(out, n); break;
+    case N_PARAM:
+        if (n->name)
+            buf_printf(out, "%s: ", n->name);
+        buf_puts(out, n->name2 ? n->name2 : "?");
+        break;
+    case N_CONTRACT: print_contract(out, n); break;
+    default: buf_puts(out, "<?>"); break;
+    }
+}

@@ -1,0 +1,310 @@
+/* commands.c - the colon commands: one table, one line of help each.
+ *
+ * A command's argument text keeps its columns (the command word is blanked
+ * out, not cut off), so errors inside `:time CODE` point at the right place. */
+#include "repl.h"
+
+#include <errno.h>
+#include <gc.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Cmd Cmd;
+typedef struct CmdCtx {
+    Repl *r;
+    const char *args;  /* trimmed argument text */
+    Source *src;       /* the whole line, command word blanked */
+    Span args_span;
+} CmdCtx;
+
+struct Cmd {
+    const char *name;
+    const char *usage;
+    const char *help;
+    Error *(*run)(CmdCtx *c);
+};
+
+static const Cmd commands[];
+static const size_t ncommands;
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static void out_buf(Repl *r, Buf *b)
+{
+    fputs(buf_str(b), r->s->out);
+    if (b->len && b->s[b->len - 1] != '\n')
+        fputc('\n', r->s->out);
+}
+
+static Error *usage_error(CmdCtx *c, const Cmd *cmd, const char *what)
+{
+    return err_hint(err_new(E_USAGE, c->args_span, "%s", what), "usage: %s", cmd->usage);
+}
+
+static Error *need_name(CmdCtx *c, const char *cmdname)
+{
+    if (c->args[0])
+        return NULL;
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(commands[i].name, cmdname) == 0)
+            return usage_error(c, &commands[i], xprintf(":%s needs a name", cmdname));
+    return NULL;
+}
+
+/* ---- the commands ---------------------------------------------------------------------- */
+
+static Error *cmd_help(CmdCtx *c);
+
+static Error *cmd_quit(CmdCtx *c)
+{
+    c->r->quit = true;
+    return NULL;
+}
+
+static Error *cmd_stack(CmdCtx *c)
+{
+    Buf b = {0};
+    session_print_stack(c->r->s, &b);
+    out_buf(c->r, &b);
+    return NULL;
+}
+
+static Error *cmd_facts(CmdCtx *c)
+{
+    Buf b = {0};
+    buf_puts(&b, "simulated stack: ");
+    vs_print(&b, c->r->s->vs);
+    out_buf(c->r, &b);
+    return NULL;
+}
+
+static Error *cmd_show(CmdCtx *c)
+{
+    Error *e = need_name(c, "show");
+    if (e)
+        return e;
+    Buf b = {0};
+    e = session_show(c->r->s, c->args, c->args_span, &b);
+    if (!e)
+        out_buf(c->r, &b);
+    return e;
+}
+
+static Error *cmd_verify(CmdCtx *c)
+{
+    Error *e = need_name(c, "verify");
+    if (e)
+        return e;
+    Buf b = {0};
+    e = session_verify_log(c->r->s, c->args, c->args_span, &b);
+    out_buf(c->r, &b);
+    return e;
+}
+
+static Error *cmd_time(CmdCtx *c)
+{
+    Error *e = session_eval(c->r->s, c->src);
+    if (e)
+        return e;
+    fprintf(c->r->s->out, "time: verify %.3f ms, run %.3f ms\n", c->r->s->last_verify_ms,
+            c->r->s->last_run_ms);
+    return NULL;
+}
+
+static Error *read_file(const char *path, Span at, char **text, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_new(E_IO, at, "cannot open '%s': %s", path, strerror(errno));
+    Buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        for (size_t i = 0; i < n; i++)
+            buf_putc(&b, chunk[i]);
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return err_new(E_IO, at, "cannot read '%s'", path);
+    *text = b.s ? b.s : xstrdup("");
+    *len = b.len;
+    return NULL;
+}
+
+static Error *cmd_load(CmdCtx *c)
+{
+    if (!c->args[0])
+        return usage_error(c, &commands[0], ":load needs a file name");
+    char *text;
+    size_t len;
+    Error *e = read_file(c->args, c->args_span, &text, &len);
+    if (e)
+        return e;
+    if (memchr(text, 0, len))
+        return err_new(E_IO, c->args_span, "'%s' contains a NUL byte; is it a text file?", c->args);
+    return session_eval(c->r->s, source_new(c->args, text, len, 1));
+}
+
+static Error *cmd_gc(CmdCtx *c)
+{
+    GC_gcollect();
+    fprintf(c->r->s->out, "heap: %zu KiB, %zu KiB free\n", GC_get_heap_size() / 1024,
+            GC_get_free_bytes() / 1024);
+    return NULL;
+}
+
+typedef struct Setting {
+    const char *name;
+    const char *help;
+    uint64_t *(*field)(Session *s);
+} Setting;
+
+static uint64_t *fuel_field(Session *s) { return &s->vm->limits.fuel; }
+static uint64_t *budget_field(Session *s) { return &s->verify_budget; }
+
+static const Setting settings[] = {
+    {"fuel", "calls and jumps one input may make (0 = unlimited)", fuel_field},
+    {"verify-budget", "instructions the verifier may simulate per body", budget_field},
+};
+
+static Error *cmd_set(CmdCtx *c)
+{
+    char name[64];
+    unsigned long long value;
+    if (!c->args[0]) {
+        for (size_t i = 0; i < countof(settings); i++)
+            fprintf(c->r->s->out, "%-14s %llu   %s\n", settings[i].name,
+                    (unsigned long long)*settings[i].field(c->r->s), settings[i].help);
+        return NULL;
+    }
+    if (sscanf(c->args, "%63s %llu", name, &value) != 2)
+        return err_hint(err_new(E_USAGE, c->args_span, "expected a setting and a number"),
+                        "usage: :set fuel 1000000   (:set alone lists settings)");
+    for (size_t i = 0; i < countof(settings); i++)
+        if (strcmp(name, settings[i].name) == 0) {
+            *settings[i].field(c->r->s) = value;
+            return NULL;
+        }
+    return err_hint(err_new(E_UNKNOWN, c->args_span, "unknown setting '%s'", name),
+                    ":set alone lists the settings");
+}
+
+static const Cmd commands[] = {
+    {"load", ":load FILE", "verify and run a file of definitions and code as one input", cmd_load},
+    {"help", ":help [COMMAND]", "list commands, or explain one", cmd_help},
+    {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit},
+    {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack},
+    {"facts", ":facts", "show the simulated stack: identities and types of the REPL stack's items", cmd_facts},
+    {"show", ":show NAME", "print a definition back in the language, with its effect", cmd_show},
+    {"verify", ":verify NAME", "verify a procedure again and print each basic block's states", cmd_verify},
+    {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time},
+    {"set", ":set [NAME VALUE]", "show or change a limit: fuel, verify-budget", cmd_set},
+    {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc},
+};
+static const size_t ncommands = countof(commands);
+
+static Error *cmd_help(CmdCtx *c)
+{
+    FILE *o = c->r->s->out;
+    if (c->args[0]) {
+        const char *want = c->args[0] == ':' ? c->args + 1 : c->args;
+        for (size_t i = 0; i < ncommands; i++)
+            if (strcmp(commands[i].name, want) == 0) {
+                fprintf(o, "%s\n  %s\n", commands[i].usage, commands[i].help);
+                return NULL;
+            }
+        return err_hint(err_new(E_UNKNOWN, c->args_span, "no command ':%s'", want), "type :help for the list");
+    }
+    fputs("Type code to verify and run it on the core machine, e.g.\n"
+          "  push int(2); push int(3); add; print;\n"
+          "Define procedures with .define_procedure NAME, (a: int -> r: int), { ... };\n"
+          "Commands (any unambiguous prefix works):\n",
+          o);
+    for (size_t i = 0; i < ncommands; i++)
+        fprintf(o, "  %-20s %s\n", commands[i].usage, commands[i].help);
+    fputs("Core operations:\n ", o);
+    for (int i = 0; i < P__COUNT; i++)
+        fprintf(o, " %s", prim_info[i].name);
+    fputc('\n', o);
+    return NULL;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------ */
+
+const char *const *repl_command_names(void)
+{
+    static const char *names[countof(commands) + 1];
+    for (size_t i = 0; i < ncommands; i++)
+        names[i] = commands[i].name;
+    return names;
+}
+
+/* Exact name first, then a unique prefix (GHCi's rule). */
+static const Cmd *find_command(const char *word, size_t len, int *matches)
+{
+    const Cmd *found = NULL;
+    *matches = 0;
+    for (size_t i = 0; i < ncommands; i++) {
+        if (strlen(commands[i].name) == len && strncmp(commands[i].name, word, len) == 0) {
+            *matches = 1;
+            return &commands[i];
+        }
+        if (strncmp(commands[i].name, word, len) == 0) {
+            found = &commands[i];
+            (*matches)++;
+        }
+    }
+    return found;
+}
+
+static Error *unknown_command(const char *word, Span at)
+{
+    Error *e = err_new(E_UNKNOWN, at, "unknown command ':%s'", word);
+    const char *near = suggest_name(word, repl_command_names(), (uint32_t)ncommands);
+    return near ? err_hint(e, "did you mean ':%s'?", near) : err_hint(e, "type :help for the list");
+}
+
+static Span span_at(const Source *src, size_t off, size_t len, int line)
+{
+    return (Span){.src = src, .off = (uint32_t)off, .len = (uint32_t)len, .line = (uint32_t)line,
+                  .col = (uint32_t)off + 1};
+}
+
+void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
+{
+    const char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t lead = (size_t)(p - line) + 1; /* past the ':' */
+    size_t wlen = strcspn(p + 1, " \t\n");
+    char *word = xstrndup(p + 1, wlen);
+    char *blanked = xstrdup(line);
+    memset(blanked, ' ', lead + wlen);
+    Source *src = source_new(srcname, blanked, strlen(blanked), lineno);
+    size_t aoff = lead + wlen;
+    while (blanked[aoff] == ' ' || blanked[aoff] == '\t')
+        aoff++;
+    size_t aend = strlen(blanked);
+    while (aend > aoff && strchr(" \t\r\n", blanked[aend - 1]))
+        aend--;
+    CmdCtx c = {.r = r, .args = xstrndup(blanked + aoff, aend - aoff), .src = src,
+                .args_span = span_at(src, aoff, aend - aoff, lineno)};
+    Source *whole = source_new(srcname, line, strlen(line), lineno);
+    Span word_span = span_at(whole, lead - 1, wlen + 1, lineno);
+    int matches;
+    const Cmd *cmd = find_command(word, wlen, &matches);
+    Error *e;
+    if (!wlen)
+        e = err_hint(err_new(E_USAGE, word_span, "a ':' must be followed by a command"), "type :help for the list");
+    else if (matches > 1)
+        e = err_hint(err_new(E_USAGE, word_span, "':%s' is ambiguous", word), "type more of the command's name");
+    else if (!cmd)
+        e = unknown_command(word, word_span);
+    else
+        e = cmd->run(&c);
+    if (e) {
+        r->failures++;
+        repl_print_error(r, e);
+    }
+}

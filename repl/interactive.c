@@ -1,0 +1,216 @@
+/* interactive.c - the terminal front end: GNU readline (callback interface,
+ * so Ctrl-C can clear the line without leaving the loop), persistent
+ * history, tab completion, and SIGINT delivered to the running program. */
+#include "repl.h"
+
+#include <errno.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static Repl *g_repl;
+static volatile sig_atomic_t g_sigint;
+static int g_lineno;
+
+/* Safe in a signal handler: two flag stores. */
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_sigint = 1;
+    if (g_repl)
+        vm_request_interrupt(g_repl->s->vm);
+}
+
+void repl_install_signals(Repl *r)
+{
+    g_repl = r;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+bool repl_take_sigint(void)
+{
+    bool was = g_sigint;
+    g_sigint = 0;
+    return was;
+}
+
+/* ---- history ------------------------------------------------------------------------------ */
+
+static void mkdir_parents(const char *path)
+{
+    char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = 0;
+            mkdir(p, 0700);
+            *s = '/';
+        }
+}
+
+static void history_open(Repl *r)
+{
+    if (!r->histfile)
+        return;
+    mkdir_parents(r->histfile);
+    stifle_history(r->histsize > 0 ? r->histsize : 0);
+    read_history(r->histfile);
+}
+
+static void history_remember(Repl *r, const char *entry)
+{
+    if (!r->histfile || !*entry || r->histsize <= 0)
+        return;
+    HIST_ENTRY *last = history_length ? history_get(history_base + history_length - 1) : NULL;
+    if (last && strcmp(last->line, entry) == 0)
+        return; /* consecutive duplicates are noise */
+    add_history(entry);
+    if (append_history(1, r->histfile) != 0)
+        write_history(r->histfile);
+    history_truncate_file(r->histfile, r->histsize);
+}
+
+/* ---- completion --------------------------------------------------------------------------- */
+
+static char *complete_from(const char *text, int state, const char *const *names, size_t n, const char *prefix)
+{
+    static size_t i;
+    if (!state)
+        i = 0;
+    size_t len = strlen(text);
+    while (i < n) {
+        const char *name = names[i++];
+        if (name && strncmp(name, text, len) == 0) {
+            char *m = malloc(strlen(prefix) + strlen(name) + 1); /* readline frees it */
+            if (m)
+                strcat(strcpy(m, prefix), name);
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static const char **g_names;
+static size_t g_nnames;
+static const char *g_prefix;
+
+static char *name_generator(const char *text, int state)
+{
+    return complete_from(text + strlen(g_prefix), state, g_names, g_nnames, g_prefix);
+}
+
+static void collect_names(const char *text, int start)
+{
+    Vec v = {0};
+    g_prefix = "";
+    if (start == 0 && text[0] == ':') {
+        for (const char *const *c = repl_command_names(); *c; c++)
+            vec_push(&v, (void *)*c);
+        g_prefix = ":";
+    } else {
+        for (int i = 0; i < P__COUNT; i++)
+            vec_push(&v, (void *)prim_info[i].name);
+        Workspace *ws = g_repl->s->ws;
+        for (uint32_t i = 0; i < ws->procs.len; i++)
+            vec_push(&v, (void *)((Proc *)ws->procs.items[i])->name);
+        vec_push(&v, (void *)".define_procedure");
+    }
+    g_names = (const char **)v.items;
+    g_nnames = v.len;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    if (start > 0 && strncmp(rl_line_buffer, ":load", 5) == 0)
+        return NULL; /* file names: readline's default */
+    rl_attempted_completion_over = 1;
+    collect_names(text, start);
+    return rl_completion_matches(text, name_generator);
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+/* The last line of a buffer (what readline just gave us). */
+static const char *line_last(Buf *b)
+{
+    const char *nl = strrchr(buf_str(b), '\n');
+    return nl ? nl + 1 : buf_str(b);
+}
+
+static bool g_cont;
+static Buf g_entry; /* the input so far, for one history entry */
+
+static void on_line(char *line)
+{
+    if (!line) { /* Ctrl-D */
+        g_repl->quit = true;
+        fputc('\n', stdout);
+        return;
+    }
+    g_lineno++;
+    if (g_entry.len)
+        buf_putc(&g_entry, '\n');
+    buf_puts(&g_entry, line);
+    free(line);
+    g_cont = repl_feed_line(g_repl, g_entry.len ? line_last(&g_entry) : "", "<stdin>", g_lineno);
+    if (!g_cont) {
+        history_remember(g_repl, buf_str(&g_entry));
+        g_entry = (Buf){0};
+    }
+    rl_set_prompt(g_cont ? PROMPT_CONT : PROMPT);
+}
+
+static void clear_line_after_sigint(Repl *r)
+{
+    r->pending = (Buf){0};
+    g_entry = (Buf){0};
+    g_cont = false;
+    rl_free_line_state();
+    rl_callback_sigcleanup();
+    rl_replace_line("", 0);
+    fputs("^C\n", stdout);
+    rl_callback_handler_remove();
+    rl_callback_handler_install(PROMPT, on_line);
+}
+
+void repl_interactive(Repl *r)
+{
+    g_repl = r;
+    rl_readline_name = "xvm-repl";
+    rl_attempted_completion_function = complete;
+    rl_catch_signals = 0;
+    history_open(r);
+    repl_install_signals(r);
+    printf("xvm-repl %s: the core machine is ready. :help lists commands, Ctrl-D leaves.\n", XVM_VERSION);
+    rl_callback_handler_install(PROMPT, on_line);
+    while (!r->quit) {
+        fd_set fds;
+        FD_ZERO(&fds);
+        FD_SET(STDIN_FILENO, &fds);
+        int n = select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL);
+        if (repl_take_sigint()) {
+            clear_line_after_sigint(r);
+            continue;
+        }
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        rl_callback_read_char();
+        if (repl_take_sigint() && !r->quit) {
+            /* Ctrl-C while a program ran: the run was interrupted; new prompt. */
+            rl_callback_handler_remove();
+            rl_callback_handler_install(g_cont ? PROMPT_CONT : PROMPT, on_line);
+        }
+    }
+    rl_callback_handler_remove();
+}

@@ -1,0 +1,194 @@
+/* main.c - xvm-repl: options, the script loop and the input protocol.
+ *
+ * An input is one line, with its continuation lines while brackets are
+ * open, typed or read from a script alike (DESIGN §5). */
+#include "repl.h"
+
+#include <errno.h>
+#include <gc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void repl_print_error(Repl *r, const Error *e)
+{
+    fflush(r->s->out);
+    for (; e; e = e->next) {
+        Buf b = {0};
+        err_render(&b, e);
+        fputs(buf_str(&b), stderr);
+    }
+    fflush(stderr);
+}
+
+static bool blank(const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (!strchr(" \t\r\n", *p))
+            return false;
+    return true;
+}
+
+void repl_submit(Repl *r, const char *text, const char *srcname, int first_line)
+{
+    const char *p = text;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == ':') {
+        repl_command(r, text, srcname, first_line);
+        return;
+    }
+    if (blank(text))
+        return;
+    Error *e = session_eval(r->s, source_new(srcname, text, strlen(text), first_line));
+    if (e) {
+        r->failures++;
+        repl_print_error(r, e);
+    }
+}
+
+bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
+{
+    if (!r->pending.len)
+        r->pending_line = lineno;
+    else
+        buf_putc(&r->pending, '\n');
+    buf_puts(&r->pending, line);
+    if (syntax_open_depth(buf_str(&r->pending)) > 0)
+        return true;
+    const char *text = xstrdup(buf_str(&r->pending));
+    r->pending = (Buf){0};
+    repl_submit(r, text, srcname, r->pending_line);
+    return false;
+}
+
+void repl_flush(Repl *r, const char *srcname)
+{
+    if (!r->pending.len)
+        return;
+    const char *text = xstrdup(buf_str(&r->pending));
+    r->pending = (Buf){0};
+    repl_submit(r, text, srcname, r->pending_line);
+}
+
+#define MAX_LINE (1u << 20)
+
+void repl_run_stream(Repl *r, FILE *f, const char *srcname)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0;
+    bool cont = false;
+    while (!r->quit && (n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (n > 0 && line[n - 1] == '\n')
+            line[--n] = 0;
+        if (r->echo)
+            fprintf(r->s->out, "%s%s\n", cont ? PROMPT_CONT : PROMPT, line);
+        if ((size_t)n > MAX_LINE) {
+            Source *src = source_new(srcname, "", 0, lineno);
+            repl_print_error(r, err_hint(err_new(E_LIMIT, (Span){.src = src, .line = (uint32_t)lineno, .col = 1},
+                                                 "line too long: %zd bytes (the limit is %u)", n, MAX_LINE),
+                                         "split the input over several lines"));
+            r->failures++;
+            continue;
+        }
+        if (strlen(line) != (size_t)n) {
+            Source *src = source_new(srcname, "", 0, lineno);
+            repl_print_error(r, err_new(E_SYNTAX, (Span){.src = src, .line = (uint32_t)lineno, .col = 1},
+                                        "the line contains a NUL byte"));
+            r->failures++;
+            continue;
+        }
+        cont = repl_feed_line(r, line, srcname, lineno);
+    }
+    free(line);
+    repl_flush(r, srcname);
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+static void usage(FILE *o)
+{
+    fputs("usage: xvm-repl [OPTION]... [FILE]...\n"
+          "Build, verify and run XVM machines interactively.\n\n"
+          "  FILE...          run each file as a script (as if typed), then exit\n"
+          "  -i, --interactive  read from the terminal after the files\n"
+          "  --echo           copy each input line to the output, after the prompt\n"
+          "  --no-history     do not read or write the history file\n"
+          "  --help           show this help and exit\n"
+          "  --version        show the version and exit\n\n"
+          "With no FILE, reads standard input: interactively (readline, history) on a\n"
+          "terminal, else as a script with no prompts.  The exit status is 1 if any\n"
+          "input failed, 2 for a usage error or an unreadable file.\n"
+          "History: $XVM_REPL_HISTFILE, else $XDG_STATE_HOME/xvm-repl/history\n"
+          "(~/.local/state/xvm-repl/history); size $XVM_REPL_HISTSIZE (default 1000).\n",
+          o);
+}
+
+static const char *history_path(void)
+{
+    const char *f = getenv("XVM_REPL_HISTFILE");
+    if (f && *f)
+        return f;
+    const char *state = getenv("XDG_STATE_HOME");
+    if (state && *state)
+        return xprintf("%s/xvm-repl/history", state);
+    const char *home = getenv("HOME");
+    return home && *home ? xprintf("%s/.local/state/xvm-repl/history", home) : NULL;
+}
+
+int main(int argc, char **argv)
+{
+    GC_INIT();
+    Repl r = {.s = session_new(stdout), .histsize = 1000};
+    bool force_interactive = false, no_history = false;
+    Vec files = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("xvm-repl %s\n", XVM_VERSION);
+            return 0;
+        } else if (!strcmp(a, "--echo")) {
+            r.echo = true;
+        } else if (!strcmp(a, "-i") || !strcmp(a, "--interactive")) {
+            force_interactive = true;
+        } else if (!strcmp(a, "--no-history")) {
+            no_history = true;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "xvm-repl: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else {
+            vec_push(&files, (void *)a);
+        }
+    }
+    const char *hs = getenv("XVM_REPL_HISTSIZE");
+    if (hs && *hs)
+        r.histsize = atoi(hs);
+    for (uint32_t i = 0; i < files.len && !r.quit; i++) {
+        const char *path = files.items[i];
+        FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+        if (!f) {
+            fprintf(stderr, "xvm-repl: cannot open '%s': %s\n", path, strerror(errno));
+            return 2;
+        }
+        repl_run_stream(&r, f, strcmp(path, "-") ? path : "<stdin>");
+        if (f != stdin)
+            fclose(f);
+    }
+    bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (!r.quit && (force_interactive || (!files.len && tty))) {
+        r.interactive = true;
+        r.histfile = no_history ? NULL : history_path();
+        repl_interactive(&r);
+    } else if (!r.quit && !files.len) {
+        repl_run_stream(&r, stdin, "<stdin>");
+    }
+    fflush(stdout);
+    return r.failures ? 1 : 0;
+}

@@ -1,0 +1,377 @@
+/* verify.c - verify a body: basic blocks, work list, fixpoint (DESIGN §4).
+ *
+ * Each block has an initial state; a block is re-simulated whenever that
+ * state changes.  States meet at block boundaries by join, which requires
+ * equal depth and types and takes the lub of facts.  A budget of simulated
+ * instructions bounds the work on any input. */
+#include "verify.h"
+
+#include <string.h>
+
+#define NO_BLOCK UINT32_MAX
+#define FROM_ENTRY (-1)
+
+typedef struct Block {
+    uint32_t start, end; /* insns [start, end) */
+    VState *in, *out;
+    int64_t from;        /* insn whose edge first reached this block */
+    bool queued;
+} Block;
+
+typedef struct Ctx {
+    Body *b;
+    const Effect *eff; /* NULL: REPL code */
+    Block *blocks;
+    uint32_t nblocks;
+    uint32_t *block_at; /* insn index -> block starting there, or NO_BLOCK */
+    uint32_t *queue, qhead, qlen;
+    uint64_t steps, budget;
+    uint32_t max_depth;
+    VState *exit;
+    int64_t exit_from;
+} Ctx;
+
+/* ---- messages ------------------------------------------------------------------- */
+
+static const char *sig_text(const char *in)
+{
+    Buf b = {0};
+    for (const char *p = in; *p; p++)
+        buf_printf(&b, "%s%s", p == in ? "" : ", ", *p == 'i' ? "int" : *p == 'r' ? "ref" : "any");
+    return buf_str(&b);
+}
+
+static const char *stack_text(const VState *vs)
+{
+    Buf b = {0};
+    vs_print(&b, vs);
+    return buf_str(&b);
+}
+
+static Error *with_state(Error *e, const VState *vs)
+{
+    return err_detail(e, xprintf("  stack here: %s", stack_text(vs)));
+}
+
+static const char *insn_text(const Insn *in)
+{
+    Buf b = {0};
+    insn_print(&b, in);
+    return buf_str(&b);
+}
+
+static const char *edge_text(const Ctx *c, int64_t from)
+{
+    if (from == FROM_ENTRY)
+        return "the entry";
+    const Insn *in = &c->b->insns[from];
+    return xprintf("line %u (%s)", in->span.line, insn_text(in));
+}
+
+/* ---- one instruction ------------------------------------------------------------ */
+
+static Error *underflow(const Ctx *c, const Insn *in, const VState *vs, uint32_t need, const char *sig)
+{
+    Error *e = err_new(E_STACK, in->span, "stack underflow: '%s' needs %u item%s (%s), the stack has %u",
+                       insn_text(in), need, need == 1 ? "" : "s", sig, vs->depth);
+    if (c->eff)
+        err_hint(e, "procedure '%s' sees only its %u declared input%s", c->b->name, c->eff->nin,
+                 c->eff->nin == 1 ? "" : "s");
+    else
+        err_hint(e, "push the inputs first, e.g. push int(1);");
+    return with_state(e, vs);
+}
+
+static Error *type_mismatch(const Insn *in, const VState *vs, uint32_t nin, const char *sig)
+{
+    Buf found = {0};
+    for (uint32_t k = 0; k < nin; k++)
+        buf_printf(&found, "%s%s", k ? ", " : "", type_name(vs->items[vs->depth - nin + k].type));
+    Error *e = err_new(E_TYPE, in->span, "type mismatch: '%s' needs (%s) on top of the stack, found (%s)",
+                       insn_text(in), sig, buf_str(&found));
+    return with_state(e, vs);
+}
+
+static bool type_fits(char want, TypeId have)
+{
+    return want == '*' || (want == 'i' && have == TY_INT) || (want == 'r' && have == TY_REF);
+}
+
+static Error *apply_table(Ctx *c, VState *vs, Insn *in)
+{
+    const PrimInfo *pi = &prim_info[in->op];
+    uint32_t nin = (uint32_t)strlen(pi->in);
+    if (vs->depth < nin)
+        return underflow(c, in, vs, nin, sig_text(pi->in));
+    for (uint32_t k = 0; k < nin; k++)
+        if (!type_fits(pi->in[k], vs->items[vs->depth - nin + k].type))
+            return type_mismatch(in, vs, nin, sig_text(pi->in));
+    VItem args[8];
+    memcpy(args, &vs->items[vs->depth - nin], nin * sizeof(VItem));
+    if (pi->flags & PF_TYPED)
+        in->ty = args[nin - 1].type;
+    vs->depth -= nin;
+    for (const char *o = pi->out; *o; o++) {
+        if (*o >= '0' && *o <= '9')
+            vs_push_item(vs, args[*o - '0']);
+        else
+            vs_push(vs, *o == 'r' ? TY_REF : *o == '=' ? in->ty : TY_INT);
+    }
+    return NULL;
+}
+
+static Error *apply_pick(Ctx *c, VState *vs, const Insn *in)
+{
+    if ((uint64_t)in->imm >= vs->depth)
+        return underflow(c, in, vs, (uint32_t)in->imm + 1, "any");
+    vs_push_item(vs, vs->items[vs->depth - 1 - (uint32_t)in->imm]);
+    return NULL;
+}
+
+static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
+{
+    const ProcVersion *v = proc_current((const Proc *)in->ref);
+    const Effect *eff = &v->eff;
+    Buf sig = {0};
+    for (uint32_t k = 0; k < eff->nin; k++)
+        buf_printf(&sig, "%s%s", k ? ", " : "", type_name(eff->in[k].type));
+    if (vs->depth < eff->nin)
+        return underflow(c, in, vs, eff->nin, buf_str(&sig));
+    for (uint32_t k = 0; k < eff->nin; k++)
+        if (vs->items[vs->depth - eff->nin + k].type != eff->in[k].type)
+            return type_mismatch(in, vs, eff->nin, buf_str(&sig));
+    vs->depth -= eff->nin;
+    for (uint32_t k = 0; k < eff->nout; k++)
+        vs_push(vs, eff->out[k].type);
+    return NULL;
+}
+
+static Error *step(Ctx *c, VState *vs, Insn *in)
+{
+    Error *e = NULL;
+    switch (in->op) {
+    case P_LABEL:
+    case P_JUMP:
+    case P_RETURN: break;
+    case P_PICK: e = apply_pick(c, vs, in); break;
+    case P_CALL: e = apply_call(c, vs, in); break;
+    case P_TICK:
+        e = err_hint(err_new(E_UNKNOWN, in->span, "tick operation '%s' needs lattices and keys",
+                             ((const Node *)in->ref)->name),
+                     "verification facts are not available yet in this version");
+        break;
+    default: e = apply_table(c, vs, in);
+    }
+    if (!e && vs->depth > c->max_depth)
+        c->max_depth = vs->depth;
+    return e;
+}
+
+/* ---- blocks and edges ------------------------------------------------------------- */
+
+static bool ends_block(const Insn *in) { return prim_info[in->op].flags & (PF_BRANCH | PF_END); }
+
+static void split_blocks(Ctx *c)
+{
+    Body *b = c->b;
+    bool *leader = xcalloc(b->n + 1, sizeof(bool));
+    leader[0] = true;
+    for (uint32_t i = 0; i < b->n; i++) {
+        if (b->insns[i].op == P_LABEL)
+            leader[i] = true;
+        if (ends_block(&b->insns[i]))
+            leader[i + 1] = true;
+    }
+    c->block_at = xcalloc(b->n + 1, sizeof(uint32_t));
+    c->blocks = xcalloc(b->n + 1, sizeof(Block));
+    for (uint32_t i = 0; i <= b->n; i++)
+        c->block_at[i] = NO_BLOCK;
+    for (uint32_t i = 0; i < b->n; i++) {
+        if (!leader[i])
+            continue;
+        if (c->nblocks)
+            c->blocks[c->nblocks - 1].end = i;
+        c->block_at[i] = c->nblocks;
+        c->blocks[c->nblocks++] = (Block){.start = i};
+    }
+    if (c->nblocks)
+        c->blocks[c->nblocks - 1].end = b->n;
+    c->queue = xcalloc(c->nblocks + 1, sizeof(uint32_t));
+}
+
+static void enqueue(Ctx *c, uint32_t blk)
+{
+    if (c->blocks[blk].queued)
+        return;
+    c->blocks[blk].queued = true;
+    c->queue[(c->qhead + c->qlen++) % (c->nblocks + 1)] = blk;
+}
+
+static Error *join_error(const Ctx *c, Span at, const char *where, const VState *old, int64_t old_from,
+                         const VState *neu, int64_t neu_from, JoinResult why, uint32_t slot)
+{
+    Error *e = why == JOIN_DEPTH
+                   ? err_new(E_JOIN, at, "stack depths differ where paths join %s: %u vs %u items", where,
+                             old->depth, neu->depth)
+                   : err_new(E_JOIN, at, "types differ where paths join %s: item %u from the bottom is %s on one path, %s on the other",
+                             where, slot, type_name(old->items[slot].type), type_name(neu->items[slot].type));
+    err_detail(e, xprintf("  path 1, from %s: %s\n  path 2, from %s: %s", edge_text(c, old_from),
+                          stack_text(old), edge_text(c, neu_from), stack_text(neu)));
+    return err_hint(e, "every path into a join point must leave the same number and types of items");
+}
+
+/* Merge state vs arriving over the edge from insn `from` into *slot_in. */
+static Error *merge(Ctx *c, VState **slot_in, int64_t *slot_from, const VState *vs, int64_t from,
+                    Span at, const char *where, bool *changed)
+{
+    VState *s = vs_copy(vs);
+    vs_canon(s);
+    *changed = false;
+    if (!*slot_in) {
+        *slot_in = s;
+        *slot_from = from;
+        *changed = true;
+        return NULL;
+    }
+    VState *joined;
+    uint32_t bad_slot = 0;
+    JoinResult r = vs_join(*slot_in, s, NULL, NULL, &joined, &bad_slot);
+    if (r != JOIN_OK)
+        return join_error(c, at, where, *slot_in, *slot_from, s, from, r, bad_slot);
+    if (!vs_equal(joined, *slot_in)) {
+        *slot_in = joined;
+        *changed = true;
+    }
+    return NULL;
+}
+
+static Error *flow_to(Ctx *c, uint32_t blk, const VState *vs, int64_t from)
+{
+    Block *t = &c->blocks[blk];
+    const Insn *first = &c->b->insns[t->start];
+    const char *where = first->op == P_LABEL && first->label ? xprintf("at label '%s'", first->label) : "here";
+    bool changed;
+    Error *e = merge(c, &t->in, &t->from, vs, from, first->span, where, &changed);
+    if (!e && changed)
+        enqueue(c, blk);
+    return e;
+}
+
+static Error *check_outputs(const Ctx *c, const VState *vs, Span at, const char *how)
+{
+    const Effect *eff = c->eff;
+    bool ok = vs->depth == eff->nout;
+    for (uint32_t k = 0; ok && k < eff->nout; k++)
+        ok = vs->items[k].type == eff->out[k].type;
+    if (ok)
+        return NULL;
+    Buf want = {0};
+    effect_print(&want, eff);
+    Error *e = err_new(E_EFFECT, at, "%s leaves %s but '%s' declares %s", how, stack_text(vs), c->b->name,
+                       buf_str(&want));
+    return err_hint(e, "the stack at every return must hold exactly the declared outputs");
+}
+
+static Error *flow_exit(Ctx *c, const VState *vs, int64_t from, const Insn *ret)
+{
+    if (c->eff)
+        return check_outputs(c, vs, ret ? ret->span : c->b->end_span,
+                             ret ? "'return'" : "the end of the body");
+    if (ret)
+        return err_hint(err_new(E_CFG, ret->span, "'return' outside a procedure"),
+                        "return belongs in .define_procedure bodies");
+    bool changed;
+    Span at = c->b->n ? c->b->insns[c->b->n - 1].span : c->b->end_span;
+    return merge(c, &c->exit, &c->exit_from, vs, from, at, "at the end of the input", &changed);
+}
+
+static Error *simulate_block(Ctx *c, uint32_t blk)
+{
+    Block *bl = &c->blocks[blk];
+    VState *vs = vs_copy(bl->in);
+    for (uint32_t i = bl->start; i < bl->end; i++) {
+        if (++c->steps > c->budget)
+            return err_hint(err_new(E_BUDGET, c->b->insns[i].span,
+                                    "verification budget exhausted after %llu simulated instructions",
+                                    (unsigned long long)c->budget),
+                            "simplify the control flow, or raise the budget with :set verify-budget N");
+        Error *e = step(c, vs, &c->b->insns[i]);
+        if (e)
+            return e;
+    }
+    bl->out = vs;
+    Insn *last = &c->b->insns[bl->end - 1];
+    Error *e = NULL;
+    if (last->op == P_RETURN)
+        return flow_exit(c, vs, bl->end - 1, last);
+    if (prim_info[last->op].flags & PF_BRANCH)
+        e = flow_to(c, c->block_at[last->imm], vs, bl->end - 1);
+    if (e || (prim_info[last->op].flags & PF_END))
+        return e;
+    if (bl->end < c->b->n)
+        return flow_to(c, c->block_at[bl->end], vs, bl->end - 1);
+    return flow_exit(c, vs, bl->end - 1, NULL);
+}
+
+/* ---- log for :verify ------------------------------------------------------------------ */
+
+static void write_log(const Ctx *c, Buf *log)
+{
+    buf_printf(log, "%s: %u block%s, %llu instructions simulated, max stack depth %u\n", c->b->name,
+               c->nblocks, c->nblocks == 1 ? "" : "s", (unsigned long long)c->steps, c->max_depth);
+    for (uint32_t k = 0; k < c->nblocks; k++) {
+        const Block *bl = &c->blocks[k];
+        buf_printf(log, "block %u (line %u):\n", k, c->b->insns[bl->start].span.line);
+        if (!bl->in) {
+            buf_puts(log, "  unreachable\n");
+            continue;
+        }
+        buf_puts(log, "  in:  ");
+        vs_print(log, bl->in);
+        buf_printf(log, "   (from %s)\n", edge_text(c, bl->from));
+        for (uint32_t i = bl->start; i < bl->end; i++) {
+            buf_printf(log, "  %4u  ", i);
+            insn_print(log, &c->b->insns[i]);
+            buf_putc(log, '\n');
+        }
+        buf_puts(log, "  out: ");
+        vs_print(log, bl->out);
+        buf_putc(log, '\n');
+    }
+}
+
+Error *verify_body(Body *body, const VState *entry, const Effect *eff, const VerifyOpts *opts,
+                   VState **exit)
+{
+    Ctx c = {.b = body, .eff = eff, .exit_from = FROM_ENTRY};
+    c.budget = opts && opts->budget ? opts->budget : VERIFY_DEFAULT_BUDGET;
+    c.max_depth = entry->depth;
+    split_blocks(&c);
+    Error *e = NULL;
+    if (c.nblocks == 0) {
+        e = flow_exit(&c, entry, FROM_ENTRY, NULL);
+    } else {
+        VState *in = vs_copy(entry);
+        vs_canon(&*in);
+        c.blocks[0].in = in;
+        c.blocks[0].from = FROM_ENTRY;
+        enqueue(&c, 0);
+    }
+    while (!e && c.qlen) {
+        uint32_t blk = c.queue[c.qhead];
+        c.qhead = (c.qhead + 1) % (c.nblocks + 1);
+        c.qlen--;
+        c.blocks[blk].queued = false;
+        e = simulate_block(&c, blk);
+    }
+    if (e)
+        return e;
+    body->max_depth = c.max_depth;
+    if (opts && opts->log)
+        write_log(&c, opts->log);
+    if (exit) {
+        /* No path reaches the end (e.g. an endless loop): the stack after is never seen. */
+        *exit = c.exit ? c.exit : vs_copy(entry);
+    }
+    return NULL;
+}

@@ -1,0 +1,223 @@
+/* vstate.c - the verification state as a value: copy, canonicalise, join,
+ * compare, print.
+ *
+ * Identities are canonical at block boundaries: numbered by first
+ * appearance from the bottom of the stack, so two states that say the same
+ * thing compare equal byte for byte, which is what the work list needs. */
+#include "verify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+VState *vs_new(void) { return xmalloc(sizeof(VState)); }
+
+VState *vs_copy(const VState *s)
+{
+    VState *c = vs_new();
+    *c = *s;
+    c->cap = s->depth;
+    c->items = xcalloc(s->depth + 1, sizeof(VItem));
+    if (s->depth)
+        memcpy(c->items, s->items, s->depth * sizeof(VItem));
+    c->facts = xcalloc(s->nfacts + 1, sizeof(VFact));
+    if (s->nfacts)
+        memcpy(c->facts, s->facts, s->nfacts * sizeof(VFact));
+    c->vstack = xcalloc(s->vdepth + 1, sizeof(VVal));
+    if (s->vdepth)
+        memcpy(c->vstack, s->vstack, s->vdepth * sizeof(VVal));
+    return c;
+}
+
+void vs_push_item(VState *s, VItem it)
+{
+    if (s->depth == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 8;
+        VItem *grown = xcalloc(cap, sizeof(VItem));
+        if (s->depth)
+            memcpy(grown, s->items, s->depth * sizeof(VItem));
+        s->items = grown;
+        s->cap = cap;
+    }
+    s->items[s->depth++] = it;
+}
+
+uint32_t vs_push(VState *s, TypeId t)
+{
+    uint32_t id = s->next_id++;
+    vs_push_item(s, (VItem){id, t});
+    return id;
+}
+
+VItem vs_pop(VState *s) { return s->items[--s->depth]; }
+
+VState *vs_from_inputs(const Effect *eff)
+{
+    VState *s = vs_new();
+    for (uint32_t i = 0; i < eff->nin; i++)
+        vs_push(s, eff->in[i].type);
+    return s;
+}
+
+/* ---- canonical form ----------------------------------------------------------- */
+
+static int fact_cmp(const void *pa, const void *pb)
+{
+    const VFact *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (a->arity != b->arity)
+        return a->arity < b->arity ? -1 : 1;
+    for (uint32_t i = 0; i < a->arity; i++)
+        if (a->ids[i] != b->ids[i])
+            return a->ids[i] < b->ids[i] ? -1 : 1;
+    return 0;
+}
+
+/* New id of old identity `id`, or UINT32_MAX if it is not on the stack. */
+static uint32_t remap(const uint32_t *old, const uint32_t *neu, uint32_t n, uint32_t id)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (old[i] == id)
+            return neu[i];
+    return UINT32_MAX;
+}
+
+static bool remap_fact(VFact *f, const uint32_t *old, const uint32_t *neu, uint32_t n)
+{
+    for (uint32_t k = 0; k < f->arity; k++) {
+        uint32_t id = remap(old, neu, n, f->ids[k]);
+        if (id == UINT32_MAX)
+            return false;
+        f->ids[k] = id;
+    }
+    return true;
+}
+
+void vs_canon(VState *s)
+{
+    uint32_t *old = xcalloc(s->depth + 1, sizeof(uint32_t));
+    uint32_t *neu = xcalloc(s->depth + 1, sizeof(uint32_t));
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->depth; i++) {
+        uint32_t id = remap(old, neu, n, s->items[i].id);
+        if (id == UINT32_MAX) {
+            old[n] = s->items[i].id;
+            id = neu[n] = n;
+            n++;
+        }
+        s->items[i].id = id;
+    }
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < s->nfacts; i++) {
+        VFact f = s->facts[i];
+        if (remap_fact(&f, old, neu, n))
+            s->facts[kept++] = f;
+    }
+    s->nfacts = kept;
+    if (kept > 1)
+        qsort(s->facts, kept, sizeof(VFact), fact_cmp);
+    s->next_id = n;
+}
+
+bool vs_equal(const VState *a, const VState *b)
+{
+    if (a->depth != b->depth || a->nfacts != b->nfacts || a->vdepth != b->vdepth)
+        return false;
+    for (uint32_t i = 0; i < a->depth; i++)
+        if (a->items[i].id != b->items[i].id || a->items[i].type != b->items[i].type)
+            return false;
+    for (uint32_t i = 0; i < a->nfacts; i++)
+        if (fact_cmp(&a->facts[i], &b->facts[i]) != 0 || a->facts[i].value != b->facts[i].value)
+            return false;
+    for (uint32_t i = 0; i < a->vdepth; i++)
+        if (memcmp(&a->vstack[i], &b->vstack[i], sizeof(VVal)) != 0)
+            return false;
+    return true;
+}
+
+/* ---- join -------------------------------------------------------------------------- */
+
+/* The joined identity of the pair (ida on path a, idb on path b). */
+static uint32_t pair_id(const uint32_t *pa, const uint32_t *pb, uint32_t n, uint32_t ida, uint32_t idb)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (pa[i] == ida && pb[i] == idb)
+            return i;
+    return UINT32_MAX;
+}
+
+static bool join_fact(const VFact *fa, const VFact *fb, const uint32_t *pa, const uint32_t *pb,
+                      uint32_t npairs, VLubFn lub, void *ctx, VFact *out)
+{
+    if (fa->key != fb->key || fa->arity != fb->arity)
+        return false;
+    *out = *fa;
+    for (uint32_t k = 0; k < fa->arity; k++) {
+        uint32_t id = pair_id(pa, pb, npairs, fa->ids[k], fb->ids[k]);
+        if (id == UINT32_MAX)
+            return false;
+        out->ids[k] = id;
+    }
+    if (fa->value == fb->value)
+        return true;
+    return lub && lub(ctx, fa->key, fa->value, fb->value, &out->value);
+}
+
+JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
+                   uint32_t *slot)
+{
+    if (a->depth != b->depth)
+        return JOIN_DEPTH;
+    for (uint32_t i = 0; i < a->depth; i++)
+        if (a->items[i].type != b->items[i].type) {
+            *slot = i;
+            return JOIN_TYPE;
+        }
+    VState *j = vs_copy(a);
+    uint32_t *pa = xcalloc(a->depth + 1, sizeof(uint32_t));
+    uint32_t *pb = xcalloc(a->depth + 1, sizeof(uint32_t));
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < a->depth; i++) {
+        uint32_t id = pair_id(pa, pb, n, a->items[i].id, b->items[i].id);
+        if (id == UINT32_MAX) {
+            pa[n] = a->items[i].id;
+            pb[n] = b->items[i].id;
+            id = n++;
+        }
+        j->items[i].id = id;
+    }
+    j->nfacts = 0;
+    j->facts = xcalloc(a->nfacts + 1, sizeof(VFact));
+    for (uint32_t x = 0; x < a->nfacts; x++)
+        for (uint32_t y = 0; y < b->nfacts; y++) {
+            VFact f;
+            if (join_fact(&a->facts[x], &b->facts[y], pa, pb, n, lub, ctx, &f) &&
+                j->nfacts < a->nfacts)
+                j->facts[j->nfacts++] = f;
+        }
+    j->next_id = n;
+    vs_canon(j);
+    *out = j;
+    return JOIN_OK;
+}
+
+/* ---- printing -------------------------------------------------------------------------- */
+
+void vs_print_stack(Buf *out, const VState *s)
+{
+    buf_printf(out, "<%u>", s->depth);
+    for (uint32_t i = 0; i < s->depth; i++)
+        buf_printf(out, " s%u:%s", s->items[i].id, type_name(s->items[i].type));
+}
+
+void vs_print(Buf *out, const VState *s)
+{
+    vs_print_stack(out, s);
+    for (uint32_t i = 0; i < s->nfacts; i++) {
+        const VFact *f = &s->facts[i];
+        buf_printf(out, "%s key%u(", i ? "," : "  facts:", f->key);
+        for (uint32_t k = 0; k < f->arity; k++)
+            buf_printf(out, "%ss%u", k ? ", " : "", f->ids[k]);
+        buf_printf(out, ")=%u", f->value);
+    }
+}
