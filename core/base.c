@@ -13,13 +13,13 @@ static void *oom(size_t n)
     abort();
 }
 
-void *xmalloc(size_t n)
+void *gc_alloc(size_t n)
 {
     void *p = GC_MALLOC(n ? n : 1);
     return p ? p : oom(n);
 }
 
-void *xmalloc_atomic(size_t n)
+void *gc_alloc_atomic(size_t n)
 {
     void *p = GC_MALLOC_ATOMIC(n ? n : 1);
     if (!p)
@@ -28,31 +28,31 @@ void *xmalloc_atomic(size_t n)
     return p;
 }
 
-void *xrealloc(void *p, size_t n)
+void *gc_realloc(void *p, size_t n)
 {
     void *q = GC_REALLOC(p, n ? n : 1);
     return q ? q : oom(n);
 }
 
-void *xcalloc(size_t n, size_t size)
+void *gc_calloc(size_t n, size_t size)
 {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return oom(SIZE_MAX);
-    return xmalloc(total);
+    return gc_alloc(total);
 }
 
-char *xstrndup(const char *s, size_t n)
+char *gc_strndup(const char *s, size_t n)
 {
-    char *d = xmalloc_atomic(n + 1);
+    char *d = gc_alloc_atomic(n + 1);
     memcpy(d, s, n);
     d[n] = 0;
     return d;
 }
 
-char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+char *gc_strdup(const char *s) { return gc_strndup(s, strlen(s)); }
 
-char *xvprintf(const char *fmt, va_list ap)
+char *gc_vprintf(const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
@@ -60,16 +60,16 @@ char *xvprintf(const char *fmt, va_list ap)
     va_end(ap2);
     if (n < 0)
         n = 0;
-    char *s = xmalloc_atomic((size_t)n + 1);
+    char *s = gc_alloc_atomic((size_t)n + 1);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     return s;
 }
 
-char *xprintf(const char *fmt, ...)
+char *gc_printf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = xvprintf(fmt, ap);
+    char *s = gc_vprintf(fmt, ap);
     va_end(ap);
     return s;
 }
@@ -78,7 +78,7 @@ void vec_push(Vec *v, void *item)
 {
     if (v->len == v->cap) {
         v->cap = v->cap ? v->cap * 2 : 8;
-        v->items = xrealloc(v->items, v->cap * sizeof(void *));
+        v->items = gc_realloc(v->items, v->cap * sizeof(void *));
     }
     v->items[v->len++] = item;
 }
@@ -90,7 +90,7 @@ static void buf_reserve(Buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    char *s = xmalloc_atomic(cap);
+    char *s = gc_alloc_atomic(cap);
     if (b->len)
         memcpy(s, b->s, b->len);
     b->s = s;
@@ -117,7 +117,7 @@ void buf_printf(Buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = xvprintf(fmt, ap);
+    char *s = gc_vprintf(fmt, ap);
     va_end(ap);
     buf_puts(b, s);
 }
@@ -128,9 +128,9 @@ const char *buf_str(Buf *b) { return b->s ? b->s : ""; }
 
 Source *source_new(const char *name, const char *text, size_t len, int first_line)
 {
-    Source *s = xmalloc(sizeof *s);
-    s->name = xstrdup(name);
-    s->text = xstrndup(text, len);
+    Source *s = gc_alloc(sizeof *s);
+    s->name = gc_strdup(name);
+    s->text = gc_strndup(text, len);
     s->len = len;
     s->first_line = first_line > 0 ? first_line : 1;
     return s;
@@ -164,10 +164,10 @@ const char *err_code_name(ErrorCode c)
 
 Error *err_new(ErrorCode code, Span span, const char *fmt, ...)
 {
-    Error *e = xmalloc(sizeof *e);
+    Error *e = gc_alloc(sizeof *e);
     va_list ap;
     va_start(ap, fmt);
-    e->msg = xvprintf(fmt, ap);
+    e->msg = gc_vprintf(fmt, ap);
     va_end(ap);
     e->code = code;
     e->span = span;
@@ -178,17 +178,17 @@ Error *err_hint(Error *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    e->hint = xvprintf(fmt, ap);
+    e->hint = gc_vprintf(fmt, ap);
     va_end(ap);
     return e;
 }
 
 Error *err_note(Error *e, Span span, const char *fmt, ...)
 {
-    Note *n = xmalloc(sizeof *n);
+    Note *n = gc_alloc(sizeof *n);
     va_list ap;
     va_start(ap, fmt);
-    n->msg = xvprintf(fmt, ap);
+    n->msg = gc_vprintf(fmt, ap);
     va_end(ap);
     n->span = span;
     Note **p = &e->notes;

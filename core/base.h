@@ -19,14 +19,17 @@
 
 /* ---- memory (libgc) ---------------------------------------------------- */
 
-void *xmalloc(size_t n);              /* scanned, zeroed; aborts only on OOM */
-void *xmalloc_atomic(size_t n);       /* not scanned (bytes), zeroed */
-void *xrealloc(void *p, size_t n);
-void *xcalloc(size_t n, size_t size); /* overflow-checked n*size, scanned */
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *xvprintf(const char *fmt, va_list ap);
+/* Not named xmalloc & co.: readline exports those names, and ours would
+ * interpose them, handing readline GC memory that it then free()s. */
+
+void *gc_alloc(size_t n);              /* scanned, zeroed; aborts only on OOM */
+void *gc_alloc_atomic(size_t n);       /* not scanned (bytes), zeroed */
+void *gc_realloc(void *p, size_t n);
+void *gc_calloc(size_t n, size_t size); /* overflow-checked n*size, scanned */
+char *gc_strdup(const char *s);
+char *gc_strndup(const char *s, size_t n);
+char *gc_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *gc_vprintf(const char *fmt, va_list ap);
 
 /* A growable array of pointers. */
 typedef struct Vec {

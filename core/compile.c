@@ -19,8 +19,8 @@ static void put(Emitter *em, Cell c, uint32_t insn)
 {
     if (em->n == em->cap) {
         em->cap = em->cap ? em->cap * 2 : 32;
-        Cell *cells = xcalloc(em->cap, sizeof(Cell));
-        uint32_t *map = xmalloc_atomic(em->cap * sizeof(uint32_t));
+        Cell *cells = gc_calloc(em->cap, sizeof(Cell));
+        uint32_t *map = gc_alloc_atomic(em->cap * sizeof(uint32_t));
         if (em->n) {
             memcpy(cells, em->cells, em->n * sizeof(Cell));
             memcpy(map, em->insn_of, em->n * sizeof(uint32_t));
@@ -68,7 +68,7 @@ static void emit_insn(Emitter *em, const Insn *in, uint32_t i)
 Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version)
 {
     Emitter em = {.table = exec_dispatch_table()};
-    uint32_t *cell_at = xmalloc_atomic((b->n + 1) * sizeof(uint32_t));
+    uint32_t *cell_at = gc_alloc_atomic((b->n + 1) * sizeof(uint32_t));
     for (uint32_t i = 0; i < b->n; i++) {
         cell_at[i] = em.n;
         emit_insn(&em, &b->insns[i], i);
@@ -82,7 +82,7 @@ Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version)
             imm->target = &em.cells[cell_at[imm->i]];
         }
     }
-    Code *c = xmalloc(sizeof *c);
+    Code *c = gc_alloc(sizeof *c);
     c->cells = em.cells;
     c->ncells = em.n;
     c->insn_of = em.insn_of;

@@ -16,7 +16,7 @@
 
 Vm *vm_new(VmLimits limits, FILE *out)
 {
-    Vm *vm = xmalloc(sizeof *vm);
+    Vm *vm = gc_alloc(sizeof *vm);
     if (!limits.stack_slots)
         limits.stack_slots = VM_DEFAULT_STACK;
     if (!limits.call_depth)
@@ -24,8 +24,8 @@ Vm *vm_new(VmLimits limits, FILE *out)
     if (!limits.max_block_words)
         limits.max_block_words = VM_DEFAULT_BLOCK_WORDS;
     vm->limits = limits;
-    vm->stack = (Value *)xcalloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
-    vm->frames = xcalloc((size_t)limits.call_depth + 1, sizeof(Frame));
+    vm->stack = (Value *)gc_calloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
+    vm->frames = gc_calloc((size_t)limits.call_depth + 1, sizeof(Frame));
     vm->out = out;
     return vm;
 }
@@ -79,10 +79,10 @@ static HeapBlock *heap_alloc(int64_t n)
 static const char *heap_check(const HeapBlock *b, int64_t i, TypeId want, bool reading)
 {
     if (i < 0 || i >= b->size)
-        return xprintf("index %" PRId64 " is outside the block of %" PRId64 " word%s", i, b->size,
+        return gc_printf("index %" PRId64 " is outside the block of %" PRId64 " word%s", i, b->size,
                        b->size == 1 ? "" : "s");
     if (reading && b->tags[i] != want)
-        return xprintf("word %" PRId64 " holds %s %s, not %s %s", i, b->tags[i] == TY_REF ? "a" : "an",
+        return gc_printf("word %" PRId64 " holds %s %s, not %s %s", i, b->tags[i] == TY_REF ? "a" : "an",
                        type_name(b->tags[i]), want == TY_REF ? "a" : "an", type_name(want));
     return NULL;
 }
@@ -129,9 +129,9 @@ static Error *run(Vm *vm, Code *code, bool init)
             used += FUEL_SLICE;                                                   \
             slice = FUEL_SLICE;                                                   \
             if (vm->interrupt)                                                    \
-                TRAP("interrupted", NULL);                                        \
+                TRAP("interrupted (Ctrl-C)", "the stack is as it was before this input");                                        \
             if (fuel_limit && used >= fuel_limit)                                 \
-                TRAP(xprintf("out of fuel after %" PRIu64 " calls and jumps", used), \
+                TRAP(gc_printf("out of fuel after %" PRIu64 " calls and jumps", used), \
                      "raise the limit with :set fuel N (0 = unlimited)");        \
         }                                                                         \
     } while (0)
@@ -204,12 +204,12 @@ L_CALL: {
     SAFEPOINT();
     Code *callee = ip->proc->cur->code;
     if (unlikely(fp == fp_max))
-        TRAP(xprintf("call depth limit of %u nested calls reached in '%s'", vm->limits.call_depth,
+        TRAP(gc_printf("call depth limit of %u nested calls reached in '%s'", vm->limits.call_depth,
                      callee->body->name),
              "is the recursion missing a base case?");
     uint64_t depth = (uint64_t)(sp - base + 1);
     if (unlikely(depth - callee->nin + callee->max_depth > stack_limit))
-        TRAP(xprintf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
+        TRAP(gc_printf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
                      stack_limit),
              "is the recursion missing a base case?");
     fp->ip = ip + 1;
@@ -226,25 +226,25 @@ L_RETURN:
     NEXT;
 L_ALLOC:
     if (unlikely(tos < 0 || tos > vm->limits.max_block_words))
-        TRAP(xprintf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, tos,
+        TRAP(gc_printf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, tos,
                      vm->limits.max_block_words),
              NULL);
     blk = heap_alloc(tos);
     if (unlikely(!blk))
-        TRAP(xprintf("out of heap allocating %" PRId64 " words", tos), "raise the heap limit or free references");
+        TRAP(gc_printf("out of heap allocating %" PRId64 " words", tos), "raise the heap limit or free references");
     tos = (Value)(intptr_t)blk;
     NEXT;
 L_LOAD:
     blk = (HeapBlock *)(intptr_t)sp[-1];
     if (unlikely((msg = heap_check(blk, tos, TY_INT, true))))
-        TRAP(xprintf("load: %s", msg), tos >= 0 && tos < blk->size ? "use load_ref for a ref" : NULL);
+        TRAP(gc_printf("load: %s", msg), tos >= 0 && tos < blk->size ? "use load_ref for a ref" : NULL);
     tos = blk->words[tos];
     sp--;
     NEXT;
 L_LOAD_REF:
     blk = (HeapBlock *)(intptr_t)sp[-1];
     if (unlikely((msg = heap_check(blk, tos, TY_REF, true))))
-        TRAP(xprintf("load_ref: %s", msg), tos >= 0 && tos < blk->size ? "use load for an int" : NULL);
+        TRAP(gc_printf("load_ref: %s", msg), tos >= 0 && tos < blk->size ? "use load for an int" : NULL);
     tos = blk->words[tos];
     sp--;
     NEXT;
@@ -252,7 +252,7 @@ L_STORE:
 L_STORE_REF:
     blk = (HeapBlock *)(intptr_t)sp[-1];
     if (unlikely((msg = heap_check(blk, tos, TY_INT, false))))
-        TRAP(xprintf("%s: %s", ip[-1].op == dispatch[P_STORE] ? "store" : "store_ref", msg), NULL);
+        TRAP(gc_printf("%s: %s", ip[-1].op == dispatch[P_STORE] ? "store" : "store_ref", msg), NULL);
     blk->words[tos] = sp[-2];
     blk->tags[tos] = ip[-1].op == dispatch[P_STORE] ? TY_INT : TY_REF;
     tos = sp[-3];
@@ -272,7 +272,7 @@ L_PRINT_REF: {
 }
 L_EMIT:
     if (unlikely(tos < 0 || tos > 255))
-        TRAP(xprintf("emit: %" PRId64 " is not a byte", tos), "emit writes one byte, 0..255");
+        TRAP(gc_printf("emit: %" PRId64 " is not a byte", tos), "emit writes one byte, 0..255");
     fputc((int)tos, vm->out);
     tos = *--sp;
     NEXT;
@@ -306,7 +306,7 @@ Error *vm_run(Vm *vm, Code *code)
                                 code->max_depth, vm->limits.stack_slots),
                         "pop values you no longer need, or raise the limit with :set stack N");
     uint32_t depth = vm->depth;
-    Value *saved = xcalloc(depth + 1, sizeof(Value));
+    Value *saved = gc_calloc(depth + 1, sizeof(Value));
     memcpy(saved, vm->stack, depth * sizeof(Value));
     vm->interrupt = 0;
     Error *e = run(vm, code, false);

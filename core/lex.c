@@ -114,7 +114,7 @@ static void push_token(Lexer *L, TokKind kind, const char *text, const char *tex
 {
     if (L->ntok == L->cap) {
         L->cap = L->cap ? L->cap * 2 : 64;
-        L->toks = xrealloc(L->toks, (size_t)L->cap * sizeof(Token));
+        L->toks = gc_realloc(L->toks, (size_t)L->cap * sizeof(Token));
     }
     L->toks[L->ntok++] = (Token){.kind = kind,
                                  .span = token_span(L),
@@ -185,7 +185,7 @@ static const char *read_name(Lexer *L)
         else
             break;
     }
-    return xstrndup(L->src->text + start, L->pos - start);
+    return gc_strndup(L->src->text + start, L->pos - start);
 }
 
 /* name, or name.name written without spaces (a port's operation). */
@@ -339,7 +339,7 @@ static Error *lex_string(Lexer *L)
         if (e)
             return e;
     }
-    push_token(L, T_STRING, b.s ? b.s : xstrdup(""), NULL, (int64_t)b.len);
+    push_token(L, T_STRING, b.s ? b.s : gc_strdup(""), NULL, (int64_t)b.len);
     return NULL;
 }
 

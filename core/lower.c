@@ -11,14 +11,15 @@
 #define BODY_MAX_INSNS (1u << 20)
 
 typedef struct Label {
-    const char *name; /* NULL for labels made by if/while */
+    const char *name; /* "<else>" etc. for labels made by if/while */
+    bool user;        /* written by the user (label L), so findable by name */
     int64_t at;       /* insn index of its P_LABEL, -1 until defined */
     Span def_span, ref_span;
 } Label;
 
 Body *body_new(const char *name)
 {
-    Body *b = xmalloc(sizeof *b);
+    Body *b = gc_alloc(sizeof *b);
     b->name = name;
     return b;
 }
@@ -31,7 +32,7 @@ static Error *emit(Body *b, Insn in)
                         "split it into procedures");
     if (b->n == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 16;
-        Insn *grown = xcalloc(b->cap, sizeof(Insn));
+        Insn *grown = gc_calloc(b->cap, sizeof(Insn));
         if (b->n)
             memcpy(grown, b->insns, b->n * sizeof(Insn));
         b->insns = grown;
@@ -42,7 +43,7 @@ static Error *emit(Body *b, Insn in)
 
 static uint32_t label_new(Body *b, const char *name, Span ref)
 {
-    Label *l = xmalloc(sizeof *l);
+    Label *l = gc_alloc(sizeof *l);
     l->name = name;
     l->at = -1;
     l->ref_span = ref;
@@ -54,7 +55,7 @@ static uint32_t label_named(Body *b, const char *name, Span ref)
 {
     for (uint32_t i = 0; i < b->labels.len; i++) {
         Label *l = b->labels.items[i];
-        if (l->name && strcmp(l->name, name) == 0)
+        if (l->user && strcmp(l->name, name) == 0)
             return i;
     }
     return label_new(b, name, ref);
@@ -137,13 +138,14 @@ static Error *lower_pick(Body *b, const Node *s)
 
 static Error *lower_label_op(Body *b, const Node *s, Prim op)
 {
-    const char *usage = op == P_LABEL ? "label loop;" : xprintf("%s loop;", prim_info[op].name);
+    const char *usage = op == P_LABEL ? "label loop;" : gc_printf("%s loop;", prim_info[op].name);
     Error *e = want_args(s, prim_info[op].name, 1, 1, usage);
     if (!e)
         e = want_kind(s->kids[0], N_NAME, "the label", usage);
     if (e)
         return e;
     uint32_t id = label_named(b, s->kids[0]->name, s->kids[0]->span);
+    ((Label *)b->labels.items[id])->user = true;
     if (op == P_LABEL)
         return place_label(b, id, s->span);
     return emit_jump(b, op, id, s->span);
@@ -161,7 +163,7 @@ static Error *lower_call(Workspace *ws, Body *b, const Node *s)
     Proc *p = workspace_find_proc(ws, name);
     if (!p || !proc_current(p)) {
         e = err_new(E_UNKNOWN, s->kids[0]->span, "unknown procedure '%s'", name);
-        const char **names = xcalloc(ws->procs.len + 1, sizeof(char *));
+        const char **names = gc_calloc(ws->procs.len + 1, sizeof(char *));
         for (uint32_t i = 0; i < ws->procs.len; i++)
             names[i] = ((Proc *)ws->procs.items[i])->name;
         const char *near = suggest_name(name, names, ws->procs.len);
@@ -185,7 +187,7 @@ static Error *lower_if(Workspace *ws, Body *b, const Node *s)
         e = want_kind(s->kids[i], N_BLOCK, i ? "if's else part" : "if's then part", usage);
     if (e)
         return e;
-    uint32_t l_else = label_new(b, NULL, s->span), l_end = label_new(b, NULL, s->span);
+    uint32_t l_else = label_new(b, "<else>", s->span), l_end = label_new(b, "<end-if>", s->span);
     if ((e = emit_jump(b, P_JUMP_UNLESS, l_else, s->head_span)) || (e = lower_block(ws, b, s->kids[0])))
         return e;
     if (s->nkids == 2 && (e = emit_jump(b, P_JUMP, l_end, s->kids[1]->span)))
@@ -206,7 +208,7 @@ static Error *lower_while(Workspace *ws, Body *b, const Node *s)
         e = want_kind(s->kids[i], N_BLOCK, i ? "while's body" : "while's condition", usage);
     if (e)
         return e;
-    uint32_t l_top = label_new(b, NULL, s->span), l_end = label_new(b, NULL, s->span);
+    uint32_t l_top = label_new(b, "<loop>", s->span), l_end = label_new(b, "<end-while>", s->span);
     if ((e = place_label(b, l_top, s->kids[0]->span)) || (e = lower_block(ws, b, s->kids[0])) ||
         (e = emit_jump(b, P_JUMP_UNLESS, l_end, s->head_span)) || (e = lower_block(ws, b, s->kids[1])) ||
         (e = emit_jump(b, P_JUMP, l_top, s->span)))
@@ -245,7 +247,7 @@ static Error *lower_op(Workspace *ws, Body *b, const Node *s)
     case IMM_BLOCKS: return op == P_IF ? lower_if(ws, b, s) : lower_while(ws, b, s);
     case IMM_NONE: break;
     }
-    Error *e = want_args(s, s->name, 0, 0, xprintf("%s;", s->name));
+    Error *e = want_args(s, s->name, 0, 0, gc_printf("%s;", s->name));
     return e ? e : emit(b, (Insn){.op = op, .span = s->span});
 }
 
@@ -310,7 +312,7 @@ void insn_print(Buf *out, const Insn *in)
             buf_puts(out, "label");
         return;
     case P_JUMP: case P_JUMP_IF: case P_JUMP_UNLESS:
-        buf_printf(out, "%s %s@%lld", prim_name(in->op), in->label ? in->label : "", (long long)in->imm);
+        buf_printf(out, "%s %s", prim_name(in->op), in->label);
         return;
     case P_TICK: {
         const Node *s = in->ref;

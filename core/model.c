@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include <string.h>
+#include <tre/tre.h>
 
 static const char *const type_names[TY__COUNT] = {"any", "int", "ref"};
 
@@ -67,8 +68,8 @@ Error *effect_from_node(const Node *n, Effect *out)
     uint32_t nin = (uint32_t)n->ival;
     out->nin = nin;
     out->nout = n->nkids - nin;
-    out->in = xcalloc(nin + 1, sizeof(Param));
-    out->out = xcalloc(out->nout + 1, sizeof(Param));
+    out->in = gc_calloc(nin + 1, sizeof(Param));
+    out->out = gc_calloc(out->nout + 1, sizeof(Param));
     for (uint32_t i = 0; i < n->nkids; i++) {
         Param *p = i < nin ? &out->in[i] : &out->out[i - nin];
         Error *e = param_from_node(n->kids[i], p);
@@ -116,7 +117,7 @@ void effect_print(Buf *out, const Effect *e)
 
 /* ---- workspace -------------------------------------------------------------- */
 
-Workspace *workspace_new(void) { return xmalloc(sizeof(Workspace)); }
+Workspace *workspace_new(void) { return gc_alloc(sizeof(Workspace)); }
 
 Proc *workspace_find_proc(Workspace *ws, const char *name)
 {
@@ -162,42 +163,42 @@ Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const N
 
 /* ---- suggestions ------------------------------------------------------------ */
 
-static uint32_t edit_distance(const char *a, const char *b)
+/* TRE's approximate matching: the unknown name, as an anchored literal
+ * pattern, against each candidate; the cheapest match within the allowed
+ * number of edits wins (ties: the first candidate, so output is stable). */
+static regex_t *literal_pattern(const char *name)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return UINT32_MAX;
-    uint32_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (uint32_t)j;
-    for (size_t i = 1; i <= la; i++) {
-        uint32_t diag = row[0];
-        row[0] = (uint32_t)i;
-        for (size_t j = 1; j <= lb; j++) {
-            uint32_t up = row[j];
-            uint32_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
+    Buf pat = {0};
+    buf_putc(&pat, '^');
+    for (const char *p = name; *p; p++) {
+        if (strchr("\\^$.|?*+()[]{}", *p))
+            buf_putc(&pat, '\\');
+        buf_putc(&pat, *p);
     }
-    return row[lb];
+    buf_putc(&pat, '$');
+    regex_t *re = gc_alloc(sizeof *re);
+    return tre_regcomp(re, buf_str(&pat), REG_EXTENDED | REG_NOSUB) == 0 ? re : NULL;
 }
 
 const char *suggest_name(const char *name, const char *const *candidates, uint32_t n)
 {
+    if (strlen(name) > 64)
+        return NULL;
+    regex_t *re = literal_pattern(name);
+    if (!re)
+        return NULL;
+    regaparams_t params;
+    tre_regaparams_default(&params);
+    params.max_cost = strlen(name) <= 3 ? 1 : 2;
     const char *best = NULL;
-    uint32_t best_d = UINT32_MAX;
-    uint32_t allowed = strlen(name) <= 3 ? 1 : 2;
+    int best_cost = INT32_MAX;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t d = edit_distance(name, candidates[i]);
-        if (d < best_d) {
-            best_d = d;
+        regamatch_t m = {0};
+        if (candidates[i] && tre_regaexec(re, candidates[i], &m, params, 0) == 0 && m.cost < best_cost) {
+            best_cost = m.cost;
             best = candidates[i];
         }
     }
-    return best_d <= allowed ? best : NULL;
+    tre_regfree(re);
+    return best;
 }

@@ -76,18 +76,18 @@ static const char *describe_string(const Token *t)
         else
             buf_putc(&b, c);
     }
-    return xprintf("string \"%s%s\"", buf_str(&b), t->ival > 24 ? "..." : "");
+    return gc_printf("string \"%s%s\"", buf_str(&b), t->ival > 24 ? "..." : "");
 }
 
 /* What a token is, for "found ..." in messages: name 'foo', ';', ... */
 static const char *describe(const Token *t)
 {
     switch (t->kind) {
-    case T_NAME: return xprintf("name '%s'", t->text);
-    case T_QNAME: return xprintf("qualified name '%s.%s'", t->text, t->text2);
-    case T_DIRECTIVE: return xprintf("directive '.%s'", t->text);
-    case T_TICK: return xprintf("tick name '%s", t->text);
-    case T_INT: return xprintf("integer %" PRId64, t->ival);
+    case T_NAME: return gc_printf("name '%s'", t->text);
+    case T_QNAME: return gc_printf("qualified name '%s.%s'", t->text, t->text2);
+    case T_DIRECTIVE: return gc_printf("directive '.%s'", t->text);
+    case T_TICK: return gc_printf("tick name '%s", t->text);
+    case T_INT: return gc_printf("integer %" PRId64, t->ival);
     case T_STRING: return describe_string(t);
     default: return tok_kind_name(t->kind);
     }
@@ -112,9 +112,9 @@ static Error *expect(Parser *P, TokKind k, const char *expected, const char *hin
  * lookahead and brackets may nest arbitrarily (the depth limit comes later). */
 static void mark_effect_parens(Parser *P)
 {
-    uint32_t *stack = xmalloc_atomic((size_t)P->ntok * sizeof *stack);
+    uint32_t *stack = gc_alloc_atomic((size_t)P->ntok * sizeof *stack);
     uint32_t sp = 0;
-    P->effect_paren = xmalloc_atomic(P->ntok);
+    P->effect_paren = gc_alloc_atomic(P->ntok);
     for (uint32_t i = 0; i < P->ntok; i++) {
         TokKind k = P->toks[i].kind;
         if (k == T_LPAREN || k == T_LBRACE)
@@ -130,7 +130,7 @@ static void mark_effect_parens(Parser *P)
 
 static Node *new_node(NodeKind kind, Span span)
 {
-    Node *n = xmalloc(sizeof *n);
+    Node *n = gc_alloc(sizeof *n);
     n->kind = kind;
     n->span = span;
     n->head_span = span;
@@ -215,7 +215,7 @@ static Error *parse_arg_list(Parser *P, Node *n, const char *apply_name)
     }
     set_kids(n, &v);
     if (!at(P, T_RPAREN))
-        return syntax_error(P, apply_name ? xprintf("',' or ')' in '%s(...)'", apply_name)
+        return syntax_error(P, apply_name ? gc_printf("',' or ')' in '%s(...)'", apply_name)
                                           : "',' or ')' in tuple",
                             NULL);
     Error *e = close_bracket(P, T_RPAREN, "')'");
@@ -265,7 +265,7 @@ static Error *parse_param(Parser *P, Node **out)
     }
     n->name = first->text;
     if (!at(P, T_NAME))
-        return syntax_error(P, xprintf("a type name after '%s:'", first->text), hint);
+        return syntax_error(P, gc_printf("a type name after '%s:'", first->text), hint);
     n->name2 = advance(P)->text;
     extend_to_prev(n, P);
     return NULL;
@@ -317,7 +317,7 @@ static Error *parse_contract_key(Parser *P, Node **out)
     Node *app = new_node(N_APPLY, key->span);
     app->name = key->text;
     *out = app;
-    Error *e = open_bracket(P, T_LPAREN, xprintf("'(' after contract key '%s'", key->text));
+    Error *e = open_bracket(P, T_LPAREN, gc_printf("'(' after contract key '%s'", key->text));
     if (e)
         return err_hint(e, "%s", hint);
     Vec v = {0};
@@ -349,7 +349,7 @@ static Error *parse_contract(Parser *P, Node **out)
         e = expect_name(P, "a lattice element after '<='", hint, &kids[1]);
     if (e)
         return e;
-    n->kids = xmalloc(sizeof kids);
+    n->kids = gc_alloc(sizeof kids);
     memcpy(n->kids, kids, sizeof kids);
     n->nkids = 2;
     extend_to_prev(n, P);
@@ -501,10 +501,10 @@ static Error *parse_stmt_args(Parser *P, Node *st)
 static const char *head_text(const Node *st)
 {
     switch (st->head) {
-    case HEAD_DIRECTIVE: return xprintf("'.%s'", st->name);
-    case HEAD_TICK: return xprintf("'%s", st->name);
-    case HEAD_QUALIFIED: return xprintf("'%s.%s'", st->name, st->name2);
-    default: return xprintf("'%s'", st->name);
+    case HEAD_DIRECTIVE: return gc_printf("'.%s'", st->name);
+    case HEAD_TICK: return gc_printf("'%s", st->name);
+    case HEAD_QUALIFIED: return gc_printf("'%s.%s'", st->name, st->name2);
+    default: return gc_printf("'%s'", st->name);
     }
 }
 
@@ -528,16 +528,14 @@ static Error *note_previous_line(const Parser *P, Error *e)
  * enclosing block or the input ends right there (Figure 1 ends "}"). */
 static Error *finish_statement(Parser *P, Node *st)
 {
-    if (accept(P, T_SEMI)) {
-        extend_to_prev(st, P);
-        return NULL;
-    }
+    if (accept(P, T_SEMI))
+        return NULL; /* the span stops before ';': carets underline the statement */
     bool last_is_block = st->nkids > 0 && st->kids[st->nkids - 1]->kind == N_BLOCK;
     if (last_is_block && (at(P, T_RBRACE) || at(P, T_EOF)))
         return NULL;
     const char *expected = st->nkids > 0
                                ? "';' or ',' after argument"
-                               : xprintf("';' or an argument after %s", head_text(st));
+                               : gc_printf("';' or an argument after %s", head_text(st));
     Error *e = syntax_error(P, expected, "end each statement with ';'");
     return note_previous_line(P, e);
 }

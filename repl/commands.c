@@ -47,7 +47,7 @@ static Error *need_name(CmdCtx *c, const char *cmdname)
         return NULL;
     for (size_t i = 0; i < ncommands; i++)
         if (strcmp(commands[i].name, cmdname) == 0)
-            return usage_error(c, &commands[i], xprintf(":%s needs a name", cmdname));
+            return usage_error(c, &commands[i], gc_printf(":%s needs a name", cmdname));
     return NULL;
 }
 
@@ -127,7 +127,7 @@ static Error *read_file(const char *path, Span at, char **text, size_t *len)
     fclose(f);
     if (bad)
         return err_new(E_IO, at, "cannot read '%s'", path);
-    *text = b.s ? b.s : xstrdup("");
+    *text = b.s ? b.s : gc_strdup("");
     *len = b.len;
     return NULL;
 }
@@ -278,8 +278,8 @@ void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
         p++;
     size_t lead = (size_t)(p - line) + 1; /* past the ':' */
     size_t wlen = strcspn(p + 1, " \t\n");
-    char *word = xstrndup(p + 1, wlen);
-    char *blanked = xstrdup(line);
+    char *word = gc_strndup(p + 1, wlen);
+    char *blanked = gc_strdup(line);
     memset(blanked, ' ', lead + wlen);
     Source *src = source_new(srcname, blanked, strlen(blanked), lineno);
     size_t aoff = lead + wlen;
@@ -288,7 +288,7 @@ void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
     size_t aend = strlen(blanked);
     while (aend > aoff && strchr(" \t\r\n", blanked[aend - 1]))
         aend--;
-    CmdCtx c = {.r = r, .args = xstrndup(blanked + aoff, aend - aoff), .src = src,
+    CmdCtx c = {.r = r, .args = gc_strndup(blanked + aoff, aend - aoff), .src = src,
                 .args_span = span_at(src, aoff, aend - aoff, lineno)};
     Source *whole = source_new(srcname, line, strlen(line), lineno);
     Span word_span = span_at(whole, lead - 1, wlen + 1, lineno);

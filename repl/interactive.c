@@ -46,7 +46,7 @@ bool repl_take_sigint(void)
 
 static void mkdir_parents(const char *path)
 {
-    char *p = xstrdup(path);
+    char *p = gc_strdup(path);
     for (char *s = p + 1; *s; s++)
         if (*s == '/') {
             *s = 0;
@@ -153,6 +153,7 @@ static void on_line(char *line)
     if (!line) { /* Ctrl-D */
         g_repl->quit = true;
         fputc('\n', stdout);
+        rl_callback_handler_remove(); /* or readline redraws the prompt */
         return;
     }
     g_lineno++;
@@ -162,6 +163,10 @@ static void on_line(char *line)
     free(line);
     g_cont = repl_feed_line(g_repl, g_entry.len ? line_last(&g_entry) : "", "<stdin>", g_lineno);
     if (!g_cont) {
+        /* One entry per input: the history file is line-based. */
+        for (char *p = g_entry.s; p && *p; p++)
+            if (*p == '\n')
+                *p = ' ';
         history_remember(g_repl, buf_str(&g_entry));
         g_entry = (Buf){0};
     }

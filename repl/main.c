@@ -13,6 +13,8 @@
 void repl_print_error(Repl *r, const Error *e)
 {
     fflush(r->s->out);
+    if (r->interactive && e->code == E_TRAP && strstr(e->msg, "interrupted"))
+        fputc('\n', stderr); /* after the terminal's ^C */
     for (; e; e = e->next) {
         Buf b = {0};
         err_render(&b, e);
@@ -56,7 +58,7 @@ bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
     buf_puts(&r->pending, line);
     if (syntax_open_depth(buf_str(&r->pending)) > 0)
         return true;
-    const char *text = xstrdup(buf_str(&r->pending));
+    const char *text = gc_strdup(buf_str(&r->pending));
     r->pending = (Buf){0};
     repl_submit(r, text, srcname, r->pending_line);
     return false;
@@ -66,7 +68,7 @@ void repl_flush(Repl *r, const char *srcname)
 {
     if (!r->pending.len)
         return;
-    const char *text = xstrdup(buf_str(&r->pending));
+    const char *text = gc_strdup(buf_str(&r->pending));
     r->pending = (Buf){0};
     repl_submit(r, text, srcname, r->pending_line);
 }
@@ -134,9 +136,9 @@ static const char *history_path(void)
         return f;
     const char *state = getenv("XDG_STATE_HOME");
     if (state && *state)
-        return xprintf("%s/xvm-repl/history", state);
+        return gc_printf("%s/xvm-repl/history", state);
     const char *home = getenv("HOME");
-    return home && *home ? xprintf("%s/.local/state/xvm-repl/history", home) : NULL;
+    return home && *home ? gc_printf("%s/.local/state/xvm-repl/history", home) : NULL;
 }
 
 int main(int argc, char **argv)

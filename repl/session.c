@@ -24,7 +24,7 @@ double now_ms(void)
 
 Session *session_new(FILE *out)
 {
-    Session *s = xmalloc(sizeof *s);
+    Session *s = gc_alloc(sizeof *s);
     s->ws = workspace_new();
     s->vm = vm_new((VmLimits){.fuel = VM_DEFAULT_FUEL}, out);
     s->vs = vs_new();
@@ -85,12 +85,12 @@ static Error *stage_procedure(Session *s, Txn *t, const Node *stmt)
                                 name),
                         "keep one of the two definitions");
     if (!p) {
-        p = xmalloc(sizeof *p);
+        p = gc_alloc(sizeof *p);
         p->name = name;
         vec_push(&s->ws->procs, p);
         vec_push(&t->created, p);
     }
-    ProcVersion *v = xmalloc(sizeof *v);
+    ProcVersion *v = gc_alloc(sizeof *v);
     v->version = p->cur ? p->cur->version + 1 : 1;
     v->eff = eff;
     v->def = stmt;
@@ -119,11 +119,11 @@ static Error *reverify_callers(Session *s, Txn *t, const Proc *changed)
         Proc *q = s->ws->procs.items[i];
         if (q->pending || !q->cur || !body_calls(q->cur->body, changed))
             continue;
-        ProcVersion *v = xmalloc(sizeof *v);
+        ProcVersion *v = gc_alloc(sizeof *v);
         *v = *q->cur;
-        Body *b = xmalloc(sizeof *b);
+        Body *b = gc_alloc(sizeof *b);
         *b = *q->cur->body;
-        b->insns = xcalloc(b->n + 1, sizeof(Insn));
+        b->insns = gc_calloc(b->n + 1, sizeof(Insn));
         memcpy(b->insns, q->cur->body->insns, b->n * sizeof(Insn));
         v->body = b;
         VerifyOpts o = verify_opts(s, NULL);
@@ -139,7 +139,7 @@ static Error *reverify_callers(Session *s, Txn *t, const Proc *changed)
         }
         q->pending = v;
         vec_push(&t->staged, q);
-        vec_push(&t->notes, xprintf("  re-verified %s@v%d: ok", q->name, v->version));
+        vec_push(&t->notes, gc_printf("  re-verified %s@v%d: ok", q->name, v->version));
     }
     return errs;
 }
@@ -279,7 +279,7 @@ void session_print_stack(Session *s, Buf *out)
 static Error *unknown_definition(Session *s, const char *name, Span at)
 {
     Error *e = err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name);
-    const char **names = xcalloc(s->ws->procs.len + 1, sizeof(char *));
+    const char **names = gc_calloc(s->ws->procs.len + 1, sizeof(char *));
     for (uint32_t i = 0; i < s->ws->procs.len; i++)
         names[i] = ((Proc *)s->ws->procs.items[i])->name;
     const char *near = suggest_name(name, names, s->ws->procs.len);
@@ -292,7 +292,7 @@ Error *session_verify_log(Session *s, const char *name, Span at, Buf *out)
     if (!p || !p->cur)
         return unknown_definition(s, name, at);
     Body copy = *p->cur->body;
-    copy.insns = xcalloc(copy.n + 1, sizeof(Insn));
+    copy.insns = gc_calloc(copy.n + 1, sizeof(Insn));
     memcpy(copy.insns, p->cur->body->insns, copy.n * sizeof(Insn));
     buf_printf(out, "procedure %s@v%d ", name, p->cur->version);
     effect_print(out, &p->cur->eff);

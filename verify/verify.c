@@ -50,7 +50,7 @@ static const char *stack_text(const VState *vs)
 
 static Error *with_state(Error *e, const VState *vs)
 {
-    return err_detail(e, xprintf("  stack here: %s", stack_text(vs)));
+    return err_detail(e, gc_printf("  stack here: %s", stack_text(vs)));
 }
 
 static const char *insn_text(const Insn *in)
@@ -65,7 +65,7 @@ static const char *edge_text(const Ctx *c, int64_t from)
     if (from == FROM_ENTRY)
         return "the entry";
     const Insn *in = &c->b->insns[from];
-    return xprintf("line %u (%s)", in->span.line, insn_text(in));
+    return gc_printf("line %u (%s)", in->span.line, insn_text(in));
 }
 
 /* ---- one instruction ------------------------------------------------------------ */
@@ -174,7 +174,7 @@ static bool ends_block(const Insn *in) { return prim_info[in->op].flags & (PF_BR
 static void split_blocks(Ctx *c)
 {
     Body *b = c->b;
-    bool *leader = xcalloc(b->n + 1, sizeof(bool));
+    bool *leader = gc_calloc(b->n + 1, sizeof(bool));
     leader[0] = true;
     for (uint32_t i = 0; i < b->n; i++) {
         if (b->insns[i].op == P_LABEL)
@@ -182,8 +182,8 @@ static void split_blocks(Ctx *c)
         if (ends_block(&b->insns[i]))
             leader[i + 1] = true;
     }
-    c->block_at = xcalloc(b->n + 1, sizeof(uint32_t));
-    c->blocks = xcalloc(b->n + 1, sizeof(Block));
+    c->block_at = gc_calloc(b->n + 1, sizeof(uint32_t));
+    c->blocks = gc_calloc(b->n + 1, sizeof(Block));
     for (uint32_t i = 0; i <= b->n; i++)
         c->block_at[i] = NO_BLOCK;
     for (uint32_t i = 0; i < b->n; i++) {
@@ -196,7 +196,7 @@ static void split_blocks(Ctx *c)
     }
     if (c->nblocks)
         c->blocks[c->nblocks - 1].end = b->n;
-    c->queue = xcalloc(c->nblocks + 1, sizeof(uint32_t));
+    c->queue = gc_calloc(c->nblocks + 1, sizeof(uint32_t));
 }
 
 static void enqueue(Ctx *c, uint32_t blk)
@@ -211,11 +211,11 @@ static Error *join_error(const Ctx *c, Span at, const char *where, const VState 
                          const VState *neu, int64_t neu_from, JoinResult why, uint32_t slot)
 {
     Error *e = why == JOIN_DEPTH
-                   ? err_new(E_JOIN, at, "stack depths differ where paths join %s: %u vs %u items", where,
+                   ? err_new(E_JOIN, at, "stack depths differ where paths meet %s: %u vs %u items", where,
                              old->depth, neu->depth)
-                   : err_new(E_JOIN, at, "types differ where paths join %s: item %u from the bottom is %s on one path, %s on the other",
+                   : err_new(E_JOIN, at, "types differ where paths meet %s: item %u from the bottom is %s on one path, %s on the other",
                              where, slot, type_name(old->items[slot].type), type_name(neu->items[slot].type));
-    err_detail(e, xprintf("  path 1, from %s: %s\n  path 2, from %s: %s", edge_text(c, old_from),
+    err_detail(e, gc_printf("  path 1, from %s: %s\n  path 2, from %s: %s", edge_text(c, old_from),
                           stack_text(old), edge_text(c, neu_from), stack_text(neu)));
     return err_hint(e, "every path into a join point must leave the same number and types of items");
 }
@@ -245,11 +245,29 @@ static Error *merge(Ctx *c, VState **slot_in, int64_t *slot_from, const VState *
     return NULL;
 }
 
+/* Where a join happens, in the user's words: labels made by if/while are
+ * named after the construct. */
+static const char *join_place(const Insn *first)
+{
+    static const char *const made[][2] = {
+        {"<else>", "at the end of the 'if'"},
+        {"<end-if>", "at the end of the 'if'"},
+        {"<loop>", "at the top of the 'while' loop"},
+        {"<end-while>", "at the end of the 'while'"},
+    };
+    if (first->op != P_LABEL || !first->label)
+        return "here";
+    for (size_t i = 0; i < countof(made); i++)
+        if (strcmp(first->label, made[i][0]) == 0)
+            return made[i][1];
+    return gc_printf("at label '%s'", first->label);
+}
+
 static Error *flow_to(Ctx *c, uint32_t blk, const VState *vs, int64_t from)
 {
     Block *t = &c->blocks[blk];
     const Insn *first = &c->b->insns[t->start];
-    const char *where = first->op == P_LABEL && first->label ? xprintf("at label '%s'", first->label) : "here";
+    const char *where = join_place(first);
     bool changed;
     Error *e = merge(c, &t->in, &t->from, vs, from, first->span, where, &changed);
     if (!e && changed)

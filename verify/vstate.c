@@ -9,20 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-VState *vs_new(void) { return xmalloc(sizeof(VState)); }
+VState *vs_new(void) { return gc_alloc(sizeof(VState)); }
 
 VState *vs_copy(const VState *s)
 {
     VState *c = vs_new();
     *c = *s;
     c->cap = s->depth;
-    c->items = xcalloc(s->depth + 1, sizeof(VItem));
+    c->items = gc_calloc(s->depth + 1, sizeof(VItem));
     if (s->depth)
         memcpy(c->items, s->items, s->depth * sizeof(VItem));
-    c->facts = xcalloc(s->nfacts + 1, sizeof(VFact));
+    c->facts = gc_calloc(s->nfacts + 1, sizeof(VFact));
     if (s->nfacts)
         memcpy(c->facts, s->facts, s->nfacts * sizeof(VFact));
-    c->vstack = xcalloc(s->vdepth + 1, sizeof(VVal));
+    c->vstack = gc_calloc(s->vdepth + 1, sizeof(VVal));
     if (s->vdepth)
         memcpy(c->vstack, s->vstack, s->vdepth * sizeof(VVal));
     return c;
@@ -32,7 +32,7 @@ void vs_push_item(VState *s, VItem it)
 {
     if (s->depth == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 8;
-        VItem *grown = xcalloc(cap, sizeof(VItem));
+        VItem *grown = gc_calloc(cap, sizeof(VItem));
         if (s->depth)
             memcpy(grown, s->items, s->depth * sizeof(VItem));
         s->items = grown;
@@ -95,8 +95,8 @@ static bool remap_fact(VFact *f, const uint32_t *old, const uint32_t *neu, uint3
 
 void vs_canon(VState *s)
 {
-    uint32_t *old = xcalloc(s->depth + 1, sizeof(uint32_t));
-    uint32_t *neu = xcalloc(s->depth + 1, sizeof(uint32_t));
+    uint32_t *old = gc_calloc(s->depth + 1, sizeof(uint32_t));
+    uint32_t *neu = gc_calloc(s->depth + 1, sizeof(uint32_t));
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->depth; i++) {
         uint32_t id = remap(old, neu, n, s->items[i].id);
@@ -174,8 +174,8 @@ JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VSta
             return JOIN_TYPE;
         }
     VState *j = vs_copy(a);
-    uint32_t *pa = xcalloc(a->depth + 1, sizeof(uint32_t));
-    uint32_t *pb = xcalloc(a->depth + 1, sizeof(uint32_t));
+    uint32_t *pa = gc_calloc(a->depth + 1, sizeof(uint32_t));
+    uint32_t *pb = gc_calloc(a->depth + 1, sizeof(uint32_t));
     uint32_t n = 0;
     for (uint32_t i = 0; i < a->depth; i++) {
         uint32_t id = pair_id(pa, pb, n, a->items[i].id, b->items[i].id);
@@ -187,7 +187,7 @@ JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VSta
         j->items[i].id = id;
     }
     j->nfacts = 0;
-    j->facts = xcalloc(a->nfacts + 1, sizeof(VFact));
+    j->facts = gc_calloc(a->nfacts + 1, sizeof(VFact));
     for (uint32_t x = 0; x < a->nfacts; x++)
         for (uint32_t y = 0; y < b->nfacts; y++) {
             VFact f;

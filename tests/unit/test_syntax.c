@@ -75,7 +75,7 @@ static const char *print_node(const Node *n)
 {
     Buf b = {0};
     node_print(&b, n, 0);
-    return xstrdup(buf_str(&b));
+    return gc_strdup(buf_str(&b));
 }
 
 static const char *read_text_file(const char *path)
@@ -355,7 +355,7 @@ static void test_parse_heads(void **state)
     assert_string_equal(u->kids[0]->name, "instantiate");
     assert_int_equal(u->kids[0]->nkids, 2);
     assert_span(u->kids[0]->head_span, 1, 1, 12);
-    assert_span(u->kids[0]->span, 1, 1, 18);
+    assert_span(u->kids[0]->span, 1, 1, 17); /* the statement without its ";" */
     assert_int_equal(u->kids[1]->head, HEAD_TICK);
     assert_string_equal(u->kids[1]->name, "push_key");
     assert_int_equal(u->kids[2]->head, HEAD_OP);
@@ -621,7 +621,7 @@ static void test_parse_depth_limit(void **state)
     assert_int_equal(e->code, E_LIMIT);
     e = parse_err(repeat("f (g, ", 10000, ""));
     assert_int_equal(e->code, E_LIMIT);
-    e = parse_err(xprintf("f %s", repeat("x(", 10000, "")));
+    e = parse_err(gc_printf("f %s", repeat("x(", 10000, "")));
     assert_int_equal(e->code, E_LIMIT);
 
     /* exactly SYNTAX_MAX_DEPTH nested brackets are fine */
