@@ -218,7 +218,7 @@ Error *err_append(Error *list, Error *e)
 /* The source line containing span, and the caret under it. */
 static void render_source_line(Buf *out, Span sp)
 {
-    const char *text = sp.src->text;
+    const char *text = sp.src->display ? sp.src->display : sp.src->text;
     size_t off = sp.off <= sp.src->len ? sp.off : sp.src->len;
     size_t start = off, end = off;
     while (start > 0 && text[start - 1] != '\n')

@@ -55,6 +55,9 @@ typedef struct Source {
     const char *text; /* NUL-terminated */
     size_t len;
     int first_line;   /* line number of text[0] (REPL inputs count on) */
+    const char *display; /* if set: what error lines show instead of text
+                          * (same length; e.g. a command line before its
+                          * command word was blanked out for parsing) */
 } Source;
 
 typedef struct Span {

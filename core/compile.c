@@ -61,6 +61,15 @@ static void emit_insn(Emitter *em, const Insn *in, uint32_t i)
         put_op(em, P_CALL, i);
         put(em, (Cell){.proc = in->ref}, i);
         return;
+    case P_CALLCODE:
+        put_op(em, OP_CALLCODE, i);
+        put(em, (Cell){.code = in->ref}, i);
+        return;
+    case P_STATE_GET:
+    case P_STATE_SET:
+        put_op(em, in->op, i);
+        put(em, (Cell){.slot = in->ref}, i);
+        return;
     default: put_op(em, exec_op_of(in), i);
     }
 }
@@ -91,4 +100,14 @@ Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version)
     c->max_depth = b->max_depth;
     c->version = version;
     return c;
+}
+
+Code *compile_code(const Body *b, const struct Component *comp, bool is_proc, uint32_t nin, int version,
+                   Error **err)
+{
+    Body *flat = flatten_body(b, comp, err);
+    if (*err)
+        return NULL;
+    flat->name = b->name;
+    return compile_body(flat, is_proc, nin, version);
 }

@@ -99,6 +99,7 @@ static Error *run(Vm *vm, Code *code, bool init)
 #undef X
         [OP_PRINT_REF] = &&L_PRINT_REF,
         [OP_HALT] = &&L_HALT,
+        [OP_CALLCODE] = &&L_CALLCODE,
     };
     if (init) {
         dispatch = labels;
@@ -110,7 +111,8 @@ static Error *run(Vm *vm, Code *code, bool init)
     const uint64_t stack_limit = vm->limits.stack_slots;
     const uint64_t fuel_limit = vm->limits.fuel;
     uint64_t used = 0;
-    int64_t slice = FUEL_SLICE;
+    int64_t slice = fuel_limit && fuel_limit < FUEL_SLICE ? (int64_t)fuel_limit : FUEL_SLICE;
+    int64_t granted = slice;
     Code *cur = code;
     Cell *ip = code->cells;
     Value *sp = base + vm->depth - 1;
@@ -124,15 +126,18 @@ static Error *run(Vm *vm, Code *code, bool init)
 #define PUSHV(v) do { *sp++ = tos; tos = (v); } while (0)
 #define BINOP(expr) do { a = sp[-1]; b = tos; tos = (expr); sp--; NEXT; } while (0)
 #define TRAP(m, h) do { msg = (m); hint = (h); trap_at = ip - 1; goto trap; } while (0)
+/* Fuel is granted in slices so the hot path only decrements a register;
+ * the last slice is cut to what is left, so the limit is exact. */
 #define SAFEPOINT() do {                                                          \
-        if (unlikely(--slice <= 0)) {                                             \
-            used += FUEL_SLICE;                                                   \
-            slice = FUEL_SLICE;                                                   \
+        if (unlikely(--slice < 0)) {                                              \
+            used += (uint64_t)granted;                                            \
             if (vm->interrupt)                                                    \
-                TRAP("interrupted (Ctrl-C)", "the stack is as it was before this input");                                        \
+                TRAP("interrupted (Ctrl-C)", "the stack is as it was before this input"); \
             if (fuel_limit && used >= fuel_limit)                                 \
                 TRAP(gc_printf("out of fuel after %" PRIu64 " calls and jumps", used), \
                      "raise the limit with :set fuel N (0 = unlimited)");        \
+            granted = fuel_limit && fuel_limit - used < FUEL_SLICE ? (int64_t)(fuel_limit - used) : FUEL_SLICE; \
+            slice = granted - 1;                                                  \
         }                                                                         \
     } while (0)
 
@@ -202,7 +207,7 @@ L_IF:
 L_WHILE: TRAP("internal error: structured control reached the executor", NULL);
 L_CALL: {
     SAFEPOINT();
-    Code *callee = ip->proc->cur->code;
+    Code *callee = ((ProcVersion *)ip->proc->cur)->code;
     if (unlikely(fp == fp_max))
         TRAP(gc_printf("call depth limit of %u nested calls reached in '%s'", vm->limits.call_depth,
                      callee->body->name),
@@ -219,6 +224,26 @@ L_CALL: {
     ip = callee->cells;
     NEXT;
 }
+L_CALLCODE: {
+    SAFEPOINT();
+    Code *callee = ip->code;
+    if (unlikely(fp == fp_max))
+        TRAP(gc_printf("call depth limit of %u nested calls reached in '%s'", vm->limits.call_depth,
+                       callee->body->name),
+             NULL);
+    uint64_t depth = (uint64_t)(sp - base + 1);
+    if (unlikely(depth - callee->nin + callee->max_depth > stack_limit))
+        TRAP(gc_printf("stack overflow: '%s' could exceed %" PRIu64 " stack slots", callee->body->name, stack_limit),
+             NULL);
+    fp->ip = ip + 1;
+    fp->code = cur;
+    fp++;
+    cur = callee;
+    ip = callee->cells;
+    NEXT;
+}
+L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
+L_STATE_SET: *ip->slot = tos; tos = *--sp; ip++; NEXT;
 L_RETURN:
     fp--;
     ip = fp->ip;
@@ -249,12 +274,16 @@ L_LOAD_REF:
     sp--;
     NEXT;
 L_STORE:
+    a = TY_INT;
+    goto store;
 L_STORE_REF:
+    a = TY_REF;
+store:
     blk = (HeapBlock *)(intptr_t)sp[-1];
     if (unlikely((msg = heap_check(blk, tos, TY_INT, false))))
-        TRAP(gc_printf("%s: %s", ip[-1].op == dispatch[P_STORE] ? "store" : "store_ref", msg), NULL);
+        TRAP(gc_printf("%s: %s", a == TY_INT ? "store" : "store_ref", msg), NULL);
     blk->words[tos] = sp[-2];
-    blk->tags[tos] = ip[-1].op == dispatch[P_STORE] ? TY_INT : TY_REF;
+    blk->tags[tos] = (uint8_t)a;
     tos = sp[-3];
     sp -= 3;
     NEXT;
@@ -279,10 +308,10 @@ L_EMIT:
 L_HALT:
     *sp = tos;
     vm->depth = (uint32_t)(sp - base + 1);
-    vm->steps = used + (FUEL_SLICE - slice);
+    vm->steps = used + (uint64_t)(granted - slice);
     return NULL;
 trap:
-    vm->steps = used + (FUEL_SLICE - slice);
+    vm->steps = used + (uint64_t)(granted - (slice < 0 ? 0 : slice));
     return trap_error(vm, cur, trap_at, fp, msg, hint);
 #undef NEXT
 #undef PUSHV

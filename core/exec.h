@@ -13,8 +13,6 @@
 #include <signal.h>
 #include <stdio.h>
 
-typedef int64_t Value;
-
 /* A heap block: n words, each tagged int or ref. */
 typedef struct HeapBlock {
     int64_t size;
@@ -27,6 +25,8 @@ typedef union Cell {
     int64_t i;
     union Cell *target; /* resolved jump */
     Proc *proc;
+    struct Code *code;  /* a subroutine (flattened operation) */
+    Value *slot;        /* a component's state slot */
 } Cell;
 
 typedef struct Code {
@@ -39,8 +39,14 @@ typedef struct Code {
     int version;
 } Code;
 
-/* Compile a verified body.  Procedures end with an implicit return. */
+/* Compile a verified, flat body.  Procedures end with an implicit return. */
 Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version);
+/* Flatten layered operations (in the context of comp, or NULL for code over
+ * a machine) and compile. */
+struct Component;
+Body *flatten_body(const Body *b, const struct Component *comp, Error **err);
+Code *compile_code(const Body *b, const struct Component *comp, bool is_proc, uint32_t nin, int version,
+                   Error **err);
 
 typedef struct VmLimits {
     uint64_t fuel;          /* safe points (calls, jumps) per run; 0 = unlimited */

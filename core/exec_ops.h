@@ -8,6 +8,7 @@
 enum {
     OP_PRINT_REF = P__COUNT, /* print, when the verifier saw a ref */
     OP_HALT,                 /* end of REPL code */
+    OP_CALLCODE,             /* call a flattened operation's subroutine */
     OP__COUNT
 };
 

@@ -466,9 +466,11 @@ int syntax_open_depth(const char *text)
                 return depth + 1;
             p = close + 2;
         } else if (*p == '"') {
+            /* Strings cannot span lines: an unterminated one is complete
+             * input (with an error), never a reason to read more lines. */
             p = skip_string_text(p);
             if (!p)
-                return depth + 1;
+                return 0;
         } else {
             if ((*p == '(' || *p == '{') && depth < INT32_MAX - 1)
                 depth++;

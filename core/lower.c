@@ -4,7 +4,7 @@
  * the primitive's immediate kind says which argument shapes it takes.
  * Structured `if` and `while` become labels and jumps so the verifier and
  * compiler see only one kind of control flow. */
-#include "model.h"
+#include "defs.h"
 
 #include <string.h>
 
@@ -151,8 +151,9 @@ static Error *lower_label_op(Body *b, const Node *s, Prim op)
     return emit_jump(b, op, id, s->span);
 }
 
-static Error *lower_call(Workspace *ws, Body *b, const Node *s)
+static Error *lower_call(const Scope *sc, Body *b, const Node *s)
 {
+    Workspace *ws = sc->ws;
     static const char usage[] = "call NAME;";
     Error *e = want_args(s, "call", 1, 1, usage);
     if (!e)
@@ -163,23 +164,22 @@ static Error *lower_call(Workspace *ws, Body *b, const Node *s)
     Proc *p = workspace_find_proc(ws, name);
     if (!p || !proc_current(p)) {
         e = err_new(E_UNKNOWN, s->kids[0]->span, "unknown procedure '%s'", name);
-        const char **names = gc_calloc(ws->procs.len + 1, sizeof(char *));
-        for (uint32_t i = 0; i < ws->procs.len; i++)
-            names[i] = ((Proc *)ws->procs.items[i])->name;
-        const char *near = suggest_name(name, names, ws->procs.len);
+        uint32_t n;
+        const char **names = workspace_names(ws, DEF_PROC, &n);
+        const char *near = suggest_name(name, names, n);
         return near ? err_hint(e, "did you mean '%s'?", near)
                     : err_hint(e, "define it first with .define_procedure %s, (...), { ... };", name);
     }
     return emit(b, (Insn){.op = P_CALL, .ref = p, .label = p->name, .span = s->span});
 }
 
-static Error *lower_block(Workspace *ws, Body *b, const Node *blk)
+static Error *lower_block(const Scope *sc, Body *b, const Node *blk)
 {
-    return lower_stmts(ws, b, (Node *const *)blk->kids, blk->nkids);
+    return lower_stmts(sc, b, (Node *const *)blk->kids, blk->nkids);
 }
 
 /* if {then}, {else}:   jump_unless Else; then; jump End; Else: else; End: */
-static Error *lower_if(Workspace *ws, Body *b, const Node *s)
+static Error *lower_if(const Scope *sc, Body *b, const Node *s)
 {
     static const char usage[] = "if { then... }, { else... };   (the else block is optional)";
     Error *e = want_args(s, "if", 1, 2, usage);
@@ -188,19 +188,19 @@ static Error *lower_if(Workspace *ws, Body *b, const Node *s)
     if (e)
         return e;
     uint32_t l_else = label_new(b, "<else>", s->span), l_end = label_new(b, "<end-if>", s->span);
-    if ((e = emit_jump(b, P_JUMP_UNLESS, l_else, s->head_span)) || (e = lower_block(ws, b, s->kids[0])))
+    if ((e = emit_jump(b, P_JUMP_UNLESS, l_else, s->head_span)) || (e = lower_block(sc, b, s->kids[0])))
         return e;
     if (s->nkids == 2 && (e = emit_jump(b, P_JUMP, l_end, s->kids[1]->span)))
         return e;
     if ((e = place_label(b, l_else, s->nkids == 2 ? s->kids[1]->span : s->span)))
         return e;
-    if (s->nkids == 2 && (e = lower_block(ws, b, s->kids[1])))
+    if (s->nkids == 2 && (e = lower_block(sc, b, s->kids[1])))
         return e;
     return place_label(b, l_end, s->span);
 }
 
 /* while {cond}, {body}:   Top: cond; jump_unless End; body; jump Top; End: */
-static Error *lower_while(Workspace *ws, Body *b, const Node *s)
+static Error *lower_while(const Scope *sc, Body *b, const Node *s)
 {
     static const char usage[] = "while { condition leaving an int }, { body };";
     Error *e = want_args(s, "while", 2, 2, usage);
@@ -209,59 +209,162 @@ static Error *lower_while(Workspace *ws, Body *b, const Node *s)
     if (e)
         return e;
     uint32_t l_top = label_new(b, "<loop>", s->span), l_end = label_new(b, "<end-while>", s->span);
-    if ((e = place_label(b, l_top, s->kids[0]->span)) || (e = lower_block(ws, b, s->kids[0])) ||
-        (e = emit_jump(b, P_JUMP_UNLESS, l_end, s->head_span)) || (e = lower_block(ws, b, s->kids[1])) ||
+    if ((e = place_label(b, l_top, s->kids[0]->span)) || (e = lower_block(sc, b, s->kids[0])) ||
+        (e = emit_jump(b, P_JUMP_UNLESS, l_end, s->head_span)) || (e = lower_block(sc, b, s->kids[1])) ||
         (e = emit_jump(b, P_JUMP, l_top, s->span)))
         return e;
     return place_label(b, l_end, s->span);
 }
 
-static Error *unknown_op(const Node *s)
+static const char *machine_name(const Scope *sc)
 {
-    Error *e = err_new(E_UNKNOWN, s->head_span, "unknown operation '%s' on core-machine", s->name);
-    const char *names[P__COUNT];
-    for (int i = 0; i < P__COUNT; i++)
-        names[i] = prim_info[i].name;
-    const char *near = suggest_name(s->name, names, P__COUNT);
-    if (near)
-        return err_hint(e, "did you mean '%s'?", near);
-    return err_hint(e, "type :help ops for the core machine's operations");
+    return sc->machine ? sc->machine->name : "core-machine";
 }
 
-static Error *lower_op(Workspace *ws, Body *b, const Node *s)
+static Error *unknown_op(const Scope *sc, const Node *s)
 {
-    Prim op;
-    if (!prim_by_name(s->name, &op)) {
-        Proc *p = workspace_find_proc(ws, s->name);
-        if (p && proc_current(p))
-            return err_hint(err_new(E_UNKNOWN, s->head_span, "'%s' is a procedure, not an operation",
-                                    s->name),
-                            "write: call %s;", s->name);
-        return unknown_op(s);
-    }
+    const Machine *m = sc->machine ? sc->machine : core_machine();
+    Error *e = err_new(E_UNKNOWN, s->head_span, "unknown operation '%s' on %s", s->name, m->name);
+    Vec names = {0};
+    for (uint32_t i = 0; i < m->nops; i++)
+        vec_push(&names, (void *)m->ops[i].name);
+    for (uint32_t i = 0; sc->module && i < sc->module->nops; i++)
+        vec_push(&names, (void *)sc->module->ops[i]->name);
+    const char *near = suggest_name(s->name, (const char *const *)names.items, names.len);
+    if (near)
+        return err_hint(e, "did you mean '%s'?", near);
+    return err_hint(e, "type :help ops for the operations of %s", m->name);
+}
+
+static Error *lower_state(const Scope *sc, Body *b, const Node *s, Prim op)
+{
+    const char *usage = gc_printf("%s NAME;   (a .state slot of this module)", prim_info[op].name);
+    if (!sc->module)
+        return err_hint(err_new(E_UNKNOWN, s->head_span, "'%s' only works inside a module's operations",
+                                s->name),
+                        "declare component state with .state NAME, TYPE; in a .define_module");
+    Error *e = want_args(s, s->name, 1, 1, usage);
+    if (!e)
+        e = want_kind(s->kids[0], N_NAME, "the state slot", usage);
+    if (e)
+        return e;
+    int slot = module_state_slot(sc->module, s->kids[0]->name);
+    if (slot < 0)
+        return err_hint(err_new(E_UNKNOWN, s->kids[0]->span, "module '%s' has no state slot '%s'",
+                                sc->module->name, s->kids[0]->name),
+                        "declare it with .state %s, int;", s->kids[0]->name);
+    return emit(b, (Insn){.op = op, .imm = slot, .ty = sc->module->state[slot].type, .span = s->span});
+}
+
+static Error *lower_prim(const Scope *sc, Body *b, const Node *s, Prim op)
+{
     switch (prim_info[op].imm) {
     case IMM_VALUE: return lower_push(b, s);
     case IMM_INT: return lower_pick(b, s);
     case IMM_LABEL: return lower_label_op(b, s, op);
-    case IMM_PROC: return lower_call(ws, b, s);
-    case IMM_BLOCKS: return op == P_IF ? lower_if(ws, b, s) : lower_while(ws, b, s);
+    case IMM_PROC: return lower_call(sc, b, s);
+    case IMM_BLOCKS: return op == P_IF ? lower_if(sc, b, s) : lower_while(sc, b, s);
+    case IMM_STATE: return lower_state(sc, b, s, op);
     case IMM_NONE: break;
     }
     Error *e = want_args(s, s->name, 0, 0, gc_printf("%s;", s->name));
     return e ? e : emit(b, (Insn){.op = op, .span = s->span});
 }
 
-static Error *lower_stmt(Workspace *ws, Body *b, const Node *s)
+static Error *lower_machine_op(const Scope *sc, Body *b, const Node *s, const MachineOp *mop)
+{
+    Error *e = want_args(s, s->name, 0, 0, gc_printf("%s;", s->name));
+    if (e)
+        return e;
+    OpTarget *t = gc_alloc(sizeof *t);
+    t->comp = mop->comp;
+    t->op = mop->op;
+    t->name = mop->name;
+    return emit(b, (Insn){.op = P_OPCALL, .ref = t, .label = mop->name, .span = s->span});
+}
+
+/* The module's own operation by name: private ones, or an exported one
+ * whose name no other port of the module shares. */
+static OpDef *own_op(const Module *m, const char *name)
+{
+    OpDef *found = NULL;
+    for (uint32_t i = 0; m && i < m->nops; i++)
+        if (strcmp(m->ops[i]->name, name) == 0) {
+            if (found)
+                return NULL;
+            found = m->ops[i];
+        }
+    return found;
+}
+
+static Error *lower_op(const Scope *sc, Body *b, const Node *s)
+{
+    Prim op;
+    bool is_prim = prim_by_name(s->name, &op);
+    if (is_prim && (prim_info[op].flags & PF_MODULE))
+        return lower_prim(sc, b, s, op);
+    OpDef *own = own_op(sc->module, s->name);
+    if (own) {
+        Error *e = want_args(s, s->name, 0, 0, gc_printf("%s;", s->name));
+        return e ? e : emit(b, (Insn){.op = P_OWNCALL, .ref = own, .label = own->name, .span = s->span});
+    }
+    const Machine *m = sc->machine ? sc->machine : core_machine();
+    const MachineOp *mop = machine_op(m, s->name);
+    if (mop && mop->kind == MOP_PRIM)
+        return lower_prim(sc, b, s, mop->prim);
+    if (mop)
+        return lower_machine_op(sc, b, s, mop);
+    if (is_prim && (prim_info[op].flags & (PF_BRANCH | PF_END) || op == P_LABEL || op == P_IF ||
+                    op == P_WHILE || op == P_CALL))
+        return lower_prim(sc, b, s, op); /* control flow belongs to every machine */
+    if (is_prim)
+        return err_hint(err_new(E_UNKNOWN, s->head_span, "operation '%s' is hidden on %s", s->name,
+                                machine_name(sc)),
+                        "machine %s removes it with .hide", machine_name(sc));
+    Proc *p = workspace_find_proc(sc->ws, s->name);
+    if (p)
+        return err_hint(err_new(E_UNKNOWN, s->head_span, "'%s' is a procedure, not an operation", s->name),
+                        "write: call %s;", s->name);
+    return unknown_op(sc, s);
+}
+
+static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
+{
+    if (!sc->module)
+        return err_hint(err_new(E_UNKNOWN, s->head_span, "no port '%s' here", s->name),
+                        "PORT.OP calls belong inside a module that imports PORT");
+    uint32_t idx;
+    const Port *port = module_port(sc->module, s->name, &idx);
+    if (!port)
+        return err_hint(err_new(E_UNKNOWN, s->head_span, "module '%s' has no port '%s'", sc->module->name,
+                                s->name),
+                        "declare it with .imports %s, INTERFACE;", s->name);
+    if (port->exported)
+        return err_hint(err_new(E_UNKNOWN, s->head_span,
+                                "port '%s' is exported by '%s'; only imported ports can be called",
+                                s->name, sc->module->name),
+                        "call the module's own operation by its name");
+    const OpSig *sig = interface_op(port->iface, s->name2);
+    if (!sig)
+        return err_hint(err_new(E_UNKNOWN, s->head_span, "interface '%s' (port '%s') has no operation '%s'",
+                                port->iface->name, s->name, s->name2),
+                        "its operations are listed by :show %s", port->iface->name);
+    Error *e = want_args(s, gc_printf("%s.%s", s->name, s->name2), 0, 0, gc_printf("%s.%s;", s->name, s->name2));
+    if (e)
+        return e;
+    return emit(b, (Insn){.op = P_PORTCALL, .imm = idx, .ref = (void *)sig,
+                          .label = gc_printf("%s.%s", s->name, s->name2), .span = s->span});
+}
+
+static Error *lower_stmt(const Scope *sc, Body *b, const Node *s)
 {
     if (s->kind == N_ORDER)
         return err_hint(err_new(E_SYNTAX, s->span, "an order 'A < B' only belongs in .define_lattice"),
                         "write operations as statements: add; push int(1);");
     switch (s->head) {
-    case HEAD_OP: return lower_op(ws, b, s);
+    case HEAD_OP: return lower_op(sc, b, s);
     case HEAD_TICK: return emit(b, (Insn){.op = P_TICK, .ref = (void *)s, .span = s->span});
-    case HEAD_QUALIFIED:
-        return err_hint(err_new(E_UNKNOWN, s->head_span, "no port '%s' here", s->name),
-                        "PORT.OP calls belong inside a module that imports PORT");
+    case HEAD_QUALIFIED: return lower_port_call(sc, b, s);
     case HEAD_DIRECTIVE:
         return err_hint(err_new(E_DEFINE, s->head_span, "directive '.%s' cannot appear inside code",
                                 s->name),
@@ -270,10 +373,10 @@ static Error *lower_stmt(Workspace *ws, Body *b, const Node *s)
     return NULL;
 }
 
-Error *lower_stmts(Workspace *ws, Body *b, Node *const *stmts, uint32_t n)
+Error *lower_stmts(const Scope *sc, Body *b, Node *const *stmts, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        Error *e = lower_stmt(ws, b, stmts[i]);
+        Error *e = lower_stmt(sc, b, stmts[i]);
         if (e)
             return e;
     }
@@ -305,6 +408,11 @@ void insn_print(Buf *out, const Insn *in)
     case P_PUSH: buf_printf(out, "push %s(%lld)", type_name(in->ty), (long long)in->imm); return;
     case P_PICK: buf_printf(out, "pick %lld", (long long)in->imm); return;
     case P_CALL: buf_printf(out, "call %s", in->label); return;
+    case P_OPCALL:
+    case P_PORTCALL:
+    case P_OWNCALL: buf_puts(out, in->label); return;
+    case P_STATE_GET:
+    case P_STATE_SET: buf_printf(out, "%s #%lld", prim_name(in->op), (long long)in->imm); return;
     case P_LABEL:
         if (in->label)
             buf_printf(out, "label %s", in->label);

@@ -12,6 +12,11 @@
 
 /* ---- types -------------------------------------------------------------- */
 
+typedef int64_t Value; /* a run-time stack item or heap word */
+
+typedef enum { PRINCIPAL_TRUSTED, PRINCIPAL_UNTRUSTED } Principal;
+const char *principal_name(Principal p);
+
 typedef uint8_t TypeId;
 enum { TY_ANY = 0, TY_INT = 1, TY_REF = 2, TY__COUNT };
 const char *type_name(TypeId t);
@@ -19,8 +24,8 @@ bool type_by_name(const char *name, TypeId *out);
 
 /* ---- primitives (one X-macro table: prims.def) --------------------------- */
 
-typedef enum { IMM_NONE, IMM_VALUE, IMM_INT, IMM_LABEL, IMM_PROC, IMM_BLOCKS } ImmKind;
-enum { PF_BRANCH = 1, PF_END = 2, PF_TYPED = 4, PF_SPECIAL = 8 };
+typedef enum { IMM_NONE, IMM_VALUE, IMM_INT, IMM_LABEL, IMM_PROC, IMM_BLOCKS, IMM_STATE } ImmKind;
+enum { PF_BRANCH = 1, PF_END = 2, PF_TYPED = 4, PF_SPECIAL = 8, PF_MODULE = 16 };
 
 typedef enum {
 #define X(e, name, imm, in, out, flags) P_##e,
@@ -28,6 +33,10 @@ typedef enum {
 #undef X
     P__COUNT,
     P_TICK = P__COUNT, /* a tick statement, kept for the verifier only */
+    P_OPCALL,          /* a machine operation: ref = OpTarget (component, op) */
+    P_PORTCALL,        /* PORT.OP inside a module: imm = port index, ref = OpSig */
+    P_OWNCALL,         /* the module's own operation: ref = OpDef */
+    P_CALLCODE,        /* flattened code only: call a compiled subroutine, ref = Code */
     P__IR_COUNT
 } Prim;
 
@@ -40,6 +49,8 @@ typedef struct PrimInfo {
 
 extern const PrimInfo prim_info[P__COUNT];
 bool prim_by_name(const char *name, Prim *out);
+/* Flags of any instruction: lowered code also holds ops past the table. */
+static inline int op_flags(int op) { return op >= 0 && op < P__COUNT ? prim_info[op].flags : 0; }
 const char *prim_name(int op);
 
 /* ---- effects -------------------------------------------------------------- */
@@ -66,7 +77,9 @@ typedef struct Insn {
     uint16_t op;       /* Prim, or P_TICK */
     TypeId ty;         /* push: literal's type; print: input type (verifier) */
     int64_t imm;       /* push: value; pick: N; jumps: target insn index */
-    void *ref;         /* call: struct Proc *; tick: const Node * */
+    void *ref;         /* call: Proc *; tick: const Node *; opcall: OpTarget *;
+                        * portcall: const OpSig *; owncall: OpDef *;
+                        * state ops after flattening: Value * slot */
     const char *label; /* label and jumps: the label's name, for messages */
     Span span;
 } Insn;
@@ -83,7 +96,15 @@ typedef struct Body {
 
 /* ---- procedures and the workspace ------------------------------------------ */
 
+/* Every version struct (ProcVersion, Interface, Module, Machine, Lattice,
+ * Key) starts with these two fields, so generic code can name a version. */
+typedef struct DefHead {
+    const char *name;
+    int version; /* 1, 2, ... */
+} DefHead;
+
 typedef struct ProcVersion {
+    const char *name;
     int version;       /* 1, 2, ... */
     Effect eff;
     const Node *def;   /* the .define_procedure statement */
@@ -91,29 +112,64 @@ typedef struct ProcVersion {
     struct Code *code; /* compiled; NULL until verified and compiled */
 } ProcVersion;
 
-/* A procedure is a stable handle: calls go through it, so new calls take
- * the newest version while running code keeps the one it started with. */
-typedef struct Proc {
-    const char *name;
-    ProcVersion *cur;     /* installed version (NULL while first being defined) */
-    ProcVersion *pending; /* version staged by an open transaction */
-    Vec calls;            /* Proc* this version calls (dependency edges) */
-} Proc;
+typedef enum { DEF_PROC, DEF_INTERFACE, DEF_MODULE, DEF_MACHINE, DEF_LATTICE, DEF_KEY, DEF__COUNT } DefKind;
+const char *def_kind_name(DefKind k); /* "procedure", "interface", ... */
 
+/* Every named definition is a stable handle: calls go through it, so new
+ * calls take the newest version while running code keeps the one it
+ * started with.  cur/pending point at a ProcVersion, Interface, Module,
+ * Machine, Lattice or Key (defs.h) according to kind. */
+typedef struct Def {
+    DefKind kind;
+    const char *name;
+    void *cur;     /* installed version (NULL while first being defined) */
+    void *pending; /* version staged by an open transaction */
+} Def;
+typedef Def Proc;
+
+/* All definitions share one namespace. */
 typedef struct Workspace {
-    Vec procs; /* Proc*, in definition order */
+    Vec defs;       /* Def*, in definition order */
+    Vec keys;       /* Key*, by id: what facts refer to */
 } Workspace;
 
 Workspace *workspace_new(void);
-Proc *workspace_find_proc(Workspace *ws, const char *name);
+Def *workspace_find(Workspace *ws, const char *name);
+Def *workspace_find_kind(Workspace *ws, const char *name, DefKind kind);
+/* The names of live definitions of a kind (DEF__COUNT: all), for suggestions. */
+const char **workspace_names(Workspace *ws, DefKind kind, uint32_t *n);
+static inline Proc *workspace_find_proc(Workspace *ws, const char *name)
+{
+    return workspace_find_kind(ws, name, DEF_PROC);
+}
 /* The version a lookup sees while a transaction is open. */
-static inline ProcVersion *proc_current(const Proc *p) { return p->pending ? p->pending : p->cur; }
+static inline void *def_current(const Def *d) { return d->pending ? d->pending : d->cur; }
+static inline ProcVersion *proc_current(const Proc *p) { return def_current(p); }
+
+/* A machine operation resolved to the component that implements it. */
+struct Component;
+struct OpDef;
+typedef struct OpTarget {
+    struct Component *comp;
+    struct OpDef *op;
+    const char *name; /* as the caller wrote it (alias name) */
+} OpTarget;
+
+/* What names mean while lowering a body: the machine whose operations are
+ * visible and, inside a module, its ports, state and own operations. */
+struct Machine;
+struct Module;
+typedef struct Scope {
+    Workspace *ws;
+    const struct Machine *machine; /* NULL: core-machine */
+    const struct Module *module;   /* NULL outside module bodies */
+} Scope;
 
 /* ---- lowering ------------------------------------------------------------------ */
 
 /* Lower a list of statements (a block's or a unit's code statements) into
  * body, appending.  Structured if/while become labels and jumps. */
-Error *lower_stmts(Workspace *ws, Body *body, Node *const *stmts, uint32_t n);
+Error *lower_stmts(const Scope *sc, Body *body, Node *const *stmts, uint32_t n);
 /* Resolve jump targets once every statement is lowered. */
 Error *lower_finish(Body *body);
 Body *body_new(const char *name);

@@ -72,9 +72,58 @@ static Error *cmd_stack(CmdCtx *c)
 static Error *cmd_facts(CmdCtx *c)
 {
     Buf b = {0};
-    buf_puts(&b, "simulated stack: ");
-    vs_print(&b, c->r->s->vs);
+    session_print_facts(c->r->s, &b);
     out_buf(c->r, &b);
+    return NULL;
+}
+
+static Error *cmd_use(CmdCtx *c)
+{
+    Error *e = need_name(c, "use");
+    if (!e)
+        e = session_use(c->r->s, c->args, c->args_span);
+    if (!e)
+        fprintf(c->r->s->out, "using %s\n", c->r->s->machine->name);
+    return e;
+}
+
+static Error *list_kind(CmdCtx *c, DefKind kind)
+{
+    Buf b = {0};
+    session_list(c->r->s, kind, &b);
+    if (!b.len)
+        buf_printf(&b, "no %ss defined\n", def_kind_name(kind));
+    out_buf(c->r, &b);
+    return NULL;
+}
+
+static Error *cmd_machines(CmdCtx *c) { return list_kind(c, DEF_MACHINE); }
+static Error *cmd_modules(CmdCtx *c) { return list_kind(c, DEF_MODULE); }
+static Error *cmd_interfaces(CmdCtx *c) { return list_kind(c, DEF_INTERFACE); }
+static Error *cmd_procedures(CmdCtx *c) { return list_kind(c, DEF_PROC); }
+
+static Error *cmd_graph(CmdCtx *c)
+{
+    Error *e = need_name(c, "graph");
+    if (e)
+        return e;
+    Buf b = {0};
+    e = session_graph(c->r->s, c->args, c->args_span, &b);
+    if (!e)
+        out_buf(c->r, &b);
+    return e;
+}
+
+static Error *cmd_trust(CmdCtx *c)
+{
+    if (!strcmp(c->args, "trusted"))
+        c->r->s->principal = PRINCIPAL_TRUSTED;
+    else if (!strcmp(c->args, "untrusted"))
+        c->r->s->principal = PRINCIPAL_UNTRUSTED;
+    else if (c->args[0])
+        return err_hint(err_new(E_USAGE, c->args_span, "unknown principal '%s'", c->args),
+                        "usage: :trust trusted|untrusted");
+    fprintf(c->r->s->out, "input is %s\n", principal_name(c->r->s->principal));
     return NULL;
 }
 
@@ -134,16 +183,24 @@ static Error *read_file(const char *path, Span at, char **text, size_t *len)
 
 static Error *cmd_load(CmdCtx *c)
 {
-    if (!c->args[0])
+    const char *path = c->args;
+    Principal p = c->r->s->principal;
+    if (!strncmp(path, "--untrusted", 11) && (path[11] == ' ' || path[11] == '\t' || !path[11])) {
+        p = PRINCIPAL_UNTRUSTED;
+        path += 11;
+        while (*path == ' ' || *path == '\t')
+            path++;
+    }
+    if (!path[0])
         return usage_error(c, &commands[0], ":load needs a file name");
     char *text;
     size_t len;
-    Error *e = read_file(c->args, c->args_span, &text, &len);
+    Error *e = read_file(path, c->args_span, &text, &len);
     if (e)
         return e;
     if (memchr(text, 0, len))
-        return err_new(E_IO, c->args_span, "'%s' contains a NUL byte; is it a text file?", c->args);
-    return session_eval(c->r->s, source_new(c->args, text, len, 1));
+        return err_new(E_IO, c->args_span, "'%s' contains a NUL byte; is it a text file?", path);
+    return session_eval_as(c->r->s, source_new(path, text, len, 1), p);
 }
 
 static Error *cmd_gc(CmdCtx *c)
@@ -191,13 +248,20 @@ static Error *cmd_set(CmdCtx *c)
 }
 
 static const Cmd commands[] = {
-    {"load", ":load FILE", "verify and run a file of definitions and code as one input", cmd_load},
+    {"load", ":load [--untrusted] FILE", "verify and run a file of definitions and code as one input", cmd_load},
     {"help", ":help [COMMAND]", "list commands, or explain one", cmd_help},
     {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit},
     {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack},
-    {"facts", ":facts", "show the simulated stack: identities and types of the REPL stack's items", cmd_facts},
-    {"show", ":show NAME", "print a definition back in the language, with its effect", cmd_show},
-    {"verify", ":verify NAME", "verify a procedure again and print each basic block's states", cmd_verify},
+    {"facts", ":facts", "show the simulated stack (identities, types) and the facts known about it", cmd_facts},
+    {"use", ":use MACHINE", "run what is typed next over MACHINE (core-machine to go back)", cmd_use},
+    {"machines", ":machines", "list machines (* marks the one in use)", cmd_machines},
+    {"modules", ":modules", "list modules", cmd_modules},
+    {"interfaces", ":interfaces", "list interfaces", cmd_interfaces},
+    {"procedures", ":procedures", "list procedures", cmd_procedures},
+    {"show", ":show NAME", "print any definition back in the language, with its effects", cmd_show},
+    {"graph", ":graph MACHINE", "print a machine's components, ports and links as Graphviz DOT", cmd_graph},
+    {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify},
+    {"trust", ":trust trusted|untrusted", "set the principal of what is typed next", cmd_trust},
     {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time},
     {"set", ":set [NAME VALUE]", "show or change a limit: fuel, verify-budget", cmd_set},
     {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc},
@@ -222,10 +286,11 @@ static Error *cmd_help(CmdCtx *c)
           "Commands (any unambiguous prefix works):\n",
           o);
     for (size_t i = 0; i < ncommands; i++)
-        fprintf(o, "  %-20s %s\n", commands[i].usage, commands[i].help);
-    fputs("Core operations:\n ", o);
-    for (int i = 0; i < P__COUNT; i++)
-        fprintf(o, " %s", prim_info[i].name);
+        fprintf(o, "  %-26s %s\n", commands[i].usage, commands[i].help);
+    const Machine *m = c->r->s->machine;
+    fprintf(o, "Operations of %s:\n ", m->name);
+    for (uint32_t i = 0; i < m->nops; i++)
+        fprintf(o, " %s", m->ops[i].name);
     fputc('\n', o);
     return NULL;
 }
@@ -282,6 +347,7 @@ void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
     char *blanked = gc_strdup(line);
     memset(blanked, ' ', lead + wlen);
     Source *src = source_new(srcname, blanked, strlen(blanked), lineno);
+    src->display = gc_strdup(line);
     size_t aoff = lead + wlen;
     while (blanked[aoff] == ' ' || blanked[aoff] == '\t')
         aoff++;
@@ -290,8 +356,7 @@ void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
         aend--;
     CmdCtx c = {.r = r, .args = gc_strndup(blanked + aoff, aend - aoff), .src = src,
                 .args_span = span_at(src, aoff, aend - aoff, lineno)};
-    Source *whole = source_new(srcname, line, strlen(line), lineno);
-    Span word_span = span_at(whole, lead - 1, wlen + 1, lineno);
+    Span word_span = span_at(src, lead - 1, wlen + 1, lineno);
     int matches;
     const Cmd *cmd = find_command(word, wlen, &matches);
     Error *e;

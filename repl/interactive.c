@@ -115,12 +115,17 @@ static void collect_names(const char *text, int start)
             vec_push(&v, (void *)*c);
         g_prefix = ":";
     } else {
-        for (int i = 0; i < P__COUNT; i++)
-            vec_push(&v, (void *)prim_info[i].name);
-        Workspace *ws = g_repl->s->ws;
-        for (uint32_t i = 0; i < ws->procs.len; i++)
-            vec_push(&v, (void *)((Proc *)ws->procs.items[i])->name);
-        vec_push(&v, (void *)".define_procedure");
+        const Machine *m = g_repl->s->machine;
+        for (uint32_t i = 0; i < m->nops; i++)
+            vec_push(&v, (void *)m->ops[i].name);
+        uint32_t n;
+        const char **names = workspace_names(g_repl->s->ws, DEF__COUNT, &n);
+        for (uint32_t i = 0; i < n; i++)
+            vec_push(&v, (void *)names[i]);
+        static const char *const directives[] = {".define_procedure", ".define_interface", ".define_module",
+                                                 ".define_machine", ".define_lattice", ".define_key"};
+        for (size_t i = 0; i < countof(directives); i++)
+            vec_push(&v, (void *)directives[i]);
     }
     g_names = (const char **)v.items;
     g_nnames = v.len;
@@ -170,7 +175,7 @@ static void on_line(char *line)
         history_remember(g_repl, buf_str(&g_entry));
         g_entry = (Buf){0};
     }
-    rl_set_prompt(g_cont ? PROMPT_CONT : PROMPT);
+    rl_set_prompt(repl_prompt(g_repl, g_cont));
 }
 
 static void clear_line_after_sigint(Repl *r)
@@ -183,7 +188,7 @@ static void clear_line_after_sigint(Repl *r)
     rl_replace_line("", 0);
     fputs("^C\n", stdout);
     rl_callback_handler_remove();
-    rl_callback_handler_install(PROMPT, on_line);
+    rl_callback_handler_install(repl_prompt(g_repl, false), on_line);
 }
 
 void repl_interactive(Repl *r)
@@ -195,7 +200,7 @@ void repl_interactive(Repl *r)
     history_open(r);
     repl_install_signals(r);
     printf("xvm-repl %s: the core machine is ready. :help lists commands, Ctrl-D leaves.\n", XVM_VERSION);
-    rl_callback_handler_install(PROMPT, on_line);
+    rl_callback_handler_install(repl_prompt(g_repl, false), on_line);
     while (!r->quit) {
         fd_set fds;
         FD_ZERO(&fds);
@@ -214,7 +219,7 @@ void repl_interactive(Repl *r)
         if (repl_take_sigint() && !r->quit) {
             /* Ctrl-C while a program ran: the run was interrupted; new prompt. */
             rl_callback_handler_remove();
-            rl_callback_handler_install(g_cont ? PROMPT_CONT : PROMPT, on_line);
+            rl_callback_handler_install(repl_prompt(g_repl, g_cont), on_line);
         }
     }
     rl_callback_handler_remove();

@@ -23,6 +23,15 @@ void repl_print_error(Repl *r, const Error *e)
     fflush(stderr);
 }
 
+const char *repl_prompt(const Repl *r, bool cont)
+{
+    static char buf[160];
+    const Machine *m = r->s->machine;
+    const char *name = m == core_machine() ? "core" : m->name;
+    snprintf(buf, sizeof buf, "xvm:%.140s%s ", name, cont ? "|" : ">");
+    return buf;
+}
+
 static bool blank(const char *text)
 {
     for (const char *p = text; *p; p++)
@@ -87,7 +96,7 @@ void repl_run_stream(Repl *r, FILE *f, const char *srcname)
         if (n > 0 && line[n - 1] == '\n')
             line[--n] = 0;
         if (r->echo)
-            fprintf(r->s->out, "%s%s\n", cont ? PROMPT_CONT : PROMPT, line);
+            fprintf(r->s->out, "%s%s\n", repl_prompt(r, cont), line);
         if ((size_t)n > MAX_LINE) {
             Source *src = source_new(srcname, "", 0, lineno);
             repl_print_error(r, err_hint(err_new(E_LIMIT, (Span){.src = src, .line = (uint32_t)lineno, .col = 1},
@@ -141,10 +150,33 @@ static const char *history_path(void)
     return home && *home ? gc_printf("%s/.local/state/xvm-repl/history", home) : NULL;
 }
 
+#ifndef XVM_STDLIB_DIR
+#define XVM_STDLIB_DIR "/usr/local/share/xvm/stdlib"
+#endif
+
+/* An uninstalled build finds stdlib/ next to the binary; an installed one
+ * finds it under PREFIX/share/xvm. */
+static const char *stdlib_dir(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            const char *dir = gc_printf("%s/stdlib", exe);
+            if (access(dir, R_OK | X_OK) == 0)
+                return dir;
+        }
+    }
+    return access(XVM_STDLIB_DIR, R_OK | X_OK) == 0 ? XVM_STDLIB_DIR : NULL;
+}
+
 int main(int argc, char **argv)
 {
     GC_INIT();
-    Repl r = {.s = session_new(stdout), .histsize = 1000};
+    Repl r = {.s = session_new(stdout, stdlib_dir()), .histsize = 1000};
     bool force_interactive = false, no_history = false;
     Vec files = {0};
     for (int i = 1; i < argc; i++) {

@@ -18,8 +18,8 @@ typedef struct Repl {
     int pending_line;     /* line number of its first line */
 } Repl;
 
-#define PROMPT "xvm:core> "
-#define PROMPT_CONT "xvm:core| "
+/* "xvm:core> " or "xvm:MACHINE> "; "|" instead of ">" on continuation lines. */
+const char *repl_prompt(const Repl *r, bool cont);
 
 /* Evaluate one complete input: a colon command or definitions and code.
  * srcname/first_line locate it for error messages. */

@@ -1,11 +1,12 @@
-/* session.h - the live session: workspace, the REPL's stack and its
- * verification state, and the transaction that takes one input from text
- * to a verified, compiled, running result.  Knows nothing of readline. */
+/* session.h - the live session: workspace, the current machine, the REPL's
+ * stack and its verification state, and the transaction that takes one
+ * input from text to a verified, compiled, running result.  Knows nothing
+ * of readline. */
 #ifndef XVM_SESSION_H
 #define XVM_SESSION_H
 
+#include "define.h"
 #include "exec.h"
-#include "model.h"
 #include "verify.h"
 
 #include <stdio.h>
@@ -13,28 +14,47 @@
 typedef struct Session {
     Workspace *ws;
     Vm *vm;
-    VState *vs;         /* simulated REPL stack, in step with vm's stack */
-    FILE *out;          /* results and program output */
+    VState *vs;          /* simulated REPL stack, in step with vm's stack */
+    Machine *machine;    /* what REPL code and new procedures run over */
+    Def *machine_def;    /* its handle (NULL: core-machine) */
+    Principal principal; /* whose input this is (:trust) */
+    FILE *out;           /* results and program output */
     uint64_t verify_budget;
-    int failures;       /* inputs that failed (batch mode exit status) */
+    Vec loaded_units;    /* unit names already loaded */
+    Vec search_path;     /* directories for units, in order */
+    const char *stdlib_dir;
     double last_verify_ms, last_run_ms;
 } Session;
 
-Session *session_new(FILE *out);
+/* stdlib_dir: where the installed (or uninstalled) stdlib lives, or NULL. */
+Session *session_new(FILE *out, const char *stdlib_dir);
 
 /* Evaluate one input (definitions and code): parse, stage definitions,
  * verify everything against the current state, then commit and run.  If
  * anything fails nothing changes: not the definitions, not the stack. */
 Error *session_eval(Session *s, const Source *src);
+/* The same, with the principal given (for :load --untrusted). */
+Error *session_eval_as(Session *s, const Source *src, Principal p);
+
+/* :use NAME */
+Error *session_use(Session *s, const char *name, Span at);
 
 /* Print the REPL stack: "<2> 3 <ref 2 words>". */
 void session_print_stack(Session *s, Buf *out);
+/* Print the simulated stack with identities, types and named facts. */
+void session_print_facts(Session *s, Buf *out);
 
-/* :verify NAME - per-block verification states of a procedure. */
+/* :verify NAME - per-block verification states of a procedure or operation. */
 Error *session_verify_log(Session *s, const char *name, Span at, Buf *out);
 
 /* :show NAME - the definition printed back in the language. */
 Error *session_show(Session *s, const char *name, Span at, Buf *out);
+
+/* :graph NAME - Graphviz DOT of a machine's components, ports and links. */
+Error *session_graph(Session *s, const char *name, Span at, Buf *out);
+
+/* The names of live definitions of a kind (DEF__COUNT: all). */
+void session_list(Session *s, DefKind kind, Buf *out);
 
 double now_ms(void);
 

@@ -4,7 +4,7 @@
  * state changes.  States meet at block boundaries by join, which requires
  * equal depth and types and takes the lub of facts.  A budget of simulated
  * instructions bounds the work on any input. */
-#include "verify.h"
+#include "tick.h"
 
 #include <string.h>
 
@@ -21,11 +21,12 @@ typedef struct Block {
 typedef struct Ctx {
     Body *b;
     const Effect *eff; /* NULL: REPL code */
+    const VerifyOpts *o;
     Block *blocks;
     uint32_t nblocks;
     uint32_t *block_at; /* insn index -> block starting there, or NO_BLOCK */
     uint32_t *queue, qhead, qlen;
-    uint64_t steps, budget;
+    uint64_t *steps, budget;
     uint32_t max_depth;
     VState *exit;
     int64_t exit_from;
@@ -41,10 +42,14 @@ static const char *sig_text(const char *in)
     return buf_str(&b);
 }
 
+/* States in messages are canonical: s0, s1, ... from the bottom, as the
+ * user sees them everywhere else. */
 static const char *stack_text(const VState *vs)
 {
+    VState *c = vs_copy(vs);
+    vs_canon(c);
     Buf b = {0};
-    vs_print(&b, vs);
+    vs_print(&b, c);
     return buf_str(&b);
 }
 
@@ -146,6 +151,40 @@ static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
     return NULL;
 }
 
+static Error *apply_state(VState *vs, const Insn *in)
+{
+    if (in->op == P_STATE_GET) {
+        vs_push(vs, in->ty);
+        return NULL;
+    }
+    if (!vs->depth)
+        return err_new(E_STACK, in->span, "stack underflow: 'state_set' needs an item (%s)", type_name(in->ty));
+    if (vs->items[vs->depth - 1].type != in->ty)
+        return err_new(E_TYPE, in->span, "type mismatch: this state slot holds %s, the top of the stack is %s",
+                       type_name(in->ty), type_name(vs->items[vs->depth - 1].type));
+    vs->depth--;
+    return NULL;
+}
+
+static Error *apply_portcall(Ctx *c, VState *vs, const Insn *in)
+{
+    const OpSig *sig = in->ref;
+    Component *comp = c->o->comp;
+    if (!comp) /* a module on its own: the port is only its interface */
+        return call_abstract(c->o->ws, vs, in, sig);
+    const Link *l = &comp->links[in->imm];
+    OpDef *op = l->provider ? module_op(l->provider->module, l->port, sig->name) : NULL;
+    if (!op)
+        return err_new(E_UNKNOWN, in->span, "port '%s' of component '%s' is not linked", in->label, comp->name);
+    return call_concrete(c->o, vs, in, l->provider, op, sig);
+}
+
+static Error *apply_tick(Ctx *c, VState *vs, const Insn *in)
+{
+    TickEnv env = {c->o->ws, c->o->owner};
+    return tick_step(&env, vs, in->ref);
+}
+
 static Error *step(Ctx *c, VState *vs, Insn *in)
 {
     Error *e = NULL;
@@ -155,11 +194,16 @@ static Error *step(Ctx *c, VState *vs, Insn *in)
     case P_RETURN: break;
     case P_PICK: e = apply_pick(c, vs, in); break;
     case P_CALL: e = apply_call(c, vs, in); break;
-    case P_TICK:
-        e = err_hint(err_new(E_UNKNOWN, in->span, "tick operation '%s' needs lattices and keys",
-                             ((const Node *)in->ref)->name),
-                     "verification facts are not available yet in this version");
+    case P_TICK: e = apply_tick(c, vs, in); break;
+    case P_STATE_GET:
+    case P_STATE_SET: e = apply_state(vs, in); break;
+    case P_OPCALL: {
+        const OpTarget *t = in->ref;
+        e = call_concrete(c->o, vs, in, t->comp, t->op, t->op->sig);
         break;
+    }
+    case P_OWNCALL: e = call_concrete(c->o, vs, in, c->o->comp, in->ref, ((OpDef *)in->ref)->sig); break;
+    case P_PORTCALL: e = apply_portcall(c, vs, in); break;
     default: e = apply_table(c, vs, in);
     }
     if (!e && vs->depth > c->max_depth)
@@ -169,7 +213,7 @@ static Error *step(Ctx *c, VState *vs, Insn *in)
 
 /* ---- blocks and edges ------------------------------------------------------------- */
 
-static bool ends_block(const Insn *in) { return prim_info[in->op].flags & (PF_BRANCH | PF_END); }
+static bool ends_block(const Insn *in) { return op_flags(in->op) & (PF_BRANCH | PF_END); }
 
 static void split_blocks(Ctx *c)
 {
@@ -235,7 +279,7 @@ static Error *merge(Ctx *c, VState **slot_in, int64_t *slot_from, const VState *
     }
     VState *joined;
     uint32_t bad_slot = 0;
-    JoinResult r = vs_join(*slot_in, s, NULL, NULL, &joined, &bad_slot);
+    JoinResult r = vs_join(*slot_in, s, fact_lub, c->o->ws, &joined, &bad_slot);
     if (r != JOIN_OK)
         return join_error(c, at, where, *slot_in, *slot_from, s, from, r, bad_slot);
     if (!vs_equal(joined, *slot_in)) {
@@ -292,15 +336,22 @@ static Error *check_outputs(const Ctx *c, const VState *vs, Span at, const char 
 
 static Error *flow_exit(Ctx *c, const VState *vs, int64_t from, const Insn *ret)
 {
-    if (c->eff)
-        return check_outputs(c, vs, ret ? ret->span : c->b->end_span,
-                             ret ? "'return'" : "the end of the body");
-    if (ret)
+    if (vs->vdepth)
+        return err_hint(err_new(E_STACK, ret ? ret->span : c->b->end_span,
+                                "%u value%s left on the verification-time stack at the end of the body", vs->vdepth,
+                                vs->vdepth == 1 ? "" : "s"),
+                        "tick code must leave its stack empty: consume values with 'define, 'require or 'pop");
+    if (c->eff) {
+        Error *e = check_outputs(c, vs, ret ? ret->span : c->b->end_span, ret ? "'return'" : "the end of the body");
+        if (e)
+            return e;
+    } else if (ret)
         return err_hint(err_new(E_CFG, ret->span, "'return' outside a procedure"),
                         "return belongs in .define_procedure bodies");
     bool changed;
-    Span at = c->b->n ? c->b->insns[c->b->n - 1].span : c->b->end_span;
-    return merge(c, &c->exit, &c->exit_from, vs, from, at, "at the end of the input", &changed);
+    Span at = ret ? ret->span : c->b->n ? c->b->insns[c->b->n - 1].span : c->b->end_span;
+    return merge(c, &c->exit, &c->exit_from, vs, from, at, c->eff ? "where the body returns" : "at the end of the input",
+                 &changed);
 }
 
 static Error *simulate_block(Ctx *c, uint32_t blk)
@@ -308,7 +359,7 @@ static Error *simulate_block(Ctx *c, uint32_t blk)
     Block *bl = &c->blocks[blk];
     VState *vs = vs_copy(bl->in);
     for (uint32_t i = bl->start; i < bl->end; i++) {
-        if (++c->steps > c->budget)
+        if (++*c->steps > c->budget)
             return err_hint(err_new(E_BUDGET, c->b->insns[i].span,
                                     "verification budget exhausted after %llu simulated instructions",
                                     (unsigned long long)c->budget),
@@ -320,11 +371,16 @@ static Error *simulate_block(Ctx *c, uint32_t blk)
     bl->out = vs;
     Insn *last = &c->b->insns[bl->end - 1];
     Error *e = NULL;
+    if (vs->vdepth && last->op != P_RETURN && (bl->end < c->b->n || ends_block(last)))
+        return err_hint(err_new(E_STACK, last->span,
+                                "%u value%s left on the verification-time stack where control branches or joins",
+                                vs->vdepth, vs->vdepth == 1 ? "" : "s"),
+                        "tick values never cross a basic block: consume them before a label, jump or if");
     if (last->op == P_RETURN)
         return flow_exit(c, vs, bl->end - 1, last);
-    if (prim_info[last->op].flags & PF_BRANCH)
+    if (op_flags(last->op) & PF_BRANCH)
         e = flow_to(c, c->block_at[last->imm], vs, bl->end - 1);
-    if (e || (prim_info[last->op].flags & PF_END))
+    if (e || (op_flags(last->op) & PF_END))
         return e;
     if (bl->end < c->b->n)
         return flow_to(c, c->block_at[bl->end], vs, bl->end - 1);
@@ -336,7 +392,7 @@ static Error *simulate_block(Ctx *c, uint32_t blk)
 static void write_log(const Ctx *c, Buf *log)
 {
     buf_printf(log, "%s: %u block%s, %llu instructions simulated, max stack depth %u\n", c->b->name,
-               c->nblocks, c->nblocks == 1 ? "" : "s", (unsigned long long)c->steps, c->max_depth);
+               c->nblocks, c->nblocks == 1 ? "" : "s", (unsigned long long)*c->steps, c->max_depth);
     for (uint32_t k = 0; k < c->nblocks; k++) {
         const Block *bl = &c->blocks[k];
         buf_printf(log, "block %u (line %u):\n", k, c->b->insns[bl->start].span.line);
@@ -358,11 +414,31 @@ static void write_log(const Ctx *c, Buf *log)
     }
 }
 
+/* The state after a body no path of which returns: nothing after it runs,
+ * but callers still need a state of the declared shape. */
+static VState *never_returns(const VState *entry, const Effect *eff)
+{
+    VState *s = vs_copy(entry);
+    if (!eff)
+        return s;
+    s->depth = s->depth >= eff->nin ? s->depth - eff->nin : 0;
+    for (uint32_t i = 0; i < eff->nout; i++)
+        vs_push(s, eff->out[i].type);
+    return s;
+}
+
 Error *verify_body(Body *body, const VState *entry, const Effect *eff, const VerifyOpts *opts,
                    VState **exit)
 {
-    Ctx c = {.b = body, .eff = eff, .exit_from = FROM_ENTRY};
-    c.budget = opts && opts->budget ? opts->budget : VERIFY_DEFAULT_BUDGET;
+    VerifyOpts defaults = {0};
+    VerifyOpts o = opts ? *opts : defaults;
+    uint64_t steps = 0;
+    if (!o.steps)
+        o.steps = &steps;
+    if (!o.memo)
+        o.memo = verify_memo_new();
+    Ctx c = {.b = body, .eff = eff, .o = &o, .steps = o.steps, .exit_from = FROM_ENTRY};
+    c.budget = o.budget ? o.budget : VERIFY_DEFAULT_BUDGET;
     c.max_depth = entry->depth;
     split_blocks(&c);
     Error *e = NULL;
@@ -385,11 +461,11 @@ Error *verify_body(Body *body, const VState *entry, const Effect *eff, const Ver
     if (e)
         return e;
     body->max_depth = c.max_depth;
-    if (opts && opts->log)
-        write_log(&c, opts->log);
+    if (o.log)
+        write_log(&c, o.log);
     if (exit) {
         /* No path reaches the end (e.g. an endless loop): the stack after is never seen. */
-        *exit = c.exit ? c.exit : vs_copy(entry);
+        *exit = c.exit ? c.exit : never_returns(entry, eff);
     }
     return NULL;
 }

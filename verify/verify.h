@@ -6,7 +6,7 @@
 #ifndef XVM_VERIFY_H
 #define XVM_VERIFY_H
 
-#include "model.h"
+#include "defs.h"
 
 /* ---- verification states ----------------------------------------------------- */
 
@@ -17,8 +17,9 @@ typedef struct VItem {
     TypeId type;
 } VItem;
 
-/* A fact: key(ids...) = value.  Keys and values are small integers whose
- * meaning (lattice, element) belongs to the lattice layer. */
+/* A fact: key(ids...) = value.  The key is an index into the workspace's
+ * key table; the value packs up to 3 elements of the key's lattice (see
+ * fact_value_*), so a fact is a plain comparable struct. */
 typedef struct VFact {
     uint32_t key;
     uint32_t arity;
@@ -26,9 +27,19 @@ typedef struct VFact {
     uint32_t value;
 } VFact;
 
+#define FACT_VALUE_MAX 3
+static inline uint32_t fact_value_len(uint32_t v) { return v >> 24; }
+static inline uint32_t fact_value_elem(uint32_t v, uint32_t i) { return (v >> (8 * i)) & 0xff; }
+uint32_t fact_value_make(const uint32_t *elems, uint32_t n);
+
 /* A verification-time value (tick stack). */
+typedef enum { VV_KEYCTOR, VV_ID, VV_KEY, VV_ELEM, VV_VALUE } VValKind;
 typedef struct VVal {
-    uint32_t kind, a, b;
+    uint8_t kind;            /* VValKind */
+    uint8_t n;               /* VV_KEY: ids; VV_VALUE: elements */
+    uint32_t key;            /* VV_KEYCTOR, VV_KEY: key id */
+    const Lattice *lat;      /* VV_ELEM, VV_VALUE */
+    uint32_t x[4];           /* VV_ID: x[0]; VV_KEY: ids; VV_ELEM: x[0]; VV_VALUE: elements */
 } VVal;
 
 typedef struct VState {
@@ -36,9 +47,10 @@ typedef struct VState {
     VItem *items; /* bottom first */
     uint32_t nfacts;
     VFact *facts;
-    uint32_t vdepth;
+    uint32_t vdepth, vcap;
     VVal *vstack;
     uint32_t next_id;
+    uint32_t pinned; /* ids below this name a caller's items: canon keeps them */
 } VState;
 
 /* Least upper bound of two values of the same key.  NULL: equal or dropped. */
@@ -51,6 +63,8 @@ uint32_t vs_push(VState *s, TypeId t);     /* new item; returns its identity */
 void vs_push_item(VState *s, VItem it);
 VItem vs_pop(VState *s);
 void vs_canon(VState *s);                  /* renumber ids by slot; drop stale facts */
+const VFact *vs_fact(const VState *s, uint32_t key, const uint32_t *ids, uint32_t arity);
+void vs_set_fact(VState *s, VFact f);      /* add or replace */
 bool vs_equal(const VState *a, const VState *b); /* both canonical */
 
 typedef enum { JOIN_OK, JOIN_DEPTH, JOIN_TYPE } JoinResult;
@@ -58,18 +72,40 @@ typedef enum { JOIN_OK, JOIN_DEPTH, JOIN_TYPE } JoinResult;
 JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
                    uint32_t *slot);
 
-/* "<2> s0:int s1:ref" (bottom first, top last), then facts if any. */
+/* "<2> s0:int s1:ref" (bottom first, top last), then facts if any (named
+ * through ws's key table when ws is given). */
 void vs_print(Buf *out, const VState *s);
+void vs_print_facts(Buf *out, const VState *s, const Workspace *ws);
+void vs_set_names(const Workspace *ws); /* key names for vs_print */
 void vs_print_stack(Buf *out, const VState *s);
 
 /* ---- body verification --------------------------------------------------------- */
 
 #define VERIFY_DEFAULT_BUDGET 2000000u
 
+typedef struct VerifyMemo VerifyMemo; /* derived effects, per top-level verification */
+VerifyMemo *verify_memo_new(void);
+
 typedef struct VerifyOpts {
-    uint64_t budget; /* simulated instructions; 0 = default */
-    Buf *log;        /* if set: per-block states are written here */
+    uint64_t budget;       /* simulated instructions; 0 = default */
+    Buf *log;              /* if set: per-block states are written here */
+    Workspace *ws;         /* keys and lattices for tick code (may be NULL) */
+    Component *comp;       /* ports and state resolve through this component;
+                            * NULL: a module verified on its own (ports abstract) */
+    const Module *module;  /* whose operation this is (key ownership) */
+    const char *owner;     /* who owns keys defined here ("<session>" at top level) */
+    uint64_t *steps;       /* shared step counter across nested verifications */
+    uint32_t nest;         /* depth of nested operation verifications */
+    VerifyMemo *memo;      /* NULL: made afresh by verify_body */
 } VerifyOpts;
+
+/* A module verified on its own: every operation against its effect, with
+ * ports abstract, requires assumed and ensures checked. */
+Error *verify_module(Workspace *ws, Module *m, uint64_t budget);
+/* The entry state of an implementation: inputs plus what requires assumes. */
+Error *verify_assume_requires(Workspace *ws, VState *entry, const OpSig *sig);
+Error *verify_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *in_ids, Span at,
+                            const char *who);
 
 /* Verify body starting from entry.  For a procedure, eff is its declared
  * effect and every return must leave exactly its outputs; for REPL code

@@ -755,8 +755,9 @@ static void test_open_depth(void **state)
     assert_int_equal(syntax_open_depth("f \"{\""), 0);
     assert_int_equal(syntax_open_depth("f \"a\\\"{\""), 0);
     assert_true(syntax_open_depth("add; /* {") > 0);
-    assert_true(syntax_open_depth("print \"abc") > 0);
-    assert_true(syntax_open_depth("print \"abc\\") > 0);
+    /* Strings cannot span lines: an unterminated one never asks for more input. */
+    assert_int_equal(syntax_open_depth("print \"abc"), 0);
+    assert_int_equal(syntax_open_depth("f { print \"abc {"), 0);
     assert_int_equal(syntax_open_depth("f { /* x"), 2);
     /* a newline ends a broken string: the parser reports it, no more lines */
     assert_int_equal(syntax_open_depth("print \"abc\nadd;"), 0);

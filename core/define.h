@@ -1,0 +1,43 @@
+/* define.h - building definitions from their statements: lattices, keys,
+ * interfaces, modules (define.c) and machines (link.c).
+ *
+ * Builders check shapes and names and produce new version structs; they
+ * never install anything.  The session stages what they produce through
+ * the `stage` callback and commits or drops the whole input at once. */
+#ifndef XVM_DEFINE_H
+#define XVM_DEFINE_H
+
+#include "defs.h"
+
+typedef struct DefCtx {
+    Workspace *ws;
+    Principal principal;
+    const char *owner; /* who owns keys declared here: "<session>", a module, a machine */
+    /* Put a new version of NAME into the open transaction (visible to lookups). */
+    Error *(*stage)(void *ctx, DefKind kind, const char *name, void *version, Span at);
+    /* Load unit U (a file U.xvm on the search path) into the transaction. */
+    Error *(*load_unit)(void *ctx, const char *unit, Span at);
+    void *cb;          /* the callbacks' context */
+} DefCtx;
+
+Error *lattice_build(DefCtx *c, const Node *stmt);
+Error *key_build(DefCtx *c, const Node *stmt);
+Error *interface_build(DefCtx *c, const Node *stmt);
+Error *module_build(DefCtx *c, const Node *stmt, Module **out);
+Error *machine_build(DefCtx *c, const Node *stmt, Machine **out);
+
+/* Check that lattice l is a finite partial order with one top and a least
+ * upper bound for every pair (used by tests over every stdlib lattice). */
+Error *lattice_check_laws(const Lattice *l, Span at);
+
+/* Resolve "KEY" to the key a lookup sees now (staged or installed). */
+Key *find_key(Workspace *ws, const char *name);
+Lattice *find_lattice(Workspace *ws, const char *name);
+
+/* Pretty-print a definition back in the language, with effects (show.c). */
+void def_show(Buf *out, const Def *d);
+void def_show_machine(Buf *out, const Machine *m);
+/* A machine's components, ports and links as Graphviz DOT. */
+void machine_dot(Buf *out, const Machine *m);
+
+#endif

@@ -1,0 +1,137 @@
+/* show.c - definitions printed back for people: the language text of each
+ * definition with a header naming its version and what it offers (:show),
+ * and a machine's components and links as Graphviz DOT (:graph). */
+#include "define.h"
+
+#include <string.h>
+
+static void show_ops(Buf *out, const Machine *m)
+{
+    buf_printf(out, "// %s offers %u operations:\n//  ", m->name, m->nops);
+    uint32_t col = 3;
+    for (uint32_t i = 0; i < m->nops; i++) {
+        const MachineOp *op = &m->ops[i];
+        const char *text = op->kind == MOP_PRIM
+                               ? op->name
+                               : gc_printf("%s (= %s.%s)", op->name, op->comp->name, op->op->body->name);
+        if (col + strlen(text) > 76) {
+            buf_puts(out, "\n//  ");
+            col = 3;
+        }
+        buf_printf(out, " %s", text);
+        col += (uint32_t)strlen(text) + 1;
+    }
+    buf_putc(out, '\n');
+}
+
+void def_show_machine(Buf *out, const Machine *m)
+{
+    if (!m->def) {
+        buf_printf(out, "// %s: built in, trusted-only\n", m->name);
+        show_ops(out, m);
+        return;
+    }
+    buf_printf(out, "// machine %s@v%d over %s, %s%s\n", m->name, m->version, m->base->name,
+               principal_name(m->principal), m->open_to_untrusted ? ", open to untrusted code" : "");
+    node_print(out, m->def, 0);
+    buf_putc(out, '\n');
+    show_ops(out, m);
+}
+
+static void show_effect_line(Buf *out, const char *what, const char *name, const Effect *eff)
+{
+    buf_printf(out, "// %s %s ", what, name);
+    effect_print(out, eff);
+    buf_putc(out, '\n');
+}
+
+void def_show(Buf *out, const Def *d)
+{
+    const void *v = d->cur ? d->cur : d->pending;
+    const DefHead *h = v;
+    switch (d->kind) {
+    case DEF_PROC: {
+        const ProcVersion *p = v;
+        buf_printf(out, "// procedure %s@v%d, effect ", d->name, h->version);
+        effect_print(out, &p->eff);
+        buf_putc(out, '\n');
+        node_print(out, p->def, 0);
+        buf_putc(out, '\n');
+        return;
+    }
+    case DEF_INTERFACE: {
+        const Interface *i = v;
+        buf_printf(out, "// interface %s@v%d, %s\n", d->name, h->version, principal_name(i->principal));
+        node_print(out, i->def, 0);
+        buf_putc(out, '\n');
+        return;
+    }
+    case DEF_MODULE: {
+        const Module *m = v;
+        buf_printf(out, "// module %s@v%d over %s, %s\n", d->name, h->version, m->impl->name,
+                   principal_name(m->principal));
+        for (uint32_t i = 0; i < m->nops; i++)
+            show_effect_line(out, "operation", m->ops[i]->body->name, &m->ops[i]->eff);
+        node_print(out, m->def, 0);
+        buf_putc(out, '\n');
+        return;
+    }
+    case DEF_MACHINE: def_show_machine(out, v); return;
+    case DEF_LATTICE: {
+        const Lattice *l = v;
+        buf_printf(out, "// lattice %s@v%d, %u elements, top %s, owned by %s\n", d->name, h->version, l->nelems,
+                   l->elems[l->top], l->owner);
+        node_print(out, l->def, 0);
+        buf_putc(out, '\n');
+        return;
+    }
+    case DEF_KEY: {
+        const Key *k = v;
+        buf_printf(out, "// key %s@v%d over %s, about %u item%s, owned by %s\n", d->name, h->version, k->lat->name,
+                   k->arity, k->arity == 1 ? "" : "s", k->owner);
+        node_print(out, k->def, 0);
+        buf_putc(out, '\n');
+        return;
+    }
+    default: return;
+    }
+}
+
+/* ---- Graphviz ------------------------------------------------------------------------------ */
+
+static void dot_port(Buf *out, const Component *c, const Port *p)
+{
+    buf_printf(out, "    \"%s.%s\" [label=\"%s\\n%s %s\", shape=box%s];\n", c->name, p->name, p->name,
+               p->exported ? "exports" : "imports", p->iface->name, p->exported ? "" : ", style=dashed");
+}
+
+void machine_dot(Buf *out, const Machine *m)
+{
+    buf_printf(out, "digraph \"%s\" {\n  rankdir=LR;\n  label=\"%s over %s\";\n", m->name, m->name,
+               m->base ? m->base->name : "(built in)");
+    for (uint32_t i = 0; i < m->ncomps; i++) {
+        const Component *c = m->comps[i];
+        buf_printf(out, "  subgraph \"cluster_%s\" {\n    label=\"%s : %s\";\n", c->name, c->name, c->module->name);
+        for (uint32_t k = 0; k < c->module->nports; k++)
+            dot_port(out, c, c->module->ports[k]);
+        buf_puts(out, "  }\n");
+    }
+    for (uint32_t i = 0; i < m->ncomps; i++) {
+        const Component *c = m->comps[i];
+        for (uint32_t k = 0; k < c->module->nports; k++) {
+            const Link *l = &c->links[k];
+            if (l->provider)
+                buf_printf(out, "  \"%s.%s\" -> \"%s.%s\" [label=\"%s\"];\n", l->provider->name, l->port->name,
+                           c->name, c->module->ports[k]->name, l->port->iface->name);
+        }
+    }
+    for (uint32_t i = 0; i < m->nops; i++) {
+        const MachineOp *op = &m->ops[i];
+        if (op->kind != MOP_ALIAS || op->comp->machine != m)
+            continue;
+        buf_printf(out, "  \"op:%s\" [label=\"%s\", shape=ellipse];\n", op->name, op->name);
+        buf_printf(out, "  \"op:%s\" -> \"%s.%s\" [style=dotted, label=\"%s\"];\n", op->name, op->comp->name,
+                   op->op->port->name, op->op->name);
+    }
+    buf_puts(out, "}\n");
+}

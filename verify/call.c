@@ -1,0 +1,328 @@
+/* call.c - verifying calls of machine operations (DESIGN §4).
+ *
+ * A call through a port of a module verified on its own is abstract: the
+ * interface's effect and contracts.  Every other call is concrete: the
+ * callee's body is verified on the caller's items (their identities and
+ * facts), through its links, and the result is spliced back, so facts flow
+ * through layers of operations.  Results are memoised per operation,
+ * component and entry state. */
+#include "tick.h"
+
+#include <string.h>
+
+#define NEST_MAX 256
+#define MEMO_MAX 4096
+
+typedef struct MemoEntry {
+    const Component *comp;
+    const OpDef *op;
+    VState *entry, *exit;
+} MemoEntry;
+
+struct VerifyMemo {
+    MemoEntry *items;
+    uint32_t n;
+};
+
+VerifyMemo *verify_memo_new(void)
+{
+    VerifyMemo *m = gc_alloc(sizeof *m);
+    m->items = gc_calloc(MEMO_MAX, sizeof(MemoEntry));
+    return m;
+}
+
+static VState *memo_find(const VerifyMemo *m, const Component *comp, const OpDef *op, const VState *entry)
+{
+    for (uint32_t i = 0; m && i < m->n; i++)
+        if (m->items[i].op == op && m->items[i].comp == comp && vs_equal(m->items[i].entry, entry))
+            return m->items[i].exit;
+    return NULL;
+}
+
+static void memo_put(VerifyMemo *m, const Component *comp, const OpDef *op, VState *entry, VState *exit)
+{
+    if (m && m->n < MEMO_MAX)
+        m->items[m->n++] = (MemoEntry){comp, op, entry, exit};
+}
+
+/* ---- inputs and contracts ----------------------------------------------------------------------- */
+
+static const char *insn_name(const Insn *in) { return in->label ? in->label : prim_name(in->op); }
+
+Error *call_check_inputs(const VState *vs, const Insn *in, const Effect *eff)
+{
+    Buf sig = {0};
+    for (uint32_t k = 0; k < eff->nin; k++)
+        buf_printf(&sig, "%s%s", k ? ", " : "", type_name(eff->in[k].type));
+    if (vs->depth < eff->nin)
+        return err_hint(err_new(E_STACK, in->span, "stack underflow: '%s' needs %u item%s (%s), the stack has %u",
+                                insn_name(in), eff->nin, eff->nin == 1 ? "" : "s", buf_str(&sig), vs->depth),
+                        "push the inputs first");
+    for (uint32_t k = 0; k < eff->nin; k++)
+        if (vs->items[vs->depth - eff->nin + k].type != eff->in[k].type) {
+            Buf found = {0};
+            for (uint32_t j = 0; j < eff->nin; j++)
+                buf_printf(&found, "%s%s", j ? ", " : "", type_name(vs->items[vs->depth - eff->nin + j].type));
+            return err_new(E_TYPE, in->span, "type mismatch: '%s' needs (%s) on top of the stack, found (%s)",
+                           insn_name(in), buf_str(&sig), buf_str(&found));
+        }
+    return NULL;
+}
+
+typedef struct ContractKey {
+    const Key *key;
+    uint32_t elem;
+    uint32_t ids[VFACT_MAX_ARITY];
+} ContractKey;
+
+/* Resolve a contract against a state: the key, the element, and the
+ * identities of the items its parameters name.  items = the nin inputs
+ * followed by the nout outputs, as identities. */
+static Error *contract_resolve(Workspace *ws, const Contract *ct, const uint32_t *items, ContractKey *out)
+{
+    Key *k = ws ? find_key(ws, ct->key_name) : NULL;
+    if (!k)
+        return err_hint(err_new(E_UNKNOWN, ct->span, "contract names unknown key '%s'", ct->key_name),
+                        "declare it with .define_key");
+    if (k->arity != ct->nparams)
+        return err_new(E_ARGS, ct->span, "key '%s' is about %u item%s, the contract names %u", k->name, k->arity,
+                       k->arity == 1 ? "" : "s", ct->nparams);
+    if (!lattice_elem(k->lat, ct->elem_name, &out->elem))
+        return err_hint(err_new(E_UNKNOWN, ct->span, "lattice '%s' has no element '%s'", k->lat->name, ct->elem_name),
+                        "use an element of %s", k->lat->name);
+    out->key = k;
+    for (uint32_t i = 0; i < ct->nparams; i++)
+        out->ids[i] = items[ct->params[i]];
+    return NULL;
+}
+
+static uint32_t fact_elem_or_top(const VState *vs, const ContractKey *ck)
+{
+    const VFact *f = vs_fact(vs, ck->key->id, ck->ids, ck->key->arity);
+    return f && fact_value_len(f->value) == 1 ? fact_value_elem(f->value, 0) : ck->key->lat->top;
+}
+
+static Error *contract_unmet(const Contract *ct, const ContractKey *ck, uint32_t have, Span at, const char *what)
+{
+    const char *found = ck->key->lat->elems[have];
+    Error *e = err_new(E_EFFECT, at, "%s: %s %s(...) <= %s, but the fact is %s", what,
+                       ct->ensures ? "ensures" : "requires", ct->key_name, ct->elem_name, found);
+    return err_note(err_hint(e, "establish the fact before the call ('define it in an operation of the module that owns %s)",
+                             ck->key->name),
+                    ct->span, "the contract is declared here");
+}
+
+static uint32_t *input_ids(const VState *vs, const Effect *eff)
+{
+    uint32_t *ids = gc_calloc(eff->nin + eff->nout + 1, sizeof(uint32_t));
+    for (uint32_t i = 0; i < eff->nin; i++)
+        ids[i] = vs->items[vs->depth - eff->nin + i].id;
+    return ids;
+}
+
+Error *call_check_requires(Workspace *ws, const VState *vs, const Insn *in, const OpSig *sig)
+{
+    if (!sig)
+        return NULL;
+    uint32_t *ids = input_ids(vs, &sig->eff);
+    for (uint32_t i = 0; i < sig->ncontracts; i++) {
+        const Contract *ct = &sig->contracts[i];
+        ContractKey ck;
+        if (ct->ensures)
+            continue;
+        Error *e = contract_resolve(ws, ct, ids, &ck);
+        if (e)
+            return e;
+        uint32_t have = fact_elem_or_top(vs, &ck);
+        if (!lattice_leq(ck.key->lat, have, ck.elem))
+            return contract_unmet(ct, &ck, have, in->span, gc_printf("call of '%s'", insn_name(in)));
+    }
+    return NULL;
+}
+
+/* Assume a contract kind on a state: the entry of an implementation
+ * (requires) or the result of an abstract call (ensures). */
+static Error *assume(Workspace *ws, VState *vs, const OpSig *sig, const uint32_t *ids, bool ensures)
+{
+    for (uint32_t i = 0; sig && i < sig->ncontracts; i++) {
+        const Contract *ct = &sig->contracts[i];
+        ContractKey ck;
+        if (ct->ensures != ensures)
+            continue;
+        Error *e = contract_resolve(ws, ct, ids, &ck);
+        if (e)
+            return e;
+        VFact f = {.key = ck.key->id, .arity = ck.key->arity, .value = fact_value_make(&ck.elem, 1)};
+        memcpy(f.ids, ck.ids, sizeof f.ids);
+        vs_set_fact(vs, f);
+    }
+    return NULL;
+}
+
+Error *verify_assume_requires(Workspace *ws, VState *entry, const OpSig *sig)
+{
+    return assume(ws, entry, sig, input_ids(entry, &sig->eff), false);
+}
+
+/* Each ensures of sig must hold of the outputs on top of vs (ids of the
+ * inputs given, as the implementation saw them at entry). */
+Error *verify_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *in_ids, Span at,
+                            const char *who)
+{
+    if (!sig)
+        return NULL;
+    uint32_t *ids = gc_calloc(sig->eff.nin + sig->eff.nout + 1, sizeof(uint32_t));
+    memcpy(ids, in_ids, sig->eff.nin * sizeof(uint32_t));
+    for (uint32_t i = 0; i < sig->eff.nout; i++)
+        ids[sig->eff.nin + i] = vs->items[vs->depth - sig->eff.nout + i].id;
+    for (uint32_t i = 0; i < sig->ncontracts; i++) {
+        const Contract *ct = &sig->contracts[i];
+        ContractKey ck;
+        if (!ct->ensures)
+            continue;
+        Error *e = contract_resolve(ws, ct, ids, &ck);
+        if (e)
+            return e;
+        uint32_t have = fact_elem_or_top(vs, &ck);
+        if (!lattice_leq(ck.key->lat, have, ck.elem))
+            return contract_unmet(ct, &ck, have, at, who);
+    }
+    return NULL;
+}
+
+/* ---- abstract calls: the interface's effect --------------------------------------------------------- */
+
+Error *call_abstract(Workspace *ws, VState *vs, const Insn *in, const OpSig *sig)
+{
+    Error *e = call_check_inputs(vs, in, &sig->eff);
+    if (!e)
+        e = call_check_requires(ws, vs, in, sig);
+    if (e)
+        return e;
+    uint32_t *ids = input_ids(vs, &sig->eff);
+    vs->depth -= sig->eff.nin;
+    for (uint32_t i = 0; i < sig->eff.nout; i++)
+        ids[sig->eff.nin + i] = vs_push(vs, sig->eff.out[i].type);
+    return assume(ws, vs, sig, ids, true);
+}
+
+/* ---- concrete calls: the callee's body on the caller's items ------------------------------------------ */
+
+/* The callee's entry: the top nin items, their identities pinned as
+ * 0..k-1 (items sharing an identity share a pinned one), and the facts
+ * that speak only of them. */
+static VState *callee_entry(const VState *vs, uint32_t nin, uint32_t *caller_id)
+{
+    VState *s = vs_new();
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < nin; i++) {
+        uint32_t id = vs->items[vs->depth - nin + i].id, pin = k;
+        for (uint32_t j = 0; j < k; j++)
+            if (caller_id[j] == id)
+                pin = j;
+        if (pin == k)
+            caller_id[k++] = id;
+        vs_push_item(s, (VItem){pin, vs->items[vs->depth - nin + i].type});
+    }
+    s->pinned = s->next_id = k;
+    for (uint32_t f = 0; f < vs->nfacts; f++) {
+        VFact fact = vs->facts[f];
+        bool inside = true;
+        for (uint32_t a = 0; a < fact.arity && inside; a++) {
+            inside = false;
+            for (uint32_t j = 0; j < k; j++)
+                if (caller_id[j] == fact.ids[a]) {
+                    fact.ids[a] = j;
+                    inside = true;
+                    break;
+                }
+        }
+        if (inside)
+            vs_set_fact(s, fact);
+    }
+    vs_canon(s);
+    return s;
+}
+
+static bool fact_mentions(const VFact *f, const uint32_t *ids, uint32_t n)
+{
+    for (uint32_t a = 0; a < f->arity; a++)
+        for (uint32_t j = 0; j < n; j++)
+            if (f->ids[a] == ids[j])
+                return true;
+    return false;
+}
+
+static uint32_t map_back(uint32_t id, const VState *exit, const uint32_t *caller_id, uint32_t *fresh, VState *vs)
+{
+    if (id < exit->pinned)
+        return caller_id[id];
+    if (fresh[id - exit->pinned] == UINT32_MAX)
+        fresh[id - exit->pinned] = vs->next_id++;
+    return fresh[id - exit->pinned];
+}
+
+/* Replace the nin inputs on vs by the callee's outputs, with their facts. */
+static void splice(VState *vs, uint32_t nin, const VState *exit, const uint32_t *caller_id)
+{
+    uint32_t *fresh = gc_calloc(exit->next_id + 1, sizeof(uint32_t));
+    memset(fresh, 0xff, (exit->next_id + 1) * sizeof(uint32_t));
+    vs->depth -= nin;
+    for (uint32_t i = 0; i < exit->depth; i++)
+        vs_push_item(vs, (VItem){map_back(exit->items[i].id, exit, caller_id, fresh, vs), exit->items[i].type});
+    uint32_t kept = 0;
+    for (uint32_t f = 0; f < vs->nfacts; f++)
+        if (!fact_mentions(&vs->facts[f], caller_id, exit->pinned))
+            vs->facts[kept++] = vs->facts[f];
+    vs->nfacts = kept;
+    for (uint32_t f = 0; f < exit->nfacts; f++) {
+        VFact fact = exit->facts[f];
+        for (uint32_t a = 0; a < fact.arity; a++)
+            fact.ids[a] = map_back(fact.ids[a], exit, caller_id, fresh, vs);
+        vs_set_fact(vs, fact);
+    }
+}
+
+static const char *op_path(const Component *comp, const OpDef *op)
+{
+    if (!comp)
+        return gc_printf("%s of module '%s'", op->body->name, op->module->name);
+    return gc_printf("%s of component '%s' (module '%s')", op->body->name, comp->name, op->module->name);
+}
+
+Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component *comp, OpDef *op,
+                     const OpSig *sig)
+{
+    Error *e = call_check_inputs(vs, in, &op->eff);
+    if (!e)
+        e = call_check_requires(o->ws, vs, in, sig);
+    if (e)
+        return e;
+    if (o->nest >= NEST_MAX)
+        return err_hint(err_new(E_LIMIT, in->span, "operations nest deeper than %d levels", NEST_MAX),
+                        "is there a cycle among operations?");
+    uint32_t *caller_id = gc_calloc(op->eff.nin + 1, sizeof(uint32_t));
+    VState *entry = callee_entry(vs, op->eff.nin, caller_id);
+    VState *exit = memo_find(o->memo, comp, op, entry);
+    if (!exit) {
+        VerifyOpts sub = *o;
+        sub.log = NULL;
+        sub.comp = comp;
+        sub.module = op->module;
+        sub.owner = op->module->name;
+        sub.nest = o->nest + 1;
+        e = verify_body(op->body, entry, &op->eff, &sub, &exit);
+        if (!e) {
+            uint32_t *in_ids = gc_calloc(op->eff.nin + 1, sizeof(uint32_t));
+            for (uint32_t i = 0; i < op->eff.nin; i++)
+                in_ids[i] = entry->items[i].id;
+            e = verify_check_ensures(o->ws, exit, sig, in_ids, in->span,
+                                     gc_printf("operation %s", op_path(comp, op)));
+        }
+        if (e)
+            return err_note(e, in->span, "in %s, called here", op_path(comp, op));
+        memo_put(o->memo, comp, op, entry, exit);
+    }
+    splice(vs, op->eff.nin, exit, caller_id);
+    return NULL;
+}
