@@ -233,7 +233,7 @@ static Error *unknown_op(const Scope *sc, const Node *s)
     const char *near = suggest_name(s->name, (const char *const *)names.items, names.len);
     if (near)
         return err_hint(e, "did you mean '%s'?", near);
-    return err_hint(e, "type :help ops for the operations of %s", m->name);
+    return err_hint(e, ":help lists the operations of %s", m->name);
 }
 
 static Error *lower_state(const Scope *sc, Body *b, const Node *s, Prim op)

@@ -97,6 +97,38 @@ void def_show(Buf *out, const Def *d)
     }
 }
 
+/* A core operation's effect from its row in prims.def. */
+static void prim_effect(Buf *out, Prim p)
+{
+    const PrimInfo *pi = &prim_info[p];
+    static const char *const names[] = {['i'] = "int", ['r'] = "ref", ['*'] = "any"};
+    buf_putc(out, '(');
+    for (const char *c = pi->in; *c; c++)
+        buf_printf(out, "%s%s", c == pi->in ? "" : ", ", names[(unsigned char)*c]);
+    buf_puts(out, *pi->in ? " -> " : "-> ");
+    for (const char *c = pi->out; *c; c++) {
+        const char *t = *c >= '0' && *c <= '9' ? names[(unsigned char)pi->in[*c - '0']] : *c == '=' ? "int" : names[(unsigned char)*c];
+        buf_printf(out, "%s%s", c == pi->out ? "" : ", ", t);
+    }
+    buf_putc(out, ')');
+}
+
+void machine_op_show(Buf *out, const Machine *m, const MachineOp *op)
+{
+    if (op->kind == MOP_PRIM) {
+        buf_printf(out, "// %s: a core operation of %s, effect ", op->name, m->name);
+        prim_effect(out, op->prim);
+        buf_putc(out, '\n');
+        return;
+    }
+    buf_printf(out, "// %s: operation of %s, alias of %s.%s (module %s@v%d), effect ", op->name, m->name,
+               op->comp->name, op->op->body->name, op->op->module->name, op->op->module->version);
+    effect_print(out, &op->op->eff);
+    buf_putc(out, '\n');
+    node_print(out, op->op->def, 0);
+    buf_putc(out, '\n');
+}
+
 /* ---- Graphviz ------------------------------------------------------------------------------ */
 
 static void dot_port(Buf *out, const Component *c, const Port *p)

@@ -199,6 +199,25 @@ static Error *stage_machine(DefCtx *c, const Node *st)
     return machine_build(c, st, &m);
 }
 
+/* .load_interfaces U, ...; and .load_modules U, ...; at top level or in a
+ * unit: the same as inside a machine, for units that build on others. */
+static Error *load_units_stmt(DefCtx *c, const Node *st)
+{
+    if (!st->nkids)
+        return err_hint(err_new(E_ARGS, st->span, "'.%s' needs at least one unit name", st->name),
+                        "write: .%s UNIT, ...;", st->name);
+    for (uint32_t i = 0; i < st->nkids; i++) {
+        if (st->kids[i]->kind != N_NAME)
+            return err_hint(err_new(E_ARGS, st->kids[i]->span, "a unit is named by a name, found %s",
+                                    node_kind_name(st->kids[i]->kind)),
+                            "write: .%s UNIT, ...;", st->name);
+        Error *e = c->load_unit(c->cb, st->kids[i]->name, st->kids[i]->span);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
 static Error *stage_definition(Txn *t, DefCtx *c, const Node *st)
 {
     const char *d = st->name;
@@ -214,16 +233,19 @@ static Error *stage_definition(Txn *t, DefCtx *c, const Node *st)
         return lattice_build(c, st);
     if (!strcmp(d, "define_key"))
         return key_build(c, st);
+    if (!strcmp(d, "load_interfaces") || !strcmp(d, "load_modules"))
+        return load_units_stmt(c, st);
     if (!strcmp(d, "define_operation"))
         return err_hint(err_new(E_DEFINE, st->head_span, "'.define_operation' at top level needs a module selected with :module"),
                         "define operations inside .define_module, or select one with :module NAME");
     static const char *const known[] = {"define_procedure", "define_interface", "define_module", "define_machine",
-                                        "define_lattice", "define_key", "define_operation"};
+                                        "define_lattice",   "define_key",       "define_operation", "load_interfaces",
+                                        "load_modules"};
     Error *e = err_new(E_UNKNOWN, st->head_span, "unknown directive '.%s'", d);
     const char *near = suggest_name(d, known, countof(known));
     return near ? err_hint(e, "did you mean '.%s'?", near)
                 : err_hint(e, "top-level directives: .define_interface, .define_module, .define_machine, "
-                              ".define_procedure, .define_lattice, .define_key");
+                              ".define_procedure, .define_lattice, .define_key, .load_interfaces, .load_modules");
 }
 
 /* ---- units ---------------------------------------------------------------------------------------- */
@@ -686,9 +708,14 @@ Error *session_show(Session *s, const char *name, Span at, Buf *out)
         return NULL;
     }
     Def *d = workspace_find(s->ws, name);
-    if (!d)
+    if (d) {
+        def_show(out, d);
+        return NULL;
+    }
+    const MachineOp *op = machine_op(s->machine, name);
+    if (!op)
         return unknown_name(s, name, at, DEF__COUNT);
-    def_show(out, d);
+    machine_op_show(out, s->machine, op);
     return NULL;
 }
 
