@@ -85,6 +85,9 @@ Span span_join(Span a, Span b); /* smallest span covering both (same source) */
     X(E_EFFECT,   "effect")                                                  \
     X(E_BUDGET,   "verification budget")                                     \
     X(E_TRAP,     "trap")                                                    \
+    X(E_TRUST,    "trust")                                                   \
+    X(E_FACT,     "fact")                                                    \
+    X(E_CONTRACT, "contract")                                                \
     X(E_IO,       "input/output")                                            \
     X(E_USAGE,    "usage")
 

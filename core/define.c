@@ -555,7 +555,7 @@ Error *module_build(DefCtx *c, const Node *st, Module **out)
         m->impl = def_current(d);
     }
     if (c->principal == PRINCIPAL_UNTRUSTED && !m->impl->open_to_untrusted)
-        return err_hint(err_new(E_DEFINE, st->kids[1]->span,
+        return err_hint(err_new(E_TRUST, st->kids[1]->span,
                                 "untrusted module '%s' cannot be implemented over '%s': the machine is trusted-only",
                                 m->name, m->impl->name),
                         "implement it over a machine that declares .access untrusted");

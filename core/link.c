@@ -220,7 +220,7 @@ static Error *access(MachCtx *mc, const Node *st)
     if (st->nkids != 1 || st->kids[0]->kind != N_NAME || strcmp(st->kids[0]->name, "untrusted") != 0)
         return err_hint(err_new(E_ARGS, st->span, "'.access' takes the word 'untrusted'"), "write: .access untrusted;");
     if (mc->c->principal == PRINCIPAL_UNTRUSTED)
-        return err_hint(err_new(E_DEFINE, st->span, "untrusted code cannot open a machine to untrusted code"),
+        return err_hint(err_new(E_TRUST, st->span, "untrusted code cannot open a machine to untrusted code"),
                         "only trusted definitions may use .access untrusted");
     mc->m->open_to_untrusted = true;
     return NULL;
@@ -406,7 +406,7 @@ Error *machine_build(DefCtx *c, const Node *st, Machine **out)
         m->base = def_current(d);
     }
     if (c->principal == PRINCIPAL_UNTRUSTED && !m->base->open_to_untrusted)
-        return err_hint(err_new(E_DEFINE, st->kids[1]->span, "untrusted machine '%s' cannot be built over trusted-only '%s'",
+        return err_hint(err_new(E_TRUST, st->kids[1]->span, "untrusted machine '%s' cannot be built over trusted-only '%s'",
                                 m->name, m->base->name),
                         "build it over a machine that declares .access untrusted");
     DefCtx mine = *c;

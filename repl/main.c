@@ -18,6 +18,12 @@ void repl_print_error(Repl *r, const Error *e)
     for (; e; e = e->next) {
         Buf b = {0};
         err_render(&b, e);
+        if (r->codes) { /* after the first line: "file:l:c: error: msg [E_X]" */
+            char *nl = strchr(b.s, '\n');
+            Buf c = {0};
+            buf_printf(&c, "%.*s [%s]%s", (int)(nl - b.s), b.s, err_code_name(e->code), nl);
+            b = c;
+        }
         fputs(buf_str(&b), stderr);
     }
     fflush(stderr);
@@ -128,6 +134,8 @@ static void usage(FILE *o)
           "  -i, --interactive  read from the terminal after the files\n"
           "  --echo           copy each input line to the output, after the prompt\n"
           "  --no-history     do not read or write the history file\n"
+          "  --untrusted      start with untrusted input (as :trust untrusted)\n"
+          "  --codes          end each error line with its stable code, e.g. [E_TYPE]\n"
           "  --help           show this help and exit\n"
           "  --version        show the version and exit\n\n"
           "With no FILE, reads standard input: interactively (readline, history) on a\n"
@@ -193,6 +201,10 @@ int main(int argc, char **argv)
             force_interactive = true;
         } else if (!strcmp(a, "--no-history")) {
             no_history = true;
+        } else if (!strcmp(a, "--codes")) {
+            r.codes = true;
+        } else if (!strcmp(a, "--untrusted")) {
+            r.s->principal = PRINCIPAL_UNTRUSTED;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "xvm-repl: unknown option '%s'\n", a);
             usage(stderr);

@@ -10,6 +10,7 @@ typedef struct Repl {
     Session *s;
     bool interactive; /* prompts, readline, history */
     bool echo;        /* --echo: copy each input line to stdout */
+    bool codes;       /* --codes: show each error's stable code */
     bool quit;
     int failures;
     const char *histfile; /* NULL: no history */

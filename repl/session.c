@@ -145,7 +145,7 @@ static Error *untrusted_over(const Txn *t, const Machine *m, Span at, const char
 {
     if (t->principal != PRINCIPAL_UNTRUSTED || m->open_to_untrusted)
         return NULL;
-    return err_hint(err_new(E_DEFINE, at, "untrusted %s cannot run over '%s': the machine is trusted-only", what,
+    return err_hint(err_new(E_TRUST, at, "untrusted %s cannot run over '%s': the machine is trusted-only", what,
                             m->name),
                     "switch with :use to a machine that declares .access untrusted, or :trust trusted");
 }

@@ -105,7 +105,7 @@ static uint32_t fact_elem_or_top(const VState *vs, const ContractKey *ck)
 static Error *contract_unmet(const Contract *ct, const ContractKey *ck, uint32_t have, Span at, const char *what)
 {
     const char *found = ck->key->lat->elems[have];
-    Error *e = err_new(E_EFFECT, at, "%s: %s %s(...) <= %s, but the fact is %s", what,
+    Error *e = err_new(E_CONTRACT, at, "%s: %s %s(...) <= %s, but the fact is %s", what,
                        ct->ensures ? "ensures" : "requires", ct->key_name, ct->elem_name, found);
     return err_note(err_hint(e, "establish the fact before the call ('define it in an operation of the module that owns %s)",
                              ck->key->name),

@@ -358,7 +358,7 @@ static Error *t_define(TickCtx *t)
     const Key *k = key_of(t, &key);
     const char *owner = t->env->owner ? t->env->owner : "<session>";
     if (strcmp(k->owner, owner) != 0)
-        return err_hint(err_new(E_DEFINE, t->st->span, "'define of key '%s' by %s: the key is owned by %s", k->name,
+        return err_hint(err_new(E_TRUST, t->st->span, "'define of key '%s' by %s: the key is owned by %s", k->name,
                                 owner_text(owner), owner_text(k->owner)),
                         "only the module or machine that declares a key may define facts with it");
     uint32_t elems[FACT_VALUE_MAX];
@@ -407,7 +407,7 @@ static Error *t_require(TickCtx *t)
     Buf h = {0}, w = {0};
     value_text(&h, &have);
     value_text(&w, &val);
-    return err_detail(err_new(E_EFFECT, t->st->span, "%s", t->st->kids[0]->name),
+    return err_detail(err_new(E_FACT, t->st->span, "%s", t->st->kids[0]->name),
                       gc_printf("  fact %s is %s, needed at most %s", key_of(t, &key)->name, buf_str(&h), buf_str(&w)));
 }
 
