@@ -26,8 +26,8 @@ static Error *arg_is(const Node *st, uint32_t i, NodeKind k, const char *what, c
     const Node *a = st->kids[i];
     if (a->kind == k)
         return NULL;
-    return err_hint(err_new(E_ARGS, a->span, "%s of '.%s' must be a %s, found %s", what, st->name,
-                            node_kind_name(k), node_kind_name(a->kind)),
+    return err_hint(err_new(E_ARGS, a->span, "%s of '.%s' must be %s, found %s", what, st->name,
+                            node_kind_article(k), node_kind_article(a->kind)),
                     "write: %s", usage);
 }
 

@@ -57,8 +57,15 @@ static Error *trap_error(Vm *vm, Code *code, const Cell *at, Frame *fp, const ch
     Error *e = err_new(E_TRAP, span_of(code, at), "trap: %s", msg);
     if (hint)
         err_hint(e, "%s", hint);
-    for (Frame *f = fp; f > vm->frames; f--) {
-        Frame *caller = f - 1;
+    /* Innermost calls first; a runaway recursion shows its top and bottom. */
+    enum { SHOWN = 8 };
+    size_t depth = (size_t)(fp - vm->frames);
+    for (size_t k = 0; k < depth; k++) {
+        if (k == SHOWN && depth > 2 * SHOWN) {
+            err_note(e, (Span){0}, "... %zu more calls ...", depth - 2 * SHOWN);
+            k = depth - SHOWN;
+        }
+        Frame *caller = fp - 1 - k;
         err_note(e, span_of(caller->code, caller->ip - 1), "called from %s", caller->code->body->name);
     }
     return e;
@@ -76,6 +83,14 @@ static HeapBlock *heap_alloc(int64_t n)
     return b;
 }
 
+/* The fast path of every checked heap access: one compare for the bounds
+ * (a negative index wraps to a huge one), one for the tag. */
+static inline bool word_ok(const HeapBlock *b, int64_t i, TypeId want)
+{
+    return (uint64_t)i < (uint64_t)b->size && b->tags[i] == want;
+}
+
+/* The slow path: what exactly is wrong, for the trap message. */
 static const char *heap_check(const HeapBlock *b, int64_t i, TypeId want, bool reading)
 {
     if (i < 0 || i >= b->size)
@@ -261,14 +276,14 @@ L_ALLOC:
     NEXT;
 L_LOAD:
     blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely((msg = heap_check(blk, tos, TY_INT, true))))
+    if (unlikely(!word_ok(blk, tos, TY_INT)) && (msg = heap_check(blk, tos, TY_INT, true)))
         TRAP(gc_printf("load: %s", msg), tos >= 0 && tos < blk->size ? "use load_ref for a ref" : NULL);
     tos = blk->words[tos];
     sp--;
     NEXT;
 L_LOAD_REF:
     blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely((msg = heap_check(blk, tos, TY_REF, true))))
+    if (unlikely(!word_ok(blk, tos, TY_REF)) && (msg = heap_check(blk, tos, TY_REF, true)))
         TRAP(gc_printf("load_ref: %s", msg), tos >= 0 && tos < blk->size ? "use load for an int" : NULL);
     tos = blk->words[tos];
     sp--;
@@ -280,7 +295,7 @@ L_STORE_REF:
     a = TY_REF;
 store:
     blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely((msg = heap_check(blk, tos, TY_INT, false))))
+    if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_check(blk, tos, TY_INT, false)))
         TRAP(gc_printf("%s: %s", a == TY_INT ? "store" : "store_ref", msg), NULL);
     blk->words[tos] = sp[-2];
     blk->tags[tos] = (uint8_t)a;

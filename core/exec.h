@@ -56,7 +56,7 @@ typedef struct VmLimits {
 } VmLimits;
 
 #define VM_DEFAULT_FUEL 4000000000ull
-#define VM_DEFAULT_STACK (1u << 20)
+#define VM_DEFAULT_STACK (1u << 18) /* slots: 2 MiB, scanned by the collector */
 #define VM_DEFAULT_CALL_DEPTH 100000u
 #define VM_DEFAULT_BLOCK_WORDS (1ll << 28)
 

@@ -96,8 +96,8 @@ static Error *want_kind(const Node *arg, NodeKind k, const char *what, const cha
 {
     if (arg->kind == k)
         return NULL;
-    return err_hint(err_new(E_ARGS, arg->span, "%s must be a %s, found %s", what, node_kind_name(k),
-                            node_kind_name(arg->kind)),
+    return err_hint(err_new(E_ARGS, arg->span, "%s must be %s, found %s", what, node_kind_article(k),
+                            node_kind_article(arg->kind)),
                     "write: %s", usage);
 }
 
@@ -131,7 +131,7 @@ static Error *lower_pick(Body *b, const Node *s)
         return e;
     int64_t n = s->kids[0]->ival;
     if (n < 0 || n > 1000000)
-        return err_hint(err_new(E_ARGS, s->kids[0]->span, "pick %lld: N must be 0 or more", (long long)n),
+        return err_hint(err_new(E_ARGS, s->kids[0]->span, "pick %lld: N must be 0..1000000", (long long)n),
                         "%s", usage);
     return emit(b, (Insn){.op = P_PICK, .imm = n, .span = s->span});
 }

@@ -33,6 +33,14 @@ const char *node_kind_name(NodeKind k)
     return (unsigned)k < N__COUNT && node_names[k] ? node_names[k] : "node";
 }
 
+const char *node_kind_article(NodeKind k)
+{
+    if (k == N_APPLY)
+        return "a form like int(5)";
+    const char *n = node_kind_name(k);
+    return gc_printf("%s %s", strchr("aeiou", n[0]) ? "an" : "a", n);
+}
+
 /* ---- tokens ------------------------------------------------------------ */
 
 static const Token *tok(const Parser *P) { return &P->toks[P->pos]; }
@@ -642,9 +650,12 @@ static void print_block(Buf *out, const Node *n, int indent)
 static void print_effect(Buf *out, const Node *n)
 {
     uint32_t nin = n->ival < 0 ? 0 : (uint32_t)n->ival;
+    /* (a: int -> r: int), (a: int ->), (-> r: int), (->): as effect_print */
     buf_putc(out, '(');
     print_list(out, n, 0, nin, ", ", 0);
-    buf_puts(out, " -> ");
+    buf_puts(out, nin ? " ->" : "->");
+    if (nin < n->nkids)
+        buf_putc(out, ' ');
     print_list(out, n, nin, n->nkids, ", ", 0);
     buf_putc(out, ')');
 }

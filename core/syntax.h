@@ -81,6 +81,7 @@ typedef struct Node {
 } Node;
 
 const char *node_kind_name(NodeKind k); /* "name", "block", "effect", ... */
+const char *node_kind_article(NodeKind k); /* "a name", "an integer", ... */
 
 /* Parse a whole unit.  Nesting deeper than max_depth brackets is an error
  * (E_LIMIT), so the recursive descent never overflows the C stack. */

@@ -54,6 +54,9 @@ static Error *need_name(CmdCtx *c, const char *cmdname)
 /* ---- the commands ---------------------------------------------------------------------- */
 
 static Error *cmd_help(CmdCtx *c);
+static const Cmd *find_command(const char *word, size_t len, int *matches);
+static const char *candidates(const char *word, size_t len);
+static Error *unknown_command(const char *word, Span at);
 
 static Error *cmd_quit(CmdCtx *c)
 {
@@ -193,6 +196,9 @@ static Error *cmd_load(CmdCtx *c)
     }
     if (!path[0])
         return usage_error(c, &commands[0], ":load needs a file name");
+    size_t plen = strlen(path);
+    if (plen >= 2 && path[0] == '"' && path[plen - 1] == '"') /* :load "my file.xvm" */
+        path = gc_strndup(path + 1, plen - 2);
     char *text;
     size_t len;
     Error *e = read_file(path, c->args_span, &text, &len);
@@ -227,7 +233,7 @@ static const Setting settings[] = {
 
 static Error *cmd_set(CmdCtx *c)
 {
-    char name[64];
+    char name[64], num[32];
     unsigned long long value;
     if (!c->args[0]) {
         for (size_t i = 0; i < countof(settings); i++)
@@ -235,8 +241,12 @@ static Error *cmd_set(CmdCtx *c)
                     (unsigned long long)*settings[i].field(c->r->s), settings[i].help);
         return NULL;
     }
-    if (sscanf(c->args, "%63s %llu", name, &value) != 2)
-        return err_hint(err_new(E_USAGE, c->args_span, "expected a setting and a number"),
+    char *end = NULL;
+    errno = 0;
+    if (sscanf(c->args, "%63s %31s", name, num) != 2 || num[0] == '-' ||
+        (value = strtoull(num, &end, 10), errno || *end))
+        return err_hint(err_new(E_USAGE, c->args_span, "expected a setting and a whole number 0..%llu",
+                                (unsigned long long)UINT64_MAX),
                         "usage: :set fuel 1000000   (:set alone lists settings)");
     for (size_t i = 0; i < countof(settings); i++)
         if (strcmp(name, settings[i].name) == 0) {
@@ -273,12 +283,17 @@ static Error *cmd_help(CmdCtx *c)
     FILE *o = c->r->s->out;
     if (c->args[0]) {
         const char *want = c->args[0] == ':' ? c->args + 1 : c->args;
-        for (size_t i = 0; i < ncommands; i++)
-            if (strcmp(commands[i].name, want) == 0) {
-                fprintf(o, "%s\n  %s\n", commands[i].usage, commands[i].help);
-                return NULL;
-            }
-        return err_hint(err_new(E_UNKNOWN, c->args_span, "no command ':%s'", want), "type :help for the list");
+        int matches;
+        const Cmd *cmd = find_command(want, strlen(want), &matches);
+        if (cmd && matches == 1) {
+            fprintf(o, "%s\n  %s\n", cmd->usage, cmd->help);
+            return NULL;
+        }
+        if (matches > 1)
+            return err_hint(err_new(E_USAGE, c->args_span, "':%s' is ambiguous: it could be %s", want,
+                                    candidates(want, strlen(want))),
+                            "type more of the command's name");
+        return unknown_command(want, c->args_span);
     }
     fputs("Type code to verify and run it on the core machine, e.g.\n"
           "  push int(2); push int(3); add; print;\n"
@@ -323,6 +338,29 @@ static const Cmd *find_command(const char *word, size_t len, int *matches)
     return found;
 }
 
+static const char *candidates(const char *word, size_t len)
+{
+    Buf b = {0};
+    for (size_t i = 0; i < ncommands; i++)
+        if (strncmp(commands[i].name, word, len) == 0)
+            buf_printf(&b, "%s:%s", b.len ? ", " : "", commands[i].name);
+    return buf_str(&b);
+}
+
+/* The usage line says what a command takes: ":stack" nothing, ":show NAME"
+ * something, ":help [COMMAND]" maybe something. */
+static Error *check_arity(CmdCtx *c, const Cmd *cmd)
+{
+    const char *rest = cmd->usage + 1 + strlen(cmd->name);
+    while (*rest == ' ')
+        rest++;
+    if (!*rest && c->args[0])
+        return err_hint(err_new(E_USAGE, c->args_span, ":%s takes no arguments", cmd->name), "usage: %s", cmd->usage);
+    if (*rest && *rest != '[' && !c->args[0])
+        return err_hint(err_new(E_USAGE, c->args_span, ":%s needs %s", cmd->name, rest), "usage: %s", cmd->usage);
+    return NULL;
+}
+
 static Error *unknown_command(const char *word, Span at)
 {
     Error *e = err_new(E_UNKNOWN, at, "unknown command ':%s'", word);
@@ -363,10 +401,11 @@ void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
     if (!wlen)
         e = err_hint(err_new(E_USAGE, word_span, "a ':' must be followed by a command"), "type :help for the list");
     else if (matches > 1)
-        e = err_hint(err_new(E_USAGE, word_span, "':%s' is ambiguous", word), "type more of the command's name");
+        e = err_hint(err_new(E_USAGE, word_span, "':%s' is ambiguous: it could be %s", word, candidates(word, wlen)),
+                     "type more of the command's name");
     else if (!cmd)
         e = unknown_command(word, word_span);
-    else
+    else if (!(e = check_arity(&c, cmd)))
         e = cmd->run(&c);
     if (e) {
         r->failures++;

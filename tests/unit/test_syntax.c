@@ -714,7 +714,7 @@ static void test_print_exact(void **state)
                              "p.op \"a\\n\\t\\\\\\\"\";\n"
                              "f {\n"
                              "  g;\n"
-                             "}, ( -> ), (x, y);\n"
+                             "}, (->), (x, y);\n"
                              "A < B;\n");
 }
 

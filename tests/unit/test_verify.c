@@ -593,7 +593,7 @@ static void test_pick(void **state)
     assert_int_equal(x->items[0].id, x->items[2].id);
     assert_int_not_equal(x->items[1].id, x->items[0].id);
     e = check("pick -1;");
-    assert_error(e, E_ARGS, "pick -1: N must be 0 or more", 1, 6);
+    assert_error(e, E_ARGS, "pick -1: N must be 0..1000000", 1, 6);
     /* An absurd N is refused when lowering, before any simulation. */
     e = check("pick 2000000;");
     assert_error(e, E_ARGS, "pick 2000000", 1, 6);
