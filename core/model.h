@@ -107,6 +107,8 @@ typedef struct ProcVersion {
     const char *name;
     int version;       /* 1, 2, ... */
     Effect eff;
+    const char *over;  /* the machine it runs over (NULL: core-machine) */
+    Principal principal;
     const Node *def;   /* the .define_procedure statement */
     Body *body;
     struct Code *code; /* compiled; NULL until verified and compiled */

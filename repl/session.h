@@ -36,6 +36,14 @@ Error *session_eval(Session *s, const Source *src);
 /* The same, with the principal given (for :load --untrusted). */
 Error *session_eval_as(Session *s, const Source *src, Principal p);
 
+/* A definition given again (typed, :link, :module): one transaction with
+ * its dependants; dry_run reports the plan and changes nothing. */
+Error *session_redefine(Session *s, const Node *stmt, bool dry_run);
+/* Several files as one transaction (:load of several files, :reload). */
+Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p);
+/* :deps NAME */
+Error *session_deps(Session *s, const char *name, Span at, Buf *out);
+
 /* :use NAME */
 Error *session_use(Session *s, const char *name, Span at);
 

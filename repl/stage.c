@@ -1,0 +1,598 @@
+/* stage.c - the definition transaction (DESIGN §5).
+ *
+ * Staging makes a definition's new version `pending`: visible to every
+ * lookup the transaction makes, invisible to running code.  When a
+ * definition that others use changes, those dependants are built again
+ * from their own text against the staged world, in dependency order, and
+ * keep their version numbers.  Commit swaps everything at once; abort drops
+ * everything, so a rejected input changes nothing. */
+#include "txn.h"
+
+#include <string.h>
+
+Txn txn_begin(Session *s, Principal p) { return (Txn){.s = s, .principal = p, .keys_before = s->ws->keys.len}; }
+
+VerifyOpts session_verify_opts(const Session *s, Buf *log)
+{
+    return (VerifyOpts){.budget = s->verify_budget, .log = log, .ws = s->ws, .owner = "<session>"};
+}
+
+/* The closing brace of a block: where falling off the end returns. */
+Span block_end_span(const Node *block)
+{
+    Span sp = block->span;
+    if (!sp.src || !sp.len)
+        return sp;
+    sp.off += sp.len - 1;
+    sp.len = 1;
+    uint32_t line = (uint32_t)sp.src->first_line, col = 1;
+    for (uint32_t i = 0; i < sp.off && i < sp.src->len; i++) {
+        bool nl = sp.src->text[i] == '\n';
+        line += nl;
+        col = nl ? 1 : col + 1;
+    }
+    sp.line = line;
+    sp.col = col;
+    return sp;
+}
+
+/* ---- staging one version ---------------------------------------------------------------------- */
+
+static Def *find_any(Workspace *ws, const char *name)
+{
+    for (uint32_t i = 0; i < ws->defs.len; i++) {
+        Def *d = ws->defs.items[i];
+        if (strcmp(d->name, name) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+/* A key given again with the same lattice and arity keeps its id, so facts
+ * already on the REPL stack keep their meaning. */
+static void stage_key_id(Txn *t, Def *d, Key *k)
+{
+    Workspace *ws = t->s->ws;
+    const Key *old = d->cur;
+    if (old && old->arity == k->arity && !strcmp(old->lat->name, k->lat->name) && !strcmp(old->owner, k->owner)) {
+        KeySlot *slot = gc_alloc(sizeof *slot);
+        *slot = (KeySlot){old->id, ws->keys.items[old->id]};
+        vec_push(&t->key_slots, slot);
+        k->id = old->id;
+        ws->keys.items[k->id] = k;
+        return;
+    }
+    k->id = ws->keys.len;
+    vec_push(&ws->keys, k);
+}
+
+static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version, Span at)
+{
+    Txn *t = ctx;
+    Workspace *ws = t->s->ws;
+    if (strcmp(name, "core-machine") == 0)
+        return err_hint(err_new(E_DEFINE, at, "'core-machine' is built in"), "choose another name");
+    Def *d = find_any(ws, name);
+    if (d && def_current(d) && d->kind != kind)
+        return err_hint(err_new(E_DEFINE, at, "'%s' is already a %s; it cannot also name a %s", name,
+                                def_kind_name(d->kind), def_kind_name(kind)),
+                        "all definitions share one namespace: choose another name");
+    if (d && d->pending)
+        return err_hint(err_new(E_DEFINE, at, "%s '%s' is defined twice in one input", def_kind_name(kind), name),
+                        "keep one of the two definitions");
+    if (!d) {
+        d = gc_alloc(sizeof *d);
+        d->name = name;
+        vec_push(&ws->defs, d);
+        vec_push(&t->created, d);
+    }
+    d->kind = kind;
+    DefHead *h = version;
+    h->version = !d->cur ? 1 : ((DefHead *)d->cur)->version + (t->rebuilding ? 0 : 1);
+    d->pending = version;
+    vec_push(t->rebuilding ? &t->rebuilt : &t->staged, d);
+    if (kind == DEF_KEY)
+        stage_key_id(t, d, version);
+    return NULL;
+}
+
+static DefCtx def_ctx(Txn *t, Principal p)
+{
+    return (DefCtx){.ws = t->s->ws, .principal = p, .owner = "<session>", .stage = stage_cb,
+                    .load_unit = txn_load_unit, .cb = t};
+}
+
+static Error *untrusted_over(Principal p, const Machine *m, Span at, const char *what)
+{
+    if (p != PRINCIPAL_UNTRUSTED || m->open_to_untrusted)
+        return NULL;
+    return err_hint(err_new(E_TRUST, at, "untrusted %s cannot run over '%s': the machine is trusted-only", what,
+                            m->name),
+                    "switch with :use to a machine that declares .access untrusted, or :trust trusted");
+}
+
+static Machine *machine_named(Workspace *ws, const char *name)
+{
+    if (!name)
+        return core_machine();
+    Def *d = workspace_find_kind(ws, name, DEF_MACHINE);
+    return d ? def_current(d) : NULL;
+}
+
+static Error *build_proc_body(Txn *t, ProcVersion *v, const Node *block)
+{
+    Session *s = t->s;
+    Body *b = body_new(v->name);
+    b->end_span = block_end_span(block);
+    Machine *m = machine_named(s->ws, v->over);
+    if (!m)
+        return err_new(E_UNKNOWN, v->def->span, "procedure '%s' runs over machine '%s', which no longer exists",
+                       v->name, v->over);
+    Scope sc = {.ws = s->ws, .machine = m};
+    Error *e = lower_stmts(&sc, b, (Node *const *)block->kids, block->nkids);
+    if (!e)
+        e = lower_finish(b);
+    if (!e) {
+        VerifyOpts o = session_verify_opts(s, NULL);
+        e = verify_body(b, vs_from_inputs(&v->eff), &v->eff, &o, NULL);
+    }
+    v->body = b;
+    return e;
+}
+
+/* over: the machine the procedure runs over (the session's now, or the
+ * one it was first defined over when it is rebuilt). */
+static Error *stage_procedure(Txn *t, const Node *stmt, const char *over, Principal p)
+{
+    const char *name;
+    const Node *block;
+    Effect eff;
+    Error *e = procedure_parse(stmt, &name, &eff, &block);
+    Machine *m = machine_named(t->s->ws, over);
+    if (!e && m)
+        e = untrusted_over(p, m, stmt->span, "procedure");
+    if (e)
+        return e;
+    ProcVersion *v = gc_alloc(sizeof *v);
+    v->name = name;
+    v->eff = eff;
+    v->def = stmt;
+    v->over = over;
+    v->principal = p;
+    if ((e = stage_cb(t, DEF_PROC, name, v, stmt->kids[0]->span))) /* visible now: it may call itself */
+        return e;
+    return build_proc_body(t, v, block);
+}
+
+static Error *stage_module(Txn *t, DefCtx *c, const Node *st)
+{
+    Module *m;
+    Error *e = module_build(c, st, &m);
+    return e ? e : verify_module(t->s->ws, m, t->s->verify_budget);
+}
+
+static bool same_state_layout(const Module *a, const Module *b)
+{
+    if (a->nstate != b->nstate)
+        return false;
+    for (uint32_t i = 0; i < a->nstate; i++)
+        if (strcmp(a->state[i].name, b->state[i].name) || a->state[i].type != b->state[i].type)
+            return false;
+    return true;
+}
+
+/* A machine built again keeps its components' state: the same slots when
+ * the layout is unchanged (so code still running shares them), else a copy
+ * of every slot whose name and type survive. */
+static void carry_state(Machine *neu, const Machine *old)
+{
+    for (uint32_t i = 0; old && i < neu->ncomps; i++) {
+        Component *c = neu->comps[i];
+        const Component *o = machine_component(old, c->name);
+        if (!o || strcmp(o->module->name, c->module->name))
+            continue;
+        if (same_state_layout(o->module, c->module)) {
+            c->state = o->state;
+            continue;
+        }
+        for (uint32_t k = 0; k < c->module->nstate; k++) {
+            int j = module_state_slot(o->module, c->module->state[k].name);
+            if (j >= 0 && o->module->state[j].type == c->module->state[k].type)
+                c->state[k] = o->state[j];
+        }
+    }
+}
+
+static Error *stage_machine(Txn *t, DefCtx *c, const Node *st)
+{
+    Machine *m;
+    Error *e = machine_build(c, st, &m);
+    if (!e) {
+        Def *d = workspace_find_kind(t->s->ws, m->name, DEF_MACHINE);
+        carry_state(m, d ? d->cur : NULL);
+    }
+    return e;
+}
+
+/* .load_interfaces U, ...; and .load_modules U, ...; at top level or in a
+ * unit: the same as inside a machine, for units that build on others. */
+static Error *load_units_stmt(DefCtx *c, const Node *st)
+{
+    if (!st->nkids)
+        return err_hint(err_new(E_ARGS, st->span, "'.%s' needs at least one unit name", st->name),
+                        "write: .%s UNIT, ...;", st->name);
+    for (uint32_t i = 0; i < st->nkids; i++) {
+        if (st->kids[i]->kind != N_NAME)
+            return err_hint(err_new(E_ARGS, st->kids[i]->span, "a unit is named by a name, found %s",
+                                    node_kind_article(st->kids[i]->kind)),
+                            "write: .%s UNIT, ...;", st->name);
+        Error *e = c->load_unit(c->cb, st->kids[i]->name, st->kids[i]->span);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+static Error *unknown_directive(const Node *st)
+{
+    static const char *const known[] = {"define_procedure", "define_interface", "define_module", "define_machine",
+                                        "define_lattice",   "define_key",       "define_operation", "load_interfaces",
+                                        "load_modules"};
+    Error *e = err_new(E_UNKNOWN, st->head_span, "unknown directive '.%s'", st->name);
+    const char *near = suggest_name(st->name, known, countof(known));
+    return near ? err_hint(e, "did you mean '.%s'?", near)
+                : err_hint(e, "top-level directives: .define_interface, .define_module, .define_machine, "
+                              ".define_procedure, .define_lattice, .define_key, .load_interfaces, .load_modules");
+}
+
+static Error *stage_with(Txn *t, DefCtx *c, const Node *st, const char *over)
+{
+    const char *d = st->name;
+    if (!strcmp(d, "define_procedure"))
+        return stage_procedure(t, st, over, c->principal);
+    if (!strcmp(d, "define_interface"))
+        return interface_build(c, st);
+    if (!strcmp(d, "define_module"))
+        return stage_module(t, c, st);
+    if (!strcmp(d, "define_machine"))
+        return stage_machine(t, c, st);
+    if (!strcmp(d, "define_lattice"))
+        return lattice_build(c, st);
+    if (!strcmp(d, "define_key"))
+        return key_build(c, st);
+    if (!strcmp(d, "load_interfaces") || !strcmp(d, "load_modules"))
+        return load_units_stmt(c, st);
+    if (!strcmp(d, "define_operation"))
+        return err_hint(err_new(E_DEFINE, st->head_span, "'.define_operation' at top level needs a module selected with :module"),
+                        "define operations inside .define_module, or select one with :module NAME");
+    return unknown_directive(st);
+}
+
+static const char *session_machine_name(const Session *s)
+{
+    return s->machine == core_machine() ? NULL : s->machine->name;
+}
+
+Error *txn_stage_definition(Txn *t, const Node *st)
+{
+    DefCtx c = def_ctx(t, t->principal);
+    return stage_with(t, &c, st, session_machine_name(t->s));
+}
+
+Error *txn_stage_unit_text(Txn *t, const Source *src, Principal p, bool defs_only)
+{
+    Node *unit;
+    Error *e = parse_unit(src, &unit);
+    if (e)
+        return e;
+    DefCtx c = def_ctx(t, p);
+    for (uint32_t i = 0; i < unit->nkids; i++) {
+        const Node *st = unit->kids[i];
+        if (st->kind != N_STMT || st->head != HEAD_DIRECTIVE) {
+            if (defs_only)
+                return err_hint(err_new(E_DEFINE, st->span, "a unit holds definitions only, not code"),
+                                "run code at the prompt or with :load");
+            continue;
+        }
+        if ((e = stage_with(t, &c, st, session_machine_name(t->s))))
+            return e;
+    }
+    return NULL;
+}
+
+/* ---- dependants ------------------------------------------------------------------------------------ */
+
+static bool in_vec(const Vec *v, const void *x)
+{
+    for (uint32_t i = 0; i < v->len; i++)
+        if (v->items[i] == x)
+            return true;
+    return false;
+}
+
+/* The installed definitions that use, directly or not, something this
+ * transaction redefined: a fixpoint over the dependency edges. */
+static Vec collect_dependants(Txn *t)
+{
+    Workspace *ws = t->s->ws;
+    Vec changed = {0}, out = {0};
+    for (uint32_t i = 0; i < t->staged.len; i++) {
+        Def *d = t->staged.items[i];
+        /* Calls of a procedure are verified against its declared effect only:
+         * with the same effect, its callers need no second look. */
+        if (d->cur && !(d->kind == DEF_PROC && effect_equal(&((ProcVersion *)d->cur)->eff,
+                                                            &((ProcVersion *)d->pending)->eff)))
+            vec_push(&changed, d);
+    }
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (uint32_t i = 0; i < ws->defs.len; i++) {
+            Def *d = ws->defs.items[i];
+            if (!d->cur || d->pending || in_vec(&out, d))
+                continue;
+            for (uint32_t k = 0; k < changed.len; k++)
+                if (def_depends_on(ws, d, changed.items[k])) {
+                    vec_push(&out, d);
+                    vec_push(&changed, d);
+                    grew = true;
+                    break;
+                }
+        }
+    }
+    return out;
+}
+
+static bool ready(Workspace *ws, const Def *d, const Vec *todo)
+{
+    for (uint32_t i = 0; i < todo->len; i++)
+        if (todo->items[i] != d && def_depends_on(ws, d, todo->items[i]))
+            return false;
+    return true;
+}
+
+static Principal principal_of(const Def *d)
+{
+    switch (d->kind) {
+    case DEF_PROC: return ((ProcVersion *)d->cur)->principal;
+    case DEF_INTERFACE: return ((Interface *)d->cur)->principal;
+    case DEF_MODULE: return ((Module *)d->cur)->principal;
+    case DEF_MACHINE: return ((Machine *)d->cur)->principal;
+    case DEF_LATTICE: return ((Lattice *)d->cur)->principal;
+    case DEF_KEY: return ((Key *)d->cur)->principal;
+    default: return PRINCIPAL_TRUSTED;
+    }
+}
+
+static const Node *def_node(const Def *d)
+{
+    switch (d->kind) {
+    case DEF_PROC: return ((ProcVersion *)d->cur)->def;
+    case DEF_INTERFACE: return ((Interface *)d->cur)->def;
+    case DEF_MODULE: return ((Module *)d->cur)->def;
+    case DEF_MACHINE: return ((Machine *)d->cur)->def;
+    case DEF_LATTICE: return ((Lattice *)d->cur)->def;
+    case DEF_KEY: return ((Key *)d->cur)->def;
+    default: return NULL;
+    }
+}
+
+static const char *owner_of(const Def *d)
+{
+    if (d->kind == DEF_LATTICE)
+        return ((Lattice *)d->cur)->owner;
+    if (d->kind == DEF_KEY)
+        return ((Key *)d->cur)->owner;
+    return "<session>";
+}
+
+static Error *rebuild(Txn *t, Def *d)
+{
+    if (d->pending) /* built again already, e.g. a key inside a rebuilt module */
+        return NULL;
+    DefCtx c = def_ctx(t, principal_of(d));
+    c.owner = owner_of(d);
+    const char *over = d->kind == DEF_PROC ? ((ProcVersion *)d->cur)->over : NULL;
+    t->rebuilding = true;
+    Error *e = stage_with(t, &c, def_node(d), over);
+    t->rebuilding = false;
+    return e;
+}
+
+static const char *rebuilt_note(const Def *d)
+{
+    const DefHead *h = d->pending;
+    const char *what = d->kind == DEF_MACHINE ? "relinked in place, component state kept"
+                       : d->kind == DEF_PROC  ? "recompiled"
+                                              : "verified again";
+    return gc_printf("  %s %s@v%d: ok, %s", def_kind_name(d->kind), d->name, h->version, what);
+}
+
+/* Which change of this transaction d depends on, for the message. */
+static const Def *cause(const Txn *t, const Def *d)
+{
+    for (uint32_t i = 0; i < t->staged.len; i++)
+        if (def_depends_on(t->s->ws, d, t->staged.items[i]))
+            return t->staged.items[i];
+    for (uint32_t i = 0; i < t->rebuilt.len; i++)
+        if (def_depends_on(t->s->ws, d, t->rebuilt.items[i]))
+            return t->rebuilt.items[i];
+    return d;
+}
+
+Error *txn_rebuild_dependants(Txn *t)
+{
+    Workspace *ws = t->s->ws;
+    Vec todo = collect_dependants(t);
+    Error *errs = NULL;
+    while (todo.len) {
+        uint32_t pick = 0;
+        while (pick < todo.len && !ready(ws, todo.items[pick], &todo))
+            pick++;
+        if (pick == todo.len)
+            pick = 0; /* a cycle cannot be: definitions only use earlier ones; go on anyway */
+        Def *d = todo.items[pick];
+        memmove(&todo.items[pick], &todo.items[pick + 1], (todo.len - pick - 1) * sizeof(void *));
+        todo.len--;
+        Error *e = rebuild(t, d);
+        if (e) {
+            const Def *c = cause(t, d);
+            Error *why = err_new(e->code, e->span, "redefining '%s' breaks %s '%s', which uses it: %s", c->name,
+                                 def_kind_name(d->kind), d->name, e->msg);
+            why->detail = e->detail;
+            why->notes = e->notes;
+            err_hint(why, "change '%s' too in the same input, or keep '%s' as it was", d->name, c->name);
+            errs = err_append(errs, why);
+            continue;
+        }
+        if (d->pending)
+            vec_push(&t->rebuilt_notes, (void *)rebuilt_note(d));
+    }
+    return errs;
+}
+
+/* ---- compile, commit, abort ------------------------------------------------------------------------ */
+
+static Error *compile_proc(Def *d)
+{
+    if (d->kind != DEF_PROC)
+        return NULL;
+    ProcVersion *v = d->pending;
+    Error *e = NULL;
+    v->code = compile_code(v->body, NULL, true, v->eff.nin, v->version, &e);
+    return e;
+}
+
+Error *txn_compile(Txn *t)
+{
+    for (uint32_t i = 0; i < t->staged.len; i++) {
+        Error *e = compile_proc(t->staged.items[i]);
+        if (e)
+            return e;
+    }
+    for (uint32_t i = 0; i < t->rebuilt.len; i++) {
+        Error *e = compile_proc(t->rebuilt.items[i]);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+void txn_abort(Txn *t)
+{
+    Workspace *ws = t->s->ws;
+    for (uint32_t i = 0; i < t->staged.len; i++)
+        ((Def *)t->staged.items[i])->pending = NULL;
+    for (uint32_t i = 0; i < t->rebuilt.len; i++)
+        ((Def *)t->rebuilt.items[i])->pending = NULL;
+    for (uint32_t i = 0; i < t->created.len; i++)
+        for (uint32_t k = 0; k < ws->defs.len; k++)
+            if (ws->defs.items[k] == t->created.items[i]) {
+                memmove(&ws->defs.items[k], &ws->defs.items[k + 1], (ws->defs.len - k - 1) * sizeof(void *));
+                ws->defs.len--;
+                break;
+            }
+    for (uint32_t i = t->key_slots.len; i-- > 0;) {
+        KeySlot *slot = t->key_slots.items[i];
+        ws->keys.items[slot->id] = slot->old;
+    }
+    ws->keys.len = t->keys_before;
+}
+
+static const char *summary(const Def *d)
+{
+    Buf b = {0};
+    switch (d->kind) {
+    case DEF_PROC: effect_print(&b, &((ProcVersion *)d->pending)->eff); break;
+    case DEF_INTERFACE: {
+        const Interface *i = d->pending;
+        for (uint32_t k = 0; k < i->nops; k++) {
+            buf_printf(&b, "%s%s ", k ? ", " : "", i->ops[k].name);
+            effect_print(&b, &i->ops[k].eff);
+        }
+        break;
+    }
+    case DEF_MODULE: {
+        const Module *m = d->pending;
+        buf_printf(&b, "over %s", m->impl->name);
+        for (int exported = 1; exported >= 0; exported--) {
+            bool first = true;
+            for (uint32_t k = 0; k < m->nports; k++)
+                if (m->ports[k]->exported == exported) {
+                    buf_printf(&b, "%s%s", first ? (exported ? "; exports " : "; imports ") : ", ", m->ports[k]->name);
+                    first = false;
+                }
+        }
+        break;
+    }
+    case DEF_MACHINE: {
+        const Machine *m = d->pending;
+        buf_printf(&b, "over %s, %u component%s", m->base->name, m->ncomps, m->ncomps == 1 ? "" : "s");
+        bool first = true;
+        for (uint32_t k = 0; k < m->nops; k++)
+            if (m->ops[k].kind == MOP_ALIAS && m->ops[k].comp->machine == m) {
+                buf_printf(&b, "%s%s", first ? ", adds " : ", ", m->ops[k].name);
+                first = false;
+            }
+        break;
+    }
+    case DEF_LATTICE: {
+        const Lattice *l = d->pending;
+        buf_printf(&b, "with %u elements, top %s", l->nelems, l->elems[l->top]);
+        break;
+    }
+    case DEF_KEY: {
+        const Key *k = d->pending;
+        buf_printf(&b, "over %s, about %u item%s, owned by %s", k->lat->name, k->arity, k->arity == 1 ? "" : "s",
+                   strcmp(k->owner, "<session>") ? k->owner : "the session");
+        break;
+    }
+    default: break;
+    }
+    return buf_str(&b);
+}
+
+static void report_line(Buf *out, const Def *d)
+{
+    const DefHead *h = d->pending;
+    if (h->version == 1)
+        buf_printf(out, "defined %s %s@v%d %s\n", def_kind_name(d->kind), d->name, h->version, summary(d));
+    else if (d->kind == DEF_PROC)
+        buf_printf(out, "redefined procedure %s@v%d %s (was v%d; running calls finish on v%d)\n", d->name,
+                   h->version, summary(d), h->version - 1, h->version - 1);
+    else
+        buf_printf(out, "redefined %s %s@v%d %s (was v%d)\n", def_kind_name(d->kind), d->name, h->version,
+                   summary(d), h->version - 1);
+}
+
+void txn_plan(Txn *t, Buf *out)
+{
+    for (uint32_t i = 0; i < t->notes.len; i++)
+        buf_printf(out, "%s\n", (const char *)t->notes.items[i]);
+    for (uint32_t i = 0; i < t->staged.len; i++)
+        report_line(out, t->staged.items[i]);
+    if (t->rebuilt_notes.len)
+        buf_printf(out, "re-verified %u dependant%s:\n", t->rebuilt_notes.len, t->rebuilt_notes.len == 1 ? "" : "s");
+    for (uint32_t i = 0; i < t->rebuilt_notes.len; i++)
+        buf_printf(out, "%s\n", (const char *)t->rebuilt_notes.items[i]);
+}
+
+static void install(Txn *t, Def *d)
+{
+    d->cur = d->pending;
+    d->pending = NULL;
+    if (t->s->machine_def == d) /* the machine in use was rebuilt: use the new one */
+        t->s->machine = d->cur;
+}
+
+void txn_commit(Txn *t)
+{
+    Buf out = {0};
+    txn_plan(t, &out);
+    fputs(buf_str(&out), t->s->out);
+    for (uint32_t i = 0; i < t->units.len; i++)
+        vec_push(&t->s->loaded_units, t->units.items[i]);
+    for (uint32_t i = 0; i < t->staged.len; i++)
+        install(t, t->staged.items[i]);
+    for (uint32_t i = 0; i < t->rebuilt.len; i++)
+        install(t, t->rebuilt.items[i]);
+}
