@@ -219,11 +219,12 @@ Error *err_append(Error *list, Error *e)
 static void render_source_line(Buf *out, Span sp)
 {
     const char *text = sp.src->display ? sp.src->display : sp.src->text;
-    size_t off = sp.off <= sp.src->len ? sp.off : sp.src->len;
+    size_t tlen = sp.src->display ? strlen(sp.src->display) : sp.src->len;
+    size_t off = sp.off <= tlen ? sp.off : tlen;
     size_t start = off, end = off;
     while (start > 0 && text[start - 1] != '\n')
         start--;
-    while (end < sp.src->len && text[end] != '\n')
+    while (end < tlen && text[end] != '\n')
         end++;
     char num[16];
     snprintf(num, sizeof num, "%u", sp.line);

@@ -391,11 +391,12 @@ Error *lower_finish(Body *b)
             return err_hint(err_new(E_UNKNOWN, l->ref_span, "unknown label '%s'", l->name),
                             "add 'label %s;' in the same body", l->name);
     }
-    for (uint32_t i = 0; i < b->n; i++) {
+    for (uint32_t i = b->resolved; i < b->n; i++) {
         Insn *in = &b->insns[i];
         if (in->op == P_JUMP || in->op == P_JUMP_IF || in->op == P_JUMP_UNLESS)
             in->imm = ((Label *)b->labels.items[in->imm])->at;
     }
+    b->resolved = b->n;
     b->labels = (Vec){0};
     return NULL;
 }

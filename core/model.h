@@ -90,6 +90,7 @@ typedef struct Body {
     uint32_t n, cap;
     Vec labels;         /* lowering's label table (private to lower.c) */
     Span end_span;      /* where falling off the end returns (closing brace) */
+    uint32_t resolved;  /* jumps before this index are resolved already */
     /* Filled in by the verifier: */
     uint32_t max_depth; /* deepest simulated stack, counted from this body's bottom */
 } Body;

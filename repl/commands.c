@@ -184,6 +184,31 @@ static Error *read_file(const char *path, Span at, char **text, size_t *len)
     return NULL;
 }
 
+/* FILE FILE "a file with spaces.xvm" */
+static void split_paths(const char *args, Vec *out)
+{
+    const char *p = args;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        if (*p == '"') {
+            start = ++p;
+            while (*p && *p != '"')
+                p++;
+            vec_push(out, gc_strndup(start, (size_t)(p - start)));
+            if (*p)
+                p++;
+            continue;
+        }
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        vec_push(out, gc_strndup(start, (size_t)(p - start)));
+    }
+}
+
 static Error *cmd_load(CmdCtx *c)
 {
     const char *path = c->args;
@@ -196,17 +221,62 @@ static Error *cmd_load(CmdCtx *c)
     }
     if (!path[0])
         return usage_error(c, &commands[0], ":load needs a file name");
-    size_t plen = strlen(path);
-    if (plen >= 2 && path[0] == '"' && path[plen - 1] == '"') /* :load "my file.xvm" */
-        path = gc_strndup(path + 1, plen - 2);
-    char *text;
-    size_t len;
-    Error *e = read_file(path, c->args_span, &text, &len);
-    if (e)
-        return e;
-    if (memchr(text, 0, len))
-        return err_new(E_IO, c->args_span, "'%s' contains a NUL byte; is it a text file?", path);
-    return session_eval_as(c->r->s, source_new(path, text, len, 1), p);
+    Vec paths = {0}, srcs = {0};
+    split_paths(path, &paths);
+    for (uint32_t i = 0; i < paths.len; i++) {
+        char *text;
+        size_t len;
+        Error *e = read_file(paths.items[i], c->args_span, &text, &len);
+        if (e)
+            return e;
+        if (memchr(text, 0, len))
+            return err_new(E_IO, c->args_span, "'%s' contains a NUL byte; is it a text file?", (char *)paths.items[i]);
+        vec_push(&srcs, source_new(paths.items[i], text, len, 1));
+    }
+    /* All the files are one transaction: all of them or none. */
+    Error *e = srcs.len == 1 ? session_eval_as(c->r->s, srcs.items[0], p)
+                             : session_eval_files(c->r->s, (const Source *const *)srcs.items, srcs.len, p, false);
+    for (uint32_t i = 0; !e && i < srcs.len; i++)
+        session_remember_file(c->r->s, paths.items[i], ((Source *)srcs.items[i])->text, p);
+    return e;
+}
+
+static Error *cmd_reload(CmdCtx *c) { return session_reload(c->r->s, c->args_span); }
+
+static Error *cmd_deps(CmdCtx *c)
+{
+    Buf b = {0};
+    Error *e = session_deps(c->r->s, c->args, c->args_span, &b);
+    if (!e)
+        out_buf(c->r, &b);
+    return e;
+}
+
+static Error *cmd_module(CmdCtx *c)
+{
+    Error *e = session_select_module(c->r->s, c->args, c->args_span);
+    if (!e)
+        fprintf(c->r->s->out, "top-level .define_operation now adds to or replaces operations of module %s\n",
+                c->r->s->module_sel);
+    return e;
+}
+
+/* :link [--dry-run] (P, PORT), (C, PORT): the pairs keep their columns. */
+static Error *cmd_link(CmdCtx *c)
+{
+    char *text = gc_strdup(c->src->text);
+    char *flag = strstr(text, "--dry-run");
+    bool dry = flag != NULL;
+    if (flag)
+        memset(flag, ' ', strlen("--dry-run"));
+    /* Parse "link (..), (..)": put a statement head where the command was. */
+    size_t at = c->args_span.off;
+    if (at >= 4)
+        memcpy(text + at - 4, "link", 4);
+    const char *stmt = gc_printf("%s;", text);
+    Source *src = source_new(c->src->name, stmt, strlen(stmt), c->src->first_line);
+    src->display = c->src->display;
+    return session_link(c->r->s, src, dry);
 }
 
 static Error *cmd_gc(CmdCtx *c)
@@ -258,7 +328,8 @@ static Error *cmd_set(CmdCtx *c)
 }
 
 static const Cmd commands[] = {
-    {"load", ":load [--untrusted] FILE", "verify and run a file of definitions and code as one input", cmd_load},
+    {"load", ":load [--untrusted] FILE...", "verify and run files of definitions and code as one input", cmd_load},
+    {"reload", ":reload", "take the loaded files that changed again, as one redefinition", cmd_reload},
     {"help", ":help [COMMAND]", "list commands, or explain one", cmd_help},
     {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit},
     {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack},
@@ -269,6 +340,9 @@ static const Cmd commands[] = {
     {"interfaces", ":interfaces", "list interfaces", cmd_interfaces},
     {"procedures", ":procedures", "list procedures", cmd_procedures},
     {"show", ":show NAME", "print any definition back in the language, with its effects", cmd_show},
+    {"deps", ":deps NAME", "what NAME depends on and what depends on it, with versions", cmd_deps},
+    {"link", ":link [--dry-run] (P, PORT), (C, PORT)", "rewire a port of the machine in use, live", cmd_link},
+    {"module", ":module NAME", "make top-level .define_operation add to or replace operations of module NAME", cmd_module},
     {"graph", ":graph MACHINE", "print a machine's components, ports and links as Graphviz DOT", cmd_graph},
     {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify},
     {"trust", ":trust trusted|untrusted", "set the principal of what is typed next", cmd_trust},
@@ -301,7 +375,10 @@ static Error *cmd_help(CmdCtx *c)
           "Commands (any unambiguous prefix works):\n",
           o);
     for (size_t i = 0; i < ncommands; i++)
-        fprintf(o, "  %-26s %s\n", commands[i].usage, commands[i].help);
+        if (strlen(commands[i].usage) > 26) /* a long usage gets its own line */
+            fprintf(o, "  %s\n  %26s %s\n", commands[i].usage, "", commands[i].help);
+        else
+            fprintf(o, "  %-26s %s\n", commands[i].usage, commands[i].help);
     const Machine *m = c->r->s->machine;
     fprintf(o, "Operations of %s:\n ", m->name);
     for (uint32_t i = 0; i < m->nops; i++)

@@ -68,7 +68,7 @@ static Error *stage_input(Txn *t, const Node *unit, Body *code)
         e = err_hint(err_new(E_TRUST, code->insns[0].span,
                              "untrusted code cannot run over '%s': the machine is trusted-only", s->machine->name),
                      "switch with :use to a machine that declares .access untrusted, or :trust trusted");
-    return e ? e : txn_rebuild_dependants(t);
+    return e;
 }
 
 /* Verify, compile, commit and run a transaction whose definitions are
@@ -119,6 +119,8 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
     Body *code = body_new("<input>");
     code->end_span = (Span){.src = src, .off = (uint32_t)src->len, .line = (uint32_t)src->first_line, .col = 1};
     e = stage_input(&t, unit, code);
+    if (!e)
+        e = txn_rebuild_dependants(&t);
     if (e) {
         txn_abort(&t);
         return e;
@@ -140,20 +142,31 @@ Error *session_redefine(Session *s, const Node *stmt, bool dry_run)
     return finish(s, &t, body_new("<input>"), t0, dry_run);
 }
 
-Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p)
+Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p, bool defs_only)
 {
     double t0 = now_ms();
     Txn t = txn_begin(s, p);
+    Body *code = body_new("<input>");
     Error *e = NULL;
-    for (uint32_t i = 0; i < n && !e; i++)
-        e = txn_stage_unit_text(&t, srcs[i], p, false);
+    for (uint32_t i = 0; i < n && !e; i++) {
+        Node *unit;
+        e = parse_unit(srcs[i], &unit);
+        if (e)
+            break;
+        if (defs_only) {
+            e = txn_stage_unit_text(&t, srcs[i], p, false);
+            continue;
+        }
+        code->end_span = (Span){.src = srcs[i], .off = (uint32_t)srcs[i]->len, .line = 1, .col = 1};
+        e = stage_input(&t, unit, code);
+    }
     if (!e)
         e = txn_rebuild_dependants(&t);
     if (e) {
         txn_abort(&t);
         return e;
     }
-    return finish(s, &t, body_new("<input>"), t0, false);
+    return finish(s, &t, code, t0, false);
 }
 
 Error *session_eval(Session *s, const Source *src) { return session_eval_as(s, src, s->principal); }

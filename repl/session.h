@@ -11,6 +11,12 @@
 
 #include <stdio.h>
 
+typedef struct LoadedFile {
+    const char *path;
+    const char *text; /* as last loaded, to see what :reload must take again */
+    Principal principal;
+} LoadedFile;
+
 typedef struct Session {
     Workspace *ws;
     Vm *vm;
@@ -23,6 +29,8 @@ typedef struct Session {
     Vec loaded_units;    /* unit names already loaded */
     Vec search_path;     /* directories for units, in order */
     const char *stdlib_dir;
+    Vec files;           /* LoadedFile*: what :load read, for :reload */
+    const char *module_sel; /* :module NAME: where top-level .define_operation goes */
     double last_verify_ms, last_run_ms;
 } Session;
 
@@ -39,8 +47,17 @@ Error *session_eval_as(Session *s, const Source *src, Principal p);
 /* A definition given again (typed, :link, :module): one transaction with
  * its dependants; dry_run reports the plan and changes nothing. */
 Error *session_redefine(Session *s, const Node *stmt, bool dry_run);
-/* Several files as one transaction (:load of several files, :reload). */
-Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p);
+/* Several files as one transaction (:load of several files, :reload);
+ * defs_only skips their code. */
+Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p, bool defs_only);
+/* :link [--dry-run] (P, PORT), (C, PORT): src holds the two pairs. */
+Error *session_link(Session *s, const Source *src, bool dry_run);
+/* :module NAME, and what a top-level .define_operation then means. */
+Error *session_select_module(Session *s, const char *name, Span at);
+Node *session_module_with_op(Session *s, const Node *stmt, Error **err);
+/* :reload, and the record of loaded files it works from. */
+void session_remember_file(Session *s, const char *path, const char *text, Principal p);
+Error *session_reload(Session *s, Span at);
 /* :deps NAME */
 Error *session_deps(Session *s, const char *name, Span at, Buf *out);
 

@@ -262,9 +262,11 @@ static Error *stage_with(Txn *t, DefCtx *c, const Node *st, const char *over)
         return key_build(c, st);
     if (!strcmp(d, "load_interfaces") || !strcmp(d, "load_modules"))
         return load_units_stmt(c, st);
-    if (!strcmp(d, "define_operation"))
-        return err_hint(err_new(E_DEFINE, st->head_span, "'.define_operation' at top level needs a module selected with :module"),
-                        "define operations inside .define_module, or select one with :module NAME");
+    if (!strcmp(d, "define_operation")) {
+        Error *e;
+        Node *module = session_module_with_op(t->s, st, &e);
+        return e ? e : stage_module(t, c, module);
+    }
     return unknown_directive(st);
 }
 
@@ -560,8 +562,8 @@ static void report_line(Buf *out, const Def *d)
         buf_printf(out, "redefined procedure %s@v%d %s (was v%d; running calls finish on v%d)\n", d->name,
                    h->version, summary(d), h->version - 1, h->version - 1);
     else
-        buf_printf(out, "redefined %s %s@v%d %s (was v%d)\n", def_kind_name(d->kind), d->name, h->version,
-                   summary(d), h->version - 1);
+        buf_printf(out, "redefined %s %s@v%d %s (was v%d%s)\n", def_kind_name(d->kind), d->name, h->version,
+                   summary(d), h->version - 1, d->kind == DEF_MACHINE ? "; relinked in place, component state kept" : "");
 }
 
 void txn_plan(Txn *t, Buf *out)

@@ -1,0 +1,188 @@
+/* live.c - changing a running machine: :link rewires a port, :module with
+ * .define_operation replaces one operation, :reload takes changed files
+ * again.  Each is a redefinition, so each is one transaction with every
+ * dependant verified again and the machine relinked in place. */
+#include "txn.h"
+
+#include <string.h>
+
+/* ---- editing a definition's text -------------------------------------------------------------- */
+
+static Node *copy_stmt_with_block(const Node *stmt, uint32_t block_at, Vec *stmts)
+{
+    Node *n = gc_alloc(sizeof *n);
+    *n = *stmt;
+    n->kids = gc_calloc(stmt->nkids + 1, sizeof(Node *));
+    memcpy(n->kids, stmt->kids, stmt->nkids * sizeof(Node *));
+    Node *blk = gc_alloc(sizeof *blk);
+    *blk = *stmt->kids[block_at];
+    blk->kids = (Node **)stmts->items;
+    blk->nkids = stmts->len;
+    n->kids[block_at] = blk;
+    return n;
+}
+
+static bool is_directive(const Node *s, const char *name)
+{
+    return s->kind == N_STMT && s->head == HEAD_DIRECTIVE && !strcmp(s->name, name);
+}
+
+static bool same_name(const Node *a, const Node *b)
+{
+    return a->kind == N_NAME && b->kind == N_NAME && !strcmp(a->name, b->name);
+}
+
+/* ---- :link ---------------------------------------------------------------------------------------- */
+
+/* The consumer end (C, P) of a .link statement, if well formed. */
+static const Node *link_consumer(const Node *s)
+{
+    if (!is_directive(s, "link") || s->nkids != 2 || s->kids[1]->kind != N_TUPLE || s->kids[1]->nkids != 2)
+        return NULL;
+    return s->kids[1];
+}
+
+Error *session_link(Session *s, const Source *src, bool dry_run)
+{
+    Node *unit;
+    Error *e = parse_unit(src, &unit);
+    if (e)
+        return e;
+    Span at = unit->span;
+    if (unit->nkids != 1 || unit->kids[0]->kind != N_STMT || unit->kids[0]->nkids != 2)
+        return err_hint(err_new(E_USAGE, at, ":link takes two pairs"),
+                        "usage: :link [--dry-run] (PROVIDER, PORT), (CONSUMER, PORT)");
+    const Node *args = unit->kids[0];
+    for (uint32_t i = 0; i < 2; i++)
+        if (args->kids[i]->kind != N_TUPLE || args->kids[i]->nkids != 2)
+            return err_hint(err_new(E_USAGE, args->kids[i]->span, "a link end is (COMPONENT, PORT)"),
+                            "usage: :link (PROVIDER, PORT), (CONSUMER, PORT)");
+    if (!s->machine_def)
+        return err_hint(err_new(E_USAGE, at, "core-machine has no components to link"),
+                        "switch to a machine built from components with :use NAME");
+    const Machine *m = s->machine;
+    Node *link = gc_alloc(sizeof *link);
+    *link = *args;
+    link->kind = N_STMT;
+    link->head = HEAD_DIRECTIVE;
+    link->name = "link";
+    link->span = link->head_span = span_join(args->kids[0]->span, args->kids[1]->span);
+    const Node *body = m->def->kids[2];
+    Vec stmts = {0};
+    bool replaced = false;
+    for (uint32_t i = 0; i < body->nkids; i++) {
+        const Node *c = link_consumer(body->kids[i]);
+        if (c && same_name(c->kids[0], args->kids[1]->kids[0]) && same_name(c->kids[1], args->kids[1]->kids[1])) {
+            if (!replaced)
+                vec_push(&stmts, link);
+            replaced = true;
+            continue;
+        }
+        vec_push(&stmts, body->kids[i]);
+    }
+    if (!replaced)
+        vec_push(&stmts, link);
+    return session_redefine(s, copy_stmt_with_block(m->def, 2, &stmts), dry_run);
+}
+
+/* ---- :module and .define_operation ------------------------------------------------------------------- */
+
+Error *session_select_module(Session *s, const char *name, Span at)
+{
+    Def *d = workspace_find(s->ws, name);
+    if (!d || d->kind != DEF_MODULE) {
+        uint32_t n;
+        const char **names = workspace_names(s->ws, DEF_MODULE, &n);
+        const char *near = suggest_name(name, names, n);
+        Error *e = err_new(E_UNKNOWN, at, "no module named '%s'", name);
+        return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, ":modules lists the modules");
+    }
+    s->module_sel = d->name;
+    return NULL;
+}
+
+/* port(P), OP  or  NAME: what a .define_operation statement defines. */
+static bool same_operation(const Node *a, const Node *b)
+{
+    if (!is_directive(a, "define_operation") || a->nkids < 2 || b->nkids < 2)
+        return false;
+    const Node *pa = a->kids[0], *pb = b->kids[0];
+    if (pa->kind == N_APPLY && pb->kind == N_APPLY)
+        return pa->nkids == 1 && pb->nkids == 1 && same_name(pa->kids[0], pb->kids[0]) && same_name(a->kids[1], b->kids[1]);
+    return same_name(pa, pb);
+}
+
+/* The selected module's definition with stmt's operation added or
+ * replaced: what `.define_operation` at top level means. */
+Node *session_module_with_op(Session *s, const Node *stmt, Error **err)
+{
+    Def *d = s->module_sel ? workspace_find_kind(s->ws, s->module_sel, DEF_MODULE) : NULL;
+    if (!d) {
+        *err = err_hint(err_new(E_DEFINE, stmt->head_span, "'.define_operation' at top level needs a module selected with :module"),
+                        "select one with :module NAME, or define operations inside .define_module");
+        return NULL;
+    }
+    const Module *m = def_current(d);
+    const Node *body = m->def->kids[2];
+    Vec stmts = {0};
+    bool replaced = false;
+    for (uint32_t i = 0; i < body->nkids; i++) {
+        if (same_operation(body->kids[i], stmt)) {
+            vec_push(&stmts, (void *)stmt);
+            replaced = true;
+        } else {
+            vec_push(&stmts, body->kids[i]);
+        }
+    }
+    if (!replaced)
+        vec_push(&stmts, (void *)stmt);
+    *err = NULL;
+    return copy_stmt_with_block(m->def, 2, &stmts);
+}
+
+/* ---- :reload ----------------------------------------------------------------------------------------- */
+
+void session_remember_file(Session *s, const char *path, const char *text, Principal p)
+{
+    for (uint32_t i = 0; i < s->files.len; i++) {
+        LoadedFile *f = s->files.items[i];
+        if (!strcmp(f->path, path)) {
+            f->text = text;
+            f->principal = p;
+            return;
+        }
+    }
+    LoadedFile *f = gc_alloc(sizeof *f);
+    *f = (LoadedFile){gc_strdup(path), text, p};
+    vec_push(&s->files, f);
+}
+
+Error *session_reload(Session *s, Span at)
+{
+    Vec srcs = {0}, changed = {0};
+    for (uint32_t i = 0; i < s->files.len; i++) {
+        LoadedFile *f = s->files.items[i];
+        char *text;
+        size_t len;
+        Error *e = read_text(f->path, at, &text, &len);
+        if (e)
+            return err_hint(e, "the file was loaded before; put it back or load another one");
+        if (!strcmp(text, f->text))
+            continue;
+        vec_push(&srcs, source_new(f->path, text, len, 1));
+        vec_push(&changed, f);
+    }
+    if (!srcs.len) {
+        fprintf(s->out, "no loaded file changed (%u file%s checked)\n", s->files.len, s->files.len == 1 ? "" : "s");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < changed.len; i++)
+        fprintf(s->out, "reloading %s\n", ((LoadedFile *)changed.items[i])->path);
+    /* Definitions only: code in a file ran when it was loaded. */
+    Error *e = session_eval_files(s, (const Source *const *)srcs.items, srcs.len, s->principal, true);
+    if (e)
+        return e;
+    for (uint32_t i = 0; i < changed.len; i++)
+        ((LoadedFile *)changed.items[i])->text = ((Source *)srcs.items[i])->text;
+    return NULL;
+}
