@@ -71,37 +71,6 @@ static Error *trap_error(Vm *vm, Code *code, const Cell *at, Frame *fp, const ch
     return e;
 }
 
-static HeapBlock *heap_alloc(int64_t n)
-{
-    size_t bytes = sizeof(HeapBlock) + (size_t)n * (sizeof(Value) + 1);
-    HeapBlock *b = GC_MALLOC(bytes);
-    if (!b)
-        return NULL;
-    b->size = n;
-    b->tags = (uint8_t *)&b->words[n];
-    memset(b->tags, TY_INT, (size_t)n);
-    return b;
-}
-
-/* The fast path of every checked heap access: one compare for the bounds
- * (a negative index wraps to a huge one), one for the tag. */
-static inline bool word_ok(const HeapBlock *b, int64_t i, TypeId want)
-{
-    return (uint64_t)i < (uint64_t)b->size && b->tags[i] == want;
-}
-
-/* The slow path: what exactly is wrong, for the trap message. */
-static const char *heap_check(const HeapBlock *b, int64_t i, TypeId want, bool reading)
-{
-    if (i < 0 || i >= b->size)
-        return gc_printf("index %" PRId64 " is outside the block of %" PRId64 " word%s", i, b->size,
-                       b->size == 1 ? "" : "s");
-    if (reading && b->tags[i] != want)
-        return gc_printf("word %" PRId64 " holds %s %s, not %s %s", i, b->tags[i] == TY_REF ? "a" : "an",
-                       type_name(b->tags[i]), want == TY_REF ? "a" : "an", type_name(want));
-    return NULL;
-}
-
 /* ---- the interpreter ------------------------------------------------------------------ */
 
 static const void *const *dispatch;
@@ -276,14 +245,14 @@ L_ALLOC:
     NEXT;
 L_LOAD:
     blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely(!word_ok(blk, tos, TY_INT)) && (msg = heap_check(blk, tos, TY_INT, true)))
+    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true)))
         TRAP(gc_printf("load: %s", msg), tos >= 0 && tos < blk->size ? "use load_ref for a ref" : NULL);
     tos = blk->words[tos];
     sp--;
     NEXT;
 L_LOAD_REF:
     blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely(!word_ok(blk, tos, TY_REF)) && (msg = heap_check(blk, tos, TY_REF, true)))
+    if (unlikely(!heap_word_ok(blk, tos, TY_REF)) && (msg = heap_problem(blk, tos, TY_REF, true)))
         TRAP(gc_printf("load_ref: %s", msg), tos >= 0 && tos < blk->size ? "use load for an int" : NULL);
     tos = blk->words[tos];
     sp--;
@@ -295,7 +264,7 @@ L_STORE_REF:
     a = TY_REF;
 store:
     blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_check(blk, tos, TY_INT, false)))
+    if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_problem(blk, tos, TY_INT, false)))
         TRAP(gc_printf("%s: %s", a == TY_INT ? "store" : "store_ref", msg), NULL);
     blk->words[tos] = sp[-2];
     blk->tags[tos] = (uint8_t)a;

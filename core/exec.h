@@ -20,6 +20,17 @@ typedef struct HeapBlock {
     Value words[];
 } HeapBlock;
 
+/* The checked heap, shared by the fast executor and the stepper (heap.c). */
+HeapBlock *heap_alloc(int64_t n); /* n zeroed int words; NULL when out of heap */
+/* The fast path of every heap access: one compare for the bounds (a
+ * negative index wraps to a huge one), one for the tag. */
+static inline bool heap_word_ok(const HeapBlock *b, int64_t i, TypeId want)
+{
+    return (uint64_t)i < (uint64_t)b->size && b->tags[i] == want;
+}
+/* The slow path: what exactly is wrong, for the trap message. */
+const char *heap_problem(const HeapBlock *b, int64_t i, TypeId want, bool reading);
+
 typedef union Cell {
     const void *op;     /* address of an instruction's implementation */
     int64_t i;

@@ -3,6 +3,7 @@
  * result: every import linked, interfaces matching, no name clashes, no
  * cycle among operations. */
 #include "define.h"
+#include "exec.h"
 
 #include <string.h>
 
@@ -106,6 +107,9 @@ static Error *instantiate(MachCtx *mc, const Node *st)
     comp->module = def_current(d);
     comp->machine = mc->m;
     comp->state = gc_calloc(comp->module->nstate + 1, sizeof(Value));
+    for (uint32_t i = 0; i < comp->module->nstate; i++) /* every ref points at a real block */
+        if (comp->module->state[i].type == TY_REF)
+            comp->state[i] = (Value)(intptr_t)heap_alloc(0);
     comp->links = gc_calloc(comp->module->nports + 1, sizeof(Link));
     comp->span = st->span;
     vec_push(&mc->comps, comp);

@@ -423,9 +423,16 @@ void insn_print(Buf *out, const Insn *in)
     case P_JUMP: case P_JUMP_IF: case P_JUMP_UNLESS:
         buf_printf(out, "%s %s", prim_name(in->op), in->label);
         return;
-    case P_TICK: {
+    case P_TICK: { /* 'push_val PARITY, EVEN   'if_precisely PARITY, EVEN, {...}, {...} */
         const Node *s = in->ref;
         buf_printf(out, "'%s", s->name);
+        for (uint32_t i = 0; i < s->nkids; i++) {
+            buf_puts(out, i ? ", " : " ");
+            if (s->kids[i]->kind == N_BLOCK)
+                buf_puts(out, "{...}");
+            else
+                node_print(out, s->kids[i], 0);
+        }
         return;
     }
     default: buf_puts(out, prim_name(in->op));

@@ -8,6 +8,7 @@
 #include <gc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct Cmd Cmd;
 typedef struct CmdCtx {
@@ -241,6 +242,12 @@ static Error *cmd_load(CmdCtx *c)
     return e;
 }
 
+static Error *cmd_trace(CmdCtx *c)
+{
+    bool table = c->r->interactive && isatty(fileno(c->r->s->out));
+    return session_trace(c->r->s, c->src, table);
+}
+
 static Error *cmd_reload(CmdCtx *c) { return session_reload(c->r->s, c->args_span); }
 
 static Error *cmd_deps(CmdCtx *c)
@@ -295,10 +302,12 @@ typedef struct Setting {
 
 static uint64_t *fuel_field(Session *s) { return &s->vm->limits.fuel; }
 static uint64_t *budget_field(Session *s) { return &s->verify_budget; }
+static uint64_t *trace_field(Session *s) { return &s->trace_limit; }
 
 static const Setting settings[] = {
     {"fuel", "calls and jumps one input may make (0 = unlimited)", fuel_field},
     {"verify-budget", "instructions the verifier may simulate per body", budget_field},
+    {"trace-limit", "steps one :trace may take", trace_field},
 };
 
 static Error *cmd_set(CmdCtx *c)
@@ -345,7 +354,8 @@ static const Cmd commands[] = {
     {"module", ":module NAME", "make top-level .define_operation add to or replace operations of module NAME", cmd_module},
     {"graph", ":graph MACHINE", "print a machine's components, ports and links as Graphviz DOT", cmd_graph},
     {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify},
-    {"trust", ":trust trusted|untrusted", "set the principal of what is typed next", cmd_trust},
+    {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust},
+    {"trace", ":trace CODE", "run CODE step by step: real stack, simulated stack and facts side by side", cmd_trace},
     {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time},
     {"set", ":set [NAME VALUE]", "show or change a limit: fuel, verify-budget", cmd_set},
     {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc},

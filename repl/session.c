@@ -38,6 +38,7 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     s->machine = core_machine();
     s->out = out;
     s->verify_budget = VERIFY_DEFAULT_BUDGET;
+    s->trace_limit = 100000;
     s->stdlib_dir = stdlib_dir;
     vec_push(&s->search_path, ".");
     add_search_dirs(s, getenv("XVM_PATH"));
@@ -79,6 +80,7 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     Error *e = NULL;
     if (code->n) {
         VerifyOpts o = session_verify_opts(s, NULL);
+        o.owner = session_owner(t->principal);
         e = verify_body(code, s->vs, NULL, &o, &exit);
     }
     if (!e)

@@ -26,6 +26,7 @@ typedef struct Session {
     Principal principal; /* whose input this is (:trust) */
     FILE *out;           /* results and program output */
     uint64_t verify_budget;
+    uint64_t trace_limit; /* steps a :trace may take */
     Vec loaded_units;    /* unit names already loaded */
     Vec search_path;     /* directories for units, in order */
     const char *stdlib_dir;
@@ -58,6 +59,9 @@ Node *session_module_with_op(Session *s, const Node *stmt, Error **err);
 /* :reload, and the record of loaded files it works from. */
 void session_remember_file(Session *s, const char *path, const char *text, Principal p);
 Error *session_reload(Session *s, Span at);
+/* :trace CODE: verify, then run one step at a time beside the simulation;
+ * table: aligned columns for a terminal, else one plain line per step. */
+Error *session_trace(Session *s, const Source *src, bool table);
 /* :deps NAME */
 Error *session_deps(Session *s, const char *name, Span at, Buf *out);
 

@@ -12,9 +12,13 @@
 
 Txn txn_begin(Session *s, Principal p) { return (Txn){.s = s, .principal = p, .keys_before = s->ws->keys.len}; }
 
+/* Keys declared at top level belong to the session's principal: trusted
+ * input and untrusted input are different owners. */
+const char *session_owner(Principal p) { return p == PRINCIPAL_UNTRUSTED ? "<untrusted session>" : "<session>"; }
+
 VerifyOpts session_verify_opts(const Session *s, Buf *log)
 {
-    return (VerifyOpts){.budget = s->verify_budget, .log = log, .ws = s->ws, .owner = "<session>"};
+    return (VerifyOpts){.budget = s->verify_budget, .log = log, .ws = s->ws, .owner = session_owner(s->principal)};
 }
 
 /* The closing brace of a block: where falling off the end returns. */
@@ -66,6 +70,19 @@ static void stage_key_id(Txn *t, Def *d, Key *k)
     vec_push(&ws->keys, k);
 }
 
+static Principal principal_of_version(DefKind kind, const void *v)
+{
+    switch (kind) {
+    case DEF_PROC: return ((const ProcVersion *)v)->principal;
+    case DEF_INTERFACE: return ((const Interface *)v)->principal;
+    case DEF_MODULE: return ((const Module *)v)->principal;
+    case DEF_MACHINE: return ((const Machine *)v)->principal;
+    case DEF_LATTICE: return ((const Lattice *)v)->principal;
+    case DEF_KEY: return ((const Key *)v)->principal;
+    default: return PRINCIPAL_TRUSTED;
+    }
+}
+
 static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version, Span at)
 {
     Txn *t = ctx;
@@ -80,6 +97,10 @@ static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version,
     if (d && d->pending)
         return err_hint(err_new(E_DEFINE, at, "%s '%s' is defined twice in one input", def_kind_name(kind), name),
                         "keep one of the two definitions");
+    if (d && d->cur && principal_of_version(d->kind, d->cur) == PRINCIPAL_TRUSTED &&
+        principal_of_version(kind, version) == PRINCIPAL_UNTRUSTED)
+        return err_hint(err_new(E_TRUST, at, "untrusted input cannot replace trusted %s '%s'", def_kind_name(kind), name),
+                        "choose another name for your own %s", def_kind_name(kind));
     if (!d) {
         d = gc_alloc(sizeof *d);
         d->name = name;
@@ -98,7 +119,7 @@ static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version,
 
 static DefCtx def_ctx(Txn *t, Principal p)
 {
-    return (DefCtx){.ws = t->s->ws, .principal = p, .owner = "<session>", .stage = stage_cb,
+    return (DefCtx){.ws = t->s->ws, .principal = p, .owner = session_owner(p), .stage = stage_cb,
                     .load_unit = txn_load_unit, .cb = t};
 }
 
@@ -352,18 +373,7 @@ static bool ready(Workspace *ws, const Def *d, const Vec *todo)
     return true;
 }
 
-static Principal principal_of(const Def *d)
-{
-    switch (d->kind) {
-    case DEF_PROC: return ((ProcVersion *)d->cur)->principal;
-    case DEF_INTERFACE: return ((Interface *)d->cur)->principal;
-    case DEF_MODULE: return ((Module *)d->cur)->principal;
-    case DEF_MACHINE: return ((Machine *)d->cur)->principal;
-    case DEF_LATTICE: return ((Lattice *)d->cur)->principal;
-    case DEF_KEY: return ((Key *)d->cur)->principal;
-    default: return PRINCIPAL_TRUSTED;
-    }
-}
+static Principal principal_of(const Def *d) { return principal_of_version(d->kind, d->cur); }
 
 static const Node *def_node(const Def *d)
 {
@@ -384,7 +394,7 @@ static const char *owner_of(const Def *d)
         return ((Lattice *)d->cur)->owner;
     if (d->kind == DEF_KEY)
         return ((Key *)d->cur)->owner;
-    return "<session>";
+    return session_owner(principal_of(d));
 }
 
 static Error *rebuild(Txn *t, Def *d)
@@ -545,7 +555,7 @@ static const char *summary(const Def *d)
     case DEF_KEY: {
         const Key *k = d->pending;
         buf_printf(&b, "over %s, about %u item%s, owned by %s", k->lat->name, k->arity, k->arity == 1 ? "" : "s",
-                   strcmp(k->owner, "<session>") ? k->owner : "the session");
+                   !strcmp(k->owner, "<session>") ? "the session" : !strcmp(k->owner, "<untrusted session>") ? "untrusted input" : k->owner);
         break;
     }
     default: break;

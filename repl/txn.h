@@ -51,5 +51,6 @@ bool def_depends_on(Workspace *ws, const Def *d, const Def *on);
 
 Span block_end_span(const Node *block);
 VerifyOpts session_verify_opts(const Session *s, Buf *log);
+const char *session_owner(Principal p);
 
 #endif

@@ -344,7 +344,11 @@ static Error *pop_key_and_value(TickCtx *t, VVal *key, VVal *val)
 
 static const char *owner_text(const char *owner)
 {
-    return strcmp(owner, "<session>") == 0 ? "the session" : gc_printf("'%s'", owner);
+    if (strcmp(owner, "<session>") == 0)
+        return "the session";
+    if (strcmp(owner, "<untrusted session>") == 0)
+        return "untrusted input";
+    return gc_printf("'%s'", owner);
 }
 
 static Error *t_define(TickCtx *t)

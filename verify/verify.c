@@ -414,6 +414,17 @@ static void write_log(const Ctx *c, Buf *log)
     }
 }
 
+Error *verify_step(const VerifyOpts *opts, VState *vs, Insn *in)
+{
+    Body none = {.name = "<trace>"};
+    uint64_t steps = 0;
+    VerifyOpts o = *opts;
+    if (!o.memo)
+        o.memo = verify_memo_new();
+    Ctx c = {.b = &none, .o = &o, .steps = &steps, .budget = UINT64_MAX};
+    return step(&c, vs, in);
+}
+
 /* The state after a body no path of which returns: nothing after it runs,
  * but callers still need a state of the declared shape. */
 static VState *never_returns(const VState *entry, const Effect *eff)

@@ -76,6 +76,7 @@ JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VSta
  * through ws's key table when ws is given). */
 void vs_print(Buf *out, const VState *s);
 void vs_print_facts(Buf *out, const VState *s, const Workspace *ws);
+void vs_print_vstack(Buf *out, const VState *s, const Workspace *ws); /* [HAS_PARITY(s1) EVEN] */
 void vs_set_names(const Workspace *ws); /* key names for vs_print */
 void vs_print_stack(Buf *out, const VState *s);
 
@@ -98,6 +99,11 @@ typedef struct VerifyOpts {
     uint32_t nest;         /* depth of nested operation verifications */
     VerifyMemo *memo;      /* NULL: made afresh by verify_body */
 } VerifyOpts;
+
+/* The verification-time effect of one instruction on vs, as the verifier
+ * applies it (calls of operations: their concrete effect).  :trace steps
+ * the simulated stack with it beside the real one. */
+Error *verify_step(const VerifyOpts *o, VState *vs, Insn *in);
 
 /* A module verified on its own: every operation against its effect, with
  * ports abstract, requires assumed and ensures checked. */

@@ -302,6 +302,40 @@ void vs_print_facts(Buf *out, const VState *s, const Workspace *ws)
     }
 }
 
+static void vval_print(Buf *out, const VVal *v, const Workspace *ws)
+{
+    const Key *k = ws && (v->kind == VV_KEYCTOR || v->kind == VV_KEY) && v->key < ws->keys.len ? ws->keys.items[v->key]
+                                                                                                : NULL;
+    switch (v->kind) {
+    case VV_KEYCTOR: buf_printf(out, "%s", k ? k->name : "key"); return;
+    case VV_ID: buf_printf(out, "s%u", v->x[0]); return;
+    case VV_KEY:
+        buf_printf(out, "%s(", k ? k->name : "key");
+        for (uint32_t i = 0; i < v->n; i++)
+            buf_printf(out, "%ss%u", i ? ", " : "", v->x[i]);
+        buf_putc(out, ')');
+        return;
+    case VV_ELEM: buf_puts(out, v->lat->elems[v->x[0]]); return;
+    case VV_VALUE:
+        buf_putc(out, '(');
+        for (uint32_t i = 0; i < v->n; i++)
+            buf_printf(out, "%s%s", i ? ", " : "", v->lat->elems[v->x[i]]);
+        buf_putc(out, ')');
+        return;
+    default: buf_puts(out, "?");
+    }
+}
+
+void vs_print_vstack(Buf *out, const VState *s, const Workspace *ws)
+{
+    buf_putc(out, '[');
+    for (uint32_t i = 0; i < s->vdepth; i++) {
+        buf_puts(out, i ? " " : "");
+        vval_print(out, &s->vstack[i], ws);
+    }
+    buf_putc(out, ']');
+}
+
 void vs_print(Buf *out, const VState *s)
 {
     vs_print_stack(out, s);
