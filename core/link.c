@@ -205,8 +205,7 @@ static Error *hide(MachCtx *mc, const Node *st)
         if (e)
             break;
         Prim p;
-        if (prim_by_name(st->kids[i]->name, &p) && (prim_info[p].flags & (PF_BRANCH | PF_END | PF_SPECIAL) ||
-                                                      p == P_LABEL))
+        if (prim_by_name(st->kids[i]->name, &p) && prim_is_control(p))
             return err_hint(err_new(E_DEFINE, st->kids[i]->span, "'%s' is control flow, which every machine keeps",
                                     st->kids[i]->name),
                             "hide data operations only");
@@ -331,9 +330,30 @@ static const char *op_node_name(const OpNode *n)
     return gc_printf("%s.%s", n->comp ? n->comp->name : n->op->module->name, n->op->body->name);
 }
 
-/* Depth-first search with an explicit stack: no C recursion on input depth. */
-static Error *check_cycles_from(OpNode start, Span at)
+static bool node_in(const Vec *done, OpNode n)
 {
+    for (uint32_t i = 0; i < done->len; i++) {
+        const OpNode *d = done->items[i];
+        if (d->comp == n.comp && d->op == n.op)
+            return true;
+    }
+    return false;
+}
+
+static void mark_done(Vec *done, OpNode n)
+{
+    OpNode *copy = gc_alloc(sizeof *copy);
+    *copy = n;
+    vec_push(done, copy);
+}
+
+/* Depth-first search with an explicit stack: no C recursion on input depth.
+ * A node whose callees are all explored is done and never explored again,
+ * so the search is linear in the edges even when operations share callees. */
+static Error *check_cycles_from(OpNode start, Span at, Vec *done)
+{
+    if (node_in(done, start))
+        return NULL;
     enum { MAX_DEPTH = 4096 };
     OpNode *path = gc_calloc(MAX_DEPTH, sizeof(OpNode));
     uint32_t *next = gc_calloc(MAX_DEPTH, sizeof(uint32_t));
@@ -343,11 +363,12 @@ static Error *check_cycles_from(OpNode start, Span at)
         OpNode *top = &path[depth - 1];
         Body *b = top->op->body;
         if (next[depth - 1] >= b->n) {
+            mark_done(done, *top);
             depth--;
             continue;
         }
         OpNode to;
-        if (!op_callee(top, &b->insns[next[depth - 1]++], &to))
+        if (!op_callee(top, &b->insns[next[depth - 1]++], &to) || node_in(done, to))
             continue;
         for (uint32_t i = 0; i < depth; i++)
             if (path[i].comp == to.comp && path[i].op == to.op) {
@@ -369,10 +390,11 @@ static Error *check_cycles_from(OpNode start, Span at)
 
 static Error *check_cycles(MachCtx *mc, Span at)
 {
+    Vec done = {0};
     for (uint32_t i = 0; i < mc->comps.len; i++) {
         Component *comp = mc->comps.items[i];
         for (uint32_t k = 0; k < comp->module->nops; k++) {
-            Error *e = check_cycles_from((OpNode){comp, comp->module->ops[k]}, at);
+            Error *e = check_cycles_from((OpNode){comp, comp->module->ops[k]}, at, &done);
             if (e)
                 return e;
         }

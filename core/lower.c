@@ -314,8 +314,7 @@ static Error *lower_op(const Scope *sc, Body *b, const Node *s)
         return lower_prim(sc, b, s, mop->prim);
     if (mop)
         return lower_machine_op(sc, b, s, mop);
-    if (is_prim && (prim_info[op].flags & (PF_BRANCH | PF_END) || op == P_LABEL || op == P_IF ||
-                    op == P_WHILE || op == P_CALL))
+    if (is_prim && prim_is_control(op))
         return lower_prim(sc, b, s, op); /* control flow belongs to every machine */
     if (is_prim)
         return err_hint(err_new(E_UNKNOWN, s->head_span, "operation '%s' is hidden on %s", s->name,

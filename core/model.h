@@ -49,6 +49,12 @@ typedef struct PrimInfo {
 
 extern const PrimInfo prim_info[P__COUNT];
 bool prim_by_name(const char *name, Prim *out);
+/* Control flow belongs to the language: every machine keeps it. */
+static inline bool prim_is_control(int op)
+{
+    return op == P_LABEL || op == P_IF || op == P_WHILE || op == P_CALL || op == P_RETURN || op == P_JUMP ||
+           op == P_JUMP_IF || op == P_JUMP_UNLESS;
+}
 /* Flags of any instruction: lowered code also holds ops past the table. */
 static inline int op_flags(int op) { return op >= 0 && op < P__COUNT ? prim_info[op].flags : 0; }
 const char *prim_name(int op);
