@@ -248,6 +248,15 @@ static Error *cmd_trace(CmdCtx *c)
     return session_trace(c->r->s, c->src, table);
 }
 
+static Error *cmd_step(CmdCtx *c)
+{
+    bool table = c->r->interactive && isatty(fileno(c->r->s->out));
+    return session_step(c->r->s, c->args[0] ? c->src : NULL, table);
+}
+
+static Error *cmd_continue(CmdCtx *c) { return session_continue(c->r->s); }
+static Error *cmd_abandon(CmdCtx *c) { return session_abandon(c->r->s); }
+
 static Error *cmd_reload(CmdCtx *c) { return session_reload(c->r->s, c->args_span); }
 
 static Error *cmd_deps(CmdCtx *c)
@@ -356,6 +365,9 @@ static const Cmd commands[] = {
     {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify},
     {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust},
     {"trace", ":trace CODE", "run CODE step by step: real stack, simulated stack and facts side by side", cmd_trace},
+    {"step", ":step [CODE]", "start a run one step at a time, or take one more step", cmd_step},
+    {"continue", ":continue", "run the stepped run to the end", cmd_continue},
+    {"abandon", ":abandon", "drop the stepped run; the stack is as before it", cmd_abandon},
     {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time},
     {"set", ":set [NAME VALUE]", "show or change a limit: fuel, verify-budget", cmd_set},
     {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc},

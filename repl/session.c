@@ -121,6 +121,9 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
     Body *code = body_new("<input>");
     code->end_span = (Span){.src = src, .off = (uint32_t)src->len, .line = (uint32_t)src->first_line, .col = 1};
     e = stage_input(&t, unit, code);
+    if (!e && code->n && s->active)
+        e = err_hint(err_new(E_USAGE, code->insns[0].span, "a stepped run is in progress: code cannot run beside it"),
+                     "definitions may change meanwhile; :step, :continue or :abandon the run first");
     if (!e)
         e = txn_rebuild_dependants(&t);
     if (e) {

@@ -17,6 +17,8 @@ typedef struct LoadedFile {
     Principal principal;
 } LoadedFile;
 
+typedef struct Trace Trace; /* a stepped run (trace.c) */
+
 typedef struct Session {
     Workspace *ws;
     Vm *vm;
@@ -32,6 +34,7 @@ typedef struct Session {
     const char *stdlib_dir;
     Vec files;           /* LoadedFile*: what :load read, for :reload */
     const char *module_sel; /* :module NAME: where top-level .define_operation goes */
+    Trace *active;       /* a :step run suspended between steps, or NULL */
     double last_verify_ms, last_run_ms;
 } Session;
 
@@ -62,6 +65,13 @@ Error *session_reload(Session *s, Span at);
 /* :trace CODE: verify, then run one step at a time beside the simulation;
  * table: aligned columns for a terminal, else one plain line per step. */
 Error *session_trace(Session *s, const Source *src, bool table);
+/* :step CODE starts a run suspended after one step (src NULL: one more
+ * step); :continue runs it to the end; :abandon drops it.  While it is
+ * suspended, definitions may change: frames already running keep the
+ * version they started with, new calls take the new one. */
+Error *session_step(Session *s, const Source *src, bool table);
+Error *session_continue(Session *s);
+Error *session_abandon(Session *s);
 /* :deps NAME */
 Error *session_deps(Session *s, const char *name, Span at, Buf *out);
 

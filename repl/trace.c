@@ -179,7 +179,29 @@ static Error *divergence(uint64_t n, const Stepper *st, const VState *sim, uint3
     return err_hint(e, "the verifier accepted code that does not do what it predicted: please report this bug");
 }
 
-Error *session_trace(Session *s, const Source *src, bool table)
+struct Trace {
+    Session *s;
+    Stepper *st;
+    VState *sim, *exit;
+    uint64_t n;     /* steps taken */
+    bool table;
+    FILE *captured; /* program output, shown after the row that made it */
+    char *outbuf;
+    size_t outlen, shown;
+};
+
+static void trace_close(Trace *t)
+{
+    if (t->captured)
+        fclose(t->captured);
+    free(t->outbuf);
+    t->captured = NULL;
+    t->outbuf = NULL;
+    if (t->s->active == t)
+        t->s->active = NULL;
+}
+
+static Error *trace_begin(Session *s, const Source *src, bool table, Trace **out)
 {
     Body *code = NULL;
     Error *e = lower_code(s, src, &code);
@@ -193,53 +215,138 @@ Error *session_trace(Session *s, const Source *src, bool table)
     TypeId *types = gc_alloc_atomic(s->vs->depth + 1);
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
-    Stepper *st = stepper_new(s->vm, types, code);
-    /* Program output is shown after the row of the step that made it. */
-    char *outbuf = NULL;
-    size_t outlen = 0, shown = 0;
-    FILE *captured = open_memstream(&outbuf, &outlen);
-    if (captured)
-        st->out = captured;
-    VState *sim = vs_copy(s->vs);
+    Trace *t = gc_alloc(sizeof *t);
+    *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vs_copy(s->vs), .exit = exit, .table = table};
+    t->captured = open_memstream(&t->outbuf, &t->outlen);
+    if (t->captured)
+        t->st->out = t->captured;
     print_header(s, table, code);
-    s->vm->interrupt = 0;
-    uint64_t n = 1;
-    for (;; n++) {
-        StepInfo info;
-        StepStatus status = stepper_step(st, &info);
-        if (status == STEP_DONE)
-            break;
-        if (status != STEP_OK)
-            return st->error;
-        VState *before = vs_copy(sim);
-        if ((e = simulate(s, sim, &info)))
-            return err_hint(err_new(E_TRAP, info.insn->span, "the simulation rejects step %llu: %s",
-                                    (unsigned long long)n, e->msg),
-                            "a verifier bug: the code verified as a whole");
-        print_row(s, table, n, &info, st, sim, delta(s, before, sim, info.insn, info.entered));
-        if (captured && (fflush(captured), outlen > shown)) {
-            fprintf(s->out, "      output: %.*s%s", (int)(outlen - shown), outbuf + shown,
-                    outbuf[outlen - 1] == '\n' ? "" : "\n");
-            shown = outlen;
-        }
-        uint32_t slot;
-        if (!stacks_agree(st, sim, &slot))
-            return divergence(n, st, sim, slot, info.insn);
-        if (n >= s->trace_limit)
-            return err_hint(err_new(E_LIMIT, info.insn->span, "trace stopped after %llu steps; nothing changed",
-                                    (unsigned long long)n),
-                            "raise the limit with :set trace-limit N");
-        if (s->vm->interrupt)
-            return err_new(E_TRAP, info.insn->span, "trace interrupted (Ctrl-C) at step %llu; nothing changed",
-                           (unsigned long long)n);
+    *out = t;
+    return NULL;
+}
+
+static void show_output(Trace *t)
+{
+    if (!t->captured || (fflush(t->captured), t->outlen <= t->shown))
+        return;
+    fprintf(t->s->out, "      output: %.*s%s", (int)(t->outlen - t->shown), t->outbuf + t->shown,
+            t->outbuf[t->outlen - 1] == '\n' ? "" : "\n");
+    t->shown = t->outlen;
+}
+
+/* One step: run it, simulate it, print it, compare the stacks. */
+static Error *trace_step(Trace *t, bool *done)
+{
+    Session *s = t->s;
+    StepInfo info;
+    StepStatus status = stepper_step(t->st, &info);
+    if (status == STEP_DONE) {
+        *done = true;
+        return NULL;
     }
-    stepper_finish(st, s->vm);
-    s->vs = exit;
-    if (captured)
-        fclose(captured);
-    free(outbuf);
-    fprintf(s->out, "done: %llu steps; the real and simulated stacks agreed at every step\n",
-            (unsigned long long)(n - 1));
+    if (status != STEP_OK)
+        return t->st->error;
+    uint64_t n = ++t->n;
+    VState *before = vs_copy(t->sim);
+    Error *e = simulate(s, t->sim, &info);
+    if (e)
+        return err_hint(err_new(E_TRAP, info.insn->span, "the simulation rejects step %llu: %s", (unsigned long long)n,
+                                e->msg),
+                        "a verifier bug: the code verified as a whole");
+    print_row(s, t->table, n, &info, t->st, t->sim, delta(s, before, t->sim, info.insn, info.entered));
+    show_output(t);
+    uint32_t slot;
+    if (!stacks_agree(t->st, t->sim, &slot))
+        return divergence(n, t->st, t->sim, slot, info.insn);
+    if (n >= s->trace_limit)
+        return err_hint(err_new(E_LIMIT, info.insn->span, "trace stopped after %llu steps; nothing changed",
+                                (unsigned long long)n),
+                        "raise the limit with :set trace-limit N");
+    if (s->vm->interrupt)
+        return err_new(E_TRAP, info.insn->span, "trace interrupted (Ctrl-C) at step %llu; nothing changed",
+                       (unsigned long long)n);
+    return NULL;
+}
+
+static void trace_done(Trace *t)
+{
+    Session *s = t->s;
+    stepper_finish(t->st, s->vm);
+    s->vs = t->exit;
+    show_output(t);
+    trace_close(t);
+    fprintf(s->out, "done: %llu steps; the real and simulated stacks agreed at every step\n", (unsigned long long)t->n);
     fflush(s->out);
+}
+
+/* Run up to max steps (0: to the end).  On an error the run is dropped
+ * and the stack is as it was before it started. */
+static Error *trace_run(Trace *t, uint64_t max)
+{
+    t->s->vm->interrupt = 0;
+    for (uint64_t k = 0; !max || k < max; k++) {
+        bool done = false;
+        Error *e = trace_step(t, &done);
+        if (e) {
+            trace_close(t);
+            return e;
+        }
+        if (done) {
+            trace_done(t);
+            return NULL;
+        }
+    }
+    /* A step that ends a body leaves nothing more to run: finish now. */
+    if (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n) {
+        trace_done(t);
+        return NULL;
+    }
+    t->s->active = t;
+    return NULL;
+}
+
+static Error *busy(Session *s, Span at)
+{
+    return err_hint(err_new(E_USAGE, at, "a stepped run is in progress"),
+                    ":step runs one more step, :continue runs to the end, :abandon drops it");
+}
+
+Error *session_trace(Session *s, const Source *src, bool table)
+{
+    if (s->active)
+        return busy(s, (Span){.src = src, .line = (uint32_t)src->first_line, .col = 1});
+    Trace *t;
+    Error *e = trace_begin(s, src, table, &t);
+    return e ? e : trace_run(t, 0);
+}
+
+Error *session_step(Session *s, const Source *src, bool table)
+{
+    if (src) {
+        if (s->active)
+            return busy(s, (Span){.src = src, .line = (uint32_t)src->first_line, .col = 1});
+        Trace *t;
+        Error *e = trace_begin(s, src, table, &t);
+        return e ? e : trace_run(t, 1);
+    }
+    if (!s->active)
+        return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to continue"), "start one with :step CODE");
+    return trace_run(s->active, 1);
+}
+
+Error *session_continue(Session *s)
+{
+    if (!s->active)
+        return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to continue"), "start one with :step CODE");
+    return trace_run(s->active, 0);
+}
+
+Error *session_abandon(Session *s)
+{
+    if (!s->active)
+        return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to abandon"), "start one with :step CODE");
+    fprintf(s->out, "abandoned after %llu steps; the stack is as it was before the run\n",
+            (unsigned long long)s->active->n);
+    trace_close(s->active);
     return NULL;
 }
