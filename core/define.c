@@ -101,6 +101,10 @@ static Error *lattice_orders(const Node *block, Vec *elems, uint8_t *lt, Vec *sp
                 e = add_elem(elems, s->kids[k + 1], &b);
             if (e)
                 return e;
+            if (a == b)
+                return err_hint(err_new(E_DEFINE, s->span, "lattice order '%s < %s' puts an element below itself",
+                                        s->kids[k]->name, s->kids[k]->name),
+                                "an order relates two different elements");
             lt[a * LATTICE_MAX_ELEMS + b] = 1;
             (void)spans;
         }
@@ -279,6 +283,11 @@ static Error *contract_from_node(const Node *n, const Effect *eff, Contract *out
     if (app->nkids < 1 || app->nkids > 4)
         return err_new(E_ARGS, app->span, "a contract's key takes 1 to 4 parameters");
     out->nparams = app->nkids;
+    Buf names = {0};
+    for (uint32_t i = 0; i < app->nkids; i++)
+        if (app->kids[i]->kind == N_NAME)
+            buf_printf(&names, "%s%s", i ? ", " : "", app->kids[i]->name);
+    out->param_text = gc_strdup(buf_str(&names));
     for (uint32_t i = 0; i < app->nkids; i++) {
         if (app->kids[i]->kind != N_NAME)
             return err_new(E_ARGS, app->kids[i]->span, "a contract names parameters of the effect");
@@ -323,6 +332,27 @@ static Error *interface_op_build(const Node *s, OpSig *op)
     return NULL;
 }
 
+/* A contract's key and element must exist when the interface is defined,
+ * so a misspelt contract is an error now, not a surprise at a call site. */
+static Error *contract_check_names(Workspace *ws, const Contract *ct, bool key_must_exist)
+{
+    Key *k = find_key(ws, ct->key_name);
+    if (!k && !key_must_exist) /* a module may declare it later: checked when a module uses the interface */
+        return NULL;
+    if (!k)
+        return err_hint(err_new(E_UNKNOWN, ct->span, "contract names unknown key '%s'", ct->key_name),
+                        "declare the key before the module that uses the interface (or in it)");
+    uint32_t el;
+    if (!lattice_elem(k->lat, ct->elem_name, &el))
+        return err_hint(err_new(E_UNKNOWN, ct->span, "lattice '%s' has no element '%s'", k->lat->name, ct->elem_name),
+                        "use an element of %s", k->lat->name);
+    if (k->arity != ct->nparams)
+        return err_hint(err_new(E_ARGS, ct->span, "key '%s' is about %u item%s, the contract names %u", k->name,
+                                k->arity, k->arity == 1 ? "" : "s", ct->nparams),
+                        "name one parameter per item the key is about");
+    return NULL;
+}
+
 Error *interface_build(DefCtx *c, const Node *st)
 {
     static const char usage[] = ".define_interface NAME, { .operation OP, (a: int -> b: int); };";
@@ -342,6 +372,9 @@ Error *interface_build(DefCtx *c, const Node *st)
     for (uint32_t i = 0; i < blk->nkids; i++) {
         if ((e = interface_op_build(blk->kids[i], &itf->ops[itf->nops])))
             return e;
+        for (uint32_t k = 0; k < itf->ops[itf->nops].ncontracts; k++)
+            if ((e = contract_check_names(c->ws, &itf->ops[itf->nops].contracts[k], false)))
+                return e;
         if (interface_op(itf, itf->ops[itf->nops].name))
             return err_hint(err_new(E_DEFINE, blk->kids[i]->span, "interface '%s' declares operation '%s' twice",
                                     itf->name, itf->ops[itf->nops].name),
@@ -492,6 +525,23 @@ static Error *module_stmt(ModCtx *mc, const Node *s)
                     "a module holds .exports, .imports, .state, .define_lattice, .define_key and .define_operation");
 }
 
+/* Every contract of every port's interface names a key that exists by now
+ * (the module may have declared it itself). */
+static Error *module_check_contracts(ModCtx *mc)
+{
+    for (uint32_t i = 0; i < mc->m->nports; i++) {
+        const Interface *itf = mc->m->ports[i]->iface;
+        for (uint32_t k = 0; k < itf->nops; k++)
+            for (uint32_t j = 0; j < itf->ops[k].ncontracts; j++) {
+                Error *e = contract_check_names(mc->c->ws, &itf->ops[k].contracts[j], true);
+                if (e)
+                    return err_note(e, mc->m->ports[i]->span, "used by port '%s' of module '%s'", mc->m->ports[i]->name,
+                                    mc->m->name);
+            }
+    }
+    return NULL;
+}
+
 static Error *module_check_complete(ModCtx *mc)
 {
     Module *m = mc->m;
@@ -524,6 +574,44 @@ static Error *module_lower_ops(ModCtx *mc)
             e = lower_finish(op->body);
         if (e)
             return err_note(e, op->def->span, "in operation '%s' of module '%s'", op->body->name, mc->m->name);
+    }
+    return NULL;
+}
+
+/* A module's own operations calling each other by name must form a DAG
+ * (recursion belongs to procedures): depth-first, printing the cycle. */
+static Error *own_cycle_from(const Module *m, OpDef *start, Vec *path)
+{
+    for (uint32_t i = 0; i < path->len; i++)
+        if (path->items[i] == start) {
+            Buf cyc = {0};
+            for (uint32_t k = i; k < path->len; k++)
+                buf_printf(&cyc, "%s -> ", ((OpDef *)path->items[k])->name);
+            buf_puts(&cyc, start->name);
+            return err_hint(err_new(E_DEFINE, start->def->span, "operations of module '%s' call each other in a cycle: %s",
+                                    m->name, buf_str(&cyc)),
+                            "operations must form a DAG; use a procedure for recursion");
+        }
+    if (path->len > 256)
+        return err_new(E_LIMIT, start->def->span, "operations of module '%s' nest deeper than 256 levels", m->name);
+    vec_push(path, start);
+    for (uint32_t i = 0; i < start->body->n; i++)
+        if (start->body->insns[i].op == P_OWNCALL) {
+            Error *e = own_cycle_from(m, start->body->insns[i].ref, path);
+            if (e)
+                return e;
+        }
+    path->len--;
+    return NULL;
+}
+
+static Error *module_check_own_cycles(const Module *m)
+{
+    for (uint32_t i = 0; i < m->nops; i++) {
+        Vec path = {0};
+        Error *e = own_cycle_from(m, m->ops[i], &path);
+        if (e)
+            return e;
     }
     return NULL;
 }
@@ -574,7 +662,8 @@ Error *module_build(DefCtx *c, const Node *st, Module **out)
     m->state = gc_calloc(m->nstate + 1, sizeof(StateSlot));
     for (uint32_t i = 0; i < m->nstate; i++)
         m->state[i] = *(StateSlot *)mc.state.items[i];
-    if ((e = module_check_complete(&mc)) || (e = module_lower_ops(&mc)))
+    if ((e = module_check_complete(&mc)) || (e = module_check_contracts(&mc)) || (e = module_lower_ops(&mc)) ||
+        (e = module_check_own_cycles(m)))
         return e;
     *out = m;
     return c->stage(c->cb, DEF_MODULE, m->name, m, st->kids[0]->span);

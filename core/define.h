@@ -37,6 +37,8 @@ Lattice *find_lattice(Workspace *ws, const char *name);
 /* Pretty-print a definition back in the language, with effects (show.c). */
 void def_show(Buf *out, const Def *d);
 void def_show_machine(Buf *out, const Machine *m);
+/* "the session", "untrusted input" or the owning module or machine. */
+const char *owner_words(const char *owner);
 void machine_op_show(Buf *out, const Machine *m, const MachineOp *op);
 /* A machine's components, ports and links as Graphviz DOT. */
 void machine_dot(Buf *out, const Machine *m);

@@ -47,6 +47,7 @@ typedef struct Contract {
     uint32_t nparams;
     uint32_t params[4]; /* positions: input index, or nin + output index */
     const char *elem_name;
+    const char *param_text; /* "x" or "a, b": the parameters as written */
     Span span;
 } Contract;
 
@@ -147,6 +148,7 @@ typedef struct MachineOp {
     Prim prim;
     Component *comp;
     OpDef *op;
+    Span span; /* the .alias_operation that made it */
 } MachineOp;
 
 typedef struct Machine {

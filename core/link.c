@@ -186,7 +186,7 @@ static Error *alias(MachCtx *mc, const Node *st)
                                 port->name, comp->name, port->iface->name, st->kids[2]->name),
                         "see :show %s", port->iface->name);
     MachineOp *mop = gc_alloc(sizeof *mop);
-    *mop = (MachineOp){.name = st->kids[3]->name, .kind = MOP_ALIAS, .comp = comp, .op = op};
+    *mop = (MachineOp){.name = st->kids[3]->name, .kind = MOP_ALIAS, .comp = comp, .op = op, .span = st->span};
     for (uint32_t i = 0; i < mc->aliases.len; i++)
         if (strcmp(((MachineOp *)mc->aliases.items[i])->name, mop->name) == 0)
             return err_hint(err_new(E_DEFINE, st->kids[3]->span, "machine '%s' already has an alias '%s'", mc->m->name,
@@ -288,7 +288,7 @@ static Error *build_op_table(MachCtx *mc, Span at)
     for (uint32_t i = 0; i < mc->aliases.len; i++) {
         MachineOp *a = mc->aliases.items[i];
         if (machine_op(m, a->name))
-            return err_hint(err_new(E_DEFINE, at, "alias '%s' clashes with operation '%s' of base machine '%s'",
+            return err_hint(err_new(E_DEFINE, a->span, "alias '%s' clashes with operation '%s' of base machine '%s'",
                                     a->name, a->name, m->base->name),
                             "choose another name, or .hide %s first", a->name);
         m->ops[m->nops++] = *a;

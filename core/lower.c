@@ -355,6 +355,28 @@ static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
                           .label = gc_printf("%s.%s", s->name, s->name2), .span = s->span});
 }
 
+/* The branches of a tick conditional hold tick operations only, checked
+ * here for both branches: the verifier runs just one of them, and run-time
+ * code must never depend on a verification-time decision. */
+static Error *tick_blocks_pure(const Node *s)
+{
+    for (uint32_t i = 0; i < s->nkids; i++) {
+        const Node *blk = s->kids[i];
+        if (blk->kind != N_BLOCK)
+            continue;
+        for (uint32_t k = 0; k < blk->nkids; k++) {
+            const Node *st = blk->kids[k];
+            if (st->kind != N_STMT || st->head != HEAD_TICK)
+                return err_hint(err_new(E_DEFINE, st->span, "only tick operations may appear inside a tick conditional"),
+                                "run-time operations cannot depend on a verification-time decision");
+            Error *e = tick_blocks_pure(st);
+            if (e)
+                return e;
+        }
+    }
+    return NULL;
+}
+
 static Error *lower_stmt(const Scope *sc, Body *b, const Node *s)
 {
     if (s->kind == N_ORDER)
@@ -362,7 +384,10 @@ static Error *lower_stmt(const Scope *sc, Body *b, const Node *s)
                         "write operations as statements: add; push int(1);");
     switch (s->head) {
     case HEAD_OP: return lower_op(sc, b, s);
-    case HEAD_TICK: return emit(b, (Insn){.op = P_TICK, .ref = (void *)s, .span = s->span});
+    case HEAD_TICK: {
+        Error *e = tick_blocks_pure(s);
+        return e ? e : emit(b, (Insn){.op = P_TICK, .ref = (void *)s, .span = s->span});
+    }
     case HEAD_QUALIFIED: return lower_port_call(sc, b, s);
     case HEAD_DIRECTIVE:
         return err_hint(err_new(E_DEFINE, s->head_span, "directive '.%s' cannot appear inside code",

@@ -45,6 +45,15 @@ static void show_effect_line(Buf *out, const char *what, const char *name, const
     buf_putc(out, '\n');
 }
 
+const char *owner_words(const char *owner)
+{
+    if (!strcmp(owner, "<session>"))
+        return "the session";
+    if (!strcmp(owner, "<untrusted session>"))
+        return "untrusted input";
+    return owner;
+}
+
 void def_show(Buf *out, const Def *d)
 {
     const void *v = d->cur ? d->cur : d->pending;
@@ -80,7 +89,7 @@ void def_show(Buf *out, const Def *d)
     case DEF_LATTICE: {
         const Lattice *l = v;
         buf_printf(out, "// lattice %s@v%d, %u elements, top %s, owned by %s\n", d->name, h->version, l->nelems,
-                   l->elems[l->top], l->owner);
+                   l->elems[l->top], owner_words(l->owner));
         node_print(out, l->def, 0);
         buf_putc(out, '\n');
         return;
@@ -88,7 +97,7 @@ void def_show(Buf *out, const Def *d)
     case DEF_KEY: {
         const Key *k = v;
         buf_printf(out, "// key %s@v%d over %s, about %u item%s, owned by %s\n", d->name, h->version, k->lat->name,
-                   k->arity, k->arity == 1 ? "" : "s", k->owner);
+                   k->arity, k->arity == 1 ? "" : "s", owner_words(k->owner));
         node_print(out, k->def, 0);
         buf_putc(out, '\n');
         return;
@@ -116,8 +125,16 @@ static void prim_effect(Buf *out, Prim p)
 void machine_op_show(Buf *out, const Machine *m, const MachineOp *op)
 {
     if (op->kind == MOP_PRIM) {
+        static const char *const special[P__COUNT] = {
+            [P_PICK] = "(-> any), a copy of item N (0 = top)", [P_CALL] = "the procedure's effect",
+            [P_IF] = "(int ->), then the effect of either block", [P_WHILE] = "the effect of its blocks",
+            [P_RETURN] = "ends the body",
+        };
         buf_printf(out, "// %s: a core operation of %s, effect ", op->name, m->name);
-        prim_effect(out, op->prim);
+        if (special[op->prim])
+            buf_puts(out, special[op->prim]);
+        else
+            prim_effect(out, op->prim);
         buf_putc(out, '\n');
         return;
     }
@@ -139,8 +156,8 @@ static void dot_port(Buf *out, const Component *c, const Port *p)
 
 void machine_dot(Buf *out, const Machine *m)
 {
-    buf_printf(out, "digraph \"%s\" {\n  rankdir=LR;\n  label=\"%s over %s\";\n", m->name, m->name,
-               m->base ? m->base->name : "(built in)");
+    buf_printf(out, "digraph \"%s\" {\n  rankdir=LR;\n  label=\"%s%s%s\";\n", m->name, m->name,
+               m->base ? " over " : " (built in)", m->base ? m->base->name : "");
     for (uint32_t i = 0; i < m->ncomps; i++) {
         const Component *c = m->comps[i];
         buf_printf(out, "  subgraph \"cluster_%s\" {\n    label=\"%s : %s\";\n", c->name, c->name, c->module->name);

@@ -270,6 +270,11 @@ static Error *cmd_deps(CmdCtx *c)
 
 static Error *cmd_module(CmdCtx *c)
 {
+    if (!c->args[0]) {
+        c->r->s->module_sel = NULL;
+        fprintf(c->r->s->out, "top-level .define_operation is off again\n");
+        return NULL;
+    }
     Error *e = session_select_module(c->r->s, c->args, c->args_span);
     if (!e)
         fprintf(c->r->s->out, "top-level .define_operation now adds to or replaces operations of module %s\n",
@@ -360,7 +365,7 @@ static const Cmd commands[] = {
     {"show", ":show NAME", "print any definition back in the language, with its effects", cmd_show},
     {"deps", ":deps NAME", "what NAME depends on and what depends on it, with versions", cmd_deps},
     {"link", ":link [--dry-run] (P, PORT), (C, PORT)", "rewire a port of the machine in use, live", cmd_link},
-    {"module", ":module NAME", "make top-level .define_operation add to or replace operations of module NAME", cmd_module},
+    {"module", ":module [NAME]", "make top-level .define_operation add to or replace operations of module NAME (no NAME: stop)", cmd_module},
     {"graph", ":graph MACHINE", "print a machine's components, ports and links as Graphviz DOT", cmd_graph},
     {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify},
     {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust},
@@ -369,7 +374,7 @@ static const Cmd commands[] = {
     {"continue", ":continue", "run the stepped run to the end", cmd_continue},
     {"abandon", ":abandon", "drop the stepped run; the stack is as before it", cmd_abandon},
     {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time},
-    {"set", ":set [NAME VALUE]", "show or change a limit: fuel, verify-budget", cmd_set},
+    {"set", ":set [NAME VALUE]", "show or change a limit: fuel, verify-budget, trace-limit", cmd_set},
     {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc},
 };
 static const size_t ncommands = countof(commands);
@@ -420,6 +425,9 @@ const char *const *repl_command_names(void)
 }
 
 /* Exact name first, then a unique prefix (GHCi's rule). */
+/* An exact name, else the first command in the table the word is a prefix
+ * of: the table is ordered by use, so ties go to the most common command
+ * (GHCi's rule: :s is :stack). */
 static const Cmd *find_command(const char *word, size_t len, int *matches)
 {
     const Cmd *found = NULL;
@@ -429,9 +437,9 @@ static const Cmd *find_command(const char *word, size_t len, int *matches)
             *matches = 1;
             return &commands[i];
         }
-        if (strncmp(commands[i].name, word, len) == 0) {
+        if (!found && strncmp(commands[i].name, word, len) == 0) {
             found = &commands[i];
-            (*matches)++;
+            *matches = 1;
         }
     }
     return found;
@@ -506,6 +514,7 @@ void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
         e = unknown_command(word, word_span);
     else if (!(e = check_arity(&c, cmd)))
         e = cmd->run(&c);
+    r->last_error = e;
     if (e) {
         r->failures++;
         repl_print_error(r, e);

@@ -61,6 +61,10 @@ Error *session_link(Session *s, const Source *src, bool dry_run)
         return err_hint(err_new(E_USAGE, at, "core-machine has no components to link"),
                         "switch to a machine built from components with :use NAME");
     const Machine *m = s->machine;
+    if (s->principal == PRINCIPAL_UNTRUSTED && m->principal == PRINCIPAL_TRUSTED)
+        return err_hint(err_new(E_TRUST, span_join(args->kids[0]->span, args->kids[1]->span),
+                                "untrusted input cannot relink trusted machine '%s'", m->name),
+                        "only the machine's principal may rewire it");
     Node *link = gc_alloc(sizeof *link);
     *link = *args;
     link->kind = N_STMT;

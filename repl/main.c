@@ -10,120 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-void repl_print_error(Repl *r, const Error *e)
-{
-    fflush(r->s->out);
-    if (r->interactive && e->code == E_TRAP && strstr(e->msg, "interrupted"))
-        fputc('\n', stderr); /* after the terminal's ^C */
-    for (; e; e = e->next) {
-        Buf b = {0};
-        err_render(&b, e);
-        if (r->codes) { /* after the first line: "file:l:c: error: msg [E_X]" */
-            char *nl = strchr(b.s, '\n');
-            Buf c = {0};
-            buf_printf(&c, "%.*s [%s]%s", (int)(nl - b.s), b.s, err_code_name(e->code), nl);
-            b = c;
-        }
-        fputs(buf_str(&b), stderr);
-    }
-    fflush(stderr);
-}
-
-const char *repl_prompt(const Repl *r, bool cont)
-{
-    static char buf[160];
-    const Machine *m = r->s->machine;
-    const char *name = m == core_machine() ? "core" : m->name;
-    snprintf(buf, sizeof buf, "xvm:%.140s%s ", name, cont ? "|" : ">");
-    return buf;
-}
-
-static bool blank(const char *text)
-{
-    for (const char *p = text; *p; p++)
-        if (!strchr(" \t\r\n", *p))
-            return false;
-    return true;
-}
-
-void repl_submit(Repl *r, const char *text, const char *srcname, int first_line)
-{
-    const char *p = text;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p == ':') {
-        repl_command(r, text, srcname, first_line);
-        return;
-    }
-    if (blank(text))
-        return;
-    Error *e = session_eval(r->s, source_new(srcname, text, strlen(text), first_line));
-    if (e) {
-        r->failures++;
-        repl_print_error(r, e);
-    }
-}
-
-bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
-{
-    if (!r->pending.len)
-        r->pending_line = lineno;
-    else
-        buf_putc(&r->pending, '\n');
-    buf_puts(&r->pending, line);
-    if (syntax_open_depth(buf_str(&r->pending)) > 0)
-        return true;
-    const char *text = gc_strdup(buf_str(&r->pending));
-    r->pending = (Buf){0};
-    repl_submit(r, text, srcname, r->pending_line);
-    return false;
-}
-
-void repl_flush(Repl *r, const char *srcname)
-{
-    if (!r->pending.len)
-        return;
-    const char *text = gc_strdup(buf_str(&r->pending));
-    r->pending = (Buf){0};
-    repl_submit(r, text, srcname, r->pending_line);
-}
-
-#define MAX_LINE (1u << 20)
-
-void repl_run_stream(Repl *r, FILE *f, const char *srcname)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    int lineno = 0;
-    bool cont = false;
-    while (!r->quit && (n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (n > 0 && line[n - 1] == '\n')
-            line[--n] = 0;
-        if (r->echo)
-            fprintf(r->s->out, "%s%s\n", repl_prompt(r, cont), line);
-        if ((size_t)n > MAX_LINE) {
-            Source *src = source_new(srcname, "", 0, lineno);
-            repl_print_error(r, err_hint(err_new(E_LIMIT, (Span){.src = src, .line = (uint32_t)lineno, .col = 1},
-                                                 "line too long: %zd bytes (the limit is %u)", n, MAX_LINE),
-                                         "split the input over several lines"));
-            r->failures++;
-            continue;
-        }
-        if (strlen(line) != (size_t)n) {
-            Source *src = source_new(srcname, "", 0, lineno);
-            repl_print_error(r, err_new(E_SYNTAX, (Span){.src = src, .line = (uint32_t)lineno, .col = 1},
-                                        "the line contains a NUL byte"));
-            r->failures++;
-            continue;
-        }
-        cont = repl_feed_line(r, line, srcname, lineno);
-    }
-    free(line);
-    repl_flush(r, srcname);
-}
-
 /* ---- options ------------------------------------------------------------------------------ */
 
 static void usage(FILE *o)
@@ -176,6 +62,11 @@ static const char *stdlib_dir(void)
             const char *dir = gc_printf("%s/stdlib", exe);
             if (access(dir, R_OK | X_OK) == 0)
                 return dir;
+            /* Installed as PREFIX/bin/xvm-repl: PREFIX/share/xvm/stdlib, wherever PREFIX is. */
+            char real[4096];
+            dir = gc_printf("%s/../share/xvm/stdlib", exe);
+            if (access(dir, R_OK | X_OK) == 0 && realpath(dir, real))
+                return gc_strdup(real);
         }
     }
     return access(XVM_STDLIB_DIR, R_OK | X_OK) == 0 ? XVM_STDLIB_DIR : NULL;

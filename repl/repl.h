@@ -13,6 +13,7 @@ typedef struct Repl {
     bool codes;       /* --codes: show each error's stable code */
     bool quit;
     int failures;
+    const Error *last_error; /* of the last input, NULL if it succeeded */
     const char *histfile; /* NULL: no history */
     int histsize;
     Buf pending;          /* an input still waiting for its brackets to close */

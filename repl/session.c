@@ -65,6 +65,8 @@ static Error *stage_input(Txn *t, const Node *unit, Body *code)
             return e;
     }
     Error *e = lower_finish(code);
+    if (!e)
+        e = untrusted_calls(t->principal, code);
     if (!e && code->n && t->principal == PRINCIPAL_UNTRUSTED && !s->machine->open_to_untrusted)
         e = err_hint(err_new(E_TRUST, code->insns[0].span,
                              "untrusted code cannot run over '%s': the machine is trusted-only", s->machine->name),

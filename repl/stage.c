@@ -10,7 +10,13 @@
 
 #include <string.h>
 
-Txn txn_begin(Session *s, Principal p) { return (Txn){.s = s, .principal = p, .keys_before = s->ws->keys.len}; }
+static Workspace *g_ws; /* for machine_of: the workspace of the open transaction */
+
+Txn txn_begin(Session *s, Principal p)
+{
+    g_ws = s->ws;
+    return (Txn){.s = s, .principal = p, .keys_before = s->ws->keys.len};
+}
 
 /* Keys declared at top level belong to the session's principal: trusted
  * input and untrusted input are different owners. */
@@ -54,11 +60,24 @@ static Def *find_any(Workspace *ws, const char *name)
 
 /* A key given again with the same lattice and arity keeps its id, so facts
  * already on the REPL stack keep their meaning. */
+static bool same_lattice(const Lattice *a, const Lattice *b)
+{
+    if (a == b)
+        return true;
+    if (a->nelems != b->nelems || memcmp(a->leq, b->leq, (size_t)a->nelems * a->nelems))
+        return false;
+    for (uint32_t i = 0; i < a->nelems; i++)
+        if (strcmp(a->elems[i], b->elems[i]))
+            return false;
+    return true;
+}
+
 static void stage_key_id(Txn *t, Def *d, Key *k)
 {
     Workspace *ws = t->s->ws;
     const Key *old = d->cur;
-    if (old && old->arity == k->arity && !strcmp(old->lat->name, k->lat->name) && !strcmp(old->owner, k->owner)) {
+    /* Facts store element numbers: only an identical lattice keeps them meaningful. */
+    if (old && old->arity == k->arity && same_lattice(old->lat, k->lat) && !strcmp(old->owner, k->owner)) {
         KeySlot *slot = gc_alloc(sizeof *slot);
         *slot = (KeySlot){old->id, ws->keys.items[old->id]};
         vec_push(&t->key_slots, slot);
@@ -97,6 +116,14 @@ static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version,
     if (d && d->pending)
         return err_hint(err_new(E_DEFINE, at, "%s '%s' is defined twice in one input", def_kind_name(kind), name),
                         "keep one of the two definitions");
+    if (d && d->cur && (kind == DEF_KEY || kind == DEF_LATTICE)) {
+        const char *old = kind == DEF_KEY ? ((Key *)d->cur)->owner : ((Lattice *)d->cur)->owner;
+        const char *neu = kind == DEF_KEY ? ((Key *)version)->owner : ((Lattice *)version)->owner;
+        if (strcmp(old, neu))
+            return err_hint(err_new(E_TRUST, at, "%s '%s' is owned by %s; %s cannot declare it again",
+                                    def_kind_name(kind), name, owner_words(old), owner_words(neu)),
+                            "only its owner may redefine a %s; choose another name", def_kind_name(kind));
+    }
     if (d && d->cur && principal_of_version(d->kind, d->cur) == PRINCIPAL_TRUSTED &&
         principal_of_version(kind, version) == PRINCIPAL_UNTRUSTED)
         return err_hint(err_new(E_TRUST, at, "untrusted input cannot replace trusted %s '%s'", def_kind_name(kind), name),
@@ -140,6 +167,8 @@ static Machine *machine_named(Workspace *ws, const char *name)
     return d ? def_current(d) : NULL;
 }
 
+static const Machine *machine_of(const ProcVersion *v) { return g_ws ? machine_named(g_ws, v->over) : NULL; }
+
 static Error *build_proc_body(Txn *t, ProcVersion *v, const Node *block)
 {
     Session *s = t->s;
@@ -159,6 +188,24 @@ static Error *build_proc_body(Txn *t, ProcVersion *v, const Node *block)
     }
     v->body = b;
     return e;
+}
+
+/* Untrusted code may call only procedures that run over machines open to
+ * it: a trusted procedure over core-machine would hand it the core. */
+Error *untrusted_calls(Principal p, const Body *b)
+{
+    for (uint32_t i = 0; p == PRINCIPAL_UNTRUSTED && i < b->n; i++) {
+        const Insn *in = &b->insns[i];
+        if (in->op != P_CALL)
+            continue;
+        const ProcVersion *v = def_current(in->ref);
+        const Machine *over = v->over ? machine_of(v) : core_machine();
+        if (v->principal == PRINCIPAL_TRUSTED && over && !over->open_to_untrusted)
+            return err_hint(err_new(E_TRUST, in->span, "untrusted code cannot call '%s': it runs over trusted-only '%s'",
+                                    v->name, over->name),
+                            "call procedures defined over a machine that declares .access untrusted");
+    }
+    return NULL;
 }
 
 /* over: the machine the procedure runs over (the session's now, or the
@@ -182,7 +229,8 @@ static Error *stage_procedure(Txn *t, const Node *stmt, const char *over, Princi
     v->principal = p;
     if ((e = stage_cb(t, DEF_PROC, name, v, stmt->kids[0]->span))) /* visible now: it may call itself */
         return e;
-    return build_proc_body(t, v, block);
+    e = build_proc_body(t, v, block);
+    return e ? e : untrusted_calls(p, v->body);
 }
 
 static Error *stage_module(Txn *t, DefCtx *c, const Node *st)
@@ -373,20 +421,30 @@ static bool ready(Workspace *ws, const Def *d, const Vec *todo)
     return true;
 }
 
-static Principal principal_of(const Def *d) { return principal_of_version(d->kind, d->cur); }
-
-static const Node *def_node(const Def *d)
+static const Node *version_node(DefKind kind, const void *v)
 {
-    switch (d->kind) {
-    case DEF_PROC: return ((ProcVersion *)d->cur)->def;
-    case DEF_INTERFACE: return ((Interface *)d->cur)->def;
-    case DEF_MODULE: return ((Module *)d->cur)->def;
-    case DEF_MACHINE: return ((Machine *)d->cur)->def;
-    case DEF_LATTICE: return ((Lattice *)d->cur)->def;
-    case DEF_KEY: return ((Key *)d->cur)->def;
+    switch (kind) {
+    case DEF_PROC: return ((const ProcVersion *)v)->def;
+    case DEF_INTERFACE: return ((const Interface *)v)->def;
+    case DEF_MODULE: return ((const Module *)v)->def;
+    case DEF_MACHINE: return ((const Machine *)v)->def;
+    case DEF_LATTICE: return ((const Lattice *)v)->def;
+    case DEF_KEY: return ((const Key *)v)->def;
     default: return NULL;
     }
 }
+
+static const Node *def_node(const Def *d) { return version_node(d->kind, d->cur); }
+
+static Principal principal_of(const Def *d) { return principal_of_version(d->kind, d->cur); }
+
+static Span def_node_span(const Def *d)
+{
+    const Node *n = version_node(d->kind, def_current(d));
+    return n && n->nkids ? n->kids[0]->span : (Span){0};
+}
+
+
 
 static const char *owner_of(const Def *d)
 {
@@ -431,11 +489,15 @@ static const Def *cause(const Txn *t, const Def *d)
     return d;
 }
 
+static Error *check_def_cycles(Txn *t);
+
 Error *txn_rebuild_dependants(Txn *t)
 {
     Workspace *ws = t->s->ws;
+    Error *errs = check_def_cycles(t);
+    if (errs)
+        return errs;
     Vec todo = collect_dependants(t);
-    Error *errs = NULL;
     while (todo.len) {
         uint32_t pick = 0;
         while (pick < todo.len && !ready(ws, todo.items[pick], &todo))
@@ -460,6 +522,60 @@ Error *txn_rebuild_dependants(Txn *t)
             vec_push(&t->rebuilt_notes, (void *)rebuilt_note(d));
     }
     return errs;
+}
+
+/* Definitions may not be built over themselves (a machine over a machine
+ * over it; a module over the machine that instantiates it).  Procedures
+ * may call each other: those edges do not count. */
+static Error *def_cycle_from(Txn *t, Def *start)
+{
+    enum { MAX = 512 };
+    Def **path = gc_calloc(MAX, sizeof(Def *));
+    Vec *edges = gc_calloc(MAX, sizeof(Vec));
+    uint32_t *next = gc_calloc(MAX, sizeof(uint32_t));
+    uint32_t depth = 1;
+    path[0] = start;
+    def_deps(t->s->ws, start, def_current(start), &edges[0]);
+    while (depth) {
+        uint32_t top = depth - 1;
+        if (next[top] >= edges[top].len) {
+            depth--;
+            continue;
+        }
+        DepEdge *e = edges[top].items[next[top]++];
+        if (!strcmp(e->why, "calls-procedure"))
+            continue;
+        if (e->to == start) {
+            Buf cyc = {0};
+            for (uint32_t k = 0; k < depth; k++)
+                buf_printf(&cyc, "%s -> ", path[k]->name);
+            buf_puts(&cyc, start->name);
+            return err_hint(err_new(E_DEFINE, def_node_span(start), "definitions would be built over themselves: %s",
+                                    buf_str(&cyc)),
+                            "a machine or module can only build on what exists without it");
+        }
+        if (depth == MAX)
+            continue;
+        path[depth] = e->to;
+        next[depth] = 0;
+        edges[depth] = (Vec){0};
+        def_deps(t->s->ws, e->to, def_current(e->to), &edges[depth]);
+        depth++;
+    }
+    return NULL;
+}
+
+static Error *check_def_cycles(Txn *t)
+{
+    for (uint32_t i = 0; i < t->staged.len; i++) {
+        Def *d = t->staged.items[i];
+        if (d->kind != DEF_PROC) {
+            Error *e = def_cycle_from(t, d);
+            if (e)
+                return e;
+        }
+    }
+    return NULL;
 }
 
 /* ---- compile, commit, abort ------------------------------------------------------------------------ */
@@ -555,7 +671,7 @@ static const char *summary(const Def *d)
     case DEF_KEY: {
         const Key *k = d->pending;
         buf_printf(&b, "over %s, about %u item%s, owned by %s", k->lat->name, k->arity, k->arity == 1 ? "" : "s",
-                   !strcmp(k->owner, "<session>") ? "the session" : !strcmp(k->owner, "<untrusted session>") ? "untrusted input" : k->owner);
+                   owner_words(k->owner));
         break;
     }
     default: break;

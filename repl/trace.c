@@ -51,7 +51,7 @@ static const char *sim_stack(const VState *vs)
     if (from)
         buf_puts(&b, " ...");
     for (uint32_t i = from; i < vs->depth; i++)
-        buf_printf(&b, " s%u", vs->items[i].id);
+        buf_printf(&b, " s%u:%s", vs->items[i].id, type_name(vs->items[i].type));
     return buf_str(&b);
 }
 

@@ -50,6 +50,8 @@ void def_deps(Workspace *ws, const Def *d, const void *version, Vec *out /* DepE
 bool def_depends_on(Workspace *ws, const Def *d, const Def *on);
 
 Span block_end_span(const Node *block);
+/* Untrusted code may call only procedures over machines open to it. */
+Error *untrusted_calls(Principal p, const Body *b);
 VerifyOpts session_verify_opts(const Session *s, Buf *log);
 const char *session_owner(Principal p);
 

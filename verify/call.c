@@ -105,11 +105,15 @@ static uint32_t fact_elem_or_top(const VState *vs, const ContractKey *ck)
 static Error *contract_unmet(const Contract *ct, const ContractKey *ck, uint32_t have, Span at, const char *what)
 {
     const char *found = ck->key->lat->elems[have];
-    Error *e = err_new(E_CONTRACT, at, "%s: %s %s(...) <= %s, but the fact is %s", what,
-                       ct->ensures ? "ensures" : "requires", ct->key_name, ct->elem_name, found);
-    return err_note(err_hint(e, "establish the fact before the call ('define it in an operation of the module that owns %s)",
-                             ck->key->name),
-                    ct->span, "the contract is declared here");
+    Error *e = err_new(E_CONTRACT, at, "%s: %s %s(%s) <= %s, but the fact is %s", what,
+                       ct->ensures ? "ensures" : "requires", ct->key_name, ct->param_text, ct->elem_name, found);
+    if (ct->ensures)
+        err_hint(e, "the operation must establish the fact before it returns ('define it; %s owns the key)",
+                 owner_words(ck->key->owner));
+    else
+        err_hint(e, "establish the fact before the call (with operations that 'define %s; %s owns the key)", ck->key->name,
+                 owner_words(ck->key->owner));
+    return err_note(e, ct->span, "the contract is declared here");
 }
 
 static uint32_t *input_ids(const VState *vs, const Effect *eff)

@@ -137,7 +137,7 @@ static Error *t_push_id(TickCtx *t)
     if ((uint64_t)n >= t->vs->depth)
         return err_hint(err_new(E_STACK, t->st->span, "'push_id %lld refers beyond the stack: it has %u item%s",
                                 (long long)n, t->vs->depth, t->vs->depth == 1 ? "" : "s"),
-                        "an operation sees only its inputs; 'push_id 0 is the top");
+                        "'push_id 0 is the top item; an operation sees only its inputs");
     return vpush(t, (VVal){.kind = VV_ID, .x = {t->vs->items[t->vs->depth - 1 - (uint32_t)n].id}});
 }
 
@@ -293,6 +293,38 @@ static Error *t_roll(TickCtx *t)
 }
 
 static Error *run_block(TickCtx *t, const Node *blk);
+static bool known_tick(const char *name);
+
+/* Both branches of a tick conditional are checked before one is chosen:
+ * tick operations only, known names, declared keys, lattices and elements.
+ * Otherwise the same code would verify at one call site and not another. */
+static Error *check_branch(TickCtx *t, const Node *blk)
+{
+    for (uint32_t i = 0; i < blk->nkids; i++) {
+        const Node *st = blk->kids[i];
+        if (st->kind != N_STMT || st->head != HEAD_TICK)
+            return err_hint(err_new(E_DEFINE, st->span, "only tick operations may appear inside a tick conditional"),
+                            "run-time operations cannot depend on a verification-time decision");
+        if (!known_tick(st->name))
+            return err_hint(err_new(E_UNKNOWN, st->head_span, "unknown tick operation '%s", st->name),
+                            "see the tick operations in docs/reference.md");
+        TickCtx inner = {t->env, t->vs, st};
+        Key *k;
+        const Lattice *l;
+        uint32_t el;
+        Error *e = NULL;
+        if (!strcmp(st->name, "push_key") && st->nkids == 1)
+            e = key_arg(&inner, st->kids[0], &k);
+        else if ((!strcmp(st->name, "push_val") || !strncmp(st->name, "if_", 3)) && st->nkids >= 2)
+            e = elem_arg(&inner, st->kids[0], st->kids[1], &l, &el);
+        for (uint32_t b = 2; !e && b < st->nkids; b++)
+            if (st->kids[b]->kind == N_BLOCK)
+                e = check_branch(t, st->kids[b]);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
 
 static Error *t_if(TickCtx *t, bool precisely)
 {
@@ -310,6 +342,8 @@ static Error *t_if(TickCtx *t, bool precisely)
     uint32_t want;
     VVal v;
     Error *e = elem_arg(t, t->st->kids[0], t->st->kids[1], &l, &want);
+    for (uint32_t i = 2; !e && i < t->st->nkids; i++)
+        e = check_branch(t, t->st->kids[i]);
     if (!e)
         e = vpop_kind(t, VV_ELEM, &v);
     if (e)
@@ -427,6 +461,14 @@ static const TickOp tick_ops[] = {
     {"swap", t_swap},             {"roll", t_roll},           {"if_precisely", t_if_precisely},
     {"if_at_most", t_if_at_most}, {"define", t_define},       {"require", t_require},
 };
+
+static bool known_tick(const char *name)
+{
+    for (size_t i = 0; i < countof(tick_ops); i++)
+        if (!strcmp(tick_ops[i].name, name))
+            return true;
+    return false;
+}
 
 const char *const *tick_op_names(uint32_t *n)
 {
