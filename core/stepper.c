@@ -35,11 +35,32 @@ void stepper_finish(Stepper *st, Vm *vm)
 
 /* ---- checks ----------------------------------------------------------------------------------- */
 
+/* The fast executor's hints for the same traps, so both modes read alike. */
+static const char *trap_hint(const char *msg)
+{
+    static const char *const hints[][2] = {
+        {"division by zero in mod", "check the divisor before mod"},
+        {"division by zero", "check the divisor before div"},
+        {"emit:", "emit writes one byte, 0..255"},
+        {"out of fuel", "raise the limit with :set fuel N (0 = unlimited)"},
+        {"call depth limit", "is the recursion missing a base case?"},
+    };
+    for (size_t i = 0; i < countof(hints); i++)
+        if (!strncmp(msg, hints[i][0], strlen(hints[i][0])))
+            return hints[i][1];
+    return NULL;
+}
+
 static StepStatus fail(Stepper *st, StepStatus kind, const Insn *in, const char *msg)
 {
-    st->error = kind == STEP_TRAP ? err_new(E_TRAP, in->span, "trap: %s", msg)
-                                  : err_hint(err_new(E_TRAP, in->span, "check failed in checked mode: %s", msg),
-                                             "verified code should never get here: this is a verifier bug");
+    if (kind == STEP_TRAP) {
+        st->error = err_new(E_TRAP, in->span, "trap: %s", msg);
+        if (trap_hint(msg))
+            err_hint(st->error, "%s", trap_hint(msg));
+    } else {
+        st->error = err_hint(err_new(E_TRAP, in->span, "check failed in checked mode: %s", msg),
+                             "verified code should never get here: this is a verifier bug");
+    }
     return kind;
 }
 
@@ -155,8 +176,12 @@ static StepStatus step_heap(Stepper *st, const Insn *in)
         return STEP_OK;
     }
     const char *why = heap_problem(b, i, want, true);
-    if (why)
-        return fail(st, STEP_TRAP, in, gc_printf("%s: %s", name, why));
+    if (why) {
+        fail(st, STEP_TRAP, in, gc_printf("%s: %s", name, why));
+        if (i >= 0 && i < b->size) /* the tag was wrong, not the index */
+            err_hint(st->error, "%s", want == TY_INT ? "use load_ref for a ref" : "use load for an int");
+        return STEP_TRAP;
+    }
     push(st, b->words[i], want);
     return STEP_OK;
 }

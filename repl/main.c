@@ -22,6 +22,7 @@ static void usage(FILE *o)
           "  --no-history     do not read or write the history file\n"
           "  --untrusted      start with untrusted input (as :trust untrusted)\n"
           "  --codes          end each error line with its stable code, e.g. [E_TYPE]\n"
+          "  --checked        run on the checked executor: every run-time check on\n"
           "  --help           show this help and exit\n"
           "  --version        show the version and exit\n\n"
           "With no FILE, reads standard input: interactively (readline, history) on a\n"
@@ -92,6 +93,8 @@ int main(int argc, char **argv)
             force_interactive = true;
         } else if (!strcmp(a, "--no-history")) {
             no_history = true;
+        } else if (!strcmp(a, "--checked")) {
+            r.s->checked = true;
         } else if (!strcmp(a, "--codes")) {
             r.codes = true;
         } else if (!strcmp(a, "--untrusted")) {

@@ -6,6 +6,8 @@
  * failure unstages everything, so a rejected input changes nothing. */
 #include "txn.h"
 
+#include "stepper.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,6 +76,35 @@ static Error *stage_input(Txn *t, const Node *unit, Body *code)
     return e;
 }
 
+/* Checked mode: every run-time check on (a type tag per stack slot, the
+ * heap's bounds and tags), on the stepper instead of the fast executor.
+ * A check that verified code should never fail is counted as a violation:
+ * the fuzzers' soundness oracle. */
+static Error *run_checked(Session *s, const Body *code)
+{
+    TypeId *types = gc_alloc_atomic(s->vs->depth + 1);
+    for (uint32_t i = 0; i < s->vs->depth; i++)
+        types[i] = s->vs->items[i].type;
+    Stepper *st = stepper_new(s->vm, types, code);
+    s->vm->interrupt = 0;
+    for (;;) {
+        StepInfo info;
+        StepStatus status = stepper_step(st, &info);
+        if (status == STEP_DONE)
+            break;
+        if (status == STEP_VIOLATION)
+            s->violations++;
+        if (status != STEP_OK)
+            return st->error;
+        if (s->vm->interrupt)
+            return err_hint(err_new(E_TRAP, info.insn->span, "trap: interrupted (Ctrl-C)"),
+                            "the stack is as it was before this input");
+    }
+    stepper_finish(st, s->vm);
+    fflush(s->vm->out);
+    return NULL;
+}
+
 /* Verify, compile, commit and run a transaction whose definitions are
  * staged and whose code (possibly empty) is lowered. */
 static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
@@ -105,7 +136,7 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     if (!c)
         return NULL;
     double t1 = now_ms();
-    e = vm_run(s->vm, c);
+    e = s->checked ? run_checked(s, code) : vm_run(s->vm, c);
     s->last_run_ms = now_ms() - t1;
     if (!e)
         s->vs = exit;
