@@ -8,6 +8,8 @@
 
 void repl_print_error(Repl *r, const Error *e)
 {
+    if (r->quiet)
+        return;
     fflush(r->s->out);
     if (r->interactive && e->code == E_TRAP && strstr(e->msg, "interrupted"))
         fputc('\n', stderr); /* after the terminal's ^C */

@@ -49,25 +49,28 @@ static const char *history_path(void)
 #define XVM_STDLIB_DIR "/usr/local/share/xvm/stdlib"
 #endif
 
-/* An uninstalled build finds stdlib/ next to the binary; an installed one
- * finds it under PREFIX/share/xvm. */
+/* Where the stdlib is: $XVM_STDLIB, else next to the binary (an
+ * uninstalled build: ./xvm-repl or build-asan/xvm-repl in the source tree),
+ * else PREFIX/share/xvm/stdlib relative to the binary, else the compiled-in
+ * PREFIX.  Paths are made absolute so messages and :show agree. */
 static const char *stdlib_dir(void)
 {
-    char exe[4096];
+    const char *env = getenv("XVM_STDLIB");
+    if (env && *env)
+        return env;
+    char exe[4096], real[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = 0;
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;
-            const char *dir = gc_printf("%s/stdlib", exe);
-            if (access(dir, R_OK | X_OK) == 0)
-                return dir;
-            /* Installed as PREFIX/bin/xvm-repl: PREFIX/share/xvm/stdlib, wherever PREFIX is. */
-            char real[4096];
-            dir = gc_printf("%s/../share/xvm/stdlib", exe);
-            if (access(dir, R_OK | X_OK) == 0 && realpath(dir, real))
-                return gc_strdup(real);
+            static const char *const near[] = {"%s/stdlib", "%s/../stdlib", "%s/../share/xvm/stdlib"};
+            for (size_t i = 0; i < countof(near); i++) {
+                const char *dir = gc_printf(near[i], exe);
+                if (access(gc_printf("%s/binary-int-op.xvm", dir), R_OK) == 0 && realpath(dir, real))
+                    return gc_strdup(real);
+            }
         }
     }
     return access(XVM_STDLIB_DIR, R_OK | X_OK) == 0 ? XVM_STDLIB_DIR : NULL;

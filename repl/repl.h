@@ -11,6 +11,7 @@ typedef struct Repl {
     bool interactive; /* prompts, readline, history */
     bool echo;        /* --echo: copy each input line to stdout */
     bool codes;       /* --codes: show each error's stable code */
+    bool quiet;       /* print no errors (fuzzing) */
     bool quit;
     int failures;
     const Error *last_error; /* of the last input, NULL if it succeeded */

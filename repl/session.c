@@ -133,7 +133,7 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     }
     txn_commit(t);
     s->last_run_ms = 0;
-    if (!c)
+    if (!c || s->verify_only)
         return NULL;
     double t1 = now_ms();
     e = s->checked ? run_checked(s, code) : vm_run(s->vm, c);

@@ -36,6 +36,7 @@ typedef struct Session {
     const char *module_sel; /* :module NAME: where top-level .define_operation goes */
     Trace *active;       /* a :step run suspended between steps, or NULL */
     bool checked;        /* run on the checked stepper, every check on */
+    bool verify_only;    /* commit definitions, verify code, run nothing (fuzzing) */
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
     double last_verify_ms, last_run_ms;
 } Session;

@@ -1,0 +1,33 @@
+/* fuzz_verify - parse and verify (nothing runs): terminates within the
+ * budget, and the same script gives the same verdicts twice. */
+#include "fuzz.h"
+
+typedef struct Verdicts {
+    Repl *r;
+    Buf codes;
+} Verdicts;
+
+static void feed(void *ctx, const char *line)
+{
+    Verdicts *v = ctx;
+    repl_feed_line(v->r, line, "fuzz", 1);
+    buf_printf(&v->codes, "%d,", v->r->last_error ? (int)v->r->last_error->code : -1);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    GC_INIT();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    Verdicts a = {.r = fuzz_repl(fuzz_sink(), false)}, b = {.r = fuzz_repl(fuzz_sink(), false)};
+    a.r->s->verify_only = b.r->s->verify_only = true;
+    fuzz_lines(data, size, feed, &a);
+    fuzz_lines(data, size, feed, &b);
+    if (strcmp(buf_str(&a.codes), buf_str(&b.codes)))
+        abort(); /* verification must be deterministic */
+    return 0;
+}
