@@ -253,7 +253,8 @@ static Error *lower_state(const Scope *sc, Body *b, const Node *s, Prim op)
         return err_hint(err_new(E_UNKNOWN, s->kids[0]->span, "module '%s' has no state slot '%s'",
                                 sc->module->name, s->kids[0]->name),
                         "declare it with .state %s, int;", s->kids[0]->name);
-    return emit(b, (Insn){.op = op, .imm = slot, .ty = sc->module->state[slot].type, .span = s->span});
+    return emit(b, (Insn){.op = op, .imm = slot, .ty = sc->module->state[slot].type, .label = sc->module->state[slot].name,
+                          .span = s->span});
 }
 
 static Error *lower_prim(const Scope *sc, Body *b, const Node *s, Prim op)
@@ -437,7 +438,7 @@ void insn_print(Buf *out, const Insn *in)
     case P_PORTCALL:
     case P_OWNCALL: buf_puts(out, in->label); return;
     case P_STATE_GET:
-    case P_STATE_SET: buf_printf(out, "%s #%lld", prim_name(in->op), (long long)in->imm); return;
+    case P_STATE_SET: buf_printf(out, "%s %s", prim_name(in->op), in->label ? in->label : "?"); return;
     case P_LABEL:
         if (in->label)
             buf_printf(out, "label %s", in->label);

@@ -150,7 +150,10 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
         const Link *l = f->comp ? &f->comp->links[in->imm] : NULL;
         const OpSig *sig = in->ref;
         const OpDef *op = l && l->provider ? module_op(l->provider->module, l->port, sig->name) : NULL;
-        return call_op(st, in, l ? l->provider : NULL, op);
+        StepStatus s = call_op(st, in, l ? l->provider : NULL, op);
+        if (s == STEP_OK) /* name the frame after what runs: the provider's operation */
+            st->frames[st->nframes - 1].name = gc_printf("%s.%s", l->provider->name, op->body->name);
+        return s;
     }
     }
 }

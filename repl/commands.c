@@ -222,6 +222,9 @@ static Error *cmd_load(CmdCtx *c)
     }
     if (!path[0])
         return usage_error(c, &commands[0], ":load needs a file name");
+    if (path[0] == '-' && path[1] == '-')
+        return err_hint(err_new(E_USAGE, c->args_span, "unknown option '%.*s' for :load", (int)strcspn(path, " \t"), path),
+                        "usage: :load [--untrusted] FILE...");
     Vec paths = {0}, srcs = {0};
     split_paths(path, &paths);
     for (uint32_t i = 0; i < paths.len; i++) {
@@ -286,10 +289,27 @@ static Error *cmd_module(CmdCtx *c)
 static Error *cmd_link(CmdCtx *c)
 {
     char *text = gc_strdup(c->src->text);
-    char *flag = strstr(text, "--dry-run");
-    bool dry = flag != NULL;
-    if (flag)
-        memset(flag, ' ', strlen("--dry-run"));
+    bool dry = false;
+    /* Options come before the first '(' and must be spelt exactly. */
+    for (char *p = text + c->args_span.off; *p && *p != '(';) {
+        if (*p == ' ' || *p == '\t') {
+            p++;
+            continue;
+        }
+        size_t n = strcspn(p, " \t(");
+        if (n == strlen("--dry-run") && !strncmp(p, "--dry-run", n)) {
+            dry = true;
+            memset(p, ' ', n);
+        } else {
+            Span at = c->args_span;
+            at.off = (uint32_t)(p - text);
+            at.col = at.off + 1;
+            at.len = (uint32_t)n;
+            return err_hint(err_new(E_USAGE, at, "unknown option or argument '%.*s' for :link", (int)n, p),
+                            "usage: :link [--dry-run] (PROVIDER, PORT), (CONSUMER, PORT)");
+        }
+        p += n;
+    }
     /* Parse "link (..), (..)": put a statement head where the command was. */
     size_t at = c->args_span.off;
     if (at >= 4)
@@ -321,7 +341,7 @@ static uint64_t *trace_field(Session *s) { return &s->trace_limit; }
 static const Setting settings[] = {
     {"fuel", "calls and jumps one input may make (0 = unlimited)", fuel_field},
     {"verify-budget", "instructions the verifier may simulate per body", budget_field},
-    {"trace-limit", "steps one :trace may take", trace_field},
+    {"trace-limit", "steps one :trace may take (0 = unlimited)", trace_field},
 };
 
 static Error *cmd_set(CmdCtx *c)

@@ -54,25 +54,43 @@ static Scope session_scope(Session *s) { return (Scope){.ws = s->ws, .machine = 
 
 /* ---- one input ------------------------------------------------------------------------------------- */
 
-static Error *stage_input(Txn *t, const Node *unit, Body *code)
+/* Stage an input's definitions; its code statements are kept for later,
+ * so they are lowered against the world the whole input makes. */
+static Error *stage_definitions(Txn *t, const Node *unit, Vec *code)
 {
-    Session *s = t->s;
-    Scope sc = session_scope(s);
     for (uint32_t i = 0; i < unit->nkids; i++) {
         const Node *st = unit->kids[i];
-        Error *e = st->kind == N_STMT && st->head == HEAD_DIRECTIVE
-                       ? txn_stage_definition(t, st)
-                       : lower_stmts(&sc, code, (Node *const *)&unit->kids[i], 1);
+        if (!(st->kind == N_STMT && st->head == HEAD_DIRECTIVE)) {
+            vec_push(code, (void *)st);
+            continue;
+        }
+        Error *e = txn_stage_definition(t, st);
         if (e)
             return e;
     }
-    Error *e = lower_finish(code);
+    return NULL;
+}
+
+/* Lower code after every definition and dependant is staged: a machine
+ * the input redefines is used in its new version by the same input. */
+static Error *lower_input(Txn *t, const Vec *stmts, Body *code)
+{
+    Session *s = t->s;
+    Scope sc = session_scope(s);
+    if (s->machine_def) /* the machine in use, as this transaction leaves it */
+        sc.machine = def_current(s->machine_def);
+    Error *e = lower_stmts(&sc, code, (Node *const *)stmts->items, stmts->len);
+    if (!e)
+        e = lower_finish(code);
     if (!e)
         e = untrusted_calls(t->principal, code);
-    if (!e && code->n && t->principal == PRINCIPAL_UNTRUSTED && !s->machine->open_to_untrusted)
+    if (!e && code->n && t->principal == PRINCIPAL_UNTRUSTED && !sc.machine->open_to_untrusted)
         e = err_hint(err_new(E_TRUST, code->insns[0].span,
-                             "untrusted code cannot run over '%s': the machine is trusted-only", s->machine->name),
+                             "untrusted code cannot run over '%s': the machine is trusted-only", sc.machine->name),
                      "switch with :use to a machine that declares .access untrusted, or :trust trusted");
+    if (!e && code->n && s->active)
+        e = err_hint(err_new(E_USAGE, code->insns[0].span, "a stepped run is in progress: code cannot run beside it"),
+                     "definitions may change meanwhile; :step, :continue or :abandon the run first");
     return e;
 }
 
@@ -153,12 +171,12 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
     Txn t = txn_begin(s, p);
     Body *code = body_new("<input>");
     code->end_span = (Span){.src = src, .off = (uint32_t)src->len, .line = (uint32_t)src->first_line, .col = 1};
-    e = stage_input(&t, unit, code);
-    if (!e && code->n && s->active)
-        e = err_hint(err_new(E_USAGE, code->insns[0].span, "a stepped run is in progress: code cannot run beside it"),
-                     "definitions may change meanwhile; :step, :continue or :abandon the run first");
+    Vec stmts = {0};
+    e = stage_definitions(&t, unit, &stmts);
     if (!e)
         e = txn_rebuild_dependants(&t);
+    if (!e)
+        e = lower_input(&t, &stmts, code);
     if (e) {
         txn_abort(&t);
         return e;
@@ -185,21 +203,20 @@ Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Pri
     double t0 = now_ms();
     Txn t = txn_begin(s, p);
     Body *code = body_new("<input>");
+    Vec *stmts = gc_calloc(n + 1, sizeof(Vec));
     Error *e = NULL;
     for (uint32_t i = 0; i < n && !e; i++) {
         Node *unit;
         e = parse_unit(srcs[i], &unit);
-        if (e)
-            break;
-        if (defs_only) {
-            e = txn_stage_unit_text(&t, srcs[i], p, false);
-            continue;
-        }
-        code->end_span = (Span){.src = srcs[i], .off = (uint32_t)srcs[i]->len, .line = 1, .col = 1};
-        e = stage_input(&t, unit, code);
+        if (!e)
+            e = defs_only ? txn_stage_unit_text(&t, srcs[i], p, false) : stage_definitions(&t, unit, &stmts[i]);
     }
     if (!e)
         e = txn_rebuild_dependants(&t);
+    for (uint32_t i = 0; i < n && !e; i++) { /* each file's labels are its own */
+        code->end_span = (Span){.src = srcs[i], .off = (uint32_t)srcs[i]->len, .line = 1, .col = 1};
+        e = lower_input(&t, &stmts[i], code);
+    }
     if (e) {
         txn_abort(&t);
         return e;

@@ -102,6 +102,8 @@ static Principal principal_of_version(DefKind kind, const void *v)
     }
 }
 
+static const char *article(const char *word) { return strchr("aeiou", word[0]) ? "an" : "a"; }
+
 static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version, Span at)
 {
     Txn *t = ctx;
@@ -110,8 +112,9 @@ static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version,
         return err_hint(err_new(E_DEFINE, at, "'core-machine' is built in"), "choose another name");
     Def *d = find_any(ws, name);
     if (d && def_current(d) && d->kind != kind)
-        return err_hint(err_new(E_DEFINE, at, "'%s' is already a %s; it cannot also name a %s", name,
-                                def_kind_name(d->kind), def_kind_name(kind)),
+        return err_hint(err_new(E_DEFINE, at, "'%s' is already %s %s; it cannot also name %s %s", name,
+                                article(def_kind_name(d->kind)), def_kind_name(d->kind), article(def_kind_name(kind)),
+                                def_kind_name(kind)),
                         "all definitions share one namespace: choose another name");
     if (d && d->pending)
         return err_hint(err_new(E_DEFINE, at, "%s '%s' is defined twice in one input", def_kind_name(kind), name),
@@ -471,7 +474,7 @@ static Error *rebuild(Txn *t, Def *d)
 static const char *rebuilt_note(const Def *d)
 {
     const DefHead *h = d->pending;
-    const char *what = d->kind == DEF_MACHINE ? "relinked in place, component state kept"
+    const char *what = d->kind == DEF_MACHINE ? "relinked in place, component state carried over"
                        : d->kind == DEF_PROC  ? "recompiled"
                                               : "verified again";
     return gc_printf("  %s %s@v%d: ok, %s", def_kind_name(d->kind), d->name, h->version, what);
@@ -689,7 +692,7 @@ static void report_line(Buf *out, const Def *d)
                    h->version, summary(d), h->version - 1, h->version - 1);
     else
         buf_printf(out, "redefined %s %s@v%d %s (was v%d%s)\n", def_kind_name(d->kind), d->name, h->version,
-                   summary(d), h->version - 1, d->kind == DEF_MACHINE ? "; relinked in place, component state kept" : "");
+                   summary(d), h->version - 1, d->kind == DEF_MACHINE ? "; relinked in place, component state carried over" : "");
 }
 
 void txn_plan(Txn *t, Buf *out)

@@ -238,6 +238,17 @@ static void show_output(Trace *t)
 static Error *trace_step(Trace *t, bool *done)
 {
     Session *s = t->s;
+    if (s->trace_limit && t->n >= s->trace_limit) {
+        const Insn *next = NULL;
+        if (t->st->nframes) {
+            const SFrame *f = &t->st->frames[t->st->nframes - 1];
+            next = f->pc < f->body->n ? &f->body->insns[f->pc] : NULL;
+        }
+        if (next) /* more to run than the limit allows */
+            return err_hint(err_new(E_LIMIT, next->span, "trace stopped after %llu steps; the stack is as it was before the run",
+                                    (unsigned long long)t->n),
+                            "raise the limit with :set trace-limit N (0 = unlimited); output and heap changes stay");
+    }
     StepInfo info;
     StepStatus status = stepper_step(t->st, &info);
     if (status == STEP_DONE) {
@@ -258,12 +269,8 @@ static Error *trace_step(Trace *t, bool *done)
     uint32_t slot;
     if (!stacks_agree(t->st, t->sim, &slot))
         return divergence(n, t->st, t->sim, slot, info.insn);
-    if (n >= s->trace_limit)
-        return err_hint(err_new(E_LIMIT, info.insn->span, "trace stopped after %llu steps; nothing changed",
-                                (unsigned long long)n),
-                        "raise the limit with :set trace-limit N");
     if (s->vm->interrupt)
-        return err_new(E_TRAP, info.insn->span, "trace interrupted (Ctrl-C) at step %llu; nothing changed",
+        return err_new(E_TRAP, info.insn->span, "trace interrupted (Ctrl-C) at step %llu; the stack is as it was before the run",
                        (unsigned long long)n);
     return NULL;
 }
@@ -275,7 +282,8 @@ static void trace_done(Trace *t)
     s->vs = t->exit;
     show_output(t);
     trace_close(t);
-    fprintf(s->out, "done: %llu steps; the real and simulated stacks agreed at every step\n", (unsigned long long)t->n);
+    fprintf(s->out, "done: %llu step%s; the real and simulated stacks agreed at every step\n", (unsigned long long)t->n,
+            t->n == 1 ? "" : "s");
     fflush(s->out);
 }
 
@@ -345,8 +353,8 @@ Error *session_abandon(Session *s)
 {
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to abandon"), "start one with :step CODE");
-    fprintf(s->out, "abandoned after %llu steps; the stack is as it was before the run\n",
-            (unsigned long long)s->active->n);
+    fprintf(s->out, "abandoned after %llu step%s; the stack is as it was before the run\n",
+            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s");
     trace_close(s->active);
     return NULL;
 }
