@@ -262,6 +262,15 @@ static Error *cmd_abandon(CmdCtx *c) { return session_abandon(c->r->s); }
 
 static Error *cmd_reload(CmdCtx *c) { return session_reload(c->r->s, c->args_span); }
 
+static Error *cmd_apropos(CmdCtx *c)
+{
+    Buf b = {0};
+    Error *e = session_apropos(c->r->s, c->args, c->args_span, &b);
+    if (!e)
+        out_buf(c->r, &b);
+    return e;
+}
+
 static Error *cmd_deps(CmdCtx *c)
 {
     Buf b = {0};
@@ -383,6 +392,7 @@ static const Cmd commands[] = {
     {"interfaces", ":interfaces", "list interfaces", cmd_interfaces},
     {"procedures", ":procedures", "list procedures", cmd_procedures},
     {"show", ":show NAME", "print any definition back in the language, with its effects", cmd_show},
+    {"apropos", ":apropos REGEX", "definitions whose name or text matches a regular expression", cmd_apropos},
     {"deps", ":deps NAME", "what NAME depends on and what depends on it, with versions", cmd_deps},
     {"link", ":link [--dry-run] (P, PORT), (C, PORT)", "rewire a port of the machine in use, live", cmd_link},
     {"module", ":module [NAME]", "make top-level .define_operation add to or replace operations of module NAME (no NAME: stop)", cmd_module},

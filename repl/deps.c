@@ -4,6 +4,7 @@
 #include "txn.h"
 
 #include <string.h>
+#include <tre/tre.h>
 
 static void edge(Vec *out, Def *to, const char *why)
 {
@@ -114,9 +115,26 @@ static void dep_line(Buf *out, const Def *d, const char *why)
 Error *session_deps(Session *s, const char *name, Span at, Buf *out)
 {
     Def *d = workspace_find(s->ws, name);
-    if (!d)
-        return err_hint(err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name),
-                        ":machines, :modules, :interfaces and :procedures list what exists");
+    if (!d && !strcmp(name, "core-machine")) {
+        buf_puts(out, "core-machine (built in)\n  depends on:\n    nothing\n  used by: every machine built over it, "
+                      "every module implemented over it\n");
+        return NULL;
+    }
+    const MachineOp *op = d ? NULL : machine_op(s->machine, name);
+    if (op && op->kind == MOP_ALIAS) {
+        buf_printf(out, "%s is an operation of %s: %s.%s of module %s@v%d (:deps %s for more)\n", name,
+                   s->machine->name, op->comp->name, op->op->body->name, op->op->module->name,
+                   op->op->module->version, op->op->module->name);
+        return NULL;
+    }
+    if (!d) {
+        uint32_t n;
+        const char **names = workspace_names(s->ws, DEF__COUNT, &n);
+        const char *near = suggest_name(name, names, n);
+        Error *e = err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name);
+        return near ? err_hint(e, "did you mean '%s'?", near)
+                    : err_hint(e, ":machines, :modules, :interfaces and :procedures list what exists");
+    }
     const DefHead *h = d->cur;
     buf_printf(out, "%s@v%d (%s)\n  depends on:\n", d->name, h->version, def_kind_name(d->kind));
     Vec deps = {0};
@@ -141,5 +159,59 @@ Error *session_deps(Session *s, const char *name, Span at, Buf *out)
     }
     if (!users)
         buf_puts(out, "    nothing\n");
+    return NULL;
+}
+
+/* ---- :apropos ---------------------------------------------------------------------------------- */
+
+/* Names and definition texts that match a TRE regular expression: one line
+ * per definition, with the first matching line of its text. */
+Error *session_apropos(Session *s, const char *pattern, Span at, Buf *out)
+{
+    regex_t re;
+    int rc = tre_regcomp(&re, pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB | REG_NEWLINE);
+    if (rc) {
+        char msg[200];
+        tre_regerror(rc, &re, msg, sizeof msg);
+        return err_hint(err_new(E_USAGE, at, "bad regular expression '%s': %s", pattern, msg),
+                        "apropos takes a POSIX extended regular expression, e.g. :apropos ^binary");
+    }
+    uint32_t hits = 0;
+    for (uint32_t i = 0; i < s->ws->defs.len; i++) {
+        Def *d = s->ws->defs.items[i];
+        if (!d->cur)
+            continue;
+        Buf text = {0};
+        def_show(&text, d);
+        const char *line = NULL;
+        for (char *p = text.s, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+            nl = strchr(p, '\n');
+            char *l = gc_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+            if (tre_regexec(&re, l, 0, NULL, 0) == 0 && l[0] != '/') {
+                line = l;
+                break;
+            }
+        }
+        bool name_hit = tre_regexec(&re, d->name, 0, NULL, 0) == 0;
+        if (!name_hit && !line)
+            continue;
+        const DefHead *h = d->cur;
+        buf_printf(out, "%s@v%d (%s)", d->name, h->version, def_kind_name(d->kind));
+        if (line) {
+            while (*line == ' ')
+                line++;
+            buf_printf(out, ": %s", line);
+        }
+        buf_putc(out, '\n');
+        hits++;
+    }
+    for (uint32_t i = 0; i < s->machine->nops; i++)
+        if (s->machine->ops[i].kind == MOP_ALIAS && tre_regexec(&re, s->machine->ops[i].name, 0, NULL, 0) == 0) {
+            buf_printf(out, "%s (operation of %s)\n", s->machine->ops[i].name, s->machine->name);
+            hits++;
+        }
+    tre_regfree(&re);
+    if (!hits)
+        buf_printf(out, "nothing matches '%s'\n", pattern);
     return NULL;
 }

@@ -76,6 +76,13 @@ Error *session_link(Session *s, const Source *src, bool dry_run)
     bool replaced = false;
     for (uint32_t i = 0; i < body->nkids; i++) {
         const Node *c = link_consumer(body->kids[i]);
+        const Node *p = c ? body->kids[i]->kids[0] : NULL;
+        if (c && same_name(c->kids[0], args->kids[1]->kids[0]) && same_name(c->kids[1], args->kids[1]->kids[1]) &&
+            p->kind == N_TUPLE && p->nkids == 2 && same_name(p->kids[0], args->kids[0]->kids[0]) &&
+            same_name(p->kids[1], args->kids[0]->kids[1])) {
+            fprintf(s->out, "already linked that way; nothing to do\n");
+            return NULL;
+        }
         if (c && same_name(c->kids[0], args->kids[1]->kids[0]) && same_name(c->kids[1], args->kids[1]->kids[1])) {
             if (!replaced)
                 vec_push(&stmts, link);
@@ -153,40 +160,61 @@ void session_remember_file(Session *s, const char *path, const char *text, Princ
         if (!strcmp(f->path, path)) {
             f->text = text;
             f->principal = p;
+            f->machine = s->machine_def ? s->machine_def->name : NULL;
             return;
         }
     }
     LoadedFile *f = gc_alloc(sizeof *f);
-    *f = (LoadedFile){gc_strdup(path), text, p};
+    *f = (LoadedFile){gc_strdup(path), text, p, s->machine_def ? s->machine_def->name : NULL};
     vec_push(&s->files, f);
+}
+
+/* One changed file, taken again as the principal that loaded it, over the
+ * machine that was in use then. */
+static Error *reload_one(Session *s, LoadedFile *f, Source *src)
+{
+    Machine *saved = s->machine;
+    Def *saved_def = s->machine_def;
+    if (f->machine) {
+        Def *d = workspace_find_kind(s->ws, f->machine, DEF_MACHINE);
+        if (d) {
+            s->machine = d->cur;
+            s->machine_def = d;
+        }
+    } else {
+        s->machine = core_machine();
+        s->machine_def = NULL;
+    }
+    Error *e = session_eval_files(s, (const Source *const *)&src, 1, f->principal, true);
+    s->machine_def = saved_def; /* back to the machine in use, as the reload left it */
+    s->machine = saved_def ? saved_def->cur : saved;
+    if (!e)
+        f->text = src->text;
+    return e;
 }
 
 Error *session_reload(Session *s, Span at)
 {
-    Vec srcs = {0}, changed = {0};
+    uint32_t changed = 0;
+    Error *errs = NULL;
     for (uint32_t i = 0; i < s->files.len; i++) {
         LoadedFile *f = s->files.items[i];
         char *text;
         size_t len;
         Error *e = read_text(f->path, at, &text, &len);
-        if (e)
-            return err_hint(e, "the file was loaded before; put it back or load another one");
+        if (e) {
+            errs = err_append(errs, err_hint(e, "the file was loaded before; put it back or load another one"));
+            continue;
+        }
         if (!strcmp(text, f->text))
             continue;
-        vec_push(&srcs, source_new(f->path, text, len, 1));
-        vec_push(&changed, f);
+        changed++;
+        fprintf(s->out, "reloading %s\n", f->path);
+        /* Definitions only: code in a file ran when it was loaded. */
+        errs = err_append(errs, reload_one(s, f, source_new(f->path, text, len, 1)));
     }
-    if (!srcs.len) {
-        fprintf(s->out, "no loaded file changed (%u file%s checked)\n", s->files.len, s->files.len == 1 ? "" : "s");
-        return NULL;
-    }
-    for (uint32_t i = 0; i < changed.len; i++)
-        fprintf(s->out, "reloading %s\n", ((LoadedFile *)changed.items[i])->path);
-    /* Definitions only: code in a file ran when it was loaded. */
-    Error *e = session_eval_files(s, (const Source *const *)srcs.items, srcs.len, s->principal, true);
-    if (e)
-        return e;
-    for (uint32_t i = 0; i < changed.len; i++)
-        ((LoadedFile *)changed.items[i])->text = ((Source *)srcs.items[i])->text;
-    return NULL;
+    if (!changed && !errs)
+        fprintf(s->out, s->files.len ? "no loaded file changed (%u file%s checked)\n" : "no file has been loaded with :load\n",
+                s->files.len, s->files.len == 1 ? "" : "s");
+    return errs;
 }

@@ -13,8 +13,9 @@
 
 typedef struct LoadedFile {
     const char *path;
-    const char *text; /* as last loaded, to see what :reload must take again */
-    Principal principal;
+    const char *text;    /* as last loaded, to see what :reload must take again */
+    Principal principal; /* who loaded it: :reload takes it again as them */
+    const char *machine; /* the machine in use when it was loaded (NULL: core) */
 } LoadedFile;
 
 typedef struct Trace Trace; /* a stepped run (trace.c) */
@@ -75,6 +76,8 @@ Error *session_trace(Session *s, const Source *src, bool table);
 Error *session_step(Session *s, const Source *src, bool table);
 Error *session_continue(Session *s);
 Error *session_abandon(Session *s);
+/* :apropos REGEX: definitions whose name or text matches (TRE). */
+Error *session_apropos(Session *s, const char *pattern, Span at, Buf *out);
 /* :deps NAME */
 Error *session_deps(Session *s, const char *name, Span at, Buf *out);
 

@@ -480,16 +480,27 @@ static const char *rebuilt_note(const Def *d)
     return gc_printf("  %s %s@v%d: ok, %s", def_kind_name(d->kind), d->name, h->version, what);
 }
 
-/* Which change of this transaction d depends on, for the message. */
+/* Which of the definitions this input changed d depends on, directly or
+ * through others, for the message: the user's change, not a consequence. */
 static const Def *cause(const Txn *t, const Def *d)
 {
-    for (uint32_t i = 0; i < t->staged.len; i++)
-        if (def_depends_on(t->s->ws, d, t->staged.items[i]))
-            return t->staged.items[i];
-    for (uint32_t i = 0; i < t->rebuilt.len; i++)
-        if (def_depends_on(t->s->ws, d, t->rebuilt.items[i]))
-            return t->rebuilt.items[i];
-    return d;
+    Workspace *ws = t->s->ws;
+    Vec seen = {0}, todo = {0};
+    vec_push(&todo, (void *)d);
+    while (todo.len) {
+        const Def *x = todo.items[--todo.len];
+        if (in_vec(&seen, x))
+            continue;
+        vec_push(&seen, (void *)x);
+        for (uint32_t i = 0; i < t->staged.len; i++)
+            if (def_depends_on(ws, x, t->staged.items[i]))
+                return t->staged.items[i];
+        Vec deps = {0};
+        def_deps(ws, x, x->cur, &deps);
+        for (uint32_t i = 0; i < deps.len; i++)
+            vec_push(&todo, ((DepEdge *)deps.items[i])->to);
+    }
+    return t->staged.len ? t->staged.items[0] : d;
 }
 
 static Error *check_def_cycles(Txn *t);
