@@ -48,6 +48,19 @@ void buf_puts(Buf *b, const char *s);
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *buf_str(Buf *b); /* never NULL */
 
+/* ---- limits ------------------------------------------------------------- */
+
+/* Limits that bound the work any input can cause, each settable with :set
+ * (defaults in base.c).  The run-time ones live in VmLimits (exec.h). */
+typedef struct XvmLimits {
+    uint32_t body_insns; /* instructions in one lowered body */
+    uint32_t nesting;    /* brackets nested in the parser */
+    uint32_t op_nesting; /* operations nested inside operations while verifying */
+    uint32_t tick_stack; /* values on the verification-time stack (at most 1024) */
+    uint32_t line_bytes; /* one input line */
+} XvmLimits;
+extern XvmLimits xvm_limits;
+
 /* ---- sources and spans ------------------------------------------------- */
 
 typedef struct Source {

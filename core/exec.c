@@ -32,6 +32,30 @@ Vm *vm_new(VmLimits limits, FILE *out)
 
 void vm_request_interrupt(Vm *vm) { vm->interrupt = 1; }
 
+#define VM_MAX_SLOTS (1u << 28)
+
+Error *vm_set_stack_slots(Vm *vm, uint64_t slots)
+{
+    if (slots < 16 || slots > VM_MAX_SLOTS || slots < vm->depth)
+        return err_hint(err_new(E_USAGE, (Span){0}, "the stack must hold 16..%u slots and what is on it now (%u)",
+                                VM_MAX_SLOTS, vm->depth),
+                        "pop items first to shrink it below its depth");
+    Value *stack = (Value *)gc_calloc((size_t)slots + 2, sizeof(Value)) + 1;
+    memcpy(stack, vm->stack, vm->depth * sizeof(Value));
+    vm->stack = stack;
+    vm->limits.stack_slots = (uint32_t)slots;
+    return NULL;
+}
+
+Error *vm_set_call_depth(Vm *vm, uint64_t depth)
+{
+    if (depth < 1 || depth > (1u << 24))
+        return err_new(E_USAGE, (Span){0}, "the call depth must be 1..%u", 1u << 24);
+    vm->frames = gc_calloc((size_t)depth + 1, sizeof(Frame));
+    vm->limits.call_depth = (uint32_t)depth;
+    return NULL;
+}
+
 void value_print(Buf *out, Value v, TypeId t)
 {
     if (t == TY_REF) {
@@ -238,7 +262,7 @@ L_ALLOC:
         TRAP(gc_printf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, tos,
                      vm->limits.max_block_words),
              NULL);
-    blk = heap_alloc(tos);
+    blk = heap_alloc(tos, vm->limits.heap_bytes);
     if (unlikely(!blk))
         TRAP(gc_printf("out of heap allocating %" PRId64 " words", tos), "raise the heap limit or free references");
     tos = (Value)(intptr_t)blk;

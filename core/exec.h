@@ -21,7 +21,9 @@ typedef struct HeapBlock {
 } HeapBlock;
 
 /* The checked heap, shared by the fast executor and the stepper (heap.c). */
-HeapBlock *heap_alloc(int64_t n); /* n zeroed int words; NULL when out of heap */
+/* n zeroed int words; NULL when out of heap or when live heap data would
+ * pass limit_bytes (0 = no limit of our own). */
+HeapBlock *heap_alloc(int64_t n, uint64_t limit_bytes);
 /* The fast path of every heap access: one compare for the bounds (a
  * negative index wraps to a huge one), one for the tag. */
 static inline bool heap_word_ok(const HeapBlock *b, int64_t i, TypeId want)
@@ -64,6 +66,7 @@ typedef struct VmLimits {
     uint32_t stack_slots;   /* operand stack depth */
     uint32_t call_depth;    /* nested procedure calls */
     int64_t max_block_words; /* largest single alloc */
+    uint64_t heap_bytes;     /* live heap data programs may reach; 0 = no limit */
 } VmLimits;
 
 #define VM_DEFAULT_FUEL 4000000000ull
@@ -91,6 +94,9 @@ Vm *vm_new(VmLimits limits, FILE *out);
  * as it was before the run and an E_TRAP error names the place. */
 Error *vm_run(Vm *vm, Code *code);
 void vm_request_interrupt(Vm *vm);
+/* Change the operand stack's or the call stack's size (between runs). */
+Error *vm_set_stack_slots(Vm *vm, uint64_t slots);
+Error *vm_set_call_depth(Vm *vm, uint64_t depth);
 /* "42" or "<ref 3 words>": the value as print writes it. */
 void value_print(Buf *out, Value v, TypeId t);
 

@@ -7,9 +7,25 @@
 #include <inttypes.h>
 #include <string.h>
 
-HeapBlock *heap_alloc(int64_t n)
+/* Live data is what the collector's heap holds less what it knows is free;
+ * collect first when the cheap estimate says the limit is near. */
+static bool over_limit(size_t bytes, uint64_t limit)
+{
+    if (!limit)
+        return false;
+    size_t live = GC_get_heap_size() - GC_get_free_bytes();
+    if (live + bytes <= limit)
+        return false;
+    GC_gcollect();
+    live = GC_get_heap_size() - GC_get_free_bytes();
+    return live + bytes > limit;
+}
+
+HeapBlock *heap_alloc(int64_t n, uint64_t limit_bytes)
 {
     size_t bytes = sizeof(HeapBlock) + (size_t)n * (sizeof(Value) + 1);
+    if (over_limit(bytes, limit_bytes))
+        return NULL;
     HeapBlock *b = GC_MALLOC(bytes);
     if (!b)
         return NULL;

@@ -109,7 +109,7 @@ static Error *instantiate(MachCtx *mc, const Node *st)
     comp->state = gc_calloc(comp->module->nstate + 1, sizeof(Value));
     for (uint32_t i = 0; i < comp->module->nstate; i++) /* every ref points at a real block */
         if (comp->module->state[i].type == TY_REF)
-            comp->state[i] = (Value)(intptr_t)heap_alloc(0);
+            comp->state[i] = (Value)(intptr_t)heap_alloc(0, 0);
     comp->links = gc_calloc(comp->module->nports + 1, sizeof(Link));
     comp->span = st->span;
     vec_push(&mc->comps, comp);

@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#define BODY_MAX_INSNS (1u << 20)
 
 typedef struct Label {
     const char *name; /* "<else>" etc. for labels made by if/while */
@@ -26,10 +25,10 @@ Body *body_new(const char *name)
 
 static Error *emit(Body *b, Insn in)
 {
-    if (b->n >= BODY_MAX_INSNS)
+    if (b->n >= xvm_limits.body_insns)
         return err_hint(err_new(E_LIMIT, in.span, "code body too large: more than %u instructions",
-                                BODY_MAX_INSNS),
-                        "split it into procedures");
+                                xvm_limits.body_insns),
+                        "split it into procedures, or raise the limit with :set body-insns N");
     if (b->n == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 16;
         Insn *grown = gc_calloc(b->cap, sizeof(Insn));

@@ -3,7 +3,7 @@
  *
  * The parser knows no directive: it builds the same N_STMT shape for all of
  * them and later layers check argument shapes.  Every recursion goes through
- * an opening bracket, and brackets are counted against SYNTAX_MAX_DEPTH, so
+ * an opening bracket, and brackets are counted against xvm_limits.nesting, so
  * hostile input gets E_LIMIT instead of a C stack overflow. */
 #include "syntax.h"
 
@@ -165,15 +165,15 @@ static bool is_contract_word(const char *s)
 
 /* ---- brackets and depth ------------------------------------------------- */
 
-/* Consumes an opening bracket, refusing nesting past SYNTAX_MAX_DEPTH. */
+/* Consumes an opening bracket, refusing nesting past xvm_limits.nesting. */
 static Error *open_bracket(Parser *P, TokKind k, const char *expected)
 {
     if (!at(P, k))
         return syntax_error(P, expected, NULL);
-    if (P->depth >= SYNTAX_MAX_DEPTH)
+    if ((uint32_t)P->depth >= xvm_limits.nesting)
         return err_hint(err_new(E_LIMIT, tok(P)->span,
-                                "brackets nested more than %d deep", SYNTAX_MAX_DEPTH),
-                        "split the definition into smaller pieces");
+                                "brackets nested more than %u deep", xvm_limits.nesting),
+                        "split the definition into smaller pieces, or raise the limit with :set nesting N");
     P->depth++;
     advance(P);
     return NULL;

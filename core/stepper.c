@@ -22,6 +22,7 @@ Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code)
     st->nframes = 1;
     st->fuel = vm->limits.fuel;
     st->max_block_words = vm->limits.max_block_words;
+    st->heap_bytes = vm->limits.heap_bytes;
     st->out = vm->out;
     return st;
 }
@@ -269,7 +270,7 @@ static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
         if (n < 0 || n > st->max_block_words)
             return fail(st, STEP_TRAP, in, gc_printf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, n,
                                                      st->max_block_words));
-        HeapBlock *b = heap_alloc(n);
+        HeapBlock *b = heap_alloc(n, st->heap_bytes);
         if (!b)
             return fail(st, STEP_TRAP, in, gc_printf("out of heap allocating %" PRId64 " words", n));
         push(st, (Value)(intptr_t)b, TY_REF);

@@ -42,6 +42,7 @@ typedef struct Stepper {
     uint32_t nframes, max_frames;
     uint64_t safepoints, fuel; /* as the fast executor counts: calls and taken jumps */
     int64_t max_block_words;
+    uint64_t heap_bytes;
     FILE *out;
     Error *error;              /* set on STEP_TRAP and STEP_VIOLATION */
 } Stepper;

@@ -83,9 +83,10 @@ typedef struct Node {
 const char *node_kind_name(NodeKind k); /* "name", "block", "effect", ... */
 const char *node_kind_article(NodeKind k); /* "a name", "an integer", ... */
 
-/* Parse a whole unit.  Nesting deeper than max_depth brackets is an error
- * (E_LIMIT), so the recursive descent never overflows the C stack. */
-#define SYNTAX_MAX_DEPTH 256
+/* Parse a whole unit.  Nesting deeper than xvm_limits.nesting brackets is
+ * an error (E_LIMIT), so the recursive descent never overflows the C stack
+ * (each level is a few hundred bytes: :set nesting stays below 100000). */
+#define SYNTAX_MAX_DEPTH_CAP 100000u
 Error *parse_unit(const Source *src, Node **out);
 
 /* Print a node back in the language (canonical spacing, 2-space indent). */

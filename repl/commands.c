@@ -337,21 +337,53 @@ static Error *cmd_gc(CmdCtx *c)
     return NULL;
 }
 
+/* A setting: how to read it and how to change it, with its bounds. */
 typedef struct Setting {
     const char *name;
     const char *help;
+    uint64_t lo, hi;
+    uint64_t (*get)(Session *s);
+    Error *(*set)(Session *s, uint64_t v); /* NULL: store through get's field */
     uint64_t *(*field)(Session *s);
 } Setting;
 
 static uint64_t *fuel_field(Session *s) { return &s->vm->limits.fuel; }
 static uint64_t *budget_field(Session *s) { return &s->verify_budget; }
 static uint64_t *trace_field(Session *s) { return &s->trace_limit; }
+static uint64_t *heap_field(Session *s) { return &s->vm->limits.heap_bytes; }
+static uint64_t get_stack(Session *s) { return s->vm->limits.stack_slots; }
+static uint64_t get_calls(Session *s) { return s->vm->limits.call_depth; }
+static uint64_t get_block(Session *s) { return (uint64_t)s->vm->limits.max_block_words; }
+static uint64_t get_body(Session *s) { (void)s; return xvm_limits.body_insns; }
+static uint64_t get_nesting(Session *s) { (void)s; return xvm_limits.nesting; }
+static uint64_t get_op_nesting(Session *s) { (void)s; return xvm_limits.op_nesting; }
+static uint64_t get_tick(Session *s) { (void)s; return xvm_limits.tick_stack; }
+static uint64_t get_line(Session *s) { (void)s; return xvm_limits.line_bytes; }
+static Error *set_stack(Session *s, uint64_t v) { return vm_set_stack_slots(s->vm, v); }
+static Error *set_calls(Session *s, uint64_t v) { return vm_set_call_depth(s->vm, v); }
+static Error *set_block(Session *s, uint64_t v) { s->vm->limits.max_block_words = (int64_t)v; return NULL; }
+static Error *set_body(Session *s, uint64_t v) { (void)s; xvm_limits.body_insns = (uint32_t)v; return NULL; }
+static Error *set_nesting(Session *s, uint64_t v) { (void)s; xvm_limits.nesting = (uint32_t)v; return NULL; }
+static Error *set_op_nesting(Session *s, uint64_t v) { (void)s; xvm_limits.op_nesting = (uint32_t)v; return NULL; }
+static Error *set_tick(Session *s, uint64_t v) { (void)s; xvm_limits.tick_stack = (uint32_t)v; return NULL; }
+static Error *set_line(Session *s, uint64_t v) { (void)s; xvm_limits.line_bytes = (uint32_t)v; return NULL; }
 
 static const Setting settings[] = {
-    {"fuel", "calls and jumps one input may make (0 = unlimited)", fuel_field},
-    {"verify-budget", "instructions the verifier may simulate per body", budget_field},
-    {"trace-limit", "steps one :trace may take (0 = unlimited)", trace_field},
+    {"fuel", "calls and jumps one input may make (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, fuel_field},
+    {"verify-budget", "instructions the verifier may simulate per body", 1, UINT64_MAX, NULL, NULL, budget_field},
+    {"trace-limit", "steps one :trace may take (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, trace_field},
+    {"stack", "operand stack slots", 16, 1u << 28, get_stack, set_stack, NULL},
+    {"call-depth", "nested procedure calls", 1, 1u << 24, get_calls, set_calls, NULL},
+    {"block-words", "words in one alloc", 0, 1ull << 40, get_block, set_block, NULL},
+    {"heap-limit", "bytes of live heap data (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, heap_field},
+    {"body-insns", "instructions in one body", 1, 1u << 30, get_body, set_body, NULL},
+    {"nesting", "brackets nested in the input", 1, SYNTAX_MAX_DEPTH_CAP, get_nesting, set_nesting, NULL},
+    {"op-nesting", "operations nested inside operations", 1, 4096, get_op_nesting, set_op_nesting, NULL},
+    {"tick-stack", "values on the verification-time stack", 1, 1024, get_tick, set_tick, NULL},
+    {"line-bytes", "bytes in one input line", 16, 1u << 30, get_line, set_line, NULL},
 };
+
+static uint64_t setting_value(const Setting *st, Session *s) { return st->get ? st->get(s) : *st->field(s); }
 
 static Error *cmd_set(CmdCtx *c)
 {
@@ -359,8 +391,8 @@ static Error *cmd_set(CmdCtx *c)
     unsigned long long value;
     if (!c->args[0]) {
         for (size_t i = 0; i < countof(settings); i++)
-            fprintf(c->r->s->out, "%-14s %llu   %s\n", settings[i].name,
-                    (unsigned long long)*settings[i].field(c->r->s), settings[i].help);
+            fprintf(c->r->s->out, "%-14s %-12llu %s\n", settings[i].name,
+                    (unsigned long long)setting_value(&settings[i], c->r->s), settings[i].help);
         return NULL;
     }
     char *end = NULL;
@@ -370,13 +402,30 @@ static Error *cmd_set(CmdCtx *c)
         return err_hint(err_new(E_USAGE, c->args_span, "expected a setting and a whole number 0..%llu",
                                 (unsigned long long)UINT64_MAX),
                         "usage: :set fuel 1000000   (:set alone lists settings)");
-    for (size_t i = 0; i < countof(settings); i++)
-        if (strcmp(name, settings[i].name) == 0) {
-            *settings[i].field(c->r->s) = value;
-            return NULL;
-        }
-    return err_hint(err_new(E_UNKNOWN, c->args_span, "unknown setting '%s'", name),
-                    ":set alone lists the settings");
+    for (size_t i = 0; i < countof(settings); i++) {
+        const Setting *st = &settings[i];
+        if (strcmp(name, st->name))
+            continue;
+        if (value < st->lo || value > st->hi)
+            return err_hint(err_new(E_USAGE, c->args_span, "%s must be %llu..%llu", st->name,
+                                    (unsigned long long)st->lo, (unsigned long long)st->hi),
+                            "%s: %s", st->name, st->help);
+        Error *e = NULL;
+        if (st->set)
+            e = st->set(c->r->s, value);
+        else
+            *st->field(c->r->s) = value;
+        if (!e)
+            fprintf(c->r->s->out, "%s = %llu\n", st->name, (unsigned long long)value);
+        return e ? (e->span = c->args_span, e) : NULL;
+    }
+    uint32_t n = countof(settings);
+    const char *names[countof(settings)];
+    for (uint32_t i = 0; i < n; i++)
+        names[i] = settings[i].name;
+    const char *near = suggest_name(name, names, n);
+    Error *e = err_new(E_UNKNOWN, c->args_span, "unknown setting '%s'", name);
+    return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, ":set alone lists the settings");
 }
 
 static const Cmd commands[] = {
@@ -404,7 +453,7 @@ static const Cmd commands[] = {
     {"continue", ":continue", "run the stepped run to the end", cmd_continue},
     {"abandon", ":abandon", "drop the stepped run; the stack is as before it", cmd_abandon},
     {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time},
-    {"set", ":set [NAME VALUE]", "show or change a limit: fuel, verify-budget, trace-limit", cmd_set},
+    {"set", ":set [NAME VALUE]", "show or change a limit (:set alone lists them)", cmd_set},
     {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc},
 };
 static const size_t ncommands = countof(commands);

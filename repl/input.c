@@ -88,7 +88,6 @@ void repl_flush(Repl *r, const char *srcname)
     repl_submit(r, text, srcname, r->pending_line);
 }
 
-#define MAX_LINE (1u << 20)
 
 void repl_run_stream(Repl *r, FILE *f, const char *srcname)
 {
@@ -103,10 +102,10 @@ void repl_run_stream(Repl *r, FILE *f, const char *srcname)
             line[--n] = 0;
         if (r->echo)
             fprintf(r->s->out, "%s%s\n", repl_prompt(r, cont), line);
-        if ((size_t)n > MAX_LINE) {
+        if ((size_t)n > xvm_limits.line_bytes) {
             Source *src = source_new(srcname, "", 0, lineno);
             repl_print_error(r, err_hint(err_new(E_LIMIT, (Span){.src = src, .line = (uint32_t)lineno, .col = 1},
-                                                 "line too long: %zd bytes (the limit is %u)", n, MAX_LINE),
+                                                 "line too long: %zd bytes (the limit is %u)", n, xvm_limits.line_bytes),
                                          "split the input over several lines"));
             r->failures++;
             continue;

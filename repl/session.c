@@ -47,6 +47,7 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     if (stdlib_dir)
         vec_push(&s->search_path, (void *)stdlib_dir);
     vs_set_names(s->ws);
+    verify_set_interrupt(&s->vm->interrupt);
     return s;
 }
 
@@ -167,6 +168,7 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
     Error *e = parse_unit(src, &unit);
     if (e)
         return e;
+    s->vm->interrupt = 0; /* a Ctrl-C from now on stops verification too */
     double t0 = now_ms();
     Txn t = txn_begin(s, p);
     Body *code = body_new("<input>");

@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-#define NEST_MAX 256
 #define MEMO_MAX 4096
 
 typedef struct MemoEntry {
@@ -302,9 +301,9 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
         e = call_check_requires(o->ws, vs, in, sig);
     if (e)
         return e;
-    if (o->nest >= NEST_MAX)
-        return err_hint(err_new(E_LIMIT, in->span, "operations nest deeper than %d levels", NEST_MAX),
-                        "is there a cycle among operations?");
+    if (o->nest >= xvm_limits.op_nesting)
+        return err_hint(err_new(E_LIMIT, in->span, "operations nest deeper than %u levels", xvm_limits.op_nesting),
+                        "raise the limit with :set op-nesting N");
     uint32_t *caller_id = gc_calloc(op->eff.nin + 1, sizeof(uint32_t));
     VState *entry = callee_entry(vs, op->eff.nin, caller_id);
     VState *exit = memo_find(o->memo, comp, op, entry);

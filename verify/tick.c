@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#define VSTACK_MAX 64
+#define VSTACK_MAX 1024 /* the most :set tick-stack allows */
 
 typedef struct TickCtx {
     const TickEnv *env;
@@ -32,9 +32,9 @@ static const char *vval_kind_name(uint8_t k)
 static Error *vpush(TickCtx *t, VVal v)
 {
     VState *vs = t->vs;
-    if (vs->vdepth >= VSTACK_MAX)
-        return err_hint(err_new(E_LIMIT, t->st->span, "verification-time stack overflow (%d values)", VSTACK_MAX),
-                        "tick code should leave the stack as it found it");
+    if (vs->vdepth >= xvm_limits.tick_stack || vs->vdepth >= VSTACK_MAX)
+        return err_hint(err_new(E_LIMIT, t->st->span, "verification-time stack overflow (%u values)", xvm_limits.tick_stack),
+                        "tick code should leave the stack as it found it (:set tick-stack N raises the limit)");
     if (vs->vdepth == vs->vcap) {
         vs->vcap = vs->vcap ? vs->vcap * 2 : 8;
         VVal *grown = gc_calloc(vs->vcap, sizeof(VVal));

@@ -354,8 +354,15 @@ static Error *flow_exit(Ctx *c, const VState *vs, int64_t from, const Insn *ret)
                  &changed);
 }
 
+static volatile sig_atomic_t *g_interrupt;
+
+void verify_set_interrupt(volatile sig_atomic_t *flag) { g_interrupt = flag; }
+
 static Error *simulate_block(Ctx *c, uint32_t blk)
 {
+    if (g_interrupt && *g_interrupt)
+        return err_hint(err_new(E_BUDGET, c->b->insns[c->blocks[blk].start].span, "verification interrupted (Ctrl-C)"),
+                        "nothing was installed; the session is as it was");
     Block *bl = &c->blocks[blk];
     VState *vs = vs_copy(bl->in);
     for (uint32_t i = bl->start; i < bl->end; i++) {

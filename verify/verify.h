@@ -8,6 +8,8 @@
 
 #include "defs.h"
 
+#include <signal.h>
+
 /* ---- verification states ----------------------------------------------------- */
 
 #define VFACT_MAX_ARITY 4
@@ -83,6 +85,10 @@ void vs_print_stack(Buf *out, const VState *s);
 /* ---- body verification --------------------------------------------------------- */
 
 #define VERIFY_DEFAULT_BUDGET 2000000u
+
+/* A flag a signal handler sets (Ctrl-C): verification then stops with an
+ * error, so nothing is installed. */
+void verify_set_interrupt(volatile sig_atomic_t *flag);
 
 typedef struct VerifyMemo VerifyMemo; /* derived effects, per top-level verification */
 VerifyMemo *verify_memo_new(void);

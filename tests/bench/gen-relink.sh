@@ -48,10 +48,10 @@ awk -v K="$K" -v R="$R" -v kind="$KIND" 'BEGIN {
     for (r = 1; r <= R; r++)
         printf ".define_operation port(P), op, { push int(%d); add; };\n", r + 1
     # check: sum over the procedures of p_i(0) = sum of (inc + i), inc = M op increment
-    print ".define_procedure check, ( -> s: int), {"
-    print "  push int(0);"
-    for (i = 1; i <= np; i++) printf "  push int(0); call p%d; add;\n", i
-    print "};"
+    # (on one line: a body spread over many lines costs more to read than to verify)
+    printf ".define_procedure check, ( -> s: int), { push int(0);"
+    for (i = 1; i <= np; i++) printf " push int(0); call p%d; add;", i
+    print " };"
     print "call check; print;"
     inc = R + 1
     printf "// expected output (last line): %d\n", np * inc + np * (np + 1) / 2

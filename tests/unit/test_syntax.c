@@ -616,7 +616,7 @@ static void test_parse_depth_limit(void **state)
     assert_int_equal(e->code, E_SYNTAX); /* a bare '{' is no statement */
     e = parse_err(repeat("f {", 10000, ""));
     assert_int_equal(e->code, E_LIMIT);
-    assert_int_equal(e->span.col, 3 * SYNTAX_MAX_DEPTH + 3);
+    assert_int_equal(e->span.col, 3 * ((int)xvm_limits.nesting) + 3);
     e = parse_err(repeat("f (", 10000, ""));
     assert_int_equal(e->code, E_LIMIT);
     e = parse_err(repeat("f (g, ", 10000, ""));
@@ -624,10 +624,10 @@ static void test_parse_depth_limit(void **state)
     e = parse_err(gc_printf("f %s", repeat("x(", 10000, "")));
     assert_int_equal(e->code, E_LIMIT);
 
-    /* exactly SYNTAX_MAX_DEPTH nested brackets are fine */
-    char *ok = repeat("f {", SYNTAX_MAX_DEPTH, repeat("}", SYNTAX_MAX_DEPTH, ""));
+    /* exactly ((int)xvm_limits.nesting) nested brackets are fine */
+    char *ok = repeat("f {", ((int)xvm_limits.nesting), repeat("}", ((int)xvm_limits.nesting), ""));
     assert_int_equal(parse_ok(ok)->nkids, 1);
-    char *deep = repeat("f {", SYNTAX_MAX_DEPTH + 1, repeat("}", SYNTAX_MAX_DEPTH + 1, ""));
+    char *deep = repeat("f {", ((int)xvm_limits.nesting) + 1, repeat("}", ((int)xvm_limits.nesting) + 1, ""));
     assert_int_equal(parse_err(deep)->code, E_LIMIT);
 }
 
