@@ -167,7 +167,7 @@ static Error *lower_call(const Scope *sc, Body *b, const Node *s)
         const char **names = workspace_names(ws, DEF_PROC, &n);
         const char *near = suggest_name(name, names, n);
         return near ? err_hint(e, "did you mean '%s'?", near)
-                    : err_hint(e, "define it first with .define_procedure %s, (...), { ... };", name);
+                    : err_hint(e, "define it first with .define_procedure %s, (...), { ... }; (procedures defined in one input may call each other)", name);
     }
     return emit(b, (Insn){.op = P_CALL, .ref = p, .label = p->name, .span = s->span});
 }

@@ -59,6 +59,9 @@ static Scope session_scope(Session *s) { return (Scope){.ws = s->ws, .machine = 
  * so they are lowered against the world the whole input makes. */
 static Error *stage_definitions(Txn *t, const Node *unit, Vec *code)
 {
+    Error *d = txn_declare_procedures(t, unit);
+    if (d)
+        return d;
     for (uint32_t i = 0; i < unit->nkids; i++) {
         const Node *st = unit->kids[i];
         if (!(st->kind == N_STMT && st->head == HEAD_DIRECTIVE)) {

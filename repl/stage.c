@@ -213,7 +213,8 @@ Error *untrusted_calls(Principal p, const Body *b)
 
 /* over: the machine the procedure runs over (the session's now, or the
  * one it was first defined over when it is rebuilt). */
-static Error *stage_procedure(Txn *t, const Node *stmt, const char *over, Principal p)
+/* Stage a procedure's name and effect, without its body yet. */
+static Error *declare_procedure(Txn *t, const Node *stmt, const char *over, Principal p, ProcVersion **out)
 {
     const char *name;
     const Node *block;
@@ -230,9 +231,54 @@ static Error *stage_procedure(Txn *t, const Node *stmt, const char *over, Princi
     v->def = stmt;
     v->over = over;
     v->principal = p;
-    if ((e = stage_cb(t, DEF_PROC, name, v, stmt->kids[0]->span))) /* visible now: it may call itself */
+    *out = v;
+    return stage_cb(t, DEF_PROC, name, v, stmt->kids[0]->span); /* visible now: it may call itself */
+}
+
+static ProcVersion *declared(const Txn *t, const Node *stmt)
+{
+    for (uint32_t i = 0; i < t->declared.len; i++) {
+        ProcVersion *v = t->declared.items[i];
+        if (v->def == stmt)
+            return v;
+    }
+    return NULL;
+}
+
+/* Procedures of one input are declared before any body is built, so they
+ * may call each other whatever their order. */
+Error *txn_declare_procedures(Txn *t, const Node *unit)
+{
+    const char *over = t->s->machine == core_machine() ? NULL : t->s->machine->name;
+    for (uint32_t i = 0; i < unit->nkids; i++) {
+        const Node *st = unit->kids[i];
+        if (st->kind != N_STMT || st->head != HEAD_DIRECTIVE || strcmp(st->name, "define_procedure"))
+            continue;
+        ProcVersion *v;
+        Error *e = declare_procedure(t, st, over, t->principal, &v);
+        if (e)
+            return e;
+        vec_push(&t->declared, v);
+    }
+    return NULL;
+}
+
+static Error *stage_procedure(Txn *t, const Node *stmt, const char *over, Principal p)
+{
+    ProcVersion *v = declared(t, stmt);
+    Error *e = v ? NULL : declare_procedure(t, stmt, over, p, &v);
+    if (e)
         return e;
-    e = build_proc_body(t, v, block);
+    /* Report definitions in the order they are written, not declared. */
+    for (uint32_t i = 0; i < t->staged.len; i++) {
+        Def *d = t->staged.items[i];
+        if (d->pending == v) {
+            memmove(&t->staged.items[i], &t->staged.items[i + 1], (t->staged.len - i - 1) * sizeof(void *));
+            t->staged.items[t->staged.len - 1] = d;
+            break;
+        }
+    }
+    e = build_proc_body(t, v, stmt->kids[2]);
     return e ? e : untrusted_calls(p, v->body);
 }
 

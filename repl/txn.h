@@ -24,10 +24,12 @@ typedef struct Txn {
     Vec notes;         /* "loaded unit ..." lines */
     int unit_depth;
     bool rebuilding;   /* staging a dependant again: it keeps its version */
+    Vec declared;      /* ProcVersion*: procedures declared ahead of their bodies */
 } Txn;
 
 Txn txn_begin(Session *s, Principal p);
 Error *txn_stage_definition(Txn *t, const Node *st);
+Error *txn_declare_procedures(Txn *t, const Node *unit);
 Error *txn_stage_unit_text(Txn *t, const Source *src, Principal p, bool defs_only);
 /* Re-verify every installed definition that depends on what this input
  * changed, in dependency order; all failures are returned together. */
