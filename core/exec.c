@@ -108,6 +108,12 @@ static Error *run(Vm *vm, Code *code, bool init)
         [OP_PRINT_REF] = &&L_PRINT_REF,
         [OP_HALT] = &&L_HALT,
         [OP_CALLCODE] = &&L_CALLCODE,
+#define X(name, expr) [OP_##name##_I] = &&L_##name##_I,
+        XVM_IMM_OPS(X)
+#undef X
+#define X(name, op) [OP_J##name] = &&L_J##name, [OP_J##name##_I] = &&L_J##name##_I,
+        XVM_CMP_OPS(X)
+#undef X
     };
     if (init) {
         dispatch = labels;
@@ -250,6 +256,36 @@ L_CALLCODE: {
     ip = callee->cells;
     NEXT;
 }
+    /* Superinstructions (exec_ops.h).  add_i: tos = tos + imm. */
+#define X(name, expr) L_##name##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
+    XVM_IMM_OPS(X)
+#undef X
+    /* jlt: pop b, pop a, branch if a < b.  jlt_i: pop a, branch if a < imm. */
+#define X(name, op)                                                              \
+    L_J##name:                                                                   \
+    a = sp[-1];                                                                  \
+    b = tos;                                                                     \
+    tos = sp[-2];                                                                \
+    sp -= 2;                                                                     \
+    if (a op b) {                                                                \
+        SAFEPOINT();                                                             \
+        ip = ip->target;                                                         \
+    } else {                                                                     \
+        ip++;                                                                    \
+    }                                                                            \
+    NEXT;                                                                        \
+    L_J##name##_I:                                                               \
+    a = tos;                                                                     \
+    tos = *--sp;                                                                 \
+    if (a op ip->i) {                                                            \
+        SAFEPOINT();                                                             \
+        ip = ip[1].target;                                                       \
+    } else {                                                                     \
+        ip += 2;                                                                 \
+    }                                                                            \
+    NEXT;
+    XVM_CMP_OPS(X)
+#undef X
 L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
 L_STATE_SET: *ip->slot = tos; tos = *--sp; ip++; NEXT;
 L_RETURN:

@@ -5,10 +5,27 @@
 
 #include "model.h"
 
+/* Superinstructions: the operation with an immediate right operand
+ * (push int(1); add;  ->  add_i 1) and compare-and-branch (lt; jump_if L;
+ * -> jlt L, also with an immediate).  NAME, C operator on (a, b). */
+#define XVM_IMM_OPS(X)                                                             \
+    X(ADD, (Value)((uint64_t)a + (uint64_t)b)) X(SUB, (Value)((uint64_t)a - (uint64_t)b)) \
+    X(MUL, (Value)((uint64_t)a * (uint64_t)b)) X(DIV, a / b) X(MOD, a % b)            \
+    X(AND, a & b) X(OR, a | b) X(XOR, a ^ b)                                        \
+    X(SHL, (Value)((uint64_t)a << (b & 63))) X(SHR, a >> (b & 63))                   \
+    X(EQ, a == b) X(NE, a != b) X(LT, a < b) X(LE, a <= b) X(GT, a > b) X(GE, a >= b)
+#define XVM_CMP_OPS(X) X(EQ, ==) X(NE, !=) X(LT, <) X(LE, <=) X(GT, >) X(GE, >=)
+
 enum {
     OP_PRINT_REF = P__COUNT, /* print, when the verifier saw a ref */
     OP_HALT,                 /* end of REPL code */
     OP_CALLCODE,             /* call a flattened operation's subroutine */
+#define X(name, expr) OP_##name##_I,
+    XVM_IMM_OPS(X)
+#undef X
+#define X(name, op) OP_J##name, OP_J##name##_I,
+    XVM_CMP_OPS(X)
+#undef X
     OP__COUNT
 };
 

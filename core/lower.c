@@ -198,7 +198,8 @@ static Error *lower_if(const Scope *sc, Body *b, const Node *s)
     return place_label(b, l_end, s->span);
 }
 
-/* while {cond}, {body}:   Top: cond; jump_unless End; body; jump Top; End: */
+/* while {cond}, {body}:   jump Cond; Body: body; Cond: cond; jump_if Body;
+ * The test sits at the bottom, so each turn takes one branch, not two. */
 static Error *lower_while(const Scope *sc, Body *b, const Node *s)
 {
     static const char usage[] = "while { condition leaving an int }, { body };";
@@ -207,12 +208,12 @@ static Error *lower_while(const Scope *sc, Body *b, const Node *s)
         e = want_kind(s->kids[i], N_BLOCK, i ? "while's body" : "while's condition", usage);
     if (e)
         return e;
-    uint32_t l_top = label_new(b, "<loop>", s->span), l_end = label_new(b, "<end-while>", s->span);
-    if ((e = place_label(b, l_top, s->kids[0]->span)) || (e = lower_block(sc, b, s->kids[0])) ||
-        (e = emit_jump(b, P_JUMP_UNLESS, l_end, s->head_span)) || (e = lower_block(sc, b, s->kids[1])) ||
-        (e = emit_jump(b, P_JUMP, l_top, s->span)))
+    uint32_t l_body = label_new(b, "<loop>", s->span), l_cond = label_new(b, "<while-test>", s->span);
+    if ((e = emit_jump(b, P_JUMP, l_cond, s->head_span)) || (e = place_label(b, l_body, s->kids[1]->span)) ||
+        (e = lower_block(sc, b, s->kids[1])) || (e = place_label(b, l_cond, s->kids[0]->span)) ||
+        (e = lower_block(sc, b, s->kids[0])))
         return e;
-    return place_label(b, l_end, s->span);
+    return emit_jump(b, P_JUMP_IF, l_body, s->head_span);
 }
 
 static const char *machine_name(const Scope *sc)

@@ -296,8 +296,8 @@ static const char *join_place(const Insn *first)
     static const char *const made[][2] = {
         {"<else>", "at the end of the 'if'"},
         {"<end-if>", "at the end of the 'if'"},
-        {"<loop>", "at the top of the 'while' loop"},
-        {"<end-while>", "at the end of the 'while'"},
+        {"<loop>", "at the start of the 'while' body"},
+        {"<while-test>", "at the 'while' condition"},
     };
     if (first->op != P_LABEL || !first->label)
         return "here";

@@ -410,7 +410,7 @@ static void test_join_while_grows(void **state)
                      "};\n");
     /* The loop head is the condition block. */
     assert_error(e, E_JOIN, "stack depths differ where paths", 2, 7);
-    assert_contains(e->msg, "at the top of the 'while' loop: 1 vs 2 items");
+    assert_contains(e->msg, "at the 'while' condition: 1 vs 2 items");
     /* The same with labels. */
     e = check("label top;\npush int(1);\njump top;");
     assert_error(e, E_JOIN, "stack depths differ where paths", 1, 1);
@@ -681,10 +681,11 @@ static void test_budget(void **state)
     assert_string_equal(e->msg, want);
 
     /* A tiny budget: the 4th instruction simulated is the first loop's
-     * condition (`dup` at line 3, column 9). */
+     * jump to its test (`while` at line 3, column 7: the test is at the
+     * bottom of the loop). */
     VerifyOpts tiny = {.budget = 3};
     e = check_opts(src, NULL, &tiny, NULL, NULL);
-    assert_error(e, E_BUDGET, "verification budget exhausted after 3 simulated instructions", 3, 9);
+    assert_error(e, E_BUDGET, "verification budget exhausted after 3 simulated instructions", 3, 7);
     assert_contains(e->hint, "verify-budget");
 }
 

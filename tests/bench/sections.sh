@@ -1,0 +1,330 @@
+# tests/bench/sections.sh - the benchmark sections that measure XVM against
+# itself rather than against its peers; sourced by tests/bench/run.sh, which
+# sets XVM, root, here and work (a temporary folder) before calling them.
+#
+#   layering  tadd on extended-machine (tests/paper/figure1.xvm: do-as-ternary-module
+#             linked to core-wrappers' add port) against the same loop with two adds:
+#             median wall-time ratio of alternating runs, and the callgrind
+#             instruction-count ratio less start-up (N = 0).  tadd is flattened to
+#             two adds when it is compiled, so both should be 1.00.
+#   relink    a module M, a machine X instantiating it and K dependants over X
+#             (tests/bench/gen-relink.sh); M's operation redefined R times with
+#             `:module M` + `.define_operation`; time per redefinition for each K,
+#             and how it grows with K (it should grow no faster than K).
+#   trace     `:trace` of a while loop of TRACE_STEPS steps, with :set trace-limit 0,
+#             output to a file: median wall time and lines written.
+#
+# Each section prints its table and appends "key value" lines to $work/summary,
+# which section_summary prints last.  Each returns the number of failed checks.
+#
+# Knobs (environment):
+#   LAY_N=50000000  LAY_RUNS=7  LAY_CG_N=200000  (LAY_CG=0 skips callgrind)
+#   RELINK_KS="10 100 1000"  RELINK_RUNS=5  RELINK_KIND=procs|machines|modules|mixed
+#   RELINK_R="auto" (redefinitions per run; auto = max(10, 3000 / K))
+#   RELINK_CG=0  (1: also count instructions per redefinition under callgrind; slow)
+#   TRACE_STEPS=10000  TRACE_RUNS=5
+
+LAY_N=${LAY_N:-50000000}
+LAY_RUNS=${LAY_RUNS:-7}
+LAY_CG=${LAY_CG:-1}
+LAY_CG_N=${LAY_CG_N:-200000}
+RELINK_KS=${RELINK_KS:-"10 100 1000"}
+RELINK_RUNS=${RELINK_RUNS:-5}
+RELINK_KIND=${RELINK_KIND:-procs}
+RELINK_R=${RELINK_R:-auto}
+RELINK_CG=${RELINK_CG:-0}
+TRACE_STEPS=${TRACE_STEPS:-10000}
+TRACE_RUNS=${TRACE_RUNS:-5}
+
+# ---- helpers --------------------------------------------------------------------------
+
+# Run "$@" with standard output to $out_file (default /dev/null), standard error
+# to $work/sec.stderr; print the wall seconds.  The exit status is the command's.
+out_file=/dev/null
+wall() {
+    local t0 t1 rc
+    t0=$(date +%s%N)
+    "$@" >"$out_file" 2>"$work/sec.stderr"
+    rc=$?
+    t1=$(date +%s%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }'
+    return $rc
+}
+
+# The median of the numbers on standard input (empty if none).
+median() {
+    sort -g | awk '{ a[NR] = $1 }
+        END { if (NR == 0) exit
+              if (NR % 2) printf "%.6f\n", a[(NR + 1) / 2]
+              else printf "%.6f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# Instructions executed by "$@" under callgrind (whole process); its output goes
+# to $work/cg.stdout.
+cg_instr() {
+    rm -f "$work/cg.out"
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$@" >"$work/cg.stdout" 2>"$work/cg.stderr" ||
+        return 1
+    awk '/^(summary|totals):/ { print $2; exit }' "$work/cg.out"
+}
+
+# Last line of a program's output.
+last_line() { tail -n 1 "$1" 2>/dev/null; }
+
+summary() { echo "$*" >>"$work/summary"; }
+
+# ---- layering -------------------------------------------------------------------------
+
+# The loop program: n iterations of "over; push int(3); OP" on the same stack
+# shape (n sum -> n sum+n+3), where OP is `tadd` or `add; add;`.
+lay_program() { # $1 = tadd | add2, $2 = N
+    local op='tadd;'
+    [ "$1" = add2 ] && op='add; add;'
+    cat <<EOF
+// layering benchmark ($1): sum of n + 3 for n = $2 down to 1
+:load "$root/tests/paper/figure1.xvm"
+:use extended-machine
+.define_procedure lay, (n: int -> sum: int), {
+  push int(0);                                 // n sum
+  while { over; push int(0); gt; }, {          // while n > 0
+    over; push int(3);                         // n sum n 3
+    $op                                        // n sum+n+3
+    swap; push int(1); sub; swap;              // n-1 sum'
+  };
+  swap; pop;                                   // sum
+};
+push int($2); call lay; print;
+EOF
+}
+
+lay_expected() { awk -v n="$1" 'BEGIN { printf "%.0f\n", n * (n + 1) / 2 + 3 * n }'; }
+
+section_layering() {
+    local bad=0 op r t want got order
+    echo
+    echo "== layering cost: tadd (extended-machine, Figure 1) vs two adds =="
+    for op in tadd add2; do lay_program "$op" "$LAY_N" >"$work/lay-$op.xvm"; done
+    want=$(lay_expected "$LAY_N")
+    for op in tadd add2; do
+        out_file=$work/lay-$op.out
+        wall "$XVM" "$work/lay-$op.xvm" >/dev/null
+        got=$(last_line "$work/lay-$op.out")
+        if [ "$got" != "$want" ]; then
+            printf 'WRONG   layering %-5s got [%s] want [%s]\n' "$op" "$got" "$want"
+            sed -n '1,8s/^/        | /p' "$work/sec.stderr"
+            bad=$((bad + 1))
+        fi
+    done
+    out_file=/dev/null
+    [ "$bad" -eq 0 ] || return "$bad"
+    : >"$work/lay.times"
+    for ((r = 0; r < LAY_RUNS; r++)); do
+        order="tadd add2"
+        [ $((r % 2)) -eq 1 ] && order="add2 tadd"
+        for op in $order; do
+            t=$(wall "$XVM" "$work/lay-$op.xvm") && echo "$op $t" >>"$work/lay.times"
+        done
+    done
+    local mt ma wr
+    mt=$(awk '$1 == "tadd" { print $2 }' "$work/lay.times" | median)
+    ma=$(awk '$1 == "add2" { print $2 }' "$work/lay.times" | median)
+    wr=$(awk -v a="$mt" -v b="$ma" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+    echo "loop of N = $LAY_N iterations, $LAY_RUNS alternating runs each (whole process, start-up included)"
+    printf '%-10s %12s %12s %14s\n' variant 'median s' 'min s' 'ns/iteration'
+    for op in tadd add2; do
+        awk -v op="$op" -v n="$LAY_N" '$1 == op { print $2 }' "$work/lay.times" | sort -g | awk -v op="$op" -v n="$LAY_N" '
+            { a[NR] = $1 }
+            END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+                  printf "%-10s %12.3f %12.3f %14.2f\n", (op == "add2" ? "add; add" : op), m, a[1], m * 1e9 / n }'
+    done
+    echo "wall ratio tadd / two adds (median over median): $wr"
+    summary "layering_wall_ratio $wr"
+    summary "layering_wall $mt $ma"
+
+    if [ "$LAY_CG" = 0 ] || ! have valgrind; then
+        [ "$LAY_CG" = 0 ] || echo "(valgrind not found: no instruction counts)"
+        summary "layering_cg_ratio -"
+        return 0
+    fi
+    local n0 full empty net
+    : >"$work/lay.cg"
+    for op in tadd add2; do
+        lay_program "$op" "$LAY_CG_N" >"$work/lay-cg-$op.xvm"
+        lay_program "$op" 0 >"$work/lay-cg0-$op.xvm"
+        if ! full=$(cg_instr "$XVM" "$work/lay-cg-$op.xvm") || ! empty=$(cg_instr "$XVM" "$work/lay-cg0-$op.xvm"); then
+            echo "callgrind failed for $op: $(tail -n 1 "$work/cg.stderr")"
+            bad=$((bad + 1))
+            continue
+        fi
+        echo "$op $full $empty $((full - empty))" >>"$work/lay.cg"
+    done
+    echo
+    echo "callgrind instructions, N = $LAY_CG_N (net = total less the same program with N = 0)"
+    printf '%-10s %14s %14s %14s %14s\n' variant total 'N = 0' net 'per iteration'
+    while read -r op full empty net; do
+        printf '%-10s %14s %14s %14s %14s\n' "$( [ "$op" = add2 ] && echo 'add; add' || echo "$op")" \
+            "$full" "$empty" "$net" "$(awk -v x="$net" -v n="$LAY_CG_N" 'BEGIN { printf "%.2f", x / n }')"
+    done <"$work/lay.cg"
+    local cr
+    cr=$(awk '{ v[$1] = $4 } END { if (v["add2"] > 0) printf "%.4f", v["tadd"] / v["add2"] }' "$work/lay.cg")
+    echo "instruction ratio tadd / two adds (net): ${cr:--}"
+    summary "layering_cg_ratio ${cr:--}"
+    return "$bad"
+}
+
+# ---- relink ---------------------------------------------------------------------------
+
+relink_r() { # $1 = K: redefinitions per timed run
+    if [ "$RELINK_R" != auto ]; then
+        echo "$RELINK_R"
+    else
+        awk -v k="$1" 'BEGIN { r = int(3000 / k); print (r < 10 ? 10 : r) }'
+    fi
+}
+
+section_relink() {
+    local bad=0 k r t want got nrv i
+    echo
+    echo "== relink: redefine module M's operation with K $RELINK_KIND over machine X =="
+    : >"$work/relink.res"
+    for k in $RELINK_KS; do
+        r=$(relink_r "$k")
+        bash "$here/gen-relink.sh" "$k" 0 "$RELINK_KIND" >"$work/relink-$k-0.xvm" || return 1
+        bash "$here/gen-relink.sh" "$k" "$r" "$RELINK_KIND" >"$work/relink-$k-$r.xvm" || return 1
+        # check once: the right sum, and R reports of K + 1 re-verified dependants (X and the K)
+        out_file=$work/relink-$k.out
+        wall "$XVM" "$work/relink-$k-$r.xvm" >/dev/null
+        out_file=/dev/null
+        want=$(sed -n 's|^// expected output (last line): ||p' "$work/relink-$k-$r.xvm")
+        got=$(last_line "$work/relink-$k.out")
+        nrv=$(grep -c "^re-verified $((k + 1)) dependants:" "$work/relink-$k.out")
+        if [ "$got" != "$want" ] || [ "$nrv" -ne "$r" ]; then
+            printf 'WRONG   relink K=%s: last line [%s] want [%s]; %s of %s redefinitions reported %s dependants\n' \
+                "$k" "$got" "$want" "$nrv" "$r" "$((k + 1))"
+            grep -m 3 -E 'error|re-verified' "$work/relink-$k.out" | sed 's/^/        | /'
+            bad=$((bad + 1))
+            continue
+        fi
+        : >"$work/relink-$k.times"
+        for ((i = 0; i < RELINK_RUNS; i++)); do
+            if [ $((i % 2)) -eq 0 ]; then
+                echo "0 $(wall "$XVM" "$work/relink-$k-0.xvm")" >>"$work/relink-$k.times"
+                echo "r $(wall "$XVM" "$work/relink-$k-$r.xvm")" >>"$work/relink-$k.times"
+            else
+                echo "r $(wall "$XVM" "$work/relink-$k-$r.xvm")" >>"$work/relink-$k.times"
+                echo "0 $(wall "$XVM" "$work/relink-$k-0.xvm")" >>"$work/relink-$k.times"
+            fi
+        done
+        local m0 mr
+        m0=$(awk '$1 == "0" { print $2 }' "$work/relink-$k.times" | median)
+        mr=$(awk '$1 == "r" { print $2 }' "$work/relink-$k.times" | median)
+        echo "$k $r $m0 $mr $nrv" >>"$work/relink.res"
+        printf '  K = %-5s done\n' "$k" >&2
+    done
+    [ -s "$work/relink.res" ] || return "$bad"
+    echo "per redefinition = (median time with R redefinitions - median time with none) / R;"
+    echo "$RELINK_RUNS alternating runs each; every redefinition re-verified K + 1 dependants (X and the K)"
+    printf '%6s %6s %10s %10s %14s %14s %10s %10s %9s\n' K R 'setup ms' 'total ms' 'ms/redefine' 'us/dependant' \
+        'x time' 'x K' exponent
+    awk -v sumf="$work/summary" '
+        { k = $1; r = $2; t = ($4 - $3) / r * 1000; if (t < 0) t = 0
+          line = sprintf("%6d %6d %10.1f %10.1f %14.3f %14.2f", k, r, $3 * 1000, $4 * 1000, t, t * 1000 / (k + 1))
+          if (NR > 1 && pt > 0 && t > 0) {
+              e = log(t / pt) / log(k / pk)
+              line = line sprintf(" %10.2f %10.1f %9.2f", t / pt, k / pk, e)
+              if (e > emax) emax = e
+          } else line = line sprintf(" %10s %10s %9s", "-", "-", "-")
+          print line
+          printf "relink_ms %d %.3f\n", k, t >>sumf
+          if (NR > 1) printf "relink_ratio %d %d %.2f %.2f\n", pk, k, (pt > 0 ? t / pt : 0), k / pk >>sumf
+          pk = k; pt = t }
+        END { if (NR > 1)
+                  printf "growth: time ~ K^%.2f at worst between neighbouring K (1.00 = linear): %s\n", emax,
+                         (emax <= 1.2 ? "no faster than linear" : "SUPERLINEAR") }' "$work/relink.res"
+
+    [ "$RELINK_CG" = 1 ] && have valgrind || return "$bad"
+    echo
+    echo "callgrind instructions per redefinition ((R = 2) - (R = 0)) / 2, whole process"
+    printf '%6s %16s %16s %10s %9s\n' K 'instr/redefine' 'instr/dependant' 'x instr' exponent
+    local c0 c2 prevk= prevc= per
+    for k in $RELINK_KS; do
+        bash "$here/gen-relink.sh" "$k" 2 "$RELINK_KIND" >"$work/relink-cg-$k.xvm"
+        if ! c0=$(cg_instr "$XVM" "$work/relink-$k-0.xvm") || ! c2=$(cg_instr "$XVM" "$work/relink-cg-$k.xvm"); then
+            echo "callgrind failed for K=$k"
+            continue
+        fi
+        per=$(((c2 - c0) / 2))
+        awk -v k="$k" -v c="$per" -v pk="$prevk" -v pc="$prevc" 'BEGIN {
+            printf "%6d %16d %16.0f", k, c, c / (k + 1)
+            if (pk != "" && pc > 0) printf " %10.2f %9.2f\n", c / pc, log(c / pc) / log(k / pk)
+            else printf " %10s %9s\n", "-", "-" }'
+        summary "relink_instr $k $per"
+        prevk=$k prevc=$per
+    done
+    return "$bad"
+}
+
+# ---- trace ----------------------------------------------------------------------------
+
+section_trace() {
+    local bad=0 n i lines bytes steps want
+    echo
+    echo "== :trace of a while loop, trace-limit 0, output to a file =="
+    # push; then per iteration label dup push gt jump_unless push sub jump (8 steps);
+    # the last test label dup push gt jump_unless, then label pop: 8n + 8 steps
+    n=$(((TRACE_STEPS - 8) / 8))
+    [ "$n" -ge 0 ] || n=0
+    want=$((8 * n + 8))
+    printf ':set trace-limit 0\n:trace push int(%d); while { dup; push int(0); gt; }, { push int(1); sub; }; pop;\n' \
+        "$n" >"$work/trace.xvm"
+    : >"$work/trace.times"
+    for ((i = 0; i < TRACE_RUNS; i++)); do
+        out_file=$work/trace.out
+        wall "$XVM" "$work/trace.xvm" >>"$work/trace.times" || bad=1
+    done
+    out_file=/dev/null
+    lines=$(wc -l <"$work/trace.out")
+    bytes=$(wc -c <"$work/trace.out")
+    steps=$(sed -n 's/^done: \([0-9]*\) steps.*/\1/p' "$work/trace.out")
+    if [ "$bad" -ne 0 ] || [ "$steps" != "$want" ]; then
+        printf 'WRONG   trace: exit status or steps [%s] want [%s]\n' "$steps" "$want"
+        tail -n 3 "$work/trace.out" | sed 's/^/        | /'
+        sed -n '1,5s/^/        | /p' "$work/sec.stderr"
+        return 1
+    fi
+    local m
+    m=$(median <"$work/trace.times")
+    printf '%8s %10s %10s %10s %10s %12s %10s\n' steps 'median s' 'min s' 'max s' lines bytes 'us/step'
+    sort -g "$work/trace.times" | awk -v s="$steps" -v l="$lines" -v b="$bytes" -v m="$m" '
+        { a[NR] = $1 } END { printf "%8d %10.3f %10.3f %10.3f %10d %12d %10.1f\n", s, m, a[1], a[NR], l, b, m * 1e6 / s }'
+    echo "($TRACE_RUNS runs; whole process, start-up included)"
+    summary "trace $steps $m $lines"
+    return 0
+}
+
+# ---- summary --------------------------------------------------------------------------
+
+section_summary() {
+    [ -s "$work/summary" ] || return 0
+    echo
+    echo "== summary =="
+    awk -v kind="$RELINK_KIND" '
+        $1 == "layering_wall_ratio" { lw = $2 }
+        $1 == "layering_wall" { lt = $2; la = $3 }
+        $1 == "layering_cg_ratio" { lc = $2 }
+        $1 == "relink_ms" { rk[++nr] = $2; rm[nr] = $3 }
+        $1 == "relink_ratio" { rr[++nq] = sprintf("t(%d)/t(%d) = %.2f (K x%.0f)", $3, $2, $4, $5) }
+        $1 == "relink_instr" { ri = ri sprintf("%sK=%d %.1fM", (ri == "" ? "" : ", "), $2, $3 / 1e6) }
+        $1 == "trace" { ts = $2; tm = $3; tl = $4 }
+        END {
+            if (lw != "") printf "layering  tadd / two adds: wall %s (%.3f s vs %.3f s), instructions %s\n", lw, lt, la, lc
+            if (nr) {
+                s = ""
+                for (i = 1; i <= nr; i++) s = s sprintf("%sK=%d %.2f ms", (i > 1 ? ", " : ""), rk[i], rm[i])
+                printf "relink    per redefinition (%s): %s\n", kind, s
+                for (i = 1; i <= nq; i++) printf "          %s\n", rr[i]
+                if (ri != "") printf "          instructions per redefinition: %s\n", ri
+            }
+            if (ts != "") printf "trace     %d steps: %.3f s median, %d lines written\n", ts, tm, tl
+        }' "$work/summary"
+}
