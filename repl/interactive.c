@@ -106,11 +106,25 @@ static char *name_generator(const char *text, int state)
     return complete_from(text + strlen(g_prefix), state, g_names, g_nnames, g_prefix);
 }
 
+/* After :link, the components and ports of the machine in use. */
+static void collect_link_names(Vec *v)
+{
+    const Machine *m = g_repl->s->machine;
+    for (uint32_t i = 0; i < m->ncomps; i++) {
+        vec_push(v, (void *)m->comps[i]->name);
+        for (uint32_t k = 0; k < m->comps[i]->module->nports; k++)
+            vec_push(v, (void *)m->comps[i]->module->ports[k]->name);
+    }
+    vec_push(v, "--dry-run");
+}
+
 static void collect_names(const char *text, int start)
 {
     Vec v = {0};
     g_prefix = "";
-    if (start == 0 && text[0] == ':') {
+    if (start > 0 && strncmp(rl_line_buffer, ":link", 5) == 0) {
+        collect_link_names(&v);
+    } else if (start == 0 && text[0] == ':') {
         for (const char *const *c = repl_command_names(); *c; c++)
             vec_push(&v, (void *)*c);
         g_prefix = ":";
