@@ -6,6 +6,15 @@
 #   bash tests/bench/run.sh --check [XVM_BIN]       check the XVM programs' output only
 #   bash tests/bench/run.sh --callgrind [XVM_BIN]   instruction counts of fib(CG_N) under
 #                                                   valgrind --tool=callgrind (XVM, lua5.4, ...)
+#   bash tests/bench/run.sh --only LIST [XVM_BIN]   run only the sections in LIST, a comma-
+#                                                   separated subset of peers,layering,relink,trace
+#
+# `make bench` runs four sections, in this order, then a summary:
+#   peers     the five programs below, XVM against its peers
+#   layering  tadd on Figure 1's extended-machine against two adds (wall and callgrind)
+#   relink    redefining a module's operation with 10, 100, 1000 dependants
+#   trace     :trace of 10,000 steps to a file
+# The last three are described, with their knobs, in tests/bench/sections.sh.
 #
 # XVM_BIN defaults to xvm-repl at the repository root.  The benchmarks are the
 # five programs tests/bench/{fib,loop,sieve,collatz,alloc}.xvm; each does the
@@ -34,19 +43,34 @@
 # A peer whose tool is missing is skipped ("-" in the tables).  If PYTHON is
 # not set and python3 on PATH is a pyenv shim, the real interpreter is used.
 #
-# Exit status: 0 if every XVM program printed the expected line, else 1
-# (2 for a usage error).  Not part of `make test`.
+# Exit status: 0 if every XVM program printed the expected line and every check
+# of the other sections passed, else 1 (2 for a usage error).  Not part of `make test`.
 
 set -u
 set -f   # command lines are split into words on purpose below; never glob them
 
 mode="time"
-case ${1:-} in
-    --check) mode=check; shift ;;
-    --callgrind) mode=callgrind; shift ;;
-    -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    -*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
-esac
+SECTIONS="peers layering relink trace"
+while [ $# -gt 0 ]; do
+    case $1 in
+        --check) mode=check; shift ;;
+        --callgrind) mode=callgrind; shift ;;
+        --only)
+            [ $# -ge 2 ] || { echo "run.sh: --only needs a list, e.g. --only layering,relink,trace" >&2; exit 2; }
+            SECTIONS=$(printf '%s' "$2" | tr ',' ' ')
+            for sec in $SECTIONS; do
+                case $sec in peers | layering | relink | trace) ;;
+                    *) echo "run.sh: unknown section '$sec' (peers, layering, relink, trace)" >&2; exit 2 ;;
+                esac
+            done
+            shift 2 ;;
+        --only=*) set -- --only "${1#--only=}" "${@:2}" ;;
+        -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+        *) break ;;
+    esac
+done
+want_section() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) || exit 2
 root=$(cd "$here/../.." && pwd) || exit 2
@@ -396,11 +420,27 @@ if [ "$mode" = callgrind ]; then
     exit $?
 fi
 
-peers=$(active_peers "$PEERS")
 if [ "$mode" = check ]; then
     check_all ""
     exit $(($? > 0))
 fi
+
+# shellcheck source=tests/bench/sections.sh
+. "$here/sections.sh"
+echo "xvm: $XVM"
+bad=0
+if ! want_section peers; then
+    for sec in layering relink trace; do
+        want_section "$sec" || continue
+        "section_$sec"
+        bad=$((bad + $?))
+    done
+    section_summary
+    [ "$bad" -eq 0 ] || echo "run.sh: $bad check(s) failed" >&2
+    exit $((bad > 0))
+fi
+
+peers=$(active_peers "$PEERS")
 
 case " $peers " in
 *" c "*)
@@ -412,7 +452,6 @@ case " $peers " in
     ;;
 esac
 
-echo "xvm: $XVM"
 [ -n "$PEERS_DIR" ] && echo "peers: $PEERS_DIR (${peers# })"
 check_all "$peers"
 bad=$?
@@ -436,4 +475,19 @@ done
 
 print_tables "$peers"
 [ "$bad" -eq 0 ] || echo "run.sh: $bad XVM benchmark(s) printed the wrong output (not timed)" >&2
-exit $((bad > 0))
+
+others=0
+for sec in layering relink trace; do
+    want_section "$sec" || continue
+    "section_$sec"
+    others=$((others + $?))
+done
+if [ -s "$work/ratios" ]; then
+    for p in $peers; do
+        v=$(awk -v p="$p" '$1 == p { s += log($2); n++ } END { if (n) printf "%.2f", exp(s / n) }' "$work/ratios")
+        [ -n "$v" ] && summary "peers_geomean $p $v"
+    done
+fi
+section_summary
+[ "$others" -eq 0 ] || echo "run.sh: $others check(s) of the layering/relink/trace sections failed" >&2
+exit $(((bad + others) > 0))

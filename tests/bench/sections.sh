@@ -238,9 +238,10 @@ section_relink() {
           printf "relink_ms %d %.3f\n", k, t >>sumf
           if (NR > 1) printf "relink_ratio %d %d %.2f %.2f\n", pk, k, (pt > 0 ? t / pt : 0), k / pk >>sumf
           pk = k; pt = t }
-        END { if (NR > 1)
-                  printf "growth: time ~ K^%.2f at worst between neighbouring K (1.00 = linear): %s\n", emax,
-                         (emax <= 1.2 ? "no faster than linear" : "SUPERLINEAR") }' "$work/relink.res"
+        END { if (NR > 1) {
+                  v = (emax <= 1.2 ? "no faster than linear" : "SUPERLINEAR")
+                  printf "growth: time ~ K^%.2f at worst between neighbouring K (1.00 = linear): %s\n", emax, v
+                  printf "relink_growth %.2f %s\n", emax, v >>sumf } }' "$work/relink.res"
 
     [ "$RELINK_CG" = 1 ] && have valgrind || return "$bad"
     echo
@@ -314,15 +315,19 @@ section_summary() {
         $1 == "layering_cg_ratio" { lc = $2 }
         $1 == "relink_ms" { rk[++nr] = $2; rm[nr] = $3 }
         $1 == "relink_ratio" { rr[++nq] = sprintf("t(%d)/t(%d) = %.2f (K x%.0f)", $3, $2, $4, $5) }
+        $1 == "relink_growth" { rg = sprintf("time ~ K^%.2f at worst: ", $2); for (i = 3; i <= NF; i++) rg = rg $i (i < NF ? " " : "") }
         $1 == "relink_instr" { ri = ri sprintf("%sK=%d %.1fM", (ri == "" ? "" : ", "), $2, $3 / 1e6) }
         $1 == "trace" { ts = $2; tm = $3; tl = $4 }
+        $1 == "peers_geomean" { pg = pg sprintf("%s%s %s", (pg == "" ? "" : ", "), $2, $3) }
         END {
+            if (pg != "") printf "peers     geomean time XVM / peer: %s\n", pg
             if (lw != "") printf "layering  tadd / two adds: wall %s (%.3f s vs %.3f s), instructions %s\n", lw, lt, la, lc
             if (nr) {
                 s = ""
                 for (i = 1; i <= nr; i++) s = s sprintf("%sK=%d %.2f ms", (i > 1 ? ", " : ""), rk[i], rm[i])
                 printf "relink    per redefinition (%s): %s\n", kind, s
                 for (i = 1; i <= nq; i++) printf "          %s\n", rr[i]
+                if (rg != "") printf "          %s\n", rg
                 if (ri != "") printf "          instructions per redefinition: %s\n", ri
             }
             if (ts != "") printf "trace     %d steps: %.3f s median, %d lines written\n", ts, tm, tl
