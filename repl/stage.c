@@ -102,6 +102,16 @@ static Principal principal_of_version(DefKind kind, const void *v)
     }
 }
 
+static bool same_text(const Node *a, const Node *b)
+{
+    Buf x = {0}, y = {0};
+    node_print(&x, a, 0);
+    node_print(&y, b, 0);
+    return !strcmp(buf_str(&x), buf_str(&y));
+}
+
+static const Node *version_node(DefKind kind, const void *v);
+
 static const char *article(const char *word) { return strchr("aeiou", word[0]) ? "an" : "a"; }
 
 static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version, Span at)
@@ -126,6 +136,8 @@ static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version,
             return err_hint(err_new(E_TRUST, at, "%s '%s' is owned by %s; %s cannot declare it again",
                                     def_kind_name(kind), name, owner_words(old), owner_words(neu)),
                             "only its owner may redefine a %s; choose another name", def_kind_name(kind));
+        if (!d->pending && same_text(version_node(kind, d->cur), version_node(kind, version)))
+            return NULL; /* declared again word for word (a module given again): nothing changes */
     }
     if (d && d->cur && principal_of_version(d->kind, d->cur) == PRINCIPAL_TRUSTED &&
         principal_of_version(kind, version) == PRINCIPAL_UNTRUSTED)

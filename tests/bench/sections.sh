@@ -21,7 +21,7 @@
 #   LAY_N=50000000  LAY_RUNS=7  LAY_CG_N=200000  (LAY_CG=0 skips callgrind)
 #   RELINK_KS="10 100 1000"  RELINK_RUNS=5  RELINK_KIND=procs|machines|modules|mixed
 #   RELINK_R="auto" (redefinitions per run; auto = max(10, 3000 / K))
-#   RELINK_CG=0  (1: also count instructions per redefinition under callgrind; slow)
+#   RELINK_CG=1  (0: skip counting instructions per redefinition under callgrind, ~30 s)
 #   TRACE_STEPS=10000  TRACE_RUNS=5
 
 LAY_N=${LAY_N:-50000000}
@@ -32,7 +32,7 @@ RELINK_KS=${RELINK_KS:-"10 100 1000"}
 RELINK_RUNS=${RELINK_RUNS:-5}
 RELINK_KIND=${RELINK_KIND:-procs}
 RELINK_R=${RELINK_R:-auto}
-RELINK_CG=${RELINK_CG:-0}
+RELINK_CG=${RELINK_CG:-1}
 TRACE_STEPS=${TRACE_STEPS:-10000}
 TRACE_RUNS=${TRACE_RUNS:-5}
 
