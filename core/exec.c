@@ -135,6 +135,7 @@ static Error *run(Vm *vm, Code *code, bool init)
     const Cell *trap_at = NULL;
     Value a, b;
     HeapBlock *blk;
+    Code *callee;
 
 #define NEXT goto *(ip++)->op
 #define PUSHV(v) do { *sp++ = tos; tos = (v); } while (0)
@@ -219,43 +220,27 @@ L_JUMP_UNLESS:
     NEXT;
 L_IF:
 L_WHILE: TRAP("internal error: structured control reached the executor", NULL);
-L_CALL: {
+L_CALL:
+    callee = ((ProcVersion *)ip->proc->cur)->code; /* new calls take the newest version */
+    goto enter;
+L_CALLCODE:
+    callee = ip->code;
+enter:
     SAFEPOINT();
-    Code *callee = ((ProcVersion *)ip->proc->cur)->code;
-    if (unlikely(fp == fp_max))
-        TRAP(gc_printf("call depth limit of %u nested calls reached in '%s'", vm->limits.call_depth,
-                     callee->body->name),
-             "is the recursion missing a base case?");
-    uint64_t depth = (uint64_t)(sp - base + 1);
-    if (unlikely(depth - callee->nin + callee->max_depth > stack_limit))
-        TRAP(gc_printf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
-                     stack_limit),
-             "is the recursion missing a base case?");
-    fp->ip = ip + 1;
-    fp->code = cur;
-    fp++;
-    cur = callee;
-    ip = callee->cells;
-    NEXT;
-}
-L_CALLCODE: {
-    SAFEPOINT();
-    Code *callee = ip->code;
     if (unlikely(fp == fp_max))
         TRAP(gc_printf("call depth limit of %u nested calls reached in '%s'", vm->limits.call_depth,
                        callee->body->name),
-             NULL);
-    uint64_t depth = (uint64_t)(sp - base + 1);
-    if (unlikely(depth - callee->nin + callee->max_depth > stack_limit))
-        TRAP(gc_printf("stack overflow: '%s' could exceed %" PRIu64 " stack slots", callee->body->name, stack_limit),
-             NULL);
+             "is the recursion missing a base case?");
+    if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_limit))
+        TRAP(gc_printf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
+                       stack_limit),
+             "is the recursion missing a base case?");
     fp->ip = ip + 1;
     fp->code = cur;
     fp++;
     cur = callee;
     ip = callee->cells;
     NEXT;
-}
     /* Superinstructions (exec_ops.h).  add_i: tos = tos + imm. */
 #define X(name, expr) L_##name##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
     XVM_IMM_OPS(X)

@@ -3,6 +3,7 @@
  * A command's argument text keeps its columns (the command word is blanked
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
 #include "repl.h"
+#include "txn.h"
 
 #include <errno.h>
 #include <gc.h>
@@ -164,26 +165,6 @@ static Error *cmd_time(CmdCtx *c)
     return NULL;
 }
 
-static Error *read_file(const char *path, Span at, char **text, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_new(E_IO, at, "cannot open '%s': %s", path, strerror(errno));
-    Buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        for (size_t i = 0; i < n; i++)
-            buf_putc(&b, chunk[i]);
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return err_new(E_IO, at, "cannot read '%s'", path);
-    *text = b.s ? b.s : gc_strdup("");
-    *len = b.len;
-    return NULL;
-}
 
 /* FILE FILE "a file with spaces.xvm" */
 static void split_paths(const char *args, Vec *out)
@@ -230,11 +211,9 @@ static Error *cmd_load(CmdCtx *c)
     for (uint32_t i = 0; i < paths.len; i++) {
         char *text;
         size_t len;
-        Error *e = read_file(paths.items[i], c->args_span, &text, &len);
+        Error *e = read_text(paths.items[i], c->args_span, &text, &len);
         if (e)
             return e;
-        if (memchr(text, 0, len))
-            return err_new(E_IO, c->args_span, "'%s' contains a NUL byte; is it a text file?", (char *)paths.items[i]);
         vec_push(&srcs, source_new(paths.items[i], text, len, 1));
     }
     /* All the files are one transaction: all of them or none. */
