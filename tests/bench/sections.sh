@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # XVM, root, here and work come from run.sh
 # tests/bench/sections.sh - the benchmark sections that measure XVM against
 # itself rather than against its peers; sourced by tests/bench/run.sh, which
 # sets XVM, root, here and work (a temporary folder) before calling them.
@@ -146,7 +148,7 @@ section_layering() {
         summary "layering_cg_ratio -"
         return 0
     fi
-    local n0 full empty net
+    local full empty net
     : >"$work/lay.cg"
     for op in tadd add2; do
         lay_program "$op" "$LAY_CG_N" >"$work/lay-cg-$op.xvm"
@@ -247,7 +249,7 @@ section_relink() {
     echo
     echo "callgrind instructions per redefinition ((R = 2) - (R = 0)) / 2, whole process"
     printf '%6s %16s %16s %10s %9s\n' K 'instr/redefine' 'instr/dependant' 'x instr' exponent
-    local c0 c2 prevk= prevc= per
+    local c0 c2 prevk='' prevc='' per
     for k in $RELINK_KS; do
         bash "$here/gen-relink.sh" "$k" 2 "$RELINK_KIND" >"$work/relink-cg-$k.xvm"
         if ! c0=$(cg_instr "$XVM" "$work/relink-$k-0.xvm") || ! c2=$(cg_instr "$XVM" "$work/relink-cg-$k.xvm"); then
@@ -298,7 +300,7 @@ section_trace() {
     printf '%8s %10s %10s %10s %10s %12s %10s\n' steps 'median s' 'min s' 'max s' lines bytes 'us/step'
     sort -g "$work/trace.times" | awk -v s="$steps" -v l="$lines" -v b="$bytes" -v m="$m" '
         { a[NR] = $1 } END { printf "%8d %10.3f %10.3f %10.3f %10d %12d %10.1f\n", s, m, a[1], a[NR], l, b, m * 1e6 / s }'
-    echo "($TRACE_RUNS runs; whole process, start-up included)"
+    echo "($TRACE_RUNS run(s); whole process, start-up included)"
     summary "trace $steps $m $lines"
     return 0
 }
