@@ -452,32 +452,52 @@ static const char *skip_string_text(const char *p)
     return p + 1;
 }
 
-int syntax_open_depth(const char *text)
+/* Scan more text from where an earlier chunk left off: the REPL feeds one
+ * line at a time, so a long multi-line input costs linear time. */
+void syntax_scan(SyntaxScan *st, const char *text)
 {
-    int depth = 0;
     const char *p = text ? text : "";
     while (*p) {
-        if (p[0] == '/' && p[1] == '/') {
+        if (st->in_comment) {
+            const char *close = strstr(p, "*/");
+            if (!close)
+                return;
+            st->in_comment = false;
+            p = close + 2;
+        } else if (p[0] == '/' && p[1] == '/') {
             const char *nl = strchr(p, '\n');
             p = nl ? nl : p + strlen(p);
         } else if (p[0] == '/' && p[1] == '*') {
-            const char *close = strstr(p + 2, "*/");
-            if (!close)
-                return depth + 1;
-            p = close + 2;
+            st->in_comment = true;
+            p += 2;
         } else if (*p == '"') {
             /* Strings cannot span lines: an unterminated one is complete
              * input (with an error), never a reason to read more lines. */
             p = skip_string_text(p);
-            if (!p)
-                return 0;
+            if (!p) {
+                st->broken_string = true;
+                return;
+            }
         } else {
-            if ((*p == '(' || *p == '{') && depth < INT32_MAX - 1)
-                depth++;
-            else if ((*p == ')' || *p == '}') && depth > 0)
-                depth--;
+            if ((*p == '(' || *p == '{') && st->depth < INT32_MAX - 1)
+                st->depth++;
+            else if ((*p == ')' || *p == '}') && st->depth > 0)
+                st->depth--;
             p++;
         }
     }
-    return depth;
+}
+
+int syntax_scan_open(const SyntaxScan *st)
+{
+    if (st->broken_string)
+        return 0;
+    return st->in_comment ? st->depth + 1 : st->depth;
+}
+
+int syntax_open_depth(const char *text)
+{
+    SyntaxScan st = {0};
+    syntax_scan(&st, text);
+    return syntax_scan_open(&st);
 }

@@ -130,6 +130,7 @@ const char *def_kind_name(DefKind k); /* "procedure", "interface", ... */
  * Machine, Lattice or Key (defs.h) according to kind. */
 typedef struct Def {
     DefKind kind;
+    uint32_t index;  /* scratch: its position while a graph of definitions is built */
     const char *name;
     void *cur;     /* installed version (NULL while first being defined) */
     void *pending; /* version staged by an open transaction */

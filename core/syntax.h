@@ -40,6 +40,13 @@ Error *lex(const Source *src, Token **out, uint32_t *ntok);
  * and strings; also > 0 inside an unterminated block comment or string.
  * The REPL keeps reading continuation lines while this is > 0. */
 int syntax_open_depth(const char *text);
+/* The same, a chunk at a time (the REPL's continuation lines). */
+typedef struct SyntaxScan {
+    int depth;
+    bool in_comment, broken_string;
+} SyntaxScan;
+void syntax_scan(SyntaxScan *st, const char *text);
+int syntax_scan_open(const SyntaxScan *st);
 
 /* ---- tree -------------------------------------------------------------- */
 

@@ -66,12 +66,16 @@ void repl_submit(Repl *r, const char *text, const char *srcname, int first_line)
 
 bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
 {
-    if (!r->pending.len)
+    if (!r->pending.len) {
         r->pending_line = lineno;
-    else
+        r->scan = (SyntaxScan){0};
+    } else {
         buf_putc(&r->pending, '\n');
+        syntax_scan(&r->scan, "\n");
+    }
     buf_puts(&r->pending, line);
-    if (syntax_open_depth(buf_str(&r->pending)) > 0)
+    syntax_scan(&r->scan, line);
+    if (syntax_scan_open(&r->scan) > 0)
         return true;
     const char *text = gc_strdup(buf_str(&r->pending));
     r->pending = (Buf){0};

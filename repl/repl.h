@@ -18,6 +18,7 @@ typedef struct Repl {
     const char *histfile; /* NULL: no history */
     int histsize;
     Buf pending;          /* an input still waiting for its brackets to close */
+    SyntaxScan scan;      /* brackets and comments open in pending so far */
     int pending_line;     /* line number of its first line */
 } Repl;
 

@@ -442,44 +442,109 @@ static bool in_vec(const Vec *v, const void *x)
     return false;
 }
 
-/* The installed definitions that use, directly or not, something this
- * transaction redefined: a fixpoint over the dependency edges. */
-static Vec collect_dependants(Txn *t)
+/* The dependency graph of the installed definitions, built once per
+ * transaction: for each definition, what it uses and what uses it (as
+ * indices into ws->defs), so finding and ordering dependants is linear. */
+typedef struct Graph {
+    uint32_t n;
+    uint32_t **uses, **users;
+    uint32_t *nuses, *nusers;
+} Graph;
+
+static void graph_add(uint32_t ***lists, uint32_t **lens, uint32_t i, uint32_t value, uint32_t *caps)
 {
-    Workspace *ws = t->s->ws;
-    Vec changed = {0}, out = {0};
-    for (uint32_t i = 0; i < t->staged.len; i++) {
-        Def *d = t->staged.items[i];
-        /* Calls of a procedure are verified against its declared effect only:
-         * with the same effect, its callers need no second look. */
-        if (d->cur && !(d->kind == DEF_PROC && effect_equal(&((ProcVersion *)d->cur)->eff,
-                                                            &((ProcVersion *)d->pending)->eff)))
-            vec_push(&changed, d);
+    if ((*lens)[i] == caps[i]) {
+        caps[i] = caps[i] ? caps[i] * 2 : 4;
+        uint32_t *grown = gc_alloc_atomic(caps[i] * sizeof(uint32_t));
+        if ((*lens)[i])
+            memcpy(grown, (*lists)[i], (*lens)[i] * sizeof(uint32_t));
+        (*lists)[i] = grown;
     }
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (uint32_t i = 0; i < ws->defs.len; i++) {
-            Def *d = ws->defs.items[i];
-            if (!d->cur || d->pending || in_vec(&out, d))
-                continue;
-            for (uint32_t k = 0; k < changed.len; k++)
-                if (def_depends_on(ws, d, changed.items[k])) {
-                    vec_push(&out, d);
-                    vec_push(&changed, d);
-                    grew = true;
-                    break;
-                }
-        }
-    }
-    return out;
+    (*lists)[i][(*lens)[i]++] = value;
 }
 
-static bool ready(Workspace *ws, const Def *d, const Vec *todo)
+static Graph graph_build(Workspace *ws)
 {
-    for (uint32_t i = 0; i < todo->len; i++)
-        if (todo->items[i] != d && def_depends_on(ws, d, todo->items[i]))
-            return false;
-    return true;
+    Graph g = {.n = ws->defs.len};
+    g.uses = gc_calloc(g.n + 1, sizeof(uint32_t *));
+    g.users = gc_calloc(g.n + 1, sizeof(uint32_t *));
+    g.nuses = gc_calloc(g.n + 1, sizeof(uint32_t));
+    g.nusers = gc_calloc(g.n + 1, sizeof(uint32_t));
+    uint32_t *cap_uses = gc_calloc(g.n + 1, sizeof(uint32_t)), *cap_users = gc_calloc(g.n + 1, sizeof(uint32_t));
+    for (uint32_t i = 0; i < g.n; i++)
+        ((Def *)ws->defs.items[i])->index = i;
+    for (uint32_t i = 0; i < g.n; i++) {
+        Def *d = ws->defs.items[i];
+        if (!d->cur)
+            continue;
+        Vec deps = {0};
+        def_deps(ws, d, d->cur, &deps);
+        for (uint32_t k = 0; k < deps.len; k++) {
+            uint32_t j = ((DepEdge *)deps.items[k])->to->index;
+            graph_add(&g.uses, &g.nuses, i, j, cap_uses);
+            graph_add(&g.users, &g.nusers, j, i, cap_users);
+        }
+    }
+    return g;
+}
+
+/* A change others must see: calls of a procedure are verified against its
+ * declared effect only, so with the same effect its callers need no second
+ * look. */
+static bool change_matters(const Def *d)
+{
+    return d->cur && !(d->kind == DEF_PROC && effect_equal(&((ProcVersion *)d->cur)->eff, &((ProcVersion *)d->pending)->eff));
+}
+
+/* The installed definitions that use, directly or not, something this
+ * transaction redefined, in dependency order (Kahn's algorithm over the
+ * graph restricted to them). */
+static Vec ordered_dependants(Txn *t)
+{
+    Workspace *ws = t->s->ws;
+    Graph g = graph_build(ws);
+    bool *in = gc_alloc_atomic(g.n + 1);
+    uint32_t *queue = gc_alloc_atomic((g.n + 1) * sizeof(uint32_t)), head = 0, tail = 0;
+    Vec set = {0};
+    for (uint32_t i = 0; i < t->staged.len; i++)
+        if (change_matters(t->staged.items[i]))
+            queue[tail++] = ((Def *)t->staged.items[i])->index;
+    while (head < tail) { /* breadth first along "used by" */
+        uint32_t i = queue[head++];
+        for (uint32_t k = 0; k < g.nusers[i]; k++) {
+            uint32_t u = g.users[i][k];
+            Def *d = ws->defs.items[u];
+            if (in[u] || !d->cur || d->pending)
+                continue;
+            in[u] = true;
+            vec_push(&set, d);
+            queue[tail++] = u;
+        }
+    }
+    uint32_t *waiting = gc_alloc_atomic((g.n + 1) * sizeof(uint32_t));
+    head = tail = 0;
+    for (uint32_t k = 0; k < set.len; k++) {
+        uint32_t i = ((Def *)set.items[k])->index;
+        waiting[i] = 0;
+        for (uint32_t j = 0; j < g.nuses[i]; j++)
+            waiting[i] += in[g.uses[i][j]];
+        if (!waiting[i])
+            queue[tail++] = i;
+    }
+    Vec out = {0};
+    while (head < tail) {
+        uint32_t i = queue[head++];
+        vec_push(&out, ws->defs.items[i]);
+        for (uint32_t k = 0; k < g.nusers[i]; k++) {
+            uint32_t u = g.users[i][k];
+            if (in[u] && --waiting[u] == 0)
+                queue[tail++] = u;
+        }
+    }
+    for (uint32_t k = 0; k < set.len && out.len < set.len; k++) /* a cycle cannot be; keep everything anyway */
+        if (!in_vec(&out, set.items[k]))
+            vec_push(&out, set.items[k]);
+    return out;
 }
 
 static const Node *version_node(DefKind kind, const void *v)
@@ -565,20 +630,12 @@ static Error *check_def_cycles(Txn *t);
 
 Error *txn_rebuild_dependants(Txn *t)
 {
-    Workspace *ws = t->s->ws;
     Error *errs = check_def_cycles(t);
     if (errs)
         return errs;
-    Vec todo = collect_dependants(t);
-    while (todo.len) {
-        uint32_t pick = 0;
-        while (pick < todo.len && !ready(ws, todo.items[pick], &todo))
-            pick++;
-        if (pick == todo.len)
-            pick = 0; /* a cycle cannot be: definitions only use earlier ones; go on anyway */
-        Def *d = todo.items[pick];
-        memmove(&todo.items[pick], &todo.items[pick + 1], (todo.len - pick - 1) * sizeof(void *));
-        todo.len--;
+    Vec todo = ordered_dependants(t);
+    for (uint32_t k = 0; k < todo.len; k++) {
+        Def *d = todo.items[k];
         Error *e = rebuild(t, d);
         if (e) {
             const Def *c = cause(t, d);

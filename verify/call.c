@@ -20,15 +20,11 @@ typedef struct MemoEntry {
 
 struct VerifyMemo {
     MemoEntry *items;
-    uint32_t n;
+    uint32_t n, cap;
 };
 
-VerifyMemo *verify_memo_new(void)
-{
-    VerifyMemo *m = gc_alloc(sizeof *m);
-    m->items = gc_calloc(MEMO_MAX, sizeof(MemoEntry));
-    return m;
-}
+/* Small until used: most bodies call no machine operation at all. */
+VerifyMemo *verify_memo_new(void) { return gc_alloc(sizeof(VerifyMemo)); }
 
 static VState *memo_find(const VerifyMemo *m, const Component *comp, const OpDef *op, const VState *entry)
 {
@@ -40,8 +36,16 @@ static VState *memo_find(const VerifyMemo *m, const Component *comp, const OpDef
 
 static void memo_put(VerifyMemo *m, const Component *comp, const OpDef *op, VState *entry, VState *exit)
 {
-    if (m && m->n < MEMO_MAX)
-        m->items[m->n++] = (MemoEntry){comp, op, entry, exit};
+    if (!m || m->n >= MEMO_MAX)
+        return;
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        MemoEntry *grown = gc_calloc(m->cap, sizeof(MemoEntry));
+        if (m->n)
+            memcpy(grown, m->items, m->n * sizeof(MemoEntry));
+        m->items = grown;
+    }
+    m->items[m->n++] = (MemoEntry){comp, op, entry, exit};
 }
 
 /* ---- inputs and contracts ----------------------------------------------------------------------- */
