@@ -658,12 +658,20 @@ Error *txn_rebuild_dependants(Txn *t)
  * may call each other: those edges do not count. */
 static Error *def_cycle_from(Txn *t, Def *start)
 {
-    enum { MAX = 512 };
+    enum { MAX = 4096 };
     Def **path = gc_calloc(MAX, sizeof(Def *));
     Vec *edges = gc_calloc(MAX, sizeof(Vec));
     uint32_t *next = gc_calloc(MAX, sizeof(uint32_t));
+    /* Each definition is explored once per start: layers reach the same
+     * lower layers by many paths (a machine over a machine its module is
+     * implemented over), and following every path is exponential. */
+    Workspace *ws = t->s->ws;
+    bool *seen = gc_alloc_atomic(ws->defs.len + 1);
+    for (uint32_t i = 0; i < ws->defs.len; i++)
+        ((Def *)ws->defs.items[i])->index = i;
     uint32_t depth = 1;
     path[0] = start;
+    seen[start->index] = true;
     def_deps(t->s->ws, start, def_current(start), &edges[0]);
     while (depth) {
         uint32_t top = depth - 1;
@@ -683,8 +691,9 @@ static Error *def_cycle_from(Txn *t, Def *start)
                                     buf_str(&cyc)),
                             "a machine or module can only build on what exists without it");
         }
-        if (depth == MAX)
+        if (depth == MAX || seen[e->to->index])
             continue;
+        seen[e->to->index] = true;
         path[depth] = e->to;
         next[depth] = 0;
         edges[depth] = (Vec){0};
@@ -694,11 +703,13 @@ static Error *def_cycle_from(Txn *t, Def *start)
     return NULL;
 }
 
+/* Only a redefinition can close a cycle: a new definition can use only
+ * what exists already, and nothing existing uses it yet. */
 static Error *check_def_cycles(Txn *t)
 {
     for (uint32_t i = 0; i < t->staged.len; i++) {
         Def *d = t->staged.items[i];
-        if (d->kind != DEF_PROC) {
+        if (d->kind != DEF_PROC && d->cur) {
             Error *e = def_cycle_from(t, d);
             if (e)
                 return e;
