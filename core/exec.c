@@ -356,13 +356,20 @@ const void *const *exec_dispatch_table(void)
     return dispatch;
 }
 
+Error *vm_check_stack(const Vm *vm, const Code *code)
+{
+    if (code->max_depth <= vm->limits.stack_slots)
+        return NULL;
+    return err_hint(err_new(E_TRAP, code->body->end_span, "stack overflow: this code needs %u stack slots, the limit is %u",
+                            code->max_depth, vm->limits.stack_slots),
+                    "pop values you no longer need, or raise the limit with :set stack N");
+}
+
 Error *vm_run(Vm *vm, Code *code)
 {
-    if (code->max_depth > vm->limits.stack_slots)
-        return err_hint(err_new(E_TRAP, code->body->end_span,
-                                "stack overflow: this code needs %u stack slots, the limit is %u",
-                                code->max_depth, vm->limits.stack_slots),
-                        "pop values you no longer need, or raise the limit with :set stack N");
+    Error *over = vm_check_stack(vm, code);
+    if (over)
+        return over;
     uint32_t depth = vm->depth;
     Value *saved = gc_calloc(depth + 1, sizeof(Value));
     memcpy(saved, vm->stack, depth * sizeof(Value));

@@ -94,6 +94,8 @@ Vm *vm_new(VmLimits limits, FILE *out);
  * as it was before the run and an E_TRAP error names the place. */
 Error *vm_run(Vm *vm, Code *code);
 void vm_request_interrupt(Vm *vm);
+/* Before a run: the verified depth of code must fit the stack. */
+Error *vm_check_stack(const Vm *vm, const Code *code);
 /* Change the operand stack's or the call stack's size (between runs). */
 Error *vm_set_stack_slots(Vm *vm, uint64_t slots);
 Error *vm_set_call_depth(Vm *vm, uint64_t depth);

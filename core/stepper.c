@@ -45,6 +45,8 @@ static const char *trap_hint(const char *msg)
         {"emit:", "emit writes one byte, 0..255"},
         {"out of fuel", "raise the limit with :set fuel N (0 = unlimited)"},
         {"call depth limit", "is the recursion missing a base case?"},
+        {"stack overflow: calling", "is the recursion missing a base case?"},
+        {"out of heap", "raise the heap limit or free references"},
     };
     for (size_t i = 0; i < countof(hints); i++)
         if (!strncmp(msg, hints[i][0], strlen(hints[i][0])))
@@ -119,7 +121,8 @@ static const char *int_binop(Prim op, Value a, Value b, Value *r)
 static StepStatus enter(Stepper *st, const Insn *in, SFrame f)
 {
     if (st->nframes >= st->max_frames)
-        return fail(st, STEP_TRAP, in, gc_printf("call depth limit of %u nested calls reached", st->max_frames - 1));
+        return fail(st, STEP_TRAP, in,
+                    gc_printf("call depth limit of %u nested calls reached in '%s'", st->max_frames - 1, f.name));
     if (!safepoint(st))
         return fail(st, STEP_TRAP, in, gc_printf("out of fuel after %" PRIu64 " calls and jumps", st->fuel));
     st->frames[st->nframes++] = f;
@@ -140,6 +143,12 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
     case P_CALL: {
         const Proc *p = in->ref;
         const ProcVersion *v = p->cur; /* new calls take the newest version */
+        /* The fast executor's check at the same place: the callee's verified
+         * depth (flattened, as compiled) must fit. */
+        uint32_t need = v->code ? v->code->max_depth : v->body->max_depth;
+        if ((uint64_t)st->depth - v->eff.nin + need > st->cap)
+            return fail(st, STEP_TRAP, in, gc_printf("stack overflow: calling '%s' could exceed %u stack slots", p->name,
+                                                     st->cap));
         return enter(st, in, (SFrame){.body = v->body, .name = p->name, .version = v->version});
     }
     case P_OPCALL: {

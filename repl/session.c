@@ -158,7 +158,9 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     if (!c || s->verify_only)
         return NULL;
     double t1 = now_ms();
-    e = s->checked ? run_checked(s, code) : vm_run(s->vm, c);
+    e = s->checked ? vm_check_stack(s->vm, c) : NULL; /* the same static check as the fast path */
+    if (!e)
+        e = s->checked ? run_checked(s, code) : vm_run(s->vm, c);
     s->last_run_ms = now_ms() - t1;
     if (!e)
         s->vs = exit;
