@@ -228,13 +228,13 @@ L_CALLCODE:
 enter:
     SAFEPOINT();
     if (unlikely(fp == fp_max))
-        TRAP(gc_printf("call depth limit of %u nested calls reached in '%s'", vm->limits.call_depth,
-                       callee->body->name),
-             "is the recursion missing a base case?");
+        TRAP(gc_printf("call depth limit of %u nested call%s reached calling '%s'", vm->limits.call_depth,
+                       vm->limits.call_depth == 1 ? "" : "s", callee->body->name),
+             "is the recursion missing a base case? (:set call-depth N raises the limit)");
     if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_limit))
         TRAP(gc_printf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
                        stack_limit),
-             "is the recursion missing a base case?");
+             "is the recursion missing a base case? (:set stack N raises the limit)");
     fp->ip = ip + 1;
     fp->code = cur;
     fp++;

@@ -44,8 +44,8 @@ static const char *trap_hint(const char *msg)
         {"division by zero", "check the divisor before div"},
         {"emit:", "emit writes one byte, 0..255"},
         {"out of fuel", "raise the limit with :set fuel N (0 = unlimited)"},
-        {"call depth limit", "is the recursion missing a base case?"},
-        {"stack overflow: calling", "is the recursion missing a base case?"},
+        {"call depth limit", "is the recursion missing a base case? (:set call-depth N raises the limit)"},
+        {"stack overflow: calling", "is the recursion missing a base case? (:set stack N raises the limit)"},
         {"out of heap", "raise the heap limit or free references"},
     };
     for (size_t i = 0; i < countof(hints); i++)
@@ -122,7 +122,8 @@ static StepStatus enter(Stepper *st, const Insn *in, SFrame f)
 {
     if (st->nframes >= st->max_frames)
         return fail(st, STEP_TRAP, in,
-                    gc_printf("call depth limit of %u nested calls reached in '%s'", st->max_frames - 1, f.name));
+                    gc_printf("call depth limit of %u nested call%s reached calling '%s'", st->max_frames - 1,
+                              st->max_frames - 1 == 1 ? "" : "s", f.name));
     if (!safepoint(st))
         return fail(st, STEP_TRAP, in, gc_printf("out of fuel after %" PRIu64 " calls and jumps", st->fuel));
     st->frames[st->nframes++] = f;

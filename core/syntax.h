@@ -93,7 +93,7 @@ const char *node_kind_article(NodeKind k); /* "a name", "an integer", ... */
 /* Parse a whole unit.  Nesting deeper than xvm_limits.nesting brackets is
  * an error (E_LIMIT), so the recursive descent never overflows the C stack
  * (each level is a few hundred bytes: :set nesting stays below 100000). */
-#define SYNTAX_MAX_DEPTH_CAP 100000u
+#define SYNTAX_MAX_DEPTH_CAP 8000u /* parse and lower recurse: ~21k levels overflow 8 MiB */
 Error *parse_unit(const Source *src, Node **out);
 
 /* Print a node back in the language (canonical spacing, 2-space indent). */

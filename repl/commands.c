@@ -349,7 +349,7 @@ static Error *set_line(Session *s, uint64_t v) { (void)s; xvm_limits.line_bytes 
 
 static const Setting settings[] = {
     {"fuel", "calls and jumps one input may make (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, fuel_field},
-    {"verify-budget", "instructions the verifier may simulate per body", 1, UINT64_MAX, NULL, NULL, budget_field},
+    {"verify-budget", "verifier steps per body (instructions simulated, plus state sizes at joins)", 1, UINT64_MAX, NULL, NULL, budget_field},
     {"trace-limit", "steps one :trace may take (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, trace_field},
     {"stack", "operand stack slots", 16, 1u << 28, get_stack, set_stack, NULL},
     {"call-depth", "nested procedure calls", 1, 1u << 24, get_calls, set_calls, NULL},
@@ -359,7 +359,7 @@ static const Setting settings[] = {
     {"nesting", "brackets nested in the input", 1, SYNTAX_MAX_DEPTH_CAP, get_nesting, set_nesting, NULL},
     {"op-nesting", "operations nested inside operations", 1, 4096, get_op_nesting, set_op_nesting, NULL},
     {"tick-stack", "values on the verification-time stack", 1, 1024, get_tick, set_tick, NULL},
-    {"line-bytes", "bytes in one input line", 16, 1u << 30, get_line, set_line, NULL},
+    {"line-bytes", "bytes in one input line", 64, 1u << 30, get_line, set_line, NULL},
 };
 
 static uint64_t setting_value(const Setting *st, Session *s) { return st->get ? st->get(s) : *st->field(s); }

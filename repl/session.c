@@ -144,6 +144,9 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     if (!e && code->n)
         c = compile_code(code, NULL, false, 0, 0, &e);
     s->last_verify_ms = now_ms() - t0;
+    if (!e && s->vm->interrupt) /* Ctrl-C while staging or compiling: install nothing */
+        e = err_hint(err_new(E_BUDGET, code->end_span, "interrupted (Ctrl-C) before anything was installed"),
+                     "the session is as it was");
     if (e || dry_run) {
         if (!e) {
             Buf plan = {0};
@@ -170,10 +173,10 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
 Error *session_eval_as(Session *s, const Source *src, Principal p)
 {
     Node *unit;
+    s->vm->interrupt = 0; /* a Ctrl-C from now on stops verification too */
     Error *e = parse_unit(src, &unit);
     if (e)
         return e;
-    s->vm->interrupt = 0; /* a Ctrl-C from now on stops verification too */
     double t0 = now_ms();
     Txn t = txn_begin(s, p);
     Body *code = body_new("<input>");

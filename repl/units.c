@@ -47,6 +47,14 @@ Error *read_text(const char *path, Span at, char **text, size_t *len)
         return err_new(E_LIMIT, at, "'%s' is larger than %u bytes", path, UNIT_MAX_BYTES);
     if (b.s && memchr(b.s, 0, b.len))
         return err_new(E_IO, at, "'%s' contains a NUL byte; is it a text file?", path);
+    for (const char *line = b.s, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        size_t len_line = nl ? (size_t)(nl - line) : strlen(line);
+        if (len_line > xvm_limits.line_bytes)
+            return err_hint(err_new(E_LIMIT, at, "'%s' has a line of %zu bytes (the limit is %u)", path, len_line,
+                                    xvm_limits.line_bytes),
+                            "split the line, or raise the limit with :set line-bytes N");
+    }
     *text = b.s ? b.s : gc_strdup("");
     *len = b.len;
     return NULL;

@@ -33,8 +33,9 @@ static Error *vpush(TickCtx *t, VVal v)
 {
     VState *vs = t->vs;
     if (vs->vdepth >= xvm_limits.tick_stack || vs->vdepth >= VSTACK_MAX)
-        return err_hint(err_new(E_LIMIT, t->st->span, "verification-time stack overflow (%u values)", xvm_limits.tick_stack),
-                        "tick code should leave the stack as it found it (:set tick-stack N raises the limit)");
+        return err_hint(err_new(E_LIMIT, t->st->span, "verification-time stack overflow: the limit is %u value%s",
+                                xvm_limits.tick_stack, xvm_limits.tick_stack == 1 ? "" : "s"),
+                        ":set tick-stack N raises the limit");
     if (vs->vdepth == vs->vcap) {
         vs->vcap = vs->vcap ? vs->vcap * 2 : 8;
         VVal *grown = gc_calloc(vs->vcap, sizeof(VVal));

@@ -309,6 +309,14 @@ static const char *join_place(const Insn *first)
 
 static Error *flow_to(Ctx *c, uint32_t blk, const VState *vs, int64_t from)
 {
+    /* Copying and joining a state costs its size: charge it, so deep stacks
+     * over many blocks cannot exhaust memory inside the budget. */
+    *c->steps += vs->depth + vs->nfacts;
+    if (*c->steps > c->budget)
+        return err_hint(err_new(E_BUDGET, c->b->insns[c->blocks[blk].start].span,
+                                "verification budget exhausted after %llu steps",
+                                (unsigned long long)c->budget),
+                        "simplify the control flow, or raise the budget with :set verify-budget N");
     Block *t = &c->blocks[blk];
     const Insn *first = &c->b->insns[t->start];
     const char *where = join_place(first);
@@ -368,7 +376,7 @@ static Error *simulate_block(Ctx *c, uint32_t blk)
     for (uint32_t i = bl->start; i < bl->end; i++) {
         if (++*c->steps > c->budget)
             return err_hint(err_new(E_BUDGET, c->b->insns[i].span,
-                                    "verification budget exhausted after %llu simulated instructions",
+                                    "verification budget exhausted after %llu steps",
                                     (unsigned long long)c->budget),
                             "simplify the control flow, or raise the budget with :set verify-budget N");
         Error *e = step(c, vs, &c->b->insns[i]);
@@ -398,8 +406,8 @@ static Error *simulate_block(Ctx *c, uint32_t blk)
 
 static void write_log(const Ctx *c, Buf *log)
 {
-    buf_printf(log, "%s: %u block%s, %llu instructions simulated, max stack depth %u\n", c->b->name,
-               c->nblocks, c->nblocks == 1 ? "" : "s", (unsigned long long)*c->steps, c->max_depth);
+    buf_printf(log, "%s: %u block%s, %llu verifier step%s, max stack depth %u\n", c->b->name, c->nblocks,
+               c->nblocks == 1 ? "" : "s", (unsigned long long)*c->steps, *c->steps == 1 ? "" : "s", c->max_depth);
     for (uint32_t k = 0; k < c->nblocks; k++) {
         const Block *bl = &c->blocks[k];
         buf_printf(log, "block %u (line %u):\n", k, c->b->insns[bl->start].span.line);

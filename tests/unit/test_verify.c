@@ -676,7 +676,7 @@ static void test_budget(void **state)
     e = check_opts(src, NULL, &less, NULL, NULL);
     assert_non_null(e);
     assert_int_equal(e->code, E_BUDGET);
-    char *want = gc_printf("verification budget exhausted after %llu simulated instructions",
+    char *want = gc_printf("verification budget exhausted after %llu steps",
                            (unsigned long long)(steps - 1));
     assert_string_equal(e->msg, want);
 
@@ -685,7 +685,7 @@ static void test_budget(void **state)
      * bottom of the loop). */
     VerifyOpts tiny = {.budget = 3};
     e = check_opts(src, NULL, &tiny, NULL, NULL);
-    assert_error(e, E_BUDGET, "verification budget exhausted after 3 simulated instructions", 3, 7);
+    assert_error(e, E_BUDGET, "verification budget exhausted after 3 steps", 3, 7);
     assert_contains(e->hint, "verify-budget");
 }
 
@@ -1009,7 +1009,7 @@ static void test_trap_limits(void **state)
     assert_int_equal(vm->depth, 0);
     define_ok(".define_procedure forever, (->), { call forever; };");
     e = run("push int(3);\ncall forever;");
-    assert_error(e, E_TRAP, "trap: call depth limit of 50 nested calls reached in 'forever'", 1, 36);
+    assert_error(e, E_TRAP, "trap: call depth limit of 50 nested calls reached calling 'forever'", 1, 36);
     assert_int_equal(vm->depth, 0);
     define_ok(".define_procedure grow, (->), { push int(1); call grow; pop; };");
     e = run("call grow;");
