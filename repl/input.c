@@ -79,6 +79,10 @@ bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
         return true;
     const char *text = gc_strdup(buf_str(&r->pending));
     r->pending = (Buf){0};
+    if (r->poisoned) { /* a line of it was refused: the rest is dropped too */
+        r->poisoned = false;
+        return false;
+    }
     repl_submit(r, text, srcname, r->pending_line);
     return false;
 }
@@ -93,37 +97,60 @@ void repl_flush(Repl *r, const char *srcname)
 }
 
 
+/* One line, holding at most limit + 1 of its bytes however long it is:
+ * an endless line costs no memory.  False at the end of the input. */
+static bool read_line(FILE *f, Buf *line, size_t limit, size_t *len, bool *nul)
+{
+    int c;
+    *line = (Buf){0};
+    *len = 0;
+    *nul = false;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        *nul |= c == 0;
+        if (*len <= limit)
+            buf_putc(line, (char)c);
+        (*len)++;
+    }
+    return c != EOF || *len > 0;
+}
+
+static void line_error(Repl *r, Error *e)
+{
+    if (r->pending.len) { /* the multi-line input it belongs to cannot be whole */
+        r->poisoned = true;
+        err_note(e, (Span){0}, "the input this line belongs to is dropped when its brackets close");
+    }
+    repl_print_error(r, e);
+    r->failures++;
+}
+
 void repl_run_stream(Repl *r, FILE *f, const char *srcname)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    Buf line;
+    size_t n;
+    bool nul, cont = false;
     int lineno = 0;
-    bool cont = false;
-    while (!r->quit && (n = getline(&line, &cap, f)) >= 0) {
+    while (!r->quit && read_line(f, &line, xvm_limits.line_bytes, &n, &nul)) {
         lineno++;
-        if (n > 0 && line[n - 1] == '\n')
-            line[--n] = 0;
+        const char *text = buf_str(&line);
         if (r->echo)
-            fprintf(r->s->out, "%s%s\n", repl_prompt(r, cont), line);
-        if ((size_t)n > xvm_limits.line_bytes) {
-            Source *src = source_new(srcname, "", 0, lineno);
-            repl_print_error(r, err_hint(err_new(E_LIMIT, (Span){.src = src, .line = (uint32_t)lineno, .col = 1},
-                                                 "line too long: %zd bytes (the limit is %u)", n, xvm_limits.line_bytes),
-                                         "split the input over several lines"));
-            r->failures++;
+            fprintf(r->s->out, "%s%.*s%s\n", repl_prompt(r, cont), (int)(n > xvm_limits.line_bytes ? 40 : n), text,
+                    n > xvm_limits.line_bytes ? gc_printf("... (%zu bytes)", n) : "");
+        Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
+        if (n > xvm_limits.line_bytes) {
+            line_error(r, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)", n,
+                                           xvm_limits.line_bytes),
+                                   "split the input over several lines, or raise the limit with :set line-bytes N"));
+            cont = r->pending.len > 0;
             continue;
         }
-        if (strlen(line) != (size_t)n) {
-            Source *src = source_new(srcname, "", 0, lineno);
-            repl_print_error(r, err_new(E_SYNTAX, (Span){.src = src, .line = (uint32_t)lineno, .col = 1},
-                                        "the line contains a NUL byte"));
-            r->failures++;
+        if (nul) {
+            line_error(r, err_new(E_SYNTAX, at, "the line contains a NUL byte"));
+            cont = r->pending.len > 0;
             continue;
         }
-        cont = repl_feed_line(r, line, srcname, lineno);
+        cont = repl_feed_line(r, text, srcname, lineno);
     }
-    free(line);
     repl_flush(r, srcname);
 }
 

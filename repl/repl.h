@@ -19,6 +19,7 @@ typedef struct Repl {
     int histsize;
     Buf pending;          /* an input still waiting for its brackets to close */
     SyntaxScan scan;      /* brackets and comments open in pending so far */
+    bool poisoned;        /* a line of the pending input was refused: drop it */
     int pending_line;     /* line number of its first line */
 } Repl;
 
