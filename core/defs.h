@@ -97,7 +97,9 @@ typedef struct OpDef {
     Effect eff;       /* sig->eff, or the private op's declared effect */
     const Node *def;
     Node *block;
-    Body *body;       /* lowered over the module's scope */
+    Body *body;       /* lowered over the module's scope; never written after */
+    Body *verified;   /* the module version's own verification's annotated copy:
+                       * what flattening inlines (NULL until verified) */
     struct Module *module;
 } OpDef;
 

@@ -38,7 +38,12 @@ static Flat *flat_of(FlatCache *fc, const Component *comp, const OpDef *op, Erro
     f->comp = comp;
     f->op = op;
     vec_push(&fc->items, f);
-    f->body = flatten_in(fc, op->body, comp, err);
+    if (!op->verified) {
+        *err = err_new(E_UNKNOWN, op->def ? op->def->span : (Span){0}, "internal: operation '%s' was never verified",
+                       op->name);
+        return NULL;
+    }
+    f->body = flatten_in(fc, op->verified, comp, err);
     return *err ? NULL : f;
 }
 

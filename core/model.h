@@ -117,7 +117,8 @@ typedef struct ProcVersion {
     const char *over;  /* the machine it runs over (NULL: core-machine) */
     Principal principal;
     const Node *def;   /* the .define_procedure statement */
-    Body *body;
+    Body *body;        /* as lowered: shared, never written after */
+    Body *verified;    /* this version's verification's annotated copy: what is compiled */
     struct Code *code; /* compiled; NULL until verified and compiled */
 } ProcVersion;
 

@@ -146,7 +146,7 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
         const ProcVersion *v = p->cur; /* new calls take the newest version */
         /* The fast executor's check at the same place: the callee's verified
          * depth (flattened, as compiled) must fit. */
-        uint32_t need = v->code ? v->code->max_depth : v->body->max_depth;
+        uint32_t need = v->code ? v->code->max_depth : v->verified ? v->verified->max_depth : UINT32_MAX;
         if ((uint64_t)st->depth - v->eff.nin + need > st->cap)
             return fail(st, STEP_TRAP, in, gc_printf("stack overflow: calling '%s' could exceed %u stack slots", p->name,
                                                      st->cap));

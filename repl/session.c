@@ -133,16 +133,18 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
 {
     VState *exit = NULL;
     Error *e = NULL;
+    Body *verified = NULL;
     if (code->n) {
         VerifyOpts o = session_verify_opts(s, NULL);
         o.owner = session_owner(t->principal);
+        o.verified = &verified;
         e = verify_body(code, s->vs, NULL, &o, &exit);
     }
     if (!e)
         e = txn_compile(t);
     Code *c = NULL;
     if (!e && code->n)
-        c = compile_code(code, NULL, false, 0, 0, &e);
+        c = compile_code(verified, NULL, false, 0, 0, &e);
     s->last_verify_ms = now_ms() - t0;
     if (!e && s->vm->interrupt) /* Ctrl-C while staging or compiling: install nothing */
         e = err_hint(err_new(E_BUDGET, code->end_span, "interrupted (Ctrl-C) before anything was installed"),
@@ -295,17 +297,14 @@ void session_print_facts(Session *s, Buf *out)
 
 static Error *verify_op_log(Session *s, const Module *m, OpDef *op, Buf *out)
 {
-    Body copy = *op->body;
-    copy.insns = gc_calloc(copy.n + 1, sizeof(Insn));
-    memcpy(copy.insns, op->body->insns, copy.n * sizeof(Insn));
     buf_printf(out, "operation %s of module %s@v%d ", op->body->name, m->name, m->version);
     effect_print(out, &op->eff);
     buf_putc(out, '\n');
-    VState *entry = vs_from_inputs(&op->eff);
-    Error *e = op->sig ? verify_assume_requires(s->ws, entry, op->sig) : NULL;
+    VState *entry;
+    Error *e = verify_op_entry(s->ws, op, &entry);
     VerifyOpts o = {.budget = s->verify_budget, .log = out, .ws = s->ws, .module = m, .owner = m->name};
     if (!e)
-        e = verify_body(&copy, entry, &op->eff, &o, NULL);
+        e = verify_body(op->body, entry, &op->eff, &o, NULL);
     return e;
 }
 
@@ -329,14 +328,12 @@ Error *session_verify_log(Session *s, const char *name, Span at, Buf *out)
                             "try :show %s", name)
                  : unknown_name(s, name, at, DEF__COUNT);
     ProcVersion *v = d->cur;
-    Body copy = *v->body;
-    copy.insns = gc_calloc(copy.n + 1, sizeof(Insn));
-    memcpy(copy.insns, v->body->insns, copy.n * sizeof(Insn));
     buf_printf(out, "procedure %s@v%d ", name, v->version);
     effect_print(out, &v->eff);
     buf_putc(out, '\n');
     VerifyOpts o = session_verify_opts(s, out);
-    Error *e = verify_body(&copy, vs_from_inputs(&v->eff), &v->eff, &o, NULL);
+    o.owner = session_owner(v->principal);
+    Error *e = verify_body(v->body, vs_from_inputs(&v->eff), &v->eff, &o, NULL);
     if (!e)
         buf_puts(out, "verified: ok\n");
     return e;

@@ -199,6 +199,8 @@ static Error *build_proc_body(Txn *t, ProcVersion *v, const Node *block)
         e = lower_finish(b);
     if (!e) {
         VerifyOpts o = session_verify_opts(s, NULL);
+        o.owner = session_owner(v->principal); /* whoever wrote it, not whoever is at the prompt */
+        o.verified = &v->verified;
         e = verify_body(b, vs_from_inputs(&v->eff), &v->eff, &o, NULL);
     }
     v->body = b;
@@ -726,7 +728,7 @@ static Error *compile_proc(Def *d)
         return NULL;
     ProcVersion *v = d->pending;
     Error *e = NULL;
-    v->code = compile_code(v->body, NULL, true, v->eff.nin, v->version, &e);
+    v->code = compile_code(v->verified, NULL, true, v->eff.nin, v->version, &e);
     return e;
 }
 

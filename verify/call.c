@@ -314,6 +314,7 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
     if (!exit) {
         VerifyOpts sub = *o;
         sub.log = NULL;
+        sub.verified = NULL; /* the callee's own verification made its code */
         sub.comp = comp;
         sub.module = op->module;
         sub.owner = op->module->name;

@@ -4,13 +4,34 @@
  * checked at every return. */
 #include "tick.h"
 
-static Error *verify_op(Workspace *ws, Module *m, OpDef *op, uint64_t budget)
+/* An ensures about an input must be judged on that input at the end, not
+ * on whatever item canonical numbering later gives its identity: such
+ * inputs are pinned, as a caller's items are in a concrete call. */
+static bool ensures_names_input(const OpSig *sig)
+{
+    for (uint32_t i = 0; sig && i < sig->ncontracts; i++)
+        for (uint32_t k = 0; sig->contracts[i].ensures && k < sig->contracts[i].nparams; k++)
+            if (sig->contracts[i].params[k] < sig->eff.nin)
+                return true;
+    return false;
+}
+
+Error *verify_op_entry(Workspace *ws, const OpDef *op, VState **out)
 {
     VState *entry = vs_from_inputs(&op->eff);
-    Error *e = op->sig ? verify_assume_requires(ws, entry, op->sig) : NULL;
+    if (ensures_names_input(op->sig))
+        entry->pinned = entry->next_id;
+    *out = entry;
+    return op->sig ? verify_assume_requires(ws, entry, op->sig) : NULL;
+}
+
+static Error *verify_op(Workspace *ws, Module *m, OpDef *op, uint64_t budget)
+{
+    VState *entry;
+    Error *e = verify_op_entry(ws, op, &entry);
     if (e)
         return e;
-    VerifyOpts o = {.budget = budget, .ws = ws, .module = m, .owner = m->name};
+    VerifyOpts o = {.budget = budget, .ws = ws, .module = m, .owner = m->name, .verified = &op->verified};
     VState *exit;
     e = verify_body(op->body, entry, &op->eff, &o, &exit);
     if (e)

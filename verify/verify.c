@@ -307,16 +307,24 @@ static const char *join_place(const Insn *first)
     return gc_printf("at label '%s'", first->label);
 }
 
+/* Copying, canonicalising and joining a state costs its size: charge it,
+ * so deep stacks over many blocks cannot exhaust time or memory inside the
+ * budget.  Every merge pays here, the end of the body's too. */
+static Error *charge_merge(Ctx *c, const VState *vs, Span at)
+{
+    *c->steps += 1 + vs->depth + vs->nfacts;
+    if (*c->steps <= c->budget)
+        return NULL;
+    return err_hint(err_new(E_BUDGET, at, "verification budget exhausted after %llu steps",
+                            (unsigned long long)c->budget),
+                    "simplify the control flow, or raise the budget with :set verify-budget N");
+}
+
 static Error *flow_to(Ctx *c, uint32_t blk, const VState *vs, int64_t from)
 {
-    /* Copying and joining a state costs its size: charge it, so deep stacks
-     * over many blocks cannot exhaust memory inside the budget. */
-    *c->steps += vs->depth + vs->nfacts;
-    if (*c->steps > c->budget)
-        return err_hint(err_new(E_BUDGET, c->b->insns[c->blocks[blk].start].span,
-                                "verification budget exhausted after %llu steps",
-                                (unsigned long long)c->budget),
-                        "simplify the control flow, or raise the budget with :set verify-budget N");
+    Error *over = charge_merge(c, vs, c->b->insns[c->blocks[blk].start].span);
+    if (over)
+        return over;
     Block *t = &c->blocks[blk];
     const Insn *first = &c->b->insns[t->start];
     const char *where = join_place(first);
@@ -358,6 +366,9 @@ static Error *flow_exit(Ctx *c, const VState *vs, int64_t from, const Insn *ret)
                         "return belongs in .define_procedure bodies");
     bool changed;
     Span at = ret ? ret->span : c->b->n ? c->b->insns[c->b->n - 1].span : c->b->end_span;
+    Error *over = charge_merge(c, vs, at);
+    if (over)
+        return over;
     return merge(c, &c->exit, &c->exit_from, vs, from, at, c->eff ? "where the body returns" : "at the end of the input",
                  &changed);
 }
@@ -453,9 +464,24 @@ static VState *never_returns(const VState *entry, const Effect *eff)
     return s;
 }
 
-Error *verify_body(Body *body, const VState *entry, const Effect *eff, const VerifyOpts *opts,
+/* The verifier annotates its own copy: the shared body is read only, so a
+ * second verification of it cannot change what the first one compiled. */
+static Body *private_copy(const Body *body)
+{
+    Body *b = gc_alloc(sizeof *b);
+    *b = *body;
+    b->insns = gc_calloc((size_t)body->n + 1, sizeof(Insn));
+    if (body->n)
+        memcpy(b->insns, body->insns, body->n * sizeof(Insn));
+    b->cap = body->n;
+    b->labels = (Vec){0};
+    return b;
+}
+
+Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, const VerifyOpts *opts,
                    VState **exit)
 {
+    Body *body = private_copy(shared);
     VerifyOpts defaults = {0};
     VerifyOpts o = opts ? *opts : defaults;
     uint64_t steps = 0;
@@ -487,6 +513,8 @@ Error *verify_body(Body *body, const VState *entry, const Effect *eff, const Ver
     if (e)
         return e;
     body->max_depth = c.max_depth;
+    if (o.verified)
+        *o.verified = body;
     if (o.log)
         write_log(&c, o.log);
     if (exit) {

@@ -104,6 +104,9 @@ typedef struct VerifyOpts {
     uint64_t *steps;       /* shared step counter across nested verifications */
     uint32_t nest;         /* depth of nested operation verifications */
     VerifyMemo *memo;      /* NULL: made afresh by verify_body */
+    Body **verified;       /* if set: receives this verification's annotated copy
+                            * of the body (print's operand types, max_depth), the
+                            * one thing to compile; the body itself is never written */
 } VerifyOpts;
 
 /* The verification-time effect of one instruction on vs, as the verifier
@@ -114,6 +117,9 @@ Error *verify_step(const VerifyOpts *o, VState *vs, Insn *in);
 /* A module verified on its own: every operation against its effect, with
  * ports abstract, requires assumed and ensures checked. */
 Error *verify_module(Workspace *ws, Module *m, uint64_t budget);
+/* The entry state of an operation verified on its own: its inputs, what
+ * requires assumes, inputs pinned where an ensures names them. */
+Error *verify_op_entry(Workspace *ws, const OpDef *op, VState **out);
 /* The entry state of an implementation: inputs plus what requires assumes. */
 Error *verify_assume_requires(Workspace *ws, VState *entry, const OpSig *sig);
 Error *verify_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *in_ids, Span at,
@@ -122,8 +128,9 @@ Error *verify_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, c
 /* Verify body starting from entry.  For a procedure, eff is its declared
  * effect and every return must leave exactly its outputs; for REPL code
  * eff is NULL, return is refused and *exit receives the joined end state.
- * Fills body->max_depth and the type annotations the compiler needs. */
-Error *verify_body(Body *body, const VState *entry, const Effect *eff, const VerifyOpts *opts,
+ * body is only read: max_depth and the type annotations the compiler needs
+ * go to a copy, returned through opts->verified. */
+Error *verify_body(const Body *body, const VState *entry, const Effect *eff, const VerifyOpts *opts,
                    VState **exit);
 
 #endif

@@ -61,9 +61,7 @@ static Error *verify_code(World *w, const Machine *m, const char *text, VState *
     Body *b = lower_code(w, m, text, &e);
     if (e)
         return e;
-    if (bo)
-        *bo = b;
-    VerifyOpts o = {.ws = w->ws, .owner = "<session>", .steps = steps};
+    VerifyOpts o = {.ws = w->ws, .owner = "<session>", .steps = steps, .verified = bo};
     return verify_body(b, vs_new(), NULL, &o, exit);
 }
 

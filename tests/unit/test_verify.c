@@ -91,8 +91,36 @@ static Error *check_opts(const char *text, const VState *entry, const VerifyOpts
         e = lower_finish(b);
     if (e)
         return e;
-    VerifyOpts o = {0};
-    return verify_body(b, entry ? entry : repl_vs, NULL, opts ? opts : &o, exit);
+    VerifyOpts o = opts ? *opts : (VerifyOpts){0};
+    Body *verified = NULL;
+    o.verified = &verified;
+    e = verify_body(b, entry ? entry : repl_vs, NULL, &o, exit);
+    if (!e && bo) /* what the verifier derived is in its own copy */
+        *bo = verified;
+    return e;
+}
+
+/* The verifier never writes the body it is given: a second verification
+ * must not change what the first one compiled. */
+static void test_shared_body_untouched(void **state)
+{
+    (void)state;
+    Node *unit = parse_or_fail("push int(1);\nalloc;\nprint;\npush int(2);\npush int(3);");
+    Body *b = body_new("<input>");
+    assert_null(lower_stmts(&(Scope){.ws = ws}, b, (Node *const *)unit->kids, unit->nkids));
+    assert_null(lower_finish(b));
+    Body before = *b;
+    Insn *insns = gc_calloc(b->n, sizeof(Insn));
+    memcpy(insns, b->insns, b->n * sizeof(Insn));
+    Body *verified = NULL;
+    VerifyOpts o = {.verified = &verified};
+    assert_null(verify_body(b, vs_new(), NULL, &o, NULL));
+    assert_int_equal(b->max_depth, before.max_depth);
+    assert_memory_equal(b->insns, insns, b->n * sizeof(Insn));
+    assert_non_null(verified);
+    assert_true(verified != b && verified->insns != b->insns);
+    assert_int_equal(verified->insns[2].ty, TY_REF);
+    assert_int_equal(verified->max_depth, 2);
 }
 
 static Error *check(const char *text) { return check_opts(text, NULL, NULL, NULL, NULL); }
@@ -179,14 +207,14 @@ static Error *define(const char *text, Proc **pout)
     if (!e)
         e = lower_finish(b);
     if (!e) {
-        VerifyOpts o = {0};
+        VerifyOpts o = {.verified = &v->verified};
         e = verify_body(b, vs_from_inputs(&eff), &eff, &o, NULL);
     }
     if (e) {
         ws->defs.len--;
         return e;
     }
-    v->code = compile_body(b, true, eff.nin, 1);
+    v->code = compile_body(v->verified, true, eff.nin, 1);
     if (pout)
         *pout = p;
     return NULL;
@@ -794,7 +822,7 @@ static void test_max_depth(void **state)
     assert_int_equal(b2->max_depth, 2);
     /* A procedure's inputs count. */
     Proc *p = define_ok(".define_procedure f, (a: int, b: int, c: int -> r: int), { add; add; };");
-    assert_int_equal(proc_current(p)->body->max_depth, 3);
+    assert_int_equal(proc_current(p)->verified->max_depth, 3);
 }
 
 static void test_print_annotation(void **state)
@@ -1054,6 +1082,7 @@ int main(void)
         T(test_loop_fixpoint_refines_sharing),
         T(test_exit_joins_paths),
         T(test_max_depth),
+        T(test_shared_body_untouched),
         T(test_print_annotation),
         T(test_verify_log),
         T(test_exec_results),
