@@ -102,9 +102,17 @@ static Error *instantiate(MachCtx *mc, const Node *st)
         return err_hint(err_new(E_DEFINE, st->kids[1]->span, "machine '%s' already has a component '%s'",
                                 mc->m->name, st->kids[1]->name),
                         "give each component its own name");
+    const Module *mod = def_current(d);
+    /* A trusted module over a trusted-only machine runs that machine's
+     * operations: untrusted code must not be able to put it to work. */
+    if (mc->c->principal == PRINCIPAL_UNTRUSTED && !mod->impl->open_to_untrusted)
+        return err_hint(err_new(E_TRUST, st->kids[0]->span,
+                                "untrusted machine '%s' cannot instantiate '%s': it is implemented over trusted-only '%s'",
+                                mc->m->name, mod->name, mod->impl->name),
+                        "instantiate modules implemented over a machine that declares .access untrusted");
     Component *comp = gc_alloc(sizeof *comp);
     comp->name = st->kids[1]->name;
-    comp->module = def_current(d);
+    comp->module = (Module *)mod;
     comp->machine = mc->m;
     comp->state = gc_calloc(comp->module->nstate + 1, sizeof(Value));
     for (uint32_t i = 0; i < comp->module->nstate; i++) /* every ref points at a real block */
@@ -154,6 +162,13 @@ static Error *link_ports(MachCtx *mc, const Node *st)
                                 "cannot link '%s.%s' (interface %s) to '%s.%s' (interface %s): the interfaces differ",
                                 pc->name, pp->name, pp->iface->name, cc->name, cp->name, cp->iface->name),
                         "link ports of the same interface");
+    /* One name, two versions: each side was verified against its own. */
+    if (pp->iface != cp->iface)
+        return err_hint(err_new(E_DEFINE, st->span,
+                                "cannot link '%s.%s' (interface %s@v%d) to '%s.%s' (interface %s@v%d): the versions differ",
+                                pc->name, pp->name, pp->iface->name, pp->iface->version, cc->name, cp->name,
+                                cp->iface->name, cp->iface->version),
+                        "define modules after the interface they use, so both are built against the same version");
     if (cc->links[ci].provider)
         return err_hint(err_new(E_DEFINE, st->span, "port '%s' of '%s' is already linked to '%s.%s'", cp->name,
                                 cc->name, cc->links[ci].provider->name, cc->links[ci].port->name),

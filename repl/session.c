@@ -77,21 +77,30 @@ static Error *stage_definitions(Txn *t, const Node *unit, Vec *code)
 
 /* Lower code after every definition and dependant is staged: a machine
  * the input redefines is used in its new version by the same input. */
-static Error *lower_input(Txn *t, const Vec *stmts, Body *code)
+/* The one way code gets ready to run, whatever runs it (an input, a file,
+ * :trace, :step, :time): lowered over the machine in use as the open
+ * transaction leaves it, and held to the principal's trust rules. */
+Error *session_lower_code(Session *s, Principal p, Node *const *stmts, uint32_t n, Body *code)
 {
-    Session *s = t->s;
     Scope sc = session_scope(s);
-    if (s->machine_def) /* the machine in use, as this transaction leaves it */
+    if (s->machine_def)
         sc.machine = def_current(s->machine_def);
-    Error *e = lower_stmts(&sc, code, (Node *const *)stmts->items, stmts->len);
+    Error *e = lower_stmts(&sc, code, stmts, n);
     if (!e)
         e = lower_finish(code);
     if (!e)
-        e = untrusted_calls(t->principal, code);
-    if (!e && code->n && t->principal == PRINCIPAL_UNTRUSTED && !sc.machine->open_to_untrusted)
+        e = untrusted_calls(p, code);
+    if (!e && code->n && p == PRINCIPAL_UNTRUSTED && !sc.machine->open_to_untrusted)
         e = err_hint(err_new(E_TRUST, code->insns[0].span,
                              "untrusted code cannot run over '%s': the machine is trusted-only", sc.machine->name),
                      "switch with :use to a machine that declares .access untrusted, or :trust trusted");
+    return e;
+}
+
+static Error *lower_input(Txn *t, const Vec *stmts, Body *code)
+{
+    Session *s = t->s;
+    Error *e = session_lower_code(s, t->principal, (Node *const *)stmts->items, stmts->len, code);
     if (!e && code->n && s->active)
         e = err_hint(err_new(E_USAGE, code->insns[0].span, "a stepped run is in progress: code cannot run beside it"),
                      "definitions may change meanwhile; :step, :continue or :abandon the run first");

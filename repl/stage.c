@@ -300,6 +300,8 @@ static Error *stage_module(Txn *t, DefCtx *c, const Node *st)
 {
     Module *m;
     Error *e = module_build(c, st, &m);
+    for (uint32_t i = 0; !e && i < m->nops; i++)
+        e = untrusted_calls(m->principal, m->ops[i]->body);
     return e ? e : verify_module(t->s->ws, m, t->s->verify_budget);
 }
 
@@ -490,12 +492,27 @@ static Graph graph_build(Workspace *ws)
     return g;
 }
 
-/* A change others must see: calls of a procedure are verified against its
- * declared effect only, so with the same effect its callers need no second
- * look. */
+static const char *same_or(const char *a) { return a ? a : "core-machine"; }
+
+/* What a caller of a procedure relies on: its effect, and (for the trust
+ * rules) who wrote it and which machine it runs over.  NULL: nothing. */
+static const char *proc_change(const ProcVersion *old, const ProcVersion *neu)
+{
+    if (!effect_equal(&old->eff, &neu->eff))
+        return "its effect";
+    if (old->principal != neu->principal)
+        return "its principal";
+    if (strcmp(same_or(old->over), same_or(neu->over)))
+        return "the machine it runs over";
+    return NULL;
+}
+
+/* A change others must see: calls of a procedure are verified against what
+ * proc_change names only, so when none of that changed its callers need no
+ * second look. */
 static bool change_matters(const Def *d)
 {
-    return d->cur && !(d->kind == DEF_PROC && effect_equal(&((ProcVersion *)d->cur)->eff, &((ProcVersion *)d->pending)->eff));
+    return d->cur && !(d->kind == DEF_PROC && !proc_change(d->cur, d->pending));
 }
 
 /* The installed definitions that use, directly or not, something this
@@ -630,6 +647,75 @@ static const Def *cause(const Txn *t, const Def *d)
 
 static Error *check_def_cycles(Txn *t);
 
+static int index_in(const Vec *v, const void *x)
+{
+    for (uint32_t i = 0; i < v->len; i++)
+        if (v->items[i] == x)
+            return (int)i;
+    return -1;
+}
+
+static bool declared_here(const Txn *t, const Def *d)
+{
+    return d->kind == DEF_PROC && index_in(&t->declared, d->pending) >= 0;
+}
+
+static bool calls_old_components(Workspace *ws, const Body *b)
+{
+    for (uint32_t i = 0; b && i < b->n; i++) {
+        if (b->insns[i].op != P_OPCALL)
+            continue;
+        const Machine *m = ((const OpTarget *)b->insns[i].ref)->comp->machine;
+        Def *md = workspace_find_kind(ws, m->name, DEF_MACHINE);
+        if (md && def_current(md) != m)
+            return true;
+    }
+    return false;
+}
+
+/* Did d, staged i-th, use a version of x that this input replaces after it
+ * was built?  Then d holds a stale version (two versions of one interface
+ * live at once, a machine over a machine that is about to change). */
+static bool built_on_stale(const Txn *t, const Def *d, int i, const DepEdge *e)
+{
+    const Def *x = e->to;
+    if (!x->pending || !x->cur)
+        return false; /* unchanged, or new: d saw the only version */
+    int j = index_in(&t->staged, x);
+    bool later = j > i || index_in(&t->rebuilt, x) >= 0;
+    if (!later)
+        return false;
+    /* Procedures are called through their handle and checked by effect;
+     * those of one input are declared before any body is built. */
+    if (!strcmp(e->why, "calls-procedure"))
+        return !declared_here(t, x) && proc_change(x->cur, x->pending);
+    /* A procedure holds the components of its machine only where it calls
+     * their operations. */
+    if (!strcmp(e->why, "calls-operation"))
+        return calls_old_components(t->s->ws, ((const ProcVersion *)d->pending)->body);
+    return true;
+}
+
+static Error *check_stale_versions(Txn *t)
+{
+    for (uint32_t i = 0; i < t->staged.len; i++) {
+        Def *d = t->staged.items[i];
+        Vec deps = {0};
+        def_deps(t->s->ws, d, d->pending, &deps);
+        for (uint32_t k = 0; k < deps.len; k++) {
+            const DepEdge *e = deps.items[k];
+            if (!built_on_stale(t, d, (int)i, e))
+                continue;
+            const char *how = index_in(&t->rebuilt, e->to) >= 0 ? "rebuilds" : "redefines";
+            return err_hint(err_new(E_DEFINE, def_node_span(d),
+                                    "%s '%s' was built against %s '%s', which this input %s after it",
+                                    def_kind_name(d->kind), d->name, def_kind_name(e->to->kind), e->to->name, how),
+                            "define '%s' before '%s', or give '%s' in a later input", e->to->name, d->name, d->name);
+        }
+    }
+    return NULL;
+}
+
 Error *txn_rebuild_dependants(Txn *t)
 {
     Error *errs = check_def_cycles(t);
@@ -652,7 +738,7 @@ Error *txn_rebuild_dependants(Txn *t)
         if (d->pending)
             vec_push(&t->rebuilt_notes, (void *)rebuilt_note(d));
     }
-    return errs;
+    return errs ? errs : check_stale_versions(t);
 }
 
 /* Definitions may not be built over themselves (a machine over a machine
@@ -854,11 +940,27 @@ static void install(Txn *t, Def *d)
         t->s->machine = d->cur;
 }
 
+/* A suspended run takes the newest version of a procedure at each new
+ * call; it was verified against the old one's effect, so a change of what
+ * callers rely on ends it (the exit state it would install is stale). */
+static void drop_stale_run(Txn *t, const Vec *defs)
+{
+    for (uint32_t i = 0; t->s->active && i < defs->len; i++) {
+        const Def *d = defs->items[i];
+        const char *what = d->kind == DEF_PROC && d->cur ? proc_change(d->cur, d->pending) : NULL;
+        if (what)
+            trace_drop(t->s, gc_printf("procedure '%s' changed %s, and the run was verified against the old one",
+                                       d->name, what));
+    }
+}
+
 void txn_commit(Txn *t)
 {
     Buf out = {0};
     txn_plan(t, &out);
     fputs(buf_str(&out), t->s->out);
+    drop_stale_run(t, &t->staged);
+    drop_stale_run(t, &t->rebuilt);
     for (uint32_t i = 0; i < t->units.len; i++)
         vec_push(&t->s->loaded_units, t->units.items[i]);
     for (uint32_t i = 0; i < t->staged.len; i++)

@@ -145,12 +145,8 @@ static Error *lower_code(Session *s, const Source *src, Body **out)
                             "define things first, then :trace the code that uses them");
     Body *b = body_new("<input>");
     b->end_span = (Span){.src = src, .off = (uint32_t)src->len, .line = (uint32_t)src->first_line, .col = 1};
-    Scope sc = {.ws = s->ws, .machine = s->machine};
-    e = lower_stmts(&sc, b, (Node *const *)unit->kids, unit->nkids);
-    if (!e)
-        e = lower_finish(b);
     *out = b;
-    return e;
+    return session_lower_code(s, s->principal, (Node *const *)unit->kids, unit->nkids, b);
 }
 
 /* Apply the step's verification-time effect to the simulated stack:
@@ -208,6 +204,7 @@ static Error *trace_begin(Session *s, const Source *src, bool table, Trace **out
     VState *exit = NULL;
     if (!e) {
         VerifyOpts o = session_verify_opts(s, NULL);
+        o.owner = session_owner(s->principal);
         e = verify_body(code, s->vs, NULL, &o, &exit);
     }
     if (e)
@@ -275,6 +272,25 @@ static Error *trace_step(Trace *t, bool *done)
     return NULL;
 }
 
+void trace_drop(Session *s, const char *why)
+{
+    if (!s->active)
+        return;
+    fprintf(s->out, "abandoned the stepped run after %llu step%s: %s; the stack is as it was before the run\n",
+            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s", why);
+    trace_close(s->active);
+}
+
+/* The stack may have been made smaller while the run was suspended. */
+static Error *trace_fits(Trace *t)
+{
+    if (t->st->depth <= t->s->vm->limits.stack_slots)
+        return NULL;
+    return err_hint(err_new(E_LIMIT, (Span){0}, "the run ended with %u items, more than the stack's %u slots",
+                            t->st->depth, t->s->vm->limits.stack_slots),
+                    "the run was dropped; the stack is as it was before it (:set stack N raises the limit)");
+}
+
 static void trace_done(Trace *t)
 {
     Session *s = t->s;
@@ -299,13 +315,16 @@ static Error *trace_run(Trace *t, uint64_t max)
             trace_close(t);
             return e;
         }
-        if (done) {
-            trace_done(t);
-            return NULL;
-        }
+        if (done)
+            break;
     }
     /* A step that ends a body leaves nothing more to run: finish now. */
-    if (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n) {
+    if (t->st->nframes == 0 || (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n)) {
+        Error *e = trace_fits(t);
+        if (e) {
+            trace_close(t);
+            return e;
+        }
         trace_done(t);
         return NULL;
     }

@@ -52,6 +52,11 @@ void def_deps(Workspace *ws, const Def *d, const void *version, Vec *out /* DepE
 bool def_depends_on(Workspace *ws, const Def *d, const Def *on);
 
 Span block_end_span(const Node *block);
+/* Code lowered over the machine in use and held to p's trust rules: the
+ * one way code gets ready to run (inputs, files, :trace, :step, :time). */
+Error *session_lower_code(Session *s, Principal p, Node *const *stmts, uint32_t n, Body *code);
+/* Drop a suspended stepped run because a change made it unsafe to go on. */
+void trace_drop(Session *s, const char *why);
 /* Untrusted code may call only procedures over machines open to it. */
 Error *untrusted_calls(Principal p, const Body *b);
 VerifyOpts session_verify_opts(const Session *s, Buf *log);
