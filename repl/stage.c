@@ -72,12 +72,43 @@ static bool same_lattice(const Lattice *a, const Lattice *b)
     return true;
 }
 
+static bool same_text(const Node *a, const Node *b)
+{
+    Buf x = {0}, y = {0};
+    node_print(&x, a, 0);
+    node_print(&y, b, 0);
+    return !strcmp(buf_str(&x), buf_str(&y));
+}
+
+static const Node *version_node(DefKind kind, const void *v);
+
+/* Ownership is by identity: the owner's name and its principal.  An
+ * untrusted module that took a stdlib module's name first owns nothing
+ * the stdlib module declares later. */
+static bool same_owner_kind(DefKind kind, const void *a, const void *b)
+{
+    if (kind == DEF_KEY)
+        return !strcmp(((const Key *)a)->owner, ((const Key *)b)->owner) &&
+               ((const Key *)a)->principal == ((const Key *)b)->principal;
+    return !strcmp(((const Lattice *)a)->owner, ((const Lattice *)b)->owner) &&
+           ((const Lattice *)a)->principal == ((const Lattice *)b)->principal;
+}
+
+/* Declared again word for word and built on the same versions: nothing
+ * changes (a module given again keeps its keys and their facts). */
+static bool same_declaration(DefKind kind, const void *old, const void *neu)
+{
+    if (!same_owner_kind(kind, old, neu) || !same_text(version_node(kind, old), version_node(kind, neu)))
+        return false;
+    return kind != DEF_KEY || ((const Key *)old)->lat == ((const Key *)neu)->lat;
+}
+
 static void stage_key_id(Txn *t, Def *d, Key *k)
 {
     Workspace *ws = t->s->ws;
     const Key *old = d->cur;
     /* Facts store element numbers: only an identical lattice keeps them meaningful. */
-    if (old && old->arity == k->arity && same_lattice(old->lat, k->lat) && !strcmp(old->owner, k->owner)) {
+    if (old && old->arity == k->arity && same_lattice(old->lat, k->lat) && same_owner_kind(d->kind, d->cur, k)) {
         KeySlot *slot = gc_alloc(sizeof *slot);
         *slot = (KeySlot){old->id, ws->keys.items[old->id]};
         vec_push(&t->key_slots, slot);
@@ -102,15 +133,7 @@ static Principal principal_of_version(DefKind kind, const void *v)
     }
 }
 
-static bool same_text(const Node *a, const Node *b)
-{
-    Buf x = {0}, y = {0};
-    node_print(&x, a, 0);
-    node_print(&y, b, 0);
-    return !strcmp(buf_str(&x), buf_str(&y));
-}
 
-static const Node *version_node(DefKind kind, const void *v);
 
 static const char *article(const char *word) { return strchr("aeiou", word[0]) ? "an" : "a"; }
 
@@ -136,8 +159,8 @@ static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version,
             return err_hint(err_new(E_TRUST, at, "%s '%s' is owned by %s; %s cannot declare it again",
                                     def_kind_name(kind), name, owner_words(old), owner_words(neu)),
                             "only its owner may redefine a %s; choose another name", def_kind_name(kind));
-        if (!d->pending && same_text(version_node(kind, d->cur), version_node(kind, version)))
-            return NULL; /* declared again word for word (a module given again): nothing changes */
+        if (!d->pending && same_declaration(kind, d->cur, version))
+            return NULL;
     }
     if (d && d->cur && principal_of_version(d->kind, d->cur) == PRINCIPAL_TRUSTED &&
         principal_of_version(kind, version) == PRINCIPAL_UNTRUSTED)
