@@ -166,6 +166,14 @@ static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version,
         principal_of_version(kind, version) == PRINCIPAL_UNTRUSTED)
         return err_hint(err_new(E_TRUST, at, "untrusted input cannot replace trusted %s '%s'", def_kind_name(kind), name),
                         "choose another name for your own %s", def_kind_name(kind));
+    /* A stdlib unit is trusted, but an untrusted input that loads it must
+     * not use it to replace what the session already has. */
+    if (d && d->cur && !t->rebuilding && t->principal == PRINCIPAL_UNTRUSTED &&
+        principal_of_version(kind, version) == PRINCIPAL_TRUSTED)
+        return err_hint(err_new(E_TRUST, at, "untrusted input cannot replace %s '%s', not even with a stdlib unit",
+                                def_kind_name(kind), name),
+                        "load the unit as trusted input (:trust trusted), or rename the existing %s",
+                        def_kind_name(kind));
     if (!d) {
         d = gc_alloc(sizeof *d);
         d->name = name;
