@@ -331,6 +331,14 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
             return err_note(e, in->span, "in %s, called here", op_path(comp, op));
         memo_put(o->memo, comp, op, entry, exit);
     }
+    /* Entering and splicing read every fact of the caller for each input
+     * and each fact of the result: charged, so many facts cannot make many
+     * calls slow inside the budget. */
+    uint64_t budget = o->budget ? o->budget : VERIFY_DEFAULT_BUDGET;
+    if (o->steps && (*o->steps += (uint64_t)vs->nfacts * (op->eff.nin + exit->nfacts + 1)) > budget)
+        return err_hint(err_new(E_BUDGET, in->span, "verification budget exhausted after %llu steps",
+                                (unsigned long long)budget),
+                        "simplify the control flow, or raise the budget with :set verify-budget N");
     splice(vs, op->eff.nin, exit, caller_id);
     return NULL;
 }

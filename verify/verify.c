@@ -181,6 +181,7 @@ static Error *apply_portcall(Ctx *c, VState *vs, const Insn *in)
 
 static Error *apply_tick(Ctx *c, VState *vs, const Insn *in)
 {
+    *c->steps += vs->nfacts; /* looking a fact up or setting one reads them all */
     TickEnv env = {c->o->ws, c->o->owner};
     return tick_step(&env, vs, in->ref);
 }
