@@ -89,7 +89,7 @@ Error *session_lower_code(Session *s, Principal p, Node *const *stmts, uint32_t 
     if (!e)
         e = lower_finish(code);
     if (!e)
-        e = untrusted_calls(p, code);
+        e = untrusted_calls(s->ws, p, code);
     if (!e && code->n && p == PRINCIPAL_UNTRUSTED && !sc.machine->open_to_untrusted)
         e = err_hint(err_new(E_TRUST, code->insns[0].span,
                              "untrusted code cannot run over '%s': the machine is trusted-only", sc.machine->name),

@@ -10,11 +10,8 @@
 
 #include <string.h>
 
-static Workspace *g_ws; /* for machine_of: the workspace of the open transaction */
-
 Txn txn_begin(Session *s, Principal p)
 {
-    g_ws = s->ws;
     return (Txn){.s = s, .principal = p, .keys_before = s->ws->keys.len};
 }
 
@@ -213,7 +210,6 @@ static Machine *machine_named(Workspace *ws, const char *name)
     return d ? def_current(d) : NULL;
 }
 
-static const Machine *machine_of(const ProcVersion *v) { return g_ws ? machine_named(g_ws, v->over) : NULL; }
 
 static Error *build_proc_body(Txn *t, ProcVersion *v, const Node *block)
 {
@@ -240,17 +236,17 @@ static Error *build_proc_body(Txn *t, ProcVersion *v, const Node *block)
 
 /* Untrusted code may call only procedures that run over machines open to
  * it: a trusted procedure over core-machine would hand it the core. */
-Error *untrusted_calls(Principal p, const Body *b)
+Error *untrusted_calls(Workspace *ws, Principal p, const Body *b)
 {
     for (uint32_t i = 0; p == PRINCIPAL_UNTRUSTED && i < b->n; i++) {
         const Insn *in = &b->insns[i];
         if (in->op != P_CALL)
             continue;
         const ProcVersion *v = def_current(in->ref);
-        const Machine *over = v->over ? machine_of(v) : core_machine();
-        if (v->principal == PRINCIPAL_TRUSTED && over && !over->open_to_untrusted)
+        const Machine *over = machine_named(ws, v->over); /* NULL: gone, so not open either */
+        if (v->principal == PRINCIPAL_TRUSTED && !(over && over->open_to_untrusted))
             return err_hint(err_new(E_TRUST, in->span, "untrusted code cannot call '%s': it runs over trusted-only '%s'",
-                                    v->name, over->name),
+                                    v->name, v->over ? v->over : "core-machine"),
                             "call procedures defined over a machine that declares .access untrusted");
     }
     return NULL;
@@ -324,7 +320,7 @@ static Error *stage_procedure(Txn *t, const Node *stmt, const char *over, Princi
         }
     }
     e = build_proc_body(t, v, stmt->kids[2]);
-    return e ? e : untrusted_calls(p, v->body);
+    return e ? e : untrusted_calls(t->s->ws, p, v->body);
 }
 
 static Error *stage_module(Txn *t, DefCtx *c, const Node *st)
@@ -332,7 +328,7 @@ static Error *stage_module(Txn *t, DefCtx *c, const Node *st)
     Module *m;
     Error *e = module_build(c, st, &m);
     for (uint32_t i = 0; !e && i < m->nops; i++)
-        e = untrusted_calls(m->principal, m->ops[i]->body);
+        e = untrusted_calls(t->s->ws, m->principal, m->ops[i]->body);
     return e ? e : verify_module(t->s->ws, m, t->s->verify_budget);
 }
 

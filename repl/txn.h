@@ -58,7 +58,7 @@ Error *session_lower_code(Session *s, Principal p, Node *const *stmts, uint32_t 
 /* Drop a suspended stepped run because a change made it unsafe to go on. */
 void trace_drop(Session *s, const char *why);
 /* Untrusted code may call only procedures over machines open to it. */
-Error *untrusted_calls(Principal p, const Body *b);
+Error *untrusted_calls(Workspace *ws, Principal p, const Body *b);
 VerifyOpts session_verify_opts(const Session *s, Buf *log);
 const char *session_owner(Principal p);
 
