@@ -16,19 +16,34 @@ typedef struct MemoEntry {
     const Component *comp;
     const OpDef *op;
     VState *entry, *exit;
+    uint32_t next; /* the next entry of the same (comp, op), or NO_ENTRY */
 } MemoEntry;
 
+#define NO_ENTRY UINT32_MAX
+#define MEMO_BUCKETS 1024
+
+/* Entries chained per (component, operation), so a lookup compares states
+ * only with those of the same operation, however many are memoised. */
 struct VerifyMemo {
     MemoEntry *items;
     uint32_t n, cap;
+    uint32_t *head; /* MEMO_BUCKETS chains, made on first use */
 };
 
 /* Small until used: most bodies call no machine operation at all. */
 VerifyMemo *verify_memo_new(void) { return gc_alloc(sizeof(VerifyMemo)); }
 
+static uint32_t memo_bucket(const Component *comp, const OpDef *op)
+{
+    uint64_t h = (uint64_t)(uintptr_t)comp * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)op * 0xc2b2ae3d27d4eb4full;
+    return (uint32_t)(h >> 40) % MEMO_BUCKETS;
+}
+
 static VState *memo_find(const VerifyMemo *m, const Component *comp, const OpDef *op, const VState *entry)
 {
-    for (uint32_t i = 0; m && i < m->n; i++)
+    if (!m || !m->head)
+        return NULL;
+    for (uint32_t i = m->head[memo_bucket(comp, op)]; i != NO_ENTRY; i = m->items[i].next)
         if (m->items[i].op == op && m->items[i].comp == comp && vs_equal(m->items[i].entry, entry))
             return m->items[i].exit;
     return NULL;
@@ -38,6 +53,10 @@ static void memo_put(VerifyMemo *m, const Component *comp, const OpDef *op, VSta
 {
     if (!m || m->n >= MEMO_MAX)
         return;
+    if (!m->head) {
+        m->head = gc_alloc_atomic(MEMO_BUCKETS * sizeof(uint32_t));
+        memset(m->head, 0xff, MEMO_BUCKETS * sizeof(uint32_t));
+    }
     if (m->n == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 16;
         MemoEntry *grown = gc_calloc(m->cap, sizeof(MemoEntry));
@@ -45,7 +64,9 @@ static void memo_put(VerifyMemo *m, const Component *comp, const OpDef *op, VSta
             memcpy(grown, m->items, m->n * sizeof(MemoEntry));
         m->items = grown;
     }
-    m->items[m->n++] = (MemoEntry){comp, op, entry, exit};
+    uint32_t b = memo_bucket(comp, op);
+    m->items[m->n] = (MemoEntry){comp, op, entry, exit, m->head[b]};
+    m->head[b] = m->n++;
 }
 
 /* ---- inputs and contracts ----------------------------------------------------------------------- */
