@@ -69,10 +69,19 @@ const VFact *vs_fact(const VState *s, uint32_t key, const uint32_t *ids, uint32_
 void vs_set_fact(VState *s, VFact f);      /* add or replace */
 bool vs_equal(const VState *a, const VState *b); /* both canonical */
 
-typedef enum { JOIN_OK, JOIN_DEPTH, JOIN_TYPE } JoinResult;
-/* Join b into a copy of a; *slot says where types differ (from the bottom). */
+typedef enum { JOIN_OK, JOIN_DEPTH, JOIN_TYPE, JOIN_BUDGET } JoinResult;
+/* Join b into a copy of a; *slot says where types differ (from the bottom).
+ * vs_canon costs O(depth + nfacts log nfacts). */
 JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
                    uint32_t *slot);
+/* The same, counting its work in *work (NULL: not reported): depth, both
+ * fact counts, one per pairing candidate tried, the joined facts, and their
+ * canonical form.  Usually 2 depth + na + nb + (arity + 1) max(na, nb) + 2
+ * joined facts (+ sorting them); the candidates tried grow only where one
+ * identity pairs with several.  JOIN_BUDGET (and no *out) once the work
+ * would pass limit. */
+JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
+                           uint32_t *slot, uint64_t limit, uint64_t *work);
 
 /* "<2> s0:int s1:ref" (bottom first, top last), then facts if any (named
  * through ws's key table when ws is given). */

@@ -59,6 +59,55 @@ VState *vs_from_inputs(const Effect *eff)
     return s;
 }
 
+/* ---- hash maps of identities ------------------------------------------------- */
+
+/* Open addressing from a 64-bit key (an identity, or a pair of them) to a
+ * 32-bit value; UINT32_MAX marks an empty slot.  Sized for n keys at most
+ * half full, so every operation is expected O(1). */
+typedef struct IdMap {
+    uint64_t *keys;
+    uint32_t *vals;
+    uint32_t mask;
+} IdMap;
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static void idmap_init(IdMap *m, uint32_t n)
+{
+    uint64_t cap = 16;
+    while (cap < 2 * (uint64_t)n + 2)
+        cap *= 2;
+    m->keys = gc_alloc_atomic(cap * sizeof(uint64_t));
+    m->vals = gc_alloc_atomic(cap * sizeof(uint32_t));
+    memset(m->vals, 0xff, cap * sizeof(uint32_t));
+    m->mask = (uint32_t)(cap - 1);
+}
+
+/* The value of key, or UINT32_MAX.  With put != UINT32_MAX an absent key is
+ * added with that value (and UINT32_MAX is still returned). */
+static uint32_t idmap_find(IdMap *m, uint64_t key, uint32_t put)
+{
+    for (uint32_t i = (uint32_t)mix64(key) & m->mask;; i = (i + 1) & m->mask) {
+        if (m->vals[i] == UINT32_MAX) {
+            if (put != UINT32_MAX) {
+                m->keys[i] = key;
+                m->vals[i] = put;
+            }
+            return UINT32_MAX;
+        }
+        if (m->keys[i] == key)
+            return m->vals[i];
+    }
+}
+
 /* ---- canonical form ----------------------------------------------------------- */
 
 static int fact_cmp(const void *pa, const void *pb)
@@ -74,51 +123,37 @@ static int fact_cmp(const void *pa, const void *pb)
     return 0;
 }
 
-/* New id of old identity `id`, or UINT32_MAX if it is not on the stack. */
-static uint32_t remap(const uint32_t *old, const uint32_t *neu, uint32_t n, uint32_t id)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (old[i] == id)
-            return neu[i];
-    return UINT32_MAX;
-}
-
-static bool remap_fact(VFact *f, const uint32_t *old, const uint32_t *neu, uint32_t n, uint32_t pinned)
-{
-    for (uint32_t k = 0; k < f->arity; k++) {
-        if (f->ids[k] < pinned)
-            continue;
-        uint32_t id = remap(old, neu, n, f->ids[k]);
-        if (id == UINT32_MAX)
-            return false;
-        f->ids[k] = id;
-    }
-    return true;
-}
-
 /* Identities below s->pinned belong to a caller and keep their numbers;
- * the rest are renumbered from there by first appearance. */
+ * the rest are renumbered from there by first appearance, and a fact about
+ * an identity no longer on the stack is dropped.  Expected cost: one hash
+ * probe per stack slot and per fact argument, plus sorting the facts:
+ * O(depth + nfacts log nfacts). */
 void vs_canon(VState *s)
 {
-    uint32_t *old = gc_calloc(s->depth + 1, sizeof(uint32_t));
-    uint32_t *neu = gc_calloc(s->depth + 1, sizeof(uint32_t));
-    uint32_t n = 0, next = s->pinned;
+    IdMap m;
+    idmap_init(&m, s->depth);
+    uint32_t next = s->pinned;
     for (uint32_t i = 0; i < s->depth; i++) {
         uint32_t id = s->items[i].id;
         if (id < s->pinned)
             continue;
-        uint32_t m = remap(old, neu, n, id);
-        if (m == UINT32_MAX) {
-            old[n] = id;
-            m = neu[n] = next++;
-            n++;
-        }
-        s->items[i].id = m;
+        uint32_t n = idmap_find(&m, id, next);
+        s->items[i].id = n == UINT32_MAX ? next++ : n;
     }
     uint32_t kept = 0;
     for (uint32_t i = 0; i < s->nfacts; i++) {
         VFact f = s->facts[i];
-        if (remap_fact(&f, old, neu, n, s->pinned))
+        bool on_stack = f.arity <= VFACT_MAX_ARITY;
+        for (uint32_t k = 0; on_stack && k < f.arity; k++) {
+            if (f.ids[k] < s->pinned)
+                continue;
+            uint32_t n = idmap_find(&m, f.ids[k], UINT32_MAX);
+            if (n == UINT32_MAX)
+                on_stack = false;
+            else
+                f.ids[k] = n;
+        }
+        if (on_stack)
             s->facts[kept++] = f;
     }
     s->nfacts = kept;
@@ -145,39 +180,246 @@ bool vs_equal(const VState *a, const VState *b)
 
 /* ---- join -------------------------------------------------------------------------- */
 
-/* The joined identity of the pair (ida on path a, idb on path b): a pinned
- * identity seen on both paths stays itself. */
-static uint32_t pair_id(const uint32_t *pa, const uint32_t *pb, uint32_t n, uint32_t ida, uint32_t idb,
-                        uint32_t pinned)
-{
-    if (ida == idb && ida < pinned)
-        return ida;
-    for (uint32_t i = 0; i < n; i++)
-        if (pa[i] == ida && pb[i] == idb)
-            return pinned + i;
-    return UINT32_MAX;
-}
+/* Slot i of the joined stack gets one identity per distinct pair (identity
+ * on path a, identity on path b); a pinned identity seen on both paths stays
+ * itself.  A joined fact is a pair of facts (fa on a, fb on b) of the same
+ * key whose arguments pair up position by position: its arguments are the
+ * joined identities of those pairs and its value the lub of both values.
+ *
+ * The facts are found without trying every pair of facts: for each fact of
+ * one side (the cheaper one, see below) the arguments it can pair with are
+ * enumerated through the pairs, position by position, and looked up in a
+ * hash index of the other side's facts (full argument lists, and prefixes
+ * of them so that a dead end is left after one probe).  One argument
+ * position costs one probe per pairing candidate. */
 
-static bool join_fact(const VFact *fa, const VFact *fb, const uint32_t *pa, const uint32_t *pb,
-                      uint32_t npairs, uint32_t pinned, VLubFn lub, void *ctx, VFact *out)
+/* The pairing candidates of the identities of one side: for identity x,
+ * the identities of the other side that share a slot with it, with the
+ * joined identity of that pair. */
+typedef struct Cands {
+    IdMap group;          /* identity -> its group */
+    uint32_t *start;      /* group g: entries start[g] .. start[g+1]-1 */
+    uint32_t *other, *jid;
+    uint32_t pinned;
+} Cands;
+
+static void cands_build(Cands *c, const uint32_t *mine, const uint32_t *theirs, uint32_t npairs, uint32_t pinned)
 {
-    if (fa->key != fb->key || fa->arity != fb->arity)
-        return false;
-    *out = *fa;
-    for (uint32_t k = 0; k < fa->arity; k++) {
-        uint32_t id = pair_id(pa, pb, npairs, fa->ids[k], fb->ids[k], pinned);
-        if (id == UINT32_MAX)
-            return false;
-        out->ids[k] = id;
+    idmap_init(&c->group, npairs);
+    uint32_t *gof = gc_alloc_atomic(((size_t)npairs + 1) * sizeof(uint32_t));
+    uint32_t *count = gc_alloc_atomic(((size_t)npairs + 2) * sizeof(uint32_t));
+    uint32_t ngroups = 0;
+    for (uint32_t p = 0; p < npairs; p++) {
+        uint32_t g = idmap_find(&c->group, mine[p], ngroups);
+        if (g == UINT32_MAX) {
+            g = ngroups++;
+            count[g] = 0;
+        }
+        gof[p] = g;
+        count[g]++;
     }
-    if (fa->value == fb->value)
-        return true;
-    return lub && lub(ctx, fa->key, fa->value, fb->value, &out->value);
+    c->start = gc_alloc_atomic(((size_t)ngroups + 2) * sizeof(uint32_t));
+    c->start[0] = 0;
+    for (uint32_t g = 0; g < ngroups; g++)
+        c->start[g + 1] = c->start[g] + count[g];
+    uint32_t *fill = count; /* reused as the next free entry of each group */
+    for (uint32_t g = 0; g < ngroups; g++)
+        fill[g] = c->start[g];
+    c->other = gc_alloc_atomic(((size_t)npairs + 1) * sizeof(uint32_t));
+    c->jid = gc_alloc_atomic(((size_t)npairs + 1) * sizeof(uint32_t));
+    for (uint32_t p = 0; p < npairs; p++) { /* pair order within a group */
+        uint32_t at = fill[gof[p]]++;
+        c->other[at] = theirs[p];
+        c->jid[at] = pinned + p;
+    }
+    c->pinned = pinned;
 }
 
-JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
-                   uint32_t *slot)
+/* How many identities of the other side identity x can pair with: its
+ * pairs, plus itself when it is pinned. */
+static uint32_t cands_count(Cands *c, uint32_t x, uint32_t *first)
 {
+    uint32_t g = idmap_find(&c->group, x, UINT32_MAX);
+    uint32_t n = 0;
+    *first = 0;
+    if (g != UINT32_MAX) {
+        *first = c->start[g];
+        n = c->start[g + 1] - c->start[g];
+    }
+    return n + (x < c->pinned);
+}
+
+/* A hash index of one side's facts: the full argument lists (exact, to the
+ * fact's index) and their prefixes (fingerprints: a collision only costs a
+ * useless probe further down). */
+typedef struct FactIndex {
+    const VFact *facts;
+    uint32_t *slot;       /* open addressing: fact index + 1, 0 empty */
+    uint32_t mask;
+    uint64_t *prefix;     /* fingerprints, 0 empty */
+    uint32_t pmask;
+} FactIndex;
+
+static uint64_t fact_hash(uint32_t key, uint32_t arity, uint32_t len, const uint32_t *ids)
+{
+    uint64_t h = mix64(((uint64_t)key << 32) ^ ((uint64_t)arity << 8) ^ len ^ 0x5bd1e995ull);
+    for (uint32_t k = 0; k < len; k++)
+        h = mix64(h ^ ((uint64_t)ids[k] + 0x9e3779b97f4a7c15ull * (k + 1)));
+    return h | 1; /* never 0, the empty mark */
+}
+
+static uint32_t pow2_for(uint64_t n)
+{
+    uint64_t cap = 16;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    return (uint32_t)cap;
+}
+
+static void prefix_add(FactIndex *x, uint64_t h)
+{
+    for (uint32_t i = (uint32_t)h & x->pmask;; i = (i + 1) & x->pmask) {
+        if (x->prefix[i] == h)
+            return;
+        if (!x->prefix[i]) {
+            x->prefix[i] = h;
+            return;
+        }
+    }
+}
+
+static bool prefix_has(const FactIndex *x, uint64_t h)
+{
+    for (uint32_t i = (uint32_t)h & x->pmask;; i = (i + 1) & x->pmask) {
+        if (x->prefix[i] == h)
+            return true;
+        if (!x->prefix[i])
+            return false;
+    }
+}
+
+static void index_build(FactIndex *x, const VFact *facts, uint32_t n)
+{
+    x->facts = facts;
+    uint32_t cap = pow2_for(n);
+    x->slot = gc_alloc_atomic((size_t)cap * sizeof(uint32_t));
+    memset(x->slot, 0, (size_t)cap * sizeof(uint32_t));
+    x->mask = cap - 1;
+    uint32_t pcap = pow2_for((uint64_t)n * VFACT_MAX_ARITY);
+    x->prefix = gc_alloc_atomic((size_t)pcap * sizeof(uint64_t));
+    memset(x->prefix, 0, (size_t)pcap * sizeof(uint64_t));
+    x->pmask = pcap - 1;
+    for (uint32_t f = 0; f < n; f++) {
+        const VFact *v = &facts[f];
+        if (v->arity > VFACT_MAX_ARITY)
+            continue;
+        for (uint32_t len = 0; len < v->arity; len++)
+            prefix_add(x, fact_hash(v->key, v->arity, len, v->ids));
+        for (uint32_t i = (uint32_t)fact_hash(v->key, v->arity, v->arity, v->ids) & x->mask;;
+             i = (i + 1) & x->mask)
+            if (!x->slot[i]) { /* the first of equal facts wins, as a scan would find it */
+                x->slot[i] = f + 1;
+                break;
+            } else if (fact_cmp(&facts[x->slot[i] - 1], v) == 0) {
+                break;
+            }
+    }
+}
+
+static const VFact *index_find(const FactIndex *x, uint32_t key, uint32_t arity, const uint32_t *ids)
+{
+    VFact want = {.key = key, .arity = arity};
+    memcpy(want.ids, ids, arity * sizeof(uint32_t));
+    for (uint32_t i = (uint32_t)fact_hash(key, arity, arity, ids) & x->mask;; i = (i + 1) & x->mask) {
+        if (!x->slot[i])
+            return NULL;
+        if (fact_cmp(&x->facts[x->slot[i] - 1], &want) == 0)
+            return &x->facts[x->slot[i] - 1];
+    }
+}
+
+typedef struct JoinCtx {
+    Cands *cands;          /* of the enumerating side */
+    const FactIndex *other;
+    bool from_a;           /* the enumerating side is path a */
+    VLubFn lub;
+    void *lub_ctx;
+    VState *j;
+    uint32_t fcap;
+    uint64_t work, limit;
+    const VFact *f;        /* the fact being paired */
+    uint32_t oids[VFACT_MAX_ARITY], jids[VFACT_MAX_ARITY];
+} JoinCtx;
+
+static void join_emit(JoinCtx *c, const VFact *mine, const VFact *theirs)
+{
+    const VFact *fa = c->from_a ? mine : theirs, *fb = c->from_a ? theirs : mine;
+    VFact out = *fa;
+    memcpy(out.ids, c->jids, fa->arity * sizeof(uint32_t));
+    if (fa->value != fb->value && !(c->lub && c->lub(c->lub_ctx, fa->key, fa->value, fb->value, &out.value)))
+        return;
+    VState *j = c->j;
+    if (j->nfacts == c->fcap) {
+        c->fcap = c->fcap ? c->fcap * 2 : 16;
+        VFact *grown = gc_calloc(c->fcap, sizeof(VFact));
+        if (j->nfacts)
+            memcpy(grown, j->facts, j->nfacts * sizeof(VFact));
+        j->facts = grown;
+    }
+    j->facts[j->nfacts++] = out;
+    c->work++;
+}
+
+/* Pair argument k of c->f and the ones after it. */
+static bool join_from(JoinCtx *c, uint32_t k)
+{
+    const VFact *f = c->f;
+    if (k == f->arity) {
+        const VFact *g = index_find(c->other, f->key, f->arity, c->oids);
+        if (g)
+            join_emit(c, f, g);
+        return c->work <= c->limit;
+    }
+    uint32_t first, n = cands_count(c->cands, f->ids[k], &first);
+    bool self = f->ids[k] < c->cands->pinned;
+    for (uint32_t i = 0; i < n; i++) {
+        if (++c->work > c->limit)
+            return false;
+        bool is_self = self && i == n - 1;
+        c->oids[k] = is_self ? f->ids[k] : c->cands->other[first + i];
+        c->jids[k] = is_self ? f->ids[k] : c->cands->jid[first + i];
+        if (k + 1 < f->arity && !prefix_has(c->other, fact_hash(f->key, f->arity, k + 1, c->oids)))
+            continue;
+        if (!join_from(c, k + 1))
+            return false;
+    }
+    return true;
+}
+
+/* What enumerating from this side would cost at most: the product of the
+ * candidate counts of each fact's arguments (saturating). */
+static uint64_t side_cost(Cands *c, const VState *s)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < s->nfacts; i++) {
+        uint64_t prod = 1;
+        for (uint32_t k = 0; k < s->facts[i].arity && k < VFACT_MAX_ARITY; k++) {
+            uint32_t first;
+            prod *= cands_count(c, s->facts[i].ids[k], &first);
+            if (prod > (1ull << 40))
+                prod = 1ull << 40;
+        }
+        total += prod;
+    }
+    return total;
+}
+
+JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out, uint32_t *slot,
+                           uint64_t limit, uint64_t *work)
+{
+    uint64_t spent = 0;
+    if (work)
+        *work = 0;
     if (a->depth != b->depth)
         return JOIN_DEPTH;
     for (uint32_t i = 0; i < a->depth; i++)
@@ -186,32 +428,67 @@ JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VSta
             return JOIN_TYPE;
         }
     VState *j = vs_copy(a);
-    uint32_t *pa = gc_calloc(a->depth + 1, sizeof(uint32_t));
-    uint32_t *pb = gc_calloc(a->depth + 1, sizeof(uint32_t));
-    uint32_t n = 0, pinned = a->pinned;
+    uint32_t pinned = a->pinned, n = 0;
+    uint32_t *pa = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
+    uint32_t *pb = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
+    IdMap pairs;
+    idmap_init(&pairs, a->depth);
     for (uint32_t i = 0; i < a->depth; i++) {
-        uint32_t id = pair_id(pa, pb, n, a->items[i].id, b->items[i].id, pinned);
-        if (id == UINT32_MAX) {
-            pa[n] = a->items[i].id;
-            pb[n] = b->items[i].id;
-            id = pinned + n++;
+        uint32_t ida = a->items[i].id, idb = b->items[i].id;
+        uint32_t id = ida;
+        if (!(ida == idb && ida < pinned)) {
+            id = idmap_find(&pairs, ((uint64_t)ida << 32) | idb, pinned + n);
+            if (id == UINT32_MAX) {
+                pa[n] = ida;
+                pb[n] = idb;
+                id = pinned + n++;
+            }
         }
         j->items[i].id = id;
     }
+    spent += a->depth + a->nfacts + b->nfacts;
     /* One fact on a shared identity can become several: slots that shared
      * an identity on one path may not on the other. */
     j->nfacts = 0;
-    j->facts = gc_calloc((size_t)a->nfacts * b->nfacts + 1, sizeof(VFact));
-    for (uint32_t x = 0; x < a->nfacts; x++)
-        for (uint32_t y = 0; y < b->nfacts; y++) {
-            VFact f;
-            if (join_fact(&a->facts[x], &b->facts[y], pa, pb, n, pinned, lub, ctx, &f))
-                j->facts[j->nfacts++] = f;
+    j->facts = NULL;
+    if (a->nfacts && b->nfacts) {
+        Cands ca, cb;
+        cands_build(&ca, pa, pb, n, pinned);
+        cands_build(&cb, pb, pa, n, pinned);
+        bool from_a = side_cost(&ca, a) <= side_cost(&cb, b);
+        const VState *mine = from_a ? a : b, *theirs = from_a ? b : a;
+        FactIndex other;
+        index_build(&other, theirs->facts, theirs->nfacts);
+        JoinCtx c = {.cands = from_a ? &ca : &cb, .other = &other, .from_a = from_a, .lub = lub, .lub_ctx = ctx,
+                     .j = j, .work = spent, .limit = limit};
+        for (uint32_t i = 0; i < mine->nfacts; i++) {
+            c.f = &mine->facts[i];
+            if (c.f->arity > VFACT_MAX_ARITY)
+                continue;
+            if (++c.work > limit || !join_from(&c, 0)) {
+                if (work)
+                    *work = c.work;
+                return JOIN_BUDGET;
+            }
         }
+        spent = c.work;
+    }
+    if (!j->facts)
+        j->facts = gc_calloc(1, sizeof(VFact));
     j->next_id = pinned + n;
     vs_canon(j);
+    spent += a->depth + j->nfacts;
+    if (work)
+        *work = spent;
+    if (spent > limit)
+        return JOIN_BUDGET;
     *out = j;
     return JOIN_OK;
+}
+
+JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out, uint32_t *slot)
+{
+    return vs_join_bounded(a, b, lub, ctx, out, slot, UINT64_MAX, NULL);
 }
 
 /* ---- facts ------------------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <gc.h>
@@ -604,6 +605,311 @@ static void test_print(void **state)
     assert_string_equal(buf_str(&b), "<3> s0:int s1:ref s0:int");
 }
 
+/* ---- the reference: canon and join as DESIGN §4 states them, by brute force ---- */
+
+/* Quadratic on purpose: each identity looked up by scanning, each pair of
+ * facts tried.  The real ones must agree with these on every state. */
+static uint32_t ref_find(const uint32_t *old, const uint32_t *neu, uint32_t n, uint32_t id)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (old[i] == id)
+            return neu[i];
+    return UINT32_MAX;
+}
+
+static int ref_fact_cmp(const void *pa, const void *pb)
+{
+    const VFact *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (a->arity != b->arity)
+        return a->arity < b->arity ? -1 : 1;
+    for (uint32_t i = 0; i < a->arity; i++)
+        if (a->ids[i] != b->ids[i])
+            return a->ids[i] < b->ids[i] ? -1 : 1;
+    return 0;
+}
+
+static void ref_canon(VState *s)
+{
+    uint32_t *old = gc_calloc(s->depth + 1, sizeof(uint32_t)), *neu = gc_calloc(s->depth + 1, sizeof(uint32_t));
+    uint32_t n = 0, next = s->pinned;
+    for (uint32_t i = 0; i < s->depth; i++) {
+        uint32_t id = s->items[i].id;
+        if (id < s->pinned)
+            continue;
+        uint32_t m = ref_find(old, neu, n, id);
+        if (m == UINT32_MAX) {
+            old[n] = id;
+            m = neu[n++] = next++;
+        }
+        s->items[i].id = m;
+    }
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < s->nfacts; i++) {
+        VFact f = s->facts[i];
+        bool ok = true;
+        for (uint32_t k = 0; ok && k < f.arity; k++)
+            if (f.ids[k] >= s->pinned) {
+                uint32_t m = ref_find(old, neu, n, f.ids[k]);
+                ok = m != UINT32_MAX;
+                f.ids[k] = m;
+            }
+        if (ok)
+            s->facts[kept++] = f;
+    }
+    s->nfacts = kept;
+    qsort(s->facts, kept, sizeof(VFact), ref_fact_cmp);
+    s->next_id = next;
+}
+
+static uint32_t ref_pair(const uint32_t *pa, const uint32_t *pb, uint32_t n, uint32_t a, uint32_t b, uint32_t pinned)
+{
+    if (a == b && a < pinned)
+        return a;
+    for (uint32_t i = 0; i < n; i++)
+        if (pa[i] == a && pb[i] == b)
+            return pinned + i;
+    return UINT32_MAX;
+}
+
+static JoinResult ref_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out)
+{
+    if (a->depth != b->depth)
+        return JOIN_DEPTH;
+    for (uint32_t i = 0; i < a->depth; i++)
+        if (a->items[i].type != b->items[i].type)
+            return JOIN_TYPE;
+    VState *j = vs_copy(a);
+    uint32_t *pa = gc_calloc(a->depth + 1, sizeof(uint32_t)), *pb = gc_calloc(a->depth + 1, sizeof(uint32_t));
+    uint32_t n = 0, pinned = a->pinned;
+    for (uint32_t i = 0; i < a->depth; i++) {
+        uint32_t id = ref_pair(pa, pb, n, a->items[i].id, b->items[i].id, pinned);
+        if (id == UINT32_MAX) {
+            pa[n] = a->items[i].id;
+            pb[n] = b->items[i].id;
+            id = pinned + n++;
+        }
+        j->items[i].id = id;
+    }
+    j->nfacts = 0;
+    j->facts = gc_calloc((size_t)a->nfacts * b->nfacts + 1, sizeof(VFact));
+    for (uint32_t x = 0; x < a->nfacts; x++)
+        for (uint32_t y = 0; y < b->nfacts; y++) {
+            const VFact *fa = &a->facts[x], *fb = &b->facts[y];
+            if (fa->key != fb->key || fa->arity != fb->arity)
+                continue;
+            VFact f = *fa;
+            bool ok = true;
+            for (uint32_t k = 0; ok && k < fa->arity; k++)
+                ok = (f.ids[k] = ref_pair(pa, pb, n, fa->ids[k], fb->ids[k], pinned)) != UINT32_MAX;
+            if (ok && fa->value != fb->value)
+                ok = lub && lub(ctx, fa->key, fa->value, fb->value, &f.value);
+            if (ok)
+                j->facts[j->nfacts++] = f;
+        }
+    j->next_id = pinned + n;
+    ref_canon(j);
+    *out = j;
+    return JOIN_OK;
+}
+
+/* A small random state: identities from a pool (some pinned, some shared
+ * by several slots), facts of arity 0..3 on identities of the stack (and
+ * now and then on one that is not), at most one fact per key and
+ * arguments, as the verifier keeps them. */
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+static VState *random_state(uint32_t depth, uint32_t pinned, uint32_t pool, const TypeId *types)
+{
+    VState *s = vs_new();
+    s->pinned = pinned;
+    for (uint32_t i = 0; i < depth; i++)
+        vs_push_item(s, (VItem){rnd(pool), types[i]});
+    s->next_id = pool + 1;
+    uint32_t nf = rnd(3 * depth + 2);
+    for (uint32_t i = 0; i < nf; i++) {
+        uint32_t arity = rnd(4), ids[4];
+        for (uint32_t k = 0; k < arity; k++)
+            ids[k] = depth && rnd(8) ? s->items[rnd(depth)].id : rnd(pool + 2);
+        uint32_t key = 1 + rnd(3);
+        bool dup = false;
+        for (uint32_t g = 0; g < s->nfacts && !dup; g++)
+            dup = s->facts[g].key == key && s->facts[g].arity == arity && !memcmp(s->facts[g].ids, ids, arity * 4);
+        if (!dup)
+            add_fact(s, key, arity, ids, 1 + rnd(3));
+    }
+    return s;
+}
+
+static bool value_lub(void *ctx, uint32_t key, uint32_t a, uint32_t b, uint32_t *out)
+{
+    (void)ctx;
+    if (key == 3) /* a key whose values never join: the fact is dropped */
+        return false;
+    *out = a > b ? a : b;
+    return true;
+}
+
+static void test_canon_and_join_match_reference(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 20000; round++) {
+        uint32_t depth = rnd(9), pinned = rnd(3) ? 0 : rnd(4), pool = 1 + rnd(10);
+        TypeId types[16];
+        for (uint32_t i = 0; i < depth; i++)
+            types[i] = rnd(4) ? TY_INT : TY_REF;
+        VState *a = random_state(depth, pinned, pool, types), *b = random_state(depth, pinned, pool, types);
+        if (round % 7 == 0 && depth) /* now and then a type or depth mismatch */
+            b->items[rnd(depth)].type = b->items[0].type == TY_INT ? TY_REF : TY_INT;
+        if (round % 11 == 0)
+            vs_push_item(b, (VItem){0, TY_INT});
+        VState *ca = vs_copy(a), *ra = vs_copy(a);
+        vs_canon(ca);
+        ref_canon(ra);
+        if (!vs_equal(ca, ra))
+            fail_msg("round %d: canon %s, reference %s", round, printed(ca), printed(ra));
+        assert_int_equal(ca->next_id, ra->next_id);
+        VState *cb = vs_copy(b), *rb = vs_copy(b);
+        vs_canon(cb);
+        ref_canon(rb);
+        /* join raw states and canonical ones, both ways round */
+        const VState *pairs[][2] = {{a, b}, {b, a}, {ca, cb}, {cb, ca}};
+        for (int p = 0; p < 4; p++) {
+            VState *got = NULL, *want = NULL;
+            uint32_t slot = 0;
+            uint64_t work = 0;
+            JoinResult r = vs_join_bounded(pairs[p][0], pairs[p][1], value_lub, NULL, &got, &slot, UINT64_MAX, &work);
+            JoinResult w = ref_join(pairs[p][0], pairs[p][1], value_lub, NULL, &want);
+            assert_int_equal(r, w);
+            if (r != JOIN_OK)
+                continue;
+            if (!vs_equal(got, want))
+                fail_msg("round %d/%d: join %s + %s gave %s, reference %s", round, p, printed(pairs[p][0]),
+                         printed(pairs[p][1]), printed(got), printed(want));
+            assert_int_equal(got->next_id, want->next_id);
+            assert_true(work >= pairs[p][0]->depth + pairs[p][0]->nfacts + pairs[p][1]->nfacts + got->nfacts);
+            /* the same join under a limit below its work is refused */
+            if (work > 0) {
+                VState *none = NULL;
+                assert_int_equal(vs_join_bounded(pairs[p][0], pairs[p][1], value_lub, NULL, &none, &slot, work - 1,
+                                                 NULL),
+                                 JOIN_BUDGET);
+                assert_null(none);
+            }
+        }
+    }
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Canonicalising a deep stack of distinct identities is linear: 300,000
+ * items take milliseconds (a scan per slot took minutes). */
+static void test_canon_deep_stack_fast(void **state)
+{
+    (void)state;
+    uint32_t n = 300000;
+    VState *s = vs_new();
+    for (uint32_t i = 0; i < n; i++) /* identities in reverse, so none is already canonical */
+        vs_push_item(s, (VItem){2 * (n - i), TY_INT});
+    for (uint32_t i = 0; i < 1000; i++)
+        fact1(s, K_PARITY, 2 * (n - i), ODD);
+    fact1(s, K_PARITY, 1, EVEN); /* not on the stack: dropped */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    vs_canon(s);
+    double secs = seconds_since(&t0);
+    for (uint32_t i = 0; i < n; i++)
+        assert_int_equal(s->items[i].id, i);
+    assert_int_equal(s->nfacts, 1000);
+    assert_int_equal(s->next_id, n);
+    if (secs > 5)
+        fail_msg("canon of %u items took %.1f s", n, secs);
+}
+
+/* Joining two states with thousands of facts on a deep stack costs about
+ * their size, not facts x facts x depth. */
+static void test_join_many_facts_fast(void **state)
+{
+    (void)state;
+    uint32_t n = 4000;
+    VState *a = vs_new(), *b = vs_new();
+    for (uint32_t i = 0; i < n; i++) {
+        vs_push_item(a, (VItem){i, TY_INT});
+        vs_push_item(b, (VItem){i, TY_INT});
+    }
+    a->next_id = b->next_id = n;
+    for (uint32_t i = 0; i < n; i++) {
+        fact1(a, K_PARITY, i, i % 2 ? ODD : EVEN);
+        fact1(b, K_PARITY, i, i % 3 ? ODD : EVEN);
+        add_fact(a, K_LESS, 2, IDS(i, (i + 1) % n), ODD);
+        add_fact(b, K_LESS, 2, IDS(i, (i + 1) % n), EVEN);
+    }
+    vs_canon(a);
+    vs_canon(b);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    VState *j = NULL;
+    uint32_t slot;
+    uint64_t work = 0;
+    assert_int_equal(vs_join_bounded(a, b, parity_lub, NULL, &j, &slot, UINT64_MAX, &work), JOIN_OK);
+    double secs = seconds_since(&t0);
+    assert_int_equal(j->nfacts, 2 * n);
+    for (uint32_t i = 0; i < n; i++) {
+        const VFact *f = find1(j, K_PARITY, i);
+        assert_non_null(f);
+        assert_int_equal(f->value, (i % 2 ? ODD : EVEN) == (i % 3 ? ODD : EVEN) ? (i % 2 ? ODD : EVEN) : UNKNOWN);
+    }
+    /* linear: the stack, both fact lists, one candidate per argument, the result */
+    assert_true(work <= 2 * (uint64_t)n + 4 * n + 2 * (2 * n + 2 * 2 * n) + 2 * 2 * n);
+    if (secs > 5)
+        fail_msg("join of %u facts each took %.1f s", 2 * n, secs);
+}
+
+/* Facts whose arguments can pair many ways: the output itself is large
+ * (here n x n facts from 2n), and vs_join_bounded stops at its limit. */
+static void test_join_bounded_stops(void **state)
+{
+    (void)state;
+    uint32_t n = 300;
+    VState *a = vs_new(), *b = vs_new();
+    /* slots 0..n-1: a has x (id 0) everywhere, b distinct; slots n..2n-1: a
+     * distinct, b has y (id 0) everywhere */
+    for (uint32_t i = 0; i < n; i++) {
+        vs_push_item(a, (VItem){0, TY_INT});
+        vs_push_item(b, (VItem){1 + i, TY_INT});
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        vs_push_item(a, (VItem){1 + i, TY_INT});
+        vs_push_item(b, (VItem){0, TY_INT});
+    }
+    a->next_id = b->next_id = n + 1;
+    for (uint32_t i = 0; i < n; i++) {
+        add_fact(a, K_LESS, 2, IDS(0, 1 + i), ODD);
+        add_fact(b, K_LESS, 2, IDS(1 + i, 0), ODD);
+    }
+    VState *j = NULL;
+    uint32_t slot;
+    uint64_t work = 0;
+    assert_int_equal(vs_join_bounded(a, b, parity_lub, NULL, &j, &slot, UINT64_MAX, &work), JOIN_OK);
+    assert_int_equal(j->nfacts, n * n);
+    assert_true(work >= (uint64_t)n * n);
+    assert_int_equal(vs_join_bounded(a, b, parity_lub, NULL, &j, &slot, 10000, &work), JOIN_BUDGET);
+    assert_true(work > 10000 && work < 10000 + 4 * n);
+}
+
 int main(void)
 {
     GC_INIT();
@@ -628,6 +934,10 @@ int main(void)
         cmocka_unit_test(test_join_commutes),
         cmocka_unit_test(test_join_idempotent),
         cmocka_unit_test(test_print),
+        cmocka_unit_test(test_canon_and_join_match_reference),
+        cmocka_unit_test(test_canon_deep_stack_fast),
+        cmocka_unit_test(test_join_many_facts_fast),
+        cmocka_unit_test(test_join_bounded_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
