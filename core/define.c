@@ -579,39 +579,142 @@ static Error *module_lower_ops(ModCtx *mc)
 }
 
 /* A module's own operations calling each other by name must form a DAG
- * (recursion belongs to procedures): depth-first, printing the cycle. */
-static Error *own_cycle_from(const Module *m, OpDef *start, Vec *path)
+ * (recursion belongs to procedures), and no chain of them may be longer
+ * than OWN_NEST_MAX operations.  One depth-first search over the call graph
+ * with an explicit stack (no C recursion, however many operations) and a
+ * mark per operation, so each operation and each call is looked at once:
+ * a call of an operation still on the stack closes a cycle, printed from
+ * that operation; a finished one only contributes its height (the longest
+ * chain from it). */
+#define OWN_NEST_MAX 257
+
+/* OpDef -> its index in m->ops (open addressing on the pointer). */
+typedef struct OwnIndex {
+    const OpDef **keys;
+    uint32_t *vals;
+    uint32_t mask;
+} OwnIndex;
+
+static uint32_t own_slot(const OwnIndex *x, const OpDef *op)
 {
-    for (uint32_t i = 0; i < path->len; i++)
-        if (path->items[i] == start) {
-            Buf cyc = {0};
-            for (uint32_t k = i; k < path->len; k++)
-                buf_printf(&cyc, "%s -> ", ((OpDef *)path->items[k])->name);
-            buf_puts(&cyc, start->name);
-            return err_hint(err_new(E_DEFINE, start->def->span, "operations of module '%s' call each other in a cycle: %s",
-                                    m->name, buf_str(&cyc)),
-                            "operations must form a DAG; use a procedure for recursion");
-        }
-    if (path->len > 256)
-        return err_new(E_LIMIT, start->def->span, "operations of module '%s' nest deeper than 256 levels", m->name);
-    vec_push(path, start);
-    for (uint32_t i = 0; i < start->body->n; i++)
-        if (start->body->insns[i].op == P_OWNCALL) {
-            Error *e = own_cycle_from(m, start->body->insns[i].ref, path);
-            if (e)
-                return e;
-        }
-    path->len--;
-    return NULL;
+    uintptr_t h = (uintptr_t)op;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    uint32_t i = (uint32_t)h & x->mask;
+    while (x->keys[i] && x->keys[i] != op)
+        i = (i + 1) & x->mask;
+    return i;
 }
+
+static uint32_t own_index(const OwnIndex *x, const OpDef *op)
+{
+    uint32_t i = own_slot(x, op);
+    return x->keys[i] ? x->vals[i] : UINT32_MAX;
+}
+
+/* The callee of the next own call at or after *pc in op's body, or UINT32_MAX. */
+static uint32_t own_next_call(const OwnIndex *x, const OpDef *op, uint32_t *pc)
+{
+    for (; *pc < op->body->n; (*pc)++)
+        if (op->body->insns[*pc].op == P_OWNCALL) {
+            uint32_t k = own_index(x, op->body->insns[*pc].ref);
+            if (k != UINT32_MAX)
+                return k;
+        }
+    return UINT32_MAX;
+}
+
+static Error *own_cycle_error(const Module *m, OpDef *const *path, uint32_t n, OpDef *again)
+{
+    Buf cyc = {0};
+    for (uint32_t k = 0; k < n; k++)
+        buf_printf(&cyc, "%s -> ", path[k]->name);
+    buf_puts(&cyc, again->name);
+    return err_hint(err_new(E_DEFINE, again->def->span, "operations of module '%s' call each other in a cycle: %s",
+                            m->name, buf_str(&cyc)),
+                    "operations must form a DAG; use a procedure for recursion");
+}
+
+enum { OWN_NEW, OWN_ON_STACK, OWN_DONE };
+
+typedef struct OwnFrame {
+    uint32_t op, pc, height;
+} OwnFrame;
 
 static Error *module_check_own_cycles(const Module *m)
 {
-    for (uint32_t i = 0; i < m->nops; i++) {
-        Vec path = {0};
-        Error *e = own_cycle_from(m, m->ops[i], &path);
-        if (e)
-            return e;
+    uint32_t n = m->nops;
+    if (!n)
+        return NULL;
+    OwnIndex x;
+    uint32_t cap = 16;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    x.keys = gc_calloc(cap, sizeof(OpDef *));
+    x.vals = gc_alloc_atomic((size_t)cap * sizeof(uint32_t));
+    x.mask = cap - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t slot = own_slot(&x, m->ops[i]);
+        if (!x.keys[slot]) {
+            x.keys[slot] = m->ops[i];
+            x.vals[slot] = i;
+        }
+    }
+    uint8_t *mark = gc_alloc_atomic(n);
+    memset(mark, OWN_NEW, n);
+    uint32_t *height = gc_alloc_atomic((size_t)n * sizeof(uint32_t));
+    uint32_t *depth_of = gc_alloc_atomic((size_t)n * sizeof(uint32_t)); /* stack position while on it */
+    OwnFrame *stack = gc_alloc_atomic((size_t)n * sizeof(OwnFrame));
+    OpDef **path = gc_calloc(n, sizeof(OpDef *));
+    for (uint32_t root = 0; root < n; root++) {
+        if (mark[root] != OWN_NEW)
+            continue;
+        uint32_t sp = 0;
+        stack[sp++] = (OwnFrame){root, 0, 1};
+        mark[root] = OWN_ON_STACK;
+        depth_of[root] = 0;
+        path[0] = m->ops[root];
+        while (sp) {
+            OwnFrame *f = &stack[sp - 1];
+            uint32_t callee = own_next_call(&x, m->ops[f->op], &f->pc);
+            if (callee == UINT32_MAX) { /* finished: its height goes to its caller */
+                mark[f->op] = OWN_DONE;
+                height[f->op] = f->height;
+                sp--;
+                if (sp && stack[sp - 1].height < f->height + 1)
+                    stack[sp - 1].height = f->height + 1;
+                continue;
+            }
+            f->pc++;
+            if (mark[callee] == OWN_ON_STACK)
+                return own_cycle_error(m, path + depth_of[callee], sp - depth_of[callee], m->ops[callee]);
+            if (mark[callee] == OWN_DONE) {
+                if (f->height < height[callee] + 1)
+                    f->height = height[callee] + 1;
+                continue;
+            }
+            mark[callee] = OWN_ON_STACK;
+            depth_of[callee] = sp;
+            path[sp] = m->ops[callee];
+            stack[sp++] = (OwnFrame){callee, 0, 1};
+        }
+    }
+    /* No cycle.  A chain longer than the limit is reported where a search
+     * in call order first passes it: from the first operation that starts
+     * one, through the first callee each time whose chain is long enough. */
+    for (uint32_t root = 0; root < n; root++) {
+        if (height[root] <= OWN_NEST_MAX)
+            continue;
+        uint32_t at = root;
+        for (uint32_t step = 0; step < OWN_NEST_MAX; step++) {
+            uint32_t pc = 0, need = OWN_NEST_MAX - step, callee;
+            while ((callee = own_next_call(&x, m->ops[at], &pc)) != UINT32_MAX && height[callee] < need)
+                pc++;
+            at = callee;
+        }
+        return err_new(E_LIMIT, m->ops[at]->def->span, "operations of module '%s' nest deeper than %u levels",
+                       m->name, OWN_NEST_MAX - 1);
     }
     return NULL;
 }
