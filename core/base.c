@@ -130,6 +130,7 @@ XvmLimits xvm_limits = {
     .op_nesting = 256,
     .tick_stack = 64,
     .line_bytes = 1u << 20,
+    .input_bytes = 16u << 20, /* as much as a file :load takes */
 };
 
 /* ---- sources and spans ------------------------------------------------- */

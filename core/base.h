@@ -58,6 +58,7 @@ typedef struct XvmLimits {
     uint32_t op_nesting; /* operations nested inside operations while verifying */
     uint32_t tick_stack; /* values on the verification-time stack (at most 1024) */
     uint32_t line_bytes; /* one input line */
+    uint32_t input_bytes; /* one input: a line with its continuation lines */
 } XvmLimits;
 extern XvmLimits xvm_limits;
 

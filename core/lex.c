@@ -452,11 +452,37 @@ static const char *skip_string_text(const char *p)
     return p + 1;
 }
 
+/* The kinds of the open brackets, one bit each: a closing bracket must
+ * match the last one opened. */
+static void scan_set_kind(SyntaxScan *st, uint32_t level, bool brace)
+{
+    uint32_t w = level / 64;
+    if (w >= st->nwords) {
+        uint32_t n = st->nwords ? st->nwords * 2 : 4;
+        while (n <= w)
+            n *= 2;
+        uint64_t *grown = gc_alloc_atomic((size_t)n * sizeof(uint64_t));
+        if (st->nwords)
+            memcpy(grown, st->braces, (size_t)st->nwords * sizeof(uint64_t));
+        st->braces = grown;
+        st->nwords = n;
+    }
+    uint64_t bit = 1ull << (level % 64);
+    st->braces[w] = brace ? st->braces[w] | bit : st->braces[w] & ~bit;
+}
+
+static bool scan_kind(const SyntaxScan *st, uint32_t level)
+{
+    return level / 64 < st->nwords && (st->braces[level / 64] >> (level % 64) & 1);
+}
+
 /* Scan more text from where an earlier chunk left off: the REPL feeds one
  * line at a time, so a long multi-line input costs linear time. */
 void syntax_scan(SyntaxScan *st, const char *text)
 {
     const char *p = text ? text : "";
+    if (st->unmatched)
+        return;
     while (*p) {
         if (st->in_comment) {
             const char *close = strstr(p, "*/");
@@ -479,10 +505,16 @@ void syntax_scan(SyntaxScan *st, const char *text)
                 return;
             }
         } else {
-            if ((*p == '(' || *p == '{') && st->depth < INT32_MAX - 1)
+            if ((*p == '(' || *p == '{') && st->depth < INT32_MAX - 1) {
+                scan_set_kind(st, (uint32_t)st->depth, *p == '{');
                 st->depth++;
-            else if ((*p == ')' || *p == '}') && st->depth > 0)
+            } else if (*p == ')' || *p == '}') {
+                if (st->depth == 0 || scan_kind(st, (uint32_t)st->depth - 1) != (*p == '}')) {
+                    st->unmatched = true; /* closes nothing it could: the input ends here */
+                    return;
+                }
                 st->depth--;
+            }
             p++;
         }
     }
@@ -490,7 +522,7 @@ void syntax_scan(SyntaxScan *st, const char *text)
 
 int syntax_scan_open(const SyntaxScan *st)
 {
-    if (st->broken_string)
+    if (st->broken_string || st->unmatched)
         return 0;
     return st->in_comment ? st->depth + 1 : st->depth;
 }

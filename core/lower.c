@@ -50,14 +50,75 @@ static uint32_t label_new(Body *b, const char *name, Span ref)
     return b->labels.len - 1;
 }
 
+/* User labels by name, so that a body of many labels lowers in linear
+ * time: a hash table of the body being lowered (label index + 1 per slot, 0
+ * empty).  Only label_named makes user labels, and it enters each one as it
+ * makes it; lowering another body rebuilds the table from that body's. */
+static struct {
+    const Body *body;
+    uint32_t *slot;
+    uint32_t mask, used;
+} g_user_labels;
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+/* The slot of name: holding its label, or the empty one where it goes. */
+static uint32_t label_slot(const Body *b, const char *name)
+{
+    uint32_t i = name_hash(name) & g_user_labels.mask;
+    while (g_user_labels.slot[i] && strcmp(((Label *)b->labels.items[g_user_labels.slot[i] - 1])->name, name))
+        i = (i + 1) & g_user_labels.mask;
+    return i;
+}
+
+static void label_enter(const Body *b, uint32_t id)
+{
+    if (2 * (g_user_labels.used + 1) > g_user_labels.mask + 1) { /* grow, keeping it at most half full */
+        uint32_t cap = 2 * (g_user_labels.mask + 1);
+        uint32_t *old = g_user_labels.slot, oldcap = g_user_labels.mask + 1;
+        g_user_labels.slot = gc_alloc_atomic((size_t)cap * sizeof(uint32_t));
+        memset(g_user_labels.slot, 0, (size_t)cap * sizeof(uint32_t));
+        g_user_labels.mask = cap - 1;
+        for (uint32_t k = 0; k < oldcap; k++)
+            if (old[k])
+                g_user_labels.slot[label_slot(b, ((Label *)b->labels.items[old[k] - 1])->name)] = old[k];
+    }
+    uint32_t i = label_slot(b, ((Label *)b->labels.items[id])->name);
+    if (!g_user_labels.slot[i]) { /* the first label of a name is the one found */
+        g_user_labels.slot[i] = id + 1;
+        g_user_labels.used++;
+    }
+}
+
+static void user_labels_of(const Body *b)
+{
+    if (g_user_labels.body == b)
+        return;
+    g_user_labels.body = b;
+    g_user_labels.used = 0;
+    g_user_labels.mask = 15;
+    g_user_labels.slot = gc_alloc_atomic(16 * sizeof(uint32_t));
+    memset(g_user_labels.slot, 0, 16 * sizeof(uint32_t));
+    for (uint32_t i = 0; i < b->labels.len; i++)
+        if (((Label *)b->labels.items[i])->user)
+            label_enter(b, i);
+}
+
 static uint32_t label_named(Body *b, const char *name, Span ref)
 {
-    for (uint32_t i = 0; i < b->labels.len; i++) {
-        Label *l = b->labels.items[i];
-        if (l->user && strcmp(l->name, name) == 0)
-            return i;
-    }
-    return label_new(b, name, ref);
+    user_labels_of(b);
+    uint32_t i = label_slot(b, name);
+    if (g_user_labels.slot[i])
+        return g_user_labels.slot[i] - 1;
+    uint32_t id = label_new(b, name, ref);
+    label_enter(b, id); /* the caller marks it user */
+    return id;
 }
 
 static Error *place_label(Body *b, uint32_t id, Span span)
@@ -422,7 +483,9 @@ Error *lower_finish(Body *b)
             in->imm = ((Label *)b->labels.items[in->imm])->at;
     }
     b->resolved = b->n;
-    b->labels = (Vec){0};
+    b->labels = (Vec){0}; /* later code in this body starts a new label table */
+    if (g_user_labels.body == b)
+        g_user_labels.body = NULL;
     return NULL;
 }
 

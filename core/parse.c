@@ -16,6 +16,8 @@ typedef struct Parser {
     uint32_t ntok, pos; /* toks[ntok - 1] is T_EOF; pos never passes it */
     int depth;          /* brackets open around the current position */
     uint8_t *effect_paren; /* per token: 1 if this '(' opens an effect */
+    uint32_t *bad_close;   /* per token: for a ')' or '}' that closes nothing, 1;
+                            * for one that closes the other kind, 2 + the opener */
 } Parser;
 
 static const char *const node_names[N__COUNT] = {
@@ -101,8 +103,31 @@ static const char *describe(const Token *t)
     }
 }
 
+/* At a closing bracket that matches no opening one, that is the error:
+ * the REPL ends an input there, so what follows it is not part of it. */
+static Error *bracket_error(const Parser *P)
+{
+    uint32_t bad = P->bad_close ? P->bad_close[P->pos] : 0;
+    if (!bad)
+        return NULL;
+    char c = tok(P)->kind == T_RBRACE ? '}' : ')';
+    if (bad == 1)
+        return err_hint(err_new(E_SYNTAX, tok(P)->span, "unmatched '%c': no bracket is open here", c),
+                        "remove it: an input ends at a closing bracket that matches nothing");
+    const Token *open = &P->toks[bad - 2];
+    bool brace = open->kind == T_LBRACE;
+    Error *e = err_new(E_SYNTAX, tok(P)->span, "mismatched '%c': the innermost open bracket is '%c'", c,
+                       brace ? '{' : '(');
+    return err_note(err_hint(e, "close it with '%c' first: an input ends at a closing bracket that matches nothing",
+                             brace ? '}' : ')'),
+                    open->span, "the '%c' is opened here", brace ? '{' : '(');
+}
+
 static Error *syntax_error(const Parser *P, const char *expected, const char *hint)
 {
+    Error *be = bracket_error(P);
+    if (be)
+        return be;
     Error *e = err_new(E_SYNTAX, tok(P)->span, "expected %s, found %s", expected,
                        describe(tok(P)));
     return hint ? err_hint(e, "%s", hint) : e;
@@ -123,11 +148,23 @@ static void mark_effect_parens(Parser *P)
     uint32_t *stack = gc_alloc_atomic((size_t)P->ntok * sizeof *stack);
     uint32_t sp = 0;
     P->effect_paren = gc_alloc_atomic(P->ntok);
+    P->bad_close = NULL;
     for (uint32_t i = 0; i < P->ntok; i++) {
         TokKind k = P->toks[i].kind;
-        if (k == T_LPAREN || k == T_LBRACE)
+        if (k == T_LPAREN || k == T_LBRACE) {
             stack[sp++] = i;
-        else if ((k == T_RPAREN || k == T_RBRACE) && sp > 0)
+            continue;
+        }
+        if (k == T_RPAREN || k == T_RBRACE) {
+            uint32_t bad = sp == 0 ? 1
+                           : (P->toks[stack[sp - 1]].kind == T_LBRACE) != (k == T_RBRACE) ? 2 + stack[sp - 1]
+                                                                                          : 0;
+            if (bad && !P->bad_close)
+                P->bad_close = gc_alloc_atomic((size_t)P->ntok * sizeof(uint32_t));
+            if (bad)
+                P->bad_close[i] = bad;
+        }
+        if ((k == T_RPAREN || k == T_RBRACE) && sp > 0)
             sp--;
         else if (k == T_ARROW && sp > 0 && P->toks[stack[sp - 1]].kind == T_LPAREN)
             P->effect_paren[stack[sp - 1]] = 1;

@@ -38,12 +38,17 @@ Error *lex(const Source *src, Token **out, uint32_t *ntok);
 
 /* How many brackets ({ ( ) are open at the end of text, ignoring comments
  * and strings; also > 0 inside an unterminated block comment or string.
- * The REPL keeps reading continuation lines while this is > 0. */
+ * The REPL keeps reading continuation lines while this is > 0.  A closing
+ * bracket that closes nothing, or closes a bracket of the other kind, ends
+ * the input there: the count is 0 from then on (the parser reports it). */
 int syntax_open_depth(const char *text);
 /* The same, a chunk at a time (the REPL's continuation lines). */
 typedef struct SyntaxScan {
     int depth;
     bool in_comment, broken_string;
+    bool unmatched;     /* a closing bracket matched nothing: the input is over */
+    uint64_t *braces;   /* bit i: the bracket open at depth i is '{' (else '(') */
+    uint32_t nwords;    /* words in braces */
 } SyntaxScan;
 void syntax_scan(SyntaxScan *st, const char *text);
 int syntax_scan_open(const SyntaxScan *st);
@@ -91,9 +96,13 @@ const char *node_kind_name(NodeKind k); /* "name", "block", "effect", ... */
 const char *node_kind_article(NodeKind k); /* "a name", "an integer", ... */
 
 /* Parse a whole unit.  Nesting deeper than xvm_limits.nesting brackets is
- * an error (E_LIMIT), so the recursive descent never overflows the C stack
- * (each level is a few hundred bytes: :set nesting stays below 100000). */
-#define SYNTAX_MAX_DEPTH_CAP 8000u /* parse and lower recurse: ~21k levels overflow 8 MiB */
+ * an error (E_LIMIT), so the recursive descent never overflows the C stack.
+ * Parsing, lowering, printing (:show) and tick conditionals recurse once per
+ * level; the cap on :set nesting keeps them inside an 8 MiB stack with room
+ * to spare in every build: measured, a plain -O2 build overflows near 21,000
+ * levels and an ASan build (make asan: bigger frames) near 6,900, in lowering
+ * nested ifs; 4,000 runs every nested form under ASan. */
+#define SYNTAX_MAX_DEPTH_CAP 4000u
 Error *parse_unit(const Source *src, Node **out);
 
 /* Print a node back in the language (canonical spacing, 2-space indent). */

@@ -19,11 +19,23 @@ typedef struct CmdCtx {
     Span args_span;
 } CmdCtx;
 
+/* What an untrusted principal (:trust untrusted, --untrusted) may do with
+ * a command.  Everything that defines or runs something goes through the
+ * session's pipeline as that principal (and its trust rules), so most
+ * commands are open; what is not is the session's own configuration. */
+typedef enum {
+    U_ANY,   /* inspects, or hands its input to the pipeline as the principal */
+    U_BARE,  /* only with no arguments (:gc: collecting and reporting) */
+    U_LOWER, /* :set: list, or make a limit stricter, never looser */
+    U_OWN,   /* only on what is untrusted itself (:module, :reload) */
+} UntrustedUse;
+
 struct Cmd {
     const char *name;
     const char *usage;
     const char *help;
     Error *(*run)(CmdCtx *c);
+    UntrustedUse untrusted;
 };
 
 static const Cmd commands[];
@@ -208,12 +220,18 @@ static Error *cmd_load(CmdCtx *c)
                         "usage: :load [--untrusted] FILE...");
     Vec paths = {0}, srcs = {0};
     split_paths(path, &paths);
+    uint64_t total = 0;
     for (uint32_t i = 0; i < paths.len; i++) {
         char *text;
         size_t len;
         Error *e = read_text(paths.items[i], c->args_span, &text, &len);
         if (e)
             return e;
+        /* The files are one input: together they are bounded like one. */
+        if ((total += len) > xvm_limits.input_bytes)
+            return err_hint(err_new(E_LIMIT, c->args_span, "input too large: the files come to more than %u bytes",
+                                    xvm_limits.input_bytes),
+                            "load them with several :load commands, or raise the limit with :set input-bytes N");
         vec_push(&srcs, source_new(paths.items[i], text, len, 1));
     }
     /* All the files are one transaction: all of them or none. */
@@ -316,7 +334,9 @@ static Error *cmd_gc(CmdCtx *c)
     return NULL;
 }
 
-/* A setting: how to read it and how to change it, with its bounds. */
+/* A setting: how to read it and how to change it, with its bounds.  A
+ * larger value is always looser, except that 0 means "unlimited" where
+ * zero_unlimited says so. */
 typedef struct Setting {
     const char *name;
     const char *help;
@@ -324,6 +344,8 @@ typedef struct Setting {
     uint64_t (*get)(Session *s);
     Error *(*set)(Session *s, uint64_t v); /* NULL: store through get's field */
     uint64_t *(*field)(Session *s);
+    bool zero_unlimited;
+    const char *why_hi; /* why the upper bound is what it is (NULL: no reason to give) */
 } Setting;
 
 static uint64_t *fuel_field(Session *s) { return &s->vm->limits.fuel; }
@@ -338,6 +360,7 @@ static uint64_t get_nesting(Session *s) { (void)s; return xvm_limits.nesting; }
 static uint64_t get_op_nesting(Session *s) { (void)s; return xvm_limits.op_nesting; }
 static uint64_t get_tick(Session *s) { (void)s; return xvm_limits.tick_stack; }
 static uint64_t get_line(Session *s) { (void)s; return xvm_limits.line_bytes; }
+static uint64_t get_input(Session *s) { (void)s; return xvm_limits.input_bytes; }
 static Error *set_stack(Session *s, uint64_t v) { return vm_set_stack_slots(s->vm, v); }
 static Error *set_calls(Session *s, uint64_t v) { return vm_set_call_depth(s->vm, v); }
 static Error *set_block(Session *s, uint64_t v) { s->vm->limits.max_block_words = (int64_t)v; return NULL; }
@@ -346,38 +369,37 @@ static Error *set_nesting(Session *s, uint64_t v) { (void)s; xvm_limits.nesting 
 static Error *set_op_nesting(Session *s, uint64_t v) { (void)s; xvm_limits.op_nesting = (uint32_t)v; return NULL; }
 static Error *set_tick(Session *s, uint64_t v) { (void)s; xvm_limits.tick_stack = (uint32_t)v; return NULL; }
 static Error *set_line(Session *s, uint64_t v) { (void)s; xvm_limits.line_bytes = (uint32_t)v; return NULL; }
+static Error *set_input(Session *s, uint64_t v) { (void)s; xvm_limits.input_bytes = (uint32_t)v; return NULL; }
 
 static const Setting settings[] = {
-    {"fuel", "calls and jumps one input may make (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, fuel_field},
-    {"verify-budget", "verifier steps per body (instructions simulated, plus state sizes at joins)", 1, UINT64_MAX, NULL, NULL, budget_field},
-    {"trace-limit", "steps one :trace may take (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, trace_field},
-    {"stack", "operand stack slots", 16, 1u << 28, get_stack, set_stack, NULL},
-    {"call-depth", "nested procedure calls", 1, 1u << 24, get_calls, set_calls, NULL},
-    {"block-words", "words in one alloc", 0, 1ull << 40, get_block, set_block, NULL},
-    {"heap-limit", "bytes of live heap data (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, heap_field},
-    {"body-insns", "instructions in one body", 1, 1u << 30, get_body, set_body, NULL},
-    {"nesting", "brackets nested in the input", 1, SYNTAX_MAX_DEPTH_CAP, get_nesting, set_nesting, NULL},
-    {"op-nesting", "operations nested inside operations", 1, 4096, get_op_nesting, set_op_nesting, NULL},
-    {"tick-stack", "values on the verification-time stack", 1, 1024, get_tick, set_tick, NULL},
-    {"line-bytes", "bytes in one input line", 64, 1u << 30, get_line, set_line, NULL},
+    {"fuel", "calls and jumps one input may make (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, fuel_field, true, NULL},
+    {"verify-budget", "verifier steps per body (instructions simulated, plus state sizes at joins)", 1, UINT64_MAX, NULL, NULL, budget_field, false, NULL},
+    {"trace-limit", "steps one :trace may take (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, trace_field, true, NULL},
+    {"stack", "operand stack slots", 16, 1u << 28, get_stack, set_stack, NULL, false, NULL},
+    {"call-depth", "nested procedure calls", 1, 1u << 24, get_calls, set_calls, NULL, false, NULL},
+    {"block-words", "words in one alloc", 0, 1ull << 40, get_block, set_block, NULL, false, NULL},
+    {"heap-limit", "bytes of live heap data (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, heap_field, true, NULL},
+    {"body-insns", "instructions in one body", 1, 1u << 30, get_body, set_body, NULL, false, NULL},
+    {"nesting", "brackets nested in the input", 1, SYNTAX_MAX_DEPTH_CAP, get_nesting, set_nesting, NULL, false,
+     "deeper brackets could overflow the C stack of the parser and the lowering"},
+    {"op-nesting", "operations nested inside operations", 1, 4096, get_op_nesting, set_op_nesting, NULL, false,
+     "deeper operations could overflow the C stack of the verifier"},
+    {"tick-stack", "values on the verification-time stack", 1, 1024, get_tick, set_tick, NULL, false, NULL},
+    {"line-bytes", "bytes in one input line", 64, 1u << 30, get_line, set_line, NULL, false, NULL},
+    {"input-bytes", "bytes in one input (a line with its continuation lines)", 64, 1u << 30, get_input, set_input, NULL, false, NULL},
 };
 
 static uint64_t setting_value(const Setting *st, Session *s) { return st->get ? st->get(s) : *st->field(s); }
 
-static Error *cmd_set(CmdCtx *c)
+/* "NAME VALUE": the setting and a value within its bounds. */
+static Error *parse_setting(CmdCtx *c, const Setting **out, uint64_t *value)
 {
     char name[64], num[32];
-    unsigned long long value;
-    if (!c->args[0]) {
-        for (size_t i = 0; i < countof(settings); i++)
-            fprintf(c->r->s->out, "%-14s %-12llu %s\n", settings[i].name,
-                    (unsigned long long)setting_value(&settings[i], c->r->s), settings[i].help);
-        return NULL;
-    }
     char *end = NULL;
     errno = 0;
+    unsigned long long v = 0;
     if (sscanf(c->args, "%63s %31s", name, num) != 2 || num[0] == '-' ||
-        (value = strtoull(num, &end, 10), errno || *end))
+        (v = strtoull(num, &end, 10), errno || *end))
         return err_hint(err_new(E_USAGE, c->args_span, "expected a setting and a whole number 0..%llu",
                                 (unsigned long long)UINT64_MAX),
                         "usage: :set fuel 1000000   (:set alone lists settings)");
@@ -385,18 +407,18 @@ static Error *cmd_set(CmdCtx *c)
         const Setting *st = &settings[i];
         if (strcmp(name, st->name))
             continue;
-        if (value < st->lo || value > st->hi)
+        if (v > st->hi && st->why_hi)
+            return err_hint(err_new(E_USAGE, c->args_span, "%s can be at most %llu (the range is %llu..%llu)", st->name,
+                                    (unsigned long long)st->hi, (unsigned long long)st->lo,
+                                    (unsigned long long)st->hi),
+                            "%s: %s", st->name, st->why_hi);
+        if (v < st->lo || v > st->hi)
             return err_hint(err_new(E_USAGE, c->args_span, "%s must be %llu..%llu", st->name,
                                     (unsigned long long)st->lo, (unsigned long long)st->hi),
                             "%s: %s", st->name, st->help);
-        Error *e = NULL;
-        if (st->set)
-            e = st->set(c->r->s, value);
-        else
-            *st->field(c->r->s) = value;
-        if (!e)
-            fprintf(c->r->s->out, "%s = %llu\n", st->name, (unsigned long long)value);
-        return e ? (e->span = c->args_span, e) : NULL;
+        *out = st;
+        *value = v;
+        return NULL;
     }
     uint32_t n = countof(settings);
     const char *names[countof(settings)];
@@ -407,33 +429,68 @@ static Error *cmd_set(CmdCtx *c)
     return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, ":set alone lists the settings");
 }
 
+/* Is v at least as strict as the setting's current value? */
+static bool setting_no_looser(const Setting *st, Session *s, uint64_t v)
+{
+    uint64_t now = setting_value(st, s);
+    if (st->zero_unlimited) {
+        if (now == 0)
+            return true; /* anything is as strict as unlimited */
+        if (v == 0)
+            return false;
+    }
+    return v <= now;
+}
+
+static Error *cmd_set(CmdCtx *c)
+{
+    if (!c->args[0]) {
+        for (size_t i = 0; i < countof(settings); i++)
+            fprintf(c->r->s->out, "%-14s %-12llu %s\n", settings[i].name,
+                    (unsigned long long)setting_value(&settings[i], c->r->s), settings[i].help);
+        return NULL;
+    }
+    const Setting *st;
+    uint64_t value;
+    Error *e = parse_setting(c, &st, &value);
+    if (e)
+        return e;
+    if (st->set)
+        e = st->set(c->r->s, value);
+    else
+        *st->field(c->r->s) = value;
+    if (!e)
+        fprintf(c->r->s->out, "%s = %llu\n", st->name, (unsigned long long)value);
+    return e ? (e->span = c->args_span, e) : NULL;
+}
+
 static const Cmd commands[] = {
-    {"load", ":load [--untrusted] FILE...", "verify and run files of definitions and code as one input", cmd_load},
-    {"reload", ":reload", "take the loaded files that changed again, as one redefinition", cmd_reload},
-    {"help", ":help [COMMAND]", "list commands, or explain one", cmd_help},
-    {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit},
-    {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack},
-    {"facts", ":facts", "show the simulated stack (identities, types) and the facts known about it", cmd_facts},
-    {"use", ":use MACHINE", "run what is typed next over MACHINE (core-machine to go back)", cmd_use},
-    {"machines", ":machines", "list machines (* marks the one in use)", cmd_machines},
-    {"modules", ":modules", "list modules", cmd_modules},
-    {"interfaces", ":interfaces", "list interfaces", cmd_interfaces},
-    {"procedures", ":procedures", "list procedures", cmd_procedures},
-    {"show", ":show NAME", "print any definition back in the language, with its effects", cmd_show},
-    {"apropos", ":apropos REGEX", "definitions whose name or text matches a regular expression", cmd_apropos},
-    {"deps", ":deps NAME", "what NAME depends on and what depends on it, with versions", cmd_deps},
-    {"link", ":link [--dry-run] (P, PORT), (C, PORT)", "rewire a port of the machine in use, live", cmd_link},
-    {"module", ":module [NAME]", "make top-level .define_operation add to or replace operations of module NAME (no NAME: stop)", cmd_module},
-    {"graph", ":graph MACHINE", "print a machine's components, ports and links as Graphviz DOT", cmd_graph},
-    {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify},
-    {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust},
-    {"trace", ":trace CODE", "run CODE step by step: real stack, simulated stack and facts side by side", cmd_trace},
-    {"step", ":step [CODE]", "start a run one step at a time, or take one more step", cmd_step},
-    {"continue", ":continue", "run the stepped run to the end", cmd_continue},
-    {"abandon", ":abandon", "drop the stepped run; the stack is as before it", cmd_abandon},
-    {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time},
-    {"set", ":set [NAME VALUE]", "show or change a limit (:set alone lists them)", cmd_set},
-    {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc},
+    {"load", ":load [--untrusted] FILE...", "verify and run files of definitions and code as one input", cmd_load, U_ANY},
+    {"reload", ":reload", "take the loaded files that changed again, as one redefinition", cmd_reload, U_OWN},
+    {"help", ":help [COMMAND]", "list commands, or explain one", cmd_help, U_ANY},
+    {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY},
+    {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack, U_ANY},
+    {"facts", ":facts", "show the simulated stack (identities, types) and the facts known about it", cmd_facts, U_ANY},
+    {"use", ":use MACHINE", "run what is typed next over MACHINE (core-machine to go back)", cmd_use, U_ANY},
+    {"machines", ":machines", "list machines (* marks the one in use)", cmd_machines, U_ANY},
+    {"modules", ":modules", "list modules", cmd_modules, U_ANY},
+    {"interfaces", ":interfaces", "list interfaces", cmd_interfaces, U_ANY},
+    {"procedures", ":procedures", "list procedures", cmd_procedures, U_ANY},
+    {"show", ":show NAME", "print any definition back in the language, with its effects", cmd_show, U_ANY},
+    {"apropos", ":apropos REGEX", "definitions whose name or text matches a regular expression", cmd_apropos, U_ANY},
+    {"deps", ":deps NAME", "what NAME depends on and what depends on it, with versions", cmd_deps, U_ANY},
+    {"link", ":link [--dry-run] (P, PORT), (C, PORT)", "rewire a port of the machine in use, live", cmd_link, U_ANY},
+    {"module", ":module [NAME]", "make top-level .define_operation add to or replace operations of module NAME (no NAME: stop)", cmd_module, U_OWN},
+    {"graph", ":graph MACHINE", "print a machine's components, ports and links as Graphviz DOT", cmd_graph, U_ANY},
+    {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify, U_ANY},
+    {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust, U_ANY},
+    {"trace", ":trace CODE", "run CODE step by step: real stack, simulated stack and facts side by side", cmd_trace, U_ANY},
+    {"step", ":step [CODE]", "start a run one step at a time, or take one more step", cmd_step, U_ANY},
+    {"continue", ":continue", "run the stepped run to the end", cmd_continue, U_ANY},
+    {"abandon", ":abandon", "drop the stepped run; the stack is as before it", cmd_abandon, U_ANY},
+    {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time, U_ANY},
+    {"set", ":set [NAME VALUE]", "show or change a limit (:set alone lists them)", cmd_set, U_LOWER},
+    {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc, U_BARE},
 };
 static const size_t ncommands = countof(commands);
 
@@ -526,6 +583,65 @@ static Error *check_arity(CmdCtx *c, const Cmd *cmd)
     return NULL;
 }
 
+/* ---- what an untrusted principal may do ------------------------------------------------- */
+
+/* The one place where commands are refused to an untrusted principal, by
+ * the table's `untrusted` column (docs/reference.md, "Untrusted input and
+ * commands").  NULL: the command may run. */
+static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
+{
+    Session *s = c->r->s;
+    if (s->principal != PRINCIPAL_UNTRUSTED)
+        return NULL;
+    static const char hint[] = ":trust trusted first (that is for the user at the keyboard, not for code)";
+    switch (cmd->untrusted) {
+    case U_ANY:
+        return NULL;
+    case U_BARE:
+        if (!c->args[0])
+            return NULL;
+        return err_hint(err_new(E_TRUST, c->args_span, "untrusted input cannot change :%s options", cmd->name),
+                        "%s", hint);
+    case U_LOWER: {
+        if (!c->args[0])
+            return NULL;
+        const Setting *st;
+        uint64_t v;
+        Error *e = parse_setting(c, &st, &v);
+        if (e)
+            return e;
+        if (setting_no_looser(st, s, v))
+            return NULL;
+        uint64_t now = setting_value(st, s);
+        return err_hint(err_new(E_TRUST, c->args_span,
+                                "untrusted input cannot change limits: %s %llu%s would be looser than %llu%s",
+                                st->name, (unsigned long long)v, st->zero_unlimited && !v ? " (unlimited)" : "",
+                                (unsigned long long)now, st->zero_unlimited && !now ? " (unlimited)" : ""),
+                        "untrusted input may only make a limit stricter; %s", hint);
+    }
+    case U_OWN:
+        if (!strcmp(cmd->name, "module")) {
+            Def *d = c->args[0] ? workspace_find_kind(s->ws, c->args, DEF_MODULE) : NULL;
+            const Module *m = d ? def_current(d) : NULL;
+            if (!m || m->principal != PRINCIPAL_TRUSTED)
+                return NULL; /* no name (off), unknown (:module says so), or untrusted */
+            return err_hint(err_new(E_TRUST, c->args_span, "untrusted input cannot select trusted module '%s'",
+                                    m->name),
+                            "its operations can only be replaced by trusted input; %s", hint);
+        }
+        for (uint32_t i = 0; i < s->files.len; i++) { /* :reload */
+            const LoadedFile *f = s->files.items[i];
+            if (f->principal == PRINCIPAL_TRUSTED)
+                return err_hint(err_new(E_TRUST, c->args_span,
+                                        "untrusted input cannot :reload: '%s' was loaded as trusted input", f->path),
+                                ":reload takes each file again as the principal that loaded it; load your own "
+                                "files again with :load, or %s", hint);
+        }
+        return NULL;
+    }
+    return NULL;
+}
+
 static Error *unknown_command(const char *word, Span at)
 {
     Error *e = err_new(E_UNKNOWN, at, "unknown command ':%s'", word);
@@ -570,7 +686,7 @@ void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
                      "type more of the command's name");
     else if (!cmd)
         e = unknown_command(word, word_span);
-    else if (!(e = check_arity(&c, cmd)))
+    else if (!(e = check_arity(&c, cmd)) && !(e = untrusted_refusal(&c, cmd)))
         e = cmd->run(&c);
     r->last_error = e;
     if (e) {

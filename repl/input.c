@@ -66,34 +66,67 @@ void repl_submit(Repl *r, const char *text, const char *srcname, int first_line)
 
 bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
 {
-    if (!r->pending.len) {
+    if (!r->open) {
+        r->pending = (Buf){0};
         r->pending_line = lineno;
         r->scan = (SyntaxScan){0};
     } else {
-        buf_putc(&r->pending, '\n');
         syntax_scan(&r->scan, "\n");
     }
-    buf_puts(&r->pending, line);
     syntax_scan(&r->scan, line);
+    if (!r->poisoned) {
+        size_t len = strlen(line);
+        if (r->pending.len + (r->open ? 1 : 0) + len > xvm_limits.input_bytes) {
+            /* Keep reading (the brackets say where it ends) but not keeping:
+             * an endless input costs no memory. */
+            Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
+            repl_print_error(r, err_hint(err_new(E_LIMIT, at,
+                                                 "input too large: more than %u bytes (a line with its continuation lines)",
+                                                 xvm_limits.input_bytes),
+                                         "it is dropped when its brackets close; split it into several inputs, or "
+                                         "raise the limit with :set input-bytes N"));
+            r->failures++;
+            r->poisoned = true;
+            r->pending = (Buf){0};
+        } else {
+            if (r->open)
+                buf_putc(&r->pending, '\n');
+            buf_puts(&r->pending, line);
+        }
+    }
+    r->open = true;
     if (syntax_scan_open(&r->scan) > 0)
         return true;
+    return repl_end_input(r, srcname);
+}
+
+/* The pending input is complete: submit it, unless a line of it was refused
+ * (then the whole input is dropped).  Always false: no line is wanted. */
+bool repl_end_input(Repl *r, const char *srcname)
+{
+    bool was_open = r->open, dropped = r->poisoned;
     const char *text = gc_strdup(buf_str(&r->pending));
     r->pending = (Buf){0};
-    if (r->poisoned) { /* a line of it was refused: the rest is dropped too */
-        r->poisoned = false;
-        return false;
-    }
-    repl_submit(r, text, srcname, r->pending_line);
+    r->scan = (SyntaxScan){0};
+    r->open = false;
+    r->poisoned = false;
+    if (was_open && !dropped)
+        repl_submit(r, text, srcname, r->pending_line);
     return false;
 }
 
 void repl_flush(Repl *r, const char *srcname)
 {
-    if (!r->pending.len)
-        return;
-    const char *text = gc_strdup(buf_str(&r->pending));
+    if (r->open)
+        repl_end_input(r, srcname);
+}
+
+void repl_drop_input(Repl *r)
+{
     r->pending = (Buf){0};
-    repl_submit(r, text, srcname, r->pending_line);
+    r->scan = (SyntaxScan){0};
+    r->open = false;
+    r->poisoned = false;
 }
 
 
@@ -114,11 +147,12 @@ static bool read_line(FILE *f, Buf *line, size_t limit, size_t *len, bool *nul)
     return c != EOF || *len > 0;
 }
 
-static void line_error(Repl *r, Error *e)
+void repl_refuse_line(Repl *r, Error *e)
 {
-    if (r->pending.len) { /* the multi-line input it belongs to cannot be whole */
+    if (r->open) { /* the multi-line input it belongs to cannot be whole */
+        if (!r->poisoned)
+            err_note(e, (Span){0}, "the input this line belongs to is dropped when its brackets close");
         r->poisoned = true;
-        err_note(e, (Span){0}, "the input this line belongs to is dropped when its brackets close");
     }
     repl_print_error(r, e);
     r->failures++;
@@ -138,15 +172,15 @@ void repl_run_stream(Repl *r, FILE *f, const char *srcname)
                     n > xvm_limits.line_bytes ? gc_printf("... (%zu bytes)", n) : "");
         Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
         if (n > xvm_limits.line_bytes) {
-            line_error(r, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)", n,
+            repl_refuse_line(r, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)", n,
                                            xvm_limits.line_bytes),
                                    "split the input over several lines, or raise the limit with :set line-bytes N"));
-            cont = r->pending.len > 0;
+            cont = r->open;
             continue;
         }
         if (nul) {
-            line_error(r, err_new(E_SYNTAX, at, "the line contains a NUL byte"));
-            cont = r->pending.len > 0;
+            repl_refuse_line(r, err_new(E_SYNTAX, at, "the line contains a NUL byte"));
+            cont = r->open;
             continue;
         }
         cont = repl_feed_line(r, text, srcname, lineno);

@@ -157,13 +157,6 @@ static char **complete(const char *text, int start, int end)
 
 /* ---- the loop ----------------------------------------------------------------------------- */
 
-/* The last line of a buffer (what readline just gave us). */
-static const char *line_last(Buf *b)
-{
-    const char *nl = strrchr(buf_str(b), '\n');
-    return nl ? nl + 1 : buf_str(b);
-}
-
 static bool g_cont;
 static Buf g_entry; /* the input so far, for one history entry */
 
@@ -178,18 +171,19 @@ static void on_line(char *line)
     g_lineno++;
     if (strlen(line) > xvm_limits.line_bytes) {
         Span at = {.src = source_new("<stdin>", "", 0, g_lineno), .line = (uint32_t)g_lineno, .col = 1};
-        repl_print_error(g_repl, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)",
+        repl_refuse_line(g_repl, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)",
                                                   strlen(line), xvm_limits.line_bytes),
                                           "split the input over several lines, or raise the limit with :set line-bytes N"));
-        g_repl->failures++;
         free(line);
         return;
     }
-    if (g_entry.len)
-        buf_putc(&g_entry, '\n');
-    buf_puts(&g_entry, line);
+    if (g_entry.len + strlen(line) < xvm_limits.input_bytes) { /* the history entry: bounded like the input */
+        if (g_cont)
+            buf_putc(&g_entry, '\n');
+        buf_puts(&g_entry, line);
+    }
+    g_cont = repl_feed_line(g_repl, line, "<stdin>", g_lineno);
     free(line);
-    g_cont = repl_feed_line(g_repl, g_entry.len ? line_last(&g_entry) : "", "<stdin>", g_lineno);
     if (!g_cont) {
         /* One entry per input: the history file is line-based. */
         for (char *p = g_entry.s; p && *p; p++)
@@ -203,7 +197,7 @@ static void on_line(char *line)
 
 static void clear_line_after_sigint(Repl *r)
 {
-    r->pending = (Buf){0};
+    repl_drop_input(r);
     g_entry = (Buf){0};
     g_cont = false;
     rl_free_line_state();

@@ -19,9 +19,11 @@ typedef struct Repl {
     int histsize;
     Buf pending;          /* an input still waiting for its brackets to close */
     SyntaxScan scan;      /* brackets and comments open in pending so far */
+    bool open;            /* an input has begun and is not complete yet */
     bool poisoned;        /* a line of the pending input was refused: drop it */
     int pending_line;     /* line number of its first line */
 } Repl;
+
 
 /* "xvm:core> " or "xvm:MACHINE> "; "|" instead of ">" on continuation lines. */
 const char *repl_prompt(const Repl *r, bool cont);
@@ -35,6 +37,14 @@ void repl_submit(Repl *r, const char *text, const char *srcname, int first_line)
 bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno);
 /* Submit whatever is pending (end of input). */
 void repl_flush(Repl *r, const char *srcname);
+/* The pending input is complete (its brackets closed): submit it, or drop
+ * it if a line of it was refused.  Returns false. */
+bool repl_end_input(Repl *r, const char *srcname);
+/* Forget the pending input (Ctrl-C). */
+void repl_drop_input(Repl *r);
+/* A line that cannot be read (too long, a NUL byte): print e, count a
+ * failure, and drop the input the line belongs to when it completes. */
+void repl_refuse_line(Repl *r, Error *e);
 
 /* Run a script: lines from f, as if typed. */
 void repl_run_stream(Repl *r, FILE *f, const char *srcname);

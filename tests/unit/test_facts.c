@@ -760,6 +760,28 @@ static void test_tick_stack_limit(void **state)
     assert_int_equal(f->vs->vdepth, 64);
 }
 
+/* Tick conditionals nested as deep as :set nesting allows: the verifier
+ * runs them recursively, so this must stay inside the C stack (make asan
+ * runs it with ASan's bigger frames). */
+static void test_tick_if_nested_at_cap(void **state)
+{
+    (void)state;
+    TickFix *f = tick_fix();
+    uint32_t saved = xvm_limits.nesting, n = SYNTAX_MAX_DEPTH_CAP;
+    xvm_limits.nesting = n;
+    Buf b = {0};
+    buf_puts(&b, "'push_val PARITY, EVEN; ");
+    for (uint32_t i = 0; i < n; i++)
+        buf_puts(&b, "'dup; 'if_precisely PARITY, EVEN, { ");
+    buf_puts(&b, "'pop; 'push_val PARITY, ODD; ");
+    for (uint32_t i = 0; i < n; i++)
+        buf_puts(&b, "}; ");
+    ticks_ok(f, buf_str(&b));
+    assert_int_equal(f->vs->vdepth, 1);
+    assert_elem(vtop(f, 0), f->par, f->odd);
+    xvm_limits.nesting = saved;
+}
+
 /* A key of arity 0: a fact about no item, e.g. a global mode. */
 static void test_tick_nullary_key(void **state)
 {
@@ -1214,6 +1236,7 @@ int main(void)
         cmocka_unit_test(test_tick_if_at_most),
         cmocka_unit_test(test_tick_if_rejects_code_in_either_branch),
         cmocka_unit_test(test_tick_stack_limit),
+        cmocka_unit_test(test_tick_if_nested_at_cap),
         cmocka_unit_test(test_tick_nullary_key),
         cmocka_unit_test(test_tick_define),
         cmocka_unit_test(test_tick_require),

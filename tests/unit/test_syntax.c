@@ -568,8 +568,24 @@ static void test_parse_errors(void **state)
     e = parse_err("op a,;");
     assert_string_equal(e->msg, "expected an argument, found ';'");
     e = parse_err("}");
-    assert_string_equal(e->msg, "expected a statement, found '}'");
+    assert_string_equal(e->msg, "unmatched '}': no bracket is open here");
     assert_non_null(e->hint);
+    /* a closing bracket that closes nothing is the error, wherever the
+     * parser stops at it */
+    e = parse_err("foo }}} {{{");
+    assert_string_equal(e->msg, "unmatched '}': no bracket is open here");
+    assert_span(e->span, 1, 5, 1);
+    e = parse_err("push int(1)); print;");
+    assert_string_equal(e->msg, "unmatched ')': no bracket is open here");
+    assert_span(e->span, 1, 12, 1);
+    e = parse_err("f { g (a, b }; };");
+    assert_string_equal(e->msg, "mismatched '}': the innermost open bracket is '('");
+    assert_span(e->span, 1, 13, 1);
+    assert_non_null(e->notes);
+    assert_span(e->notes->span, 1, 7, 1);
+    /* a matched '}' where a statement belongs keeps the usual message */
+    e = parse_err("f { 42; };");
+    assert_string_equal(e->msg, "expected a statement, found integer 42");
     e = parse_err("42;");
     assert_string_equal(e->msg, "expected a statement, found integer 42");
     e = parse_err("f {\n add;\n");
@@ -749,7 +765,16 @@ static void test_open_depth(void **state)
     assert_int_equal(syntax_open_depth("f { (a,"), 2);
     assert_int_equal(syntax_open_depth("f { (a, b) }"), 0);
     assert_int_equal(syntax_open_depth("}"), 0);
-    assert_int_equal(syntax_open_depth("} {"), 1);
+    /* A closing bracket that closes nothing, or the other kind, ends the
+     * input: brackets opened after it ask for no more lines. */
+    assert_int_equal(syntax_open_depth("} {"), 0);
+    assert_int_equal(syntax_open_depth("foo }}} {{{"), 0);
+    assert_int_equal(syntax_open_depth("f { ) {"), 0);
+    assert_int_equal(syntax_open_depth("f ( } ("), 0);
+    assert_int_equal(syntax_open_depth("f { ( ) } ) {"), 0);
+    assert_int_equal(syntax_open_depth("f { ( ) { } ("), 2);
+    assert_int_equal(syntax_open_depth("f /* } */ { // )\n"), 1);
+    assert_int_equal(syntax_open_depth("f \")\" {"), 1);
     assert_int_equal(syntax_open_depth("f { // {\n"), 1);
     assert_int_equal(syntax_open_depth("f { /* } */"), 1);
     assert_int_equal(syntax_open_depth("f \"{\""), 0);
@@ -761,6 +786,48 @@ static void test_open_depth(void **state)
     assert_int_equal(syntax_open_depth("f { /* x"), 2);
     /* a newline ends a broken string: the parser reports it, no more lines */
     assert_int_equal(syntax_open_depth("print \"abc\nadd;"), 0);
+}
+
+/* The REPL scans an input a line at a time: bracket kinds are remembered
+ * across lines (and past 64 levels), and once a closing bracket matched
+ * nothing the input stays complete whatever follows. */
+static void test_scan_chunks(void **state)
+{
+    SyntaxScan st = {0};
+    syntax_scan(&st, ".define_procedure p, (->), {");
+    assert_int_equal(syntax_scan_open(&st), 1);
+    syntax_scan(&st, "  push int(1); pop; }");
+    assert_int_equal(syntax_scan_open(&st), 0);
+    assert_false(st.unmatched);
+
+    st = (SyntaxScan){0};
+    syntax_scan(&st, "f {");
+    syntax_scan(&st, "  push int(1); }};");
+    assert_true(st.unmatched);
+    assert_int_equal(syntax_scan_open(&st), 0);
+    syntax_scan(&st, "{ { {");
+    assert_int_equal(syntax_scan_open(&st), 0);
+
+    /* 200 levels of alternating kinds, then closed in order */
+    st = (SyntaxScan){0};
+    for (int i = 0; i < 200; i++)
+        syntax_scan(&st, i % 3 ? "(" : "{");
+    assert_int_equal(syntax_scan_open(&st), 200);
+    for (int i = 199; i >= 0; i--)
+        syntax_scan(&st, i % 3 ? ")" : "}");
+    assert_int_equal(syntax_scan_open(&st), 0);
+    assert_false(st.unmatched);
+    /* the same, closed with one wrong kind deep inside */
+    st = (SyntaxScan){0};
+    for (int i = 0; i < 200; i++)
+        syntax_scan(&st, i % 3 ? "(" : "{");
+    for (int i = 199; i >= 100; i--)
+        syntax_scan(&st, i % 3 ? ")" : "}");
+    syntax_scan(&st, "}"); /* level 99 is a '{' */
+    assert_false(st.unmatched);
+    syntax_scan(&st, "}"); /* level 98 is a '(' */
+    assert_true(st.unmatched);
+    assert_int_equal(syntax_scan_open(&st), 0);
 }
 
 int main(void)
@@ -795,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_print_nested_block_indent),
         cmocka_unit_test(test_print_round_trip),
         cmocka_unit_test(test_open_depth),
+        cmocka_unit_test(test_scan_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
