@@ -280,7 +280,15 @@ static Error *merge(Ctx *c, VState **slot_in, int64_t *slot_from, const VState *
     }
     VState *joined;
     uint32_t bad_slot = 0;
-    JoinResult r = vs_join(*slot_in, s, fact_lub, c->o->ws, &joined, &bad_slot);
+    /* A join's work depends on what it makes (keys about several items can
+     * pair many facts): it is charged as it goes, and stops at the budget. */
+    uint64_t work = 0, left = c->budget > *c->steps ? c->budget - *c->steps : 0;
+    JoinResult r = vs_join_bounded(*slot_in, s, fact_lub, c->o->ws, &joined, &bad_slot, left, &work);
+    *c->steps += work;
+    if (r == JOIN_BUDGET)
+        return err_hint(err_new(E_BUDGET, at, "verification budget exhausted after %llu steps",
+                                (unsigned long long)c->budget),
+                        "simplify the control flow, or raise the budget with :set verify-budget N");
     if (r != JOIN_OK)
         return join_error(c, at, where, *slot_in, *slot_from, s, from, r, bad_slot);
     if (!vs_equal(joined, *slot_in)) {
