@@ -2,26 +2,48 @@
  *
  * One pass lays out cells and records where each label lands; a second
  * resolves jumps to cell addresses.  Tick operations and labels produce no
- * cells: they exist only for the verifier. */
+ * cells: they exist only for the verifier.
+ *
+ * Fuel (exec.h): the pass counts the instructions since the last charge
+ * and puts the count in a weight cell of the next instruction that charges
+ * (exec_fuel_charges), which subtracts it from the fuel, checked, before it
+ * runs.  A conditional jump charges only when taken, and a label does not
+ * stop the count: code that falls through is paid for by the next charge
+ * on its way, with no cell of its own.  A jump to a label that code also
+ * falls through into would make that next charge pay for code the jump
+ * skipped, so the jump, once its own charge is checked, refunds what the
+ * fall-through brings (the label's `pass`; such jumps use the _R opcodes).
+ * So on every path, at every cell, what is charged plus the count pending
+ * there is exactly what ran, and at every check exactly what ran is
+ * charged: the fast executor stops where the stepper does.  The code since
+ * the last check is a straight run of instructions ending where the check
+ * is, which is how the executor finds the first instruction past the limit
+ * (exec.c, counted_back). */
 #include "exec.h"
 #include "exec_ops.h"
 
 #include <string.h>
 
 typedef struct Fixup {
-    uint32_t cell; /* a target cell, holding an insn index until resolved */
+    uint32_t cell; /* a target cell, holding an insn index until resolved;
+                    * the refund cell after it too */
+    uint32_t op_cell;
+    int op;        /* the jump's opcode, changed to its refunding variant */
 } Fixup;
 
 typedef struct Emitter {
     Cell *cells;
     uint32_t *insn_of;
+    uint32_t *uncharged;
     uint32_t n, cap;
     const void *const *table;
     Fixup *fix;
     uint32_t nfix, capfix;
+    uint32_t pending;       /* instructions since the last charge */
+    const uint8_t *target;  /* insn index -> a jump lands there */
 } Emitter;
 
-static void put_target(Emitter *em, int64_t insn, uint32_t i);
+static void put_target(Emitter *em, int64_t insn, uint32_t i, uint32_t op_cell, int op);
 
 static void put(Emitter *em, Cell c, uint32_t insn)
 {
@@ -29,16 +51,37 @@ static void put(Emitter *em, Cell c, uint32_t insn)
         em->cap = em->cap ? em->cap * 2 : 32;
         Cell *cells = gc_calloc(em->cap, sizeof(Cell));
         uint32_t *map = gc_alloc_atomic(em->cap * sizeof(uint32_t));
+        uint32_t *unc = gc_alloc_atomic(em->cap * sizeof(uint32_t));
         if (em->n) {
             memcpy(cells, em->cells, em->n * sizeof(Cell));
             memcpy(map, em->insn_of, em->n * sizeof(uint32_t));
+            memcpy(unc, em->uncharged, em->n * sizeof(uint32_t));
         }
         em->cells = cells;
         em->insn_of = map;
+        em->uncharged = unc;
     }
     em->insn_of[em->n] = insn;
+    em->uncharged[em->n] = 0;
     em->cells[em->n++] = c;
 }
+
+/* The weight cell of an instruction that charges: the count since the last
+ * charge, itself included.  Its insn_of is the last instruction counted,
+ * from which the executor finds where the fuel ran out. */
+static void put_weight(Emitter *em, uint32_t last)
+{
+    put(em, (Cell){.i = em->pending}, last);
+    em->pending = 0;
+}
+
+/* A conditional jump charges only when it is taken: the count goes on
+ * along the fall-through. */
+static void put_branch_weight(Emitter *em, uint32_t last) { put(em, (Cell){.i = em->pending}, last); }
+
+/* After an instruction that does not charge: what a trap in it has to
+ * charge (exec.c). */
+static void note_uncharged(Emitter *em, uint32_t first_cell) { em->uncharged[first_cell] = em->pending; }
 
 static void put_op(Emitter *em, int op, uint32_t insn) { put(em, (Cell){.op = em->table[op]}, insn); }
 
@@ -58,6 +101,20 @@ static int imm_op(int prim)
         XVM_IMM_OPS(X)
 #undef X
     default: return -1;
+    }
+}
+
+/* The variant of a jump that refunds its target's fall-through count. */
+static int refund_op(int op)
+{
+    switch (op) {
+    case P_JUMP: return OP_JUMP_R;
+    case P_JUMP_IF: return OP_JUMP_IF_R;
+    case P_JUMP_UNLESS: return OP_JUMP_UNLESS_R;
+#define X(name, o) case OP_J##name: return OP_J##name##_R; case OP_J##name##_I: return OP_J##name##_I_R;
+        XVM_CMP_OPS(X)
+#undef X
+    default: return op;
     }
 }
 
@@ -84,34 +141,49 @@ static int branch_op(int cmp, int jump, bool with_imm)
 static uint32_t emit_fused(Emitter *em, const Body *b, uint32_t i)
 {
     const Insn *in = &b->insns[i];
-    const Insn *n1 = i + 1 < b->n ? &b->insns[i + 1] : NULL;
-    const Insn *n2 = i + 2 < b->n ? &b->insns[i + 2] : NULL;
+    const Insn *n1 = i + 1 < b->n && !em->target[i + 1] ? &b->insns[i + 1] : NULL;
+    const Insn *n2 = n1 && i + 2 < b->n && !em->target[i + 2] ? &b->insns[i + 2] : NULL;
+    uint32_t first = em->n;
     if (in->op == P_PUSH && n1 && is_cmp(n1->op) && n2 && is_cond_jump(n2->op)) {
-        put_op(em, branch_op(n1->op, n2->op, true), i);
+        int op = branch_op(n1->op, n2->op, true);
+        em->pending += 3;
+        put_op(em, op, i);
         put(em, (Cell){.i = in->imm}, i);
-        put_target(em, n2->imm, i);
+        put_branch_weight(em, i + 2);
+        put_target(em, n2->imm, i, first, op);
         return 3;
     }
     if (in->op == P_PUSH && n1 && imm_op(n1->op) >= 0 &&
         !((n1->op == P_DIV || n1->op == P_MOD) && (in->imm == 0 || in->imm == -1))) {
+        em->pending += 2;
         put_op(em, imm_op(n1->op), i); /* a divisor known not 0 or -1 needs no check */
         put(em, (Cell){.i = in->imm}, i);
+        note_uncharged(em, first);
         return 2;
     }
     if (is_cmp(in->op) && n1 && is_cond_jump(n1->op)) {
-        put_op(em, branch_op(in->op, n1->op, false), i);
-        put_target(em, n1->imm, i);
+        int op = branch_op(in->op, n1->op, false);
+        em->pending += 2;
+        put_op(em, op, i);
+        put_branch_weight(em, i + 1);
+        put_target(em, n1->imm, i, first, op);
         return 2;
     }
     return 0;
 }
 
+/* Cells: [op] [imm] for an immediate; [weight] right after that for an
+ * instruction that charges; then its jump target and refund, procedure,
+ * subroutine or state slot. */
 static uint32_t emit_insn(Emitter *em, const Body *b, uint32_t i)
 {
     const Insn *in = &b->insns[i];
     uint32_t fused = emit_fused(em, b, i);
     if (fused)
         return fused;
+    uint32_t first = em->n;
+    if (exec_fuel_counts(in->op))
+        em->pending++;
     switch (in->op) {
     case P_LABEL:
     case P_TICK: return 1;
@@ -119,31 +191,50 @@ static uint32_t emit_insn(Emitter *em, const Body *b, uint32_t i)
     case P_PICK:
         put_op(em, in->op, i);
         put(em, (Cell){.i = in->imm}, i);
-        return 1;
+        break;
     case P_JUMP:
+        put_op(em, in->op, i);
+        put_weight(em, i);
+        put_target(em, in->imm, i, first, in->op);
+        return 1;
     case P_JUMP_IF:
     case P_JUMP_UNLESS:
         put_op(em, in->op, i);
-        put_target(em, in->imm, i);
+        put_branch_weight(em, i);
+        put_target(em, in->imm, i, first, in->op);
         return 1;
     case P_CALL:
         put_op(em, P_CALL, i);
+        put_weight(em, i);
         put(em, (Cell){.proc = in->ref}, i);
         return 1;
     case P_CALLCODE:
         put_op(em, OP_CALLCODE, i);
+        put_weight(em, i);
         put(em, (Cell){.code = in->ref}, i);
         return 1;
     case P_STATE_GET:
-    case P_STATE_SET:
         put_op(em, in->op, i);
         put(em, (Cell){.slot = in->ref}, i);
+        break;
+    case P_STATE_SET:
+        put_op(em, in->op, i);
+        put_weight(em, i);
+        put(em, (Cell){.slot = in->ref}, i);
         return 1;
-    default: put_op(em, exec_op_of(in), i); return 1;
+    default:
+        put_op(em, exec_op_of(in), i);
+        if (exec_fuel_charges(in->op)) { /* return, print, emit, store, store_ref */
+            put_weight(em, i);
+            return 1;
+        }
+        break;
     }
+    note_uncharged(em, first);
+    return 1;
 }
 
-static void put_target(Emitter *em, int64_t insn, uint32_t i)
+static void put_target(Emitter *em, int64_t insn, uint32_t i, uint32_t op_cell, int op)
 {
     if (em->nfix == em->capfix) {
         em->capfix = em->capfix ? em->capfix * 2 : 16;
@@ -152,31 +243,47 @@ static void put_target(Emitter *em, int64_t insn, uint32_t i)
             memcpy(grown, em->fix, em->nfix * sizeof(Fixup));
         em->fix = grown;
     }
-    em->fix[em->nfix++] = (Fixup){em->n};
+    em->fix[em->nfix++] = (Fixup){em->n, op_cell, op};
     put(em, (Cell){.i = insn}, i); /* the insn index until every cell is placed */
+    put(em, (Cell){.i = 0}, i);    /* the refund, known then too */
 }
 
 Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version)
 {
-    Emitter em = {.table = exec_dispatch_table()};
+    uint8_t *target = gc_calloc(b->n + 1, 1);
+    for (uint32_t i = 0; i < b->n; i++) {
+        const Insn *in = &b->insns[i];
+        if ((in->op == P_JUMP || in->op == P_JUMP_IF || in->op == P_JUMP_UNLESS) && in->imm >= 0 &&
+            (uint64_t)in->imm <= b->n)
+            target[in->imm] = 1;
+    }
+    Emitter em = {.table = exec_dispatch_table(), .target = target};
     uint32_t *cell_at = gc_alloc_atomic((b->n + 1) * sizeof(uint32_t));
+    uint32_t *pass = gc_alloc_atomic((b->n + 1) * sizeof(uint32_t)); /* pending where a jump lands */
     for (uint32_t i = 0; i < b->n;) {
         uint32_t start = em.n;
+        pass[i] = em.pending;
         uint32_t k = emit_insn(&em, b, i);
         for (uint32_t j = i; j < i + k; j++) /* fused ones share their first cell */
             cell_at[j] = start;
         i += k;
     }
     cell_at[b->n] = em.n;
-    put_op(&em, is_proc ? P_RETURN : OP_HALT, b->n ? b->n - 1 : 0);
+    pass[b->n] = em.pending;
+    put_op(&em, is_proc ? P_RETURN : OP_HALT, b->n ? b->n - 1 : 0); /* the implicit end counts 0 */
+    put_weight(&em, b->n ? b->n - 1 : 0);
     for (uint32_t k = 0; k < em.nfix; k++) {
         Cell *t = &em.cells[em.fix[k].cell];
+        t[1].i = pass[t->i];
+        if (t[1].i)
+            em.cells[em.fix[k].op_cell].op = em.table[refund_op(em.fix[k].op)];
         t->target = &em.cells[cell_at[t->i]];
     }
     Code *c = gc_alloc(sizeof *c);
     c->cells = em.cells;
     c->ncells = em.n;
     c->insn_of = em.insn_of;
+    c->uncharged = em.uncharged;
     c->body = b;
     c->nin = nin;
     c->max_depth = b->max_depth;

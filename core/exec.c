@@ -23,6 +23,8 @@ Vm *vm_new(VmLimits limits, FILE *out)
         limits.call_depth = VM_DEFAULT_CALL_DEPTH;
     if (!limits.max_block_words)
         limits.max_block_words = VM_DEFAULT_BLOCK_WORDS;
+    if (!limits.heap_bytes)
+        limits.heap_bytes = VM_DEFAULT_HEAP_BYTES;
     vm->limits = limits;
     vm->stack = (Value *)gc_calloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
     vm->frames = gc_calloc((size_t)limits.call_depth + 1, sizeof(Frame));
@@ -76,9 +78,9 @@ static Span span_of(const Code *code, const Cell *at)
     return code->body->insns[code->insn_of[k]].span;
 }
 
-static Error *trap_error(Vm *vm, Code *code, const Cell *at, Frame *fp, const char *msg, const char *hint)
+static Error *trap_error(Vm *vm, Span at, Frame *fp, const char *msg, const char *hint)
 {
-    Error *e = err_new(E_TRAP, span_of(code, at), "trap: %s", msg);
+    Error *e = err_new(E_TRAP, at, "trap: %s", msg);
     if (hint)
         err_hint(e, "%s", hint);
     /* Innermost calls first; a runaway recursion shows its top and bottom. */
@@ -93,6 +95,57 @@ static Error *trap_error(Vm *vm, Code *code, const Cell *at, Frame *fp, const ch
         err_note(e, span_of(caller->code, caller->ip - 1), "called from %s", caller->code->body->name);
     }
     return e;
+}
+
+/* ---- fuel -------------------------------------------------------------------------- */
+
+/* Fuel is granted in slices so the hot path only subtracts a segment's
+ * weight from a register (`slice`); a slice cut to what is left keeps the
+ * limit exact.  Charged so far: spent + granted - slice. */
+typedef struct FuelAcct {
+    uint64_t limit;  /* 0 = unlimited */
+    uint64_t spent;  /* charged before the current slice */
+    int64_t granted; /* the current slice */
+    bool interrupted;
+} FuelAcct;
+
+/* A charge overdrew the slice (slice < 0 now): the next slice, or -1 when
+ * the run must stop (interrupted, or out of fuel: then spent holds the
+ * total with this charge). */
+static __attribute__((noinline)) int64_t refuel(FuelAcct *fa, int64_t slice, const Vm *vm)
+{
+    uint64_t total = fa->spent + (uint64_t)(fa->granted - slice);
+    fa->spent = total;
+    fa->granted = 0;
+    if (vm->interrupt) {
+        fa->interrupted = true;
+        return -1;
+    }
+    if (fa->limit && total > fa->limit)
+        return -1;
+    fa->granted = !fa->limit || fa->limit - total > FUEL_SLICE ? FUEL_SLICE : (int64_t)(fa->limit - total);
+    return fa->granted;
+}
+
+/* The k-th counted instruction (k >= 1) going back from insn `from`: the
+ * segments are straight lines, so the instruction where the fuel ran out is
+ * found by counting back from the end of the part that was charged. */
+static uint32_t counted_back(const Body *b, uint32_t from, uint64_t k)
+{
+    for (uint32_t j = from;; j--) {
+        if (exec_fuel_counts(b->insns[j].op) && --k == 0)
+            return j;
+        if (j == 0)
+            return from; /* not reached: the weights count these instructions */
+    }
+}
+
+static Error *out_of_fuel(Vm *vm, const Code *code, uint32_t insn, Frame *fp)
+{
+    vm->steps = vm->limits.fuel;
+    Span at = code->body->n ? code->body->insns[insn].span : code->body->end_span;
+    return trap_error(vm, at, fp, gc_printf("out of fuel after %" PRIu64 " instructions", vm->limits.fuel),
+                      "raise the limit with :set fuel N (0 = unlimited)");
 }
 
 /* ---- the interpreter ------------------------------------------------------------------ */
@@ -114,6 +167,12 @@ static Error *run(Vm *vm, Code *code, bool init)
 #define X(name, op) [OP_J##name] = &&L_J##name, [OP_J##name##_I] = &&L_J##name##_I,
         XVM_CMP_OPS(X)
 #undef X
+        [OP_JUMP_R] = &&L_JUMP_R,
+        [OP_JUMP_IF_R] = &&L_JUMP_IF_R,
+        [OP_JUMP_UNLESS_R] = &&L_JUMP_UNLESS_R,
+#define X(name, op) [OP_J##name##_R] = &&L_J##name##_R, [OP_J##name##_I_R] = &&L_J##name##_I_R,
+        XVM_CMP_OPS(X)
+#undef X
     };
     if (init) {
         dispatch = labels;
@@ -123,10 +182,10 @@ static Error *run(Vm *vm, Code *code, bool init)
     Frame *fp = vm->frames;
     Frame *const fp_max = vm->frames + vm->limits.call_depth;
     const uint64_t stack_limit = vm->limits.stack_slots;
-    const uint64_t fuel_limit = vm->limits.fuel;
-    uint64_t used = 0;
-    int64_t slice = fuel_limit && fuel_limit < FUEL_SLICE ? (int64_t)fuel_limit : FUEL_SLICE;
-    int64_t granted = slice;
+    FuelAcct fa = {.limit = vm->limits.fuel};
+    fa.granted = fa.limit && fa.limit < FUEL_SLICE ? (int64_t)fa.limit : FUEL_SLICE;
+    int64_t slice = fa.granted;
+    const Cell *fuel_cell = NULL;
     Code *cur = code;
     Cell *ip = code->cells;
     Value *sp = base + vm->depth - 1;
@@ -141,18 +200,14 @@ static Error *run(Vm *vm, Code *code, bool init)
 #define PUSHV(v) do { *sp++ = tos; tos = (v); } while (0)
 #define BINOP(expr) do { a = sp[-1]; b = tos; tos = (expr); sp--; NEXT; } while (0)
 #define TRAP(m, h) do { msg = (m); hint = (h); trap_at = ip - 1; goto trap; } while (0)
-/* Fuel is granted in slices so the hot path only decrements a register;
- * the last slice is cut to what is left, so the limit is exact. */
-#define SAFEPOINT() do {                                                          \
-        if (unlikely(--slice < 0)) {                                              \
-            used += (uint64_t)granted;                                            \
-            if (vm->interrupt)                                                    \
-                TRAP("interrupted (Ctrl-C)", "the stack is as it was before this input"); \
-            if (fuel_limit && used >= fuel_limit)                                 \
-                TRAP(gc_printf("out of fuel after %" PRIu64 " calls and jumps", used), \
-                     "raise the limit with :set fuel N (0 = unlimited)");        \
-            granted = fuel_limit && fuel_limit - used < FUEL_SLICE ? (int64_t)(fuel_limit - used) : FUEL_SLICE; \
-            slice = granted - 1;                                                  \
+/* Charge the segment whose weight is in cell wc (exec.h, "Fuel"). */
+#define CHARGE(wc) do {                                                           \
+        if (unlikely((slice -= (wc)->i) < 0)) {                                   \
+            slice = refuel(&fa, slice, vm);                                       \
+            if (unlikely(slice < 0)) {                                            \
+                fuel_cell = (wc);                                                 \
+                goto stop;                                                        \
+            }                                                                     \
         }                                                                         \
     } while (0)
 
@@ -194,39 +249,46 @@ L_LE: BINOP(a <= b);
 L_GT: BINOP(a > b);
 L_GE: BINOP(a >= b);
 L_LABEL: NEXT; /* never compiled */
-L_JUMP:
-    SAFEPOINT();
-    ip = ip->target;
+    /* Jumps: [weight] [target] [refund]; a jump taken charges the weight,
+     * then refunds what the fall-through into its target brings (compile.c).
+     * A conditional jump that falls through charges nothing: the count
+     * goes on to the next charge. */
+#define TAKE(wc) do { CHARGE(wc); ip = (wc)[1].target; } while (0)
+#define TAKE_R(wc) do { CHARGE(wc); slice += (wc)[2].i; ip = (wc)[1].target; } while (0)
+#define JUMPS(R, TAKEN)                                                          \
+    L_JUMP##R:                                                                   \
+    TAKEN(ip);                                                                   \
+    NEXT;                                                                        \
+    L_JUMP_IF##R:                                                                \
+    a = tos;                                                                     \
+    tos = *--sp;                                                                 \
+    if (a)                                                                       \
+        TAKEN(ip);                                                               \
+    else                                                                         \
+        ip += 3;                                                                 \
+    NEXT;                                                                        \
+    L_JUMP_UNLESS##R:                                                            \
+    a = tos;                                                                     \
+    tos = *--sp;                                                                 \
+    if (!a)                                                                      \
+        TAKEN(ip);                                                               \
+    else                                                                         \
+        ip += 3;                                                                 \
     NEXT;
-L_JUMP_IF:
-    a = tos;
-    tos = *--sp;
-    if (a) {
-        SAFEPOINT();
-        ip = ip->target;
-    } else {
-        ip++;
-    }
-    NEXT;
-L_JUMP_UNLESS:
-    a = tos;
-    tos = *--sp;
-    if (!a) {
-        SAFEPOINT();
-        ip = ip->target;
-    } else {
-        ip++;
-    }
-    NEXT;
+    JUMPS(, TAKE)
+    JUMPS(_R, TAKE_R)
+#undef JUMPS
 L_IF:
 L_WHILE: TRAP("internal error: structured control reached the executor", NULL);
+    /* Calls: [weight] [proc or code]. */
 L_CALL:
-    callee = ((ProcVersion *)ip->proc->cur)->code; /* new calls take the newest version */
+    CHARGE(ip);
+    callee = ((ProcVersion *)ip[1].proc->cur)->code; /* new calls take the newest version */
     goto enter;
 L_CALLCODE:
-    callee = ip->code;
+    CHARGE(ip);
+    callee = ip[1].code;
 enter:
-    SAFEPOINT();
     if (unlikely(fp == fp_max))
         TRAP(gc_printf("call depth limit of %u nested call%s reached calling '%s'", vm->limits.call_depth,
                        vm->limits.call_depth == 1 ? "" : "s", callee->body->name),
@@ -235,7 +297,7 @@ enter:
         TRAP(gc_printf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
                        stack_limit),
              "is the recursion missing a base case? (:set stack N raises the limit)");
-    fp->ip = ip + 1;
+    fp->ip = ip + 2;
     fp->code = cur;
     fp++;
     cur = callee;
@@ -245,35 +307,40 @@ enter:
 #define X(name, expr) L_##name##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
     XVM_IMM_OPS(X)
 #undef X
-    /* jlt: pop b, pop a, branch if a < b.  jlt_i: pop a, branch if a < imm. */
-#define X(name, op)                                                              \
-    L_J##name:                                                                   \
+    /* jlt [weight] [target] [refund]: pop b, pop a, branch if a < b.
+     * jlt_i [imm] [weight] [target] [refund]: pop a, branch if a < imm. */
+#define CMP_JUMPS(name, op, R, TAKEN)                                             \
+    L_J##name##R:                                                                \
     a = sp[-1];                                                                  \
     b = tos;                                                                     \
     tos = sp[-2];                                                                \
     sp -= 2;                                                                     \
-    if (a op b) {                                                                \
-        SAFEPOINT();                                                             \
-        ip = ip->target;                                                         \
-    } else {                                                                     \
-        ip++;                                                                    \
-    }                                                                            \
+    if (a op b)                                                                  \
+        TAKEN(ip);                                                               \
+    else                                                                         \
+        ip += 3;                                                                 \
     NEXT;                                                                        \
-    L_J##name##_I:                                                               \
+    L_J##name##_I##R:                                                            \
     a = tos;                                                                     \
     tos = *--sp;                                                                 \
-    if (a op ip->i) {                                                            \
-        SAFEPOINT();                                                             \
-        ip = ip[1].target;                                                       \
-    } else {                                                                     \
-        ip += 2;                                                                 \
-    }                                                                            \
+    if (a op ip->i)                                                              \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
     NEXT;
+#define X(name, op) CMP_JUMPS(name, op, , TAKE) CMP_JUMPS(name, op, _R, TAKE_R)
     XVM_CMP_OPS(X)
 #undef X
+#undef CMP_JUMPS
 L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
-L_STATE_SET: *ip->slot = tos; tos = *--sp; ip++; NEXT;
-L_RETURN:
+L_STATE_SET: /* [weight] [slot] */
+    CHARGE(ip);
+    *ip[1].slot = tos;
+    tos = *--sp;
+    ip += 2;
+    NEXT;
+L_RETURN: /* [weight] */
+    CHARGE(ip);
     fp--;
     ip = fp->ip;
     cur = fp->code;
@@ -282,10 +349,11 @@ L_ALLOC:
     if (unlikely(tos < 0 || tos > vm->limits.max_block_words))
         TRAP(gc_printf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, tos,
                      vm->limits.max_block_words),
-             NULL);
+             tos > 0 ? "raise the limit with :set block-words N" : NULL);
     blk = heap_alloc(tos, vm->limits.heap_bytes);
     if (unlikely(!blk))
-        TRAP(gc_printf("out of heap allocating %" PRId64 " words", tos), "raise the heap limit or free references");
+        TRAP(gc_printf("out of heap allocating %" PRId64 " words", tos),
+             "drop references to blocks you no longer need, or raise the limit with :set heap-limit N");
     tos = (Value)(intptr_t)blk;
     NEXT;
 L_LOAD:
@@ -302,12 +370,14 @@ L_LOAD_REF:
     tos = blk->words[tos];
     sp--;
     NEXT;
+    /* Effects a trap leaves behind: [weight], charged before they happen. */
 L_STORE:
     a = TY_INT;
     goto store;
 L_STORE_REF:
     a = TY_REF;
 store:
+    CHARGE(ip);
     blk = (HeapBlock *)(intptr_t)sp[-1];
     if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_problem(blk, tos, TY_INT, false)))
         TRAP(gc_printf("%s: %s", a == TY_INT ? "store" : "store_ref", msg), NULL);
@@ -315,38 +385,68 @@ store:
     blk->tags[tos] = (uint8_t)a;
     tos = sp[-3];
     sp -= 3;
+    ip++;
     NEXT;
 L_SIZE: tos = ((HeapBlock *)(intptr_t)tos)->size; NEXT;
 L_PRINT:
+    CHARGE(ip);
     fprintf(vm->out, "%" PRId64 "\n", tos);
     tos = *--sp;
+    ip++;
     NEXT;
 L_PRINT_REF: {
+    CHARGE(ip);
     Buf t = {0};
     value_print(&t, tos, TY_REF);
     fprintf(vm->out, "%s\n", buf_str(&t));
     tos = *--sp;
+    ip++;
     NEXT;
 }
 L_EMIT:
+    CHARGE(ip);
     if (unlikely(tos < 0 || tos > 255))
         TRAP(gc_printf("emit: %" PRId64 " is not a byte", tos), "emit writes one byte, 0..255");
     fputc((int)tos, vm->out);
     tos = *--sp;
+    ip++;
     NEXT;
-L_HALT:
+L_HALT: /* [weight]: the end of the run is a check too */
+    CHARGE(ip);
     *sp = tos;
     vm->depth = (uint32_t)(sp - base + 1);
-    vm->steps = used + (uint64_t)(granted - slice);
+    vm->steps = fa.spent + (uint64_t)(fa.granted - slice);
     return NULL;
-trap:
-    vm->steps = used + (uint64_t)(granted - (slice < 0 ? 0 : slice));
-    return trap_error(vm, cur, trap_at, fp, msg, hint);
+stop: /* a charge at fuel_cell overdrew the fuel, or Ctrl-C */
+    if (fa.interrupted) {
+        vm->steps = fa.spent;
+        return trap_error(vm, span_of(cur, fuel_cell), fp, "interrupted (Ctrl-C)",
+                          "the stack is as it was before this input");
+    }
+    {
+        /* Of this segment's w instructions, fuel - (spent - w) still fitted:
+         * the next one is the first past the limit. */
+        uint64_t w = (uint64_t)fuel_cell->i, fit = fa.limit - (fa.spent - w);
+        return out_of_fuel(vm, cur, counted_back(cur->body, cur->insn_of[fuel_cell - cur->cells], w - fit), fp);
+    }
+trap: {
+    /* The segment ran up to trap_at, which is charged only here: if that
+     * passes the fuel, the run ran out of fuel first. */
+    uint64_t charged = fa.spent + (uint64_t)(fa.granted - slice);
+    uint64_t part = cur->uncharged[trap_at - cur->cells];
+    if (fa.limit && charged + part > fa.limit)
+        return out_of_fuel(vm, cur,
+                           counted_back(cur->body, cur->insn_of[trap_at - cur->cells], part - (fa.limit - charged)), fp);
+    vm->steps = charged + part;
+    return trap_error(vm, span_of(cur, trap_at), fp, msg, hint);
+}
 #undef NEXT
 #undef PUSHV
 #undef BINOP
 #undef TRAP
-#undef SAFEPOINT
+#undef CHARGE
+#undef TAKE
+#undef TAKE_R
 }
 
 const void *const *exec_dispatch_table(void)

@@ -45,7 +45,11 @@ typedef union Cell {
 typedef struct Code {
     Cell *cells;
     uint32_t ncells;
-    uint32_t *insn_of; /* cell index -> insn index, for trap locations */
+    uint32_t *insn_of; /* cell index -> insn index, for trap locations (a fuel
+                        * weight's cell: the last instruction it pays for) */
+    uint32_t *uncharged; /* cell index -> at an instruction's first cell: the
+                          * instructions of its segment not yet charged when it
+                          * runs, itself included (0 where a charge is) */
     Body *body;
     uint32_t nin;      /* inputs taken from the caller's stack */
     uint32_t max_depth;
@@ -61,18 +65,56 @@ Body *flatten_body(const Body *b, const struct Component *comp, Error **err);
 Code *compile_code(const Body *b, const struct Component *comp, bool is_proc, uint32_t nin, int version,
                    Error **err);
 
+/* Fuel is the number of core instructions one run may execute, and both
+ * executors count it alike:
+ *
+ *   counted (1 each): every instruction that exists in flattened code: each
+ *     primitive, each procedure `call`, each `return` written in a body (a
+ *     `return` inside a machine operation becomes a jump when the operation
+ *     is inlined: that jump counts 1, like the return it replaces), each
+ *     jump, taken or not (a conditional jump executes either way);
+ *   not counted: labels, tick operations, calls of machine operations
+ *     (P_OPCALL, P_OWNCALL, P_PORTCALL vanish when flattened; the callee's
+ *     instructions count), P_CALLCODE (it replaces such a call), the
+ *     implicit return at the end of a body, the end of REPL code.
+ *
+ * A superinstruction counts the instructions it fuses, so fusion changes
+ * nothing.  A run whose count would exceed the fuel traps "out of fuel after
+ * N instructions" (N = the limit); a run that needs exactly the fuel runs.
+ *
+ * The stepper counts each instruction before it runs.  The fast executor
+ * counts at compile time: the instructions of a straight-line segment are
+ * charged together, one subtraction from a register (fuel comes in slices
+ * of 65,536, so only the end of a slice reads memory), at its end: a jump
+ * taken, a call, a return, the end of the code, and every instruction with
+ * an effect a trap leaves behind (print, emit, store, store_ref,
+ * state_set), before that instruction runs (compile.c, "Fuel").  A trap of
+ * any other kind charges what its segment ran so far.  So both count the
+ * same total, both trap "out of fuel" exactly when the total passes the
+ * limit, both name the same instruction (the first one past the limit),
+ * and both leave the same output, heap and state behind.  The fast
+ * executor may have done the stack-only work of less than one segment past
+ * that instruction, which the trap undoes with the rest of the run's stack. */
 typedef struct VmLimits {
-    uint64_t fuel;          /* safe points (calls, jumps) per run; 0 = unlimited */
+    uint64_t fuel;          /* instructions per run; 0 = unlimited */
     uint32_t stack_slots;   /* operand stack depth */
     uint32_t call_depth;    /* nested procedure calls */
     int64_t max_block_words; /* largest single alloc */
-    uint64_t heap_bytes;     /* live heap data programs may reach; 0 = no limit */
+    uint64_t heap_bytes;     /* live heap data programs may reach; 0 = no limit
+                              * (vm_new: 0 = the default, see below) */
 } VmLimits;
 
-#define VM_DEFAULT_FUEL 4000000000ull
+/* Defaults: every run ends within seconds and a bounded footprint.  1e9
+ * instructions take about a second of the fast executor's time on plain
+ * arithmetic (the stepper is slower); an alloc is at most 2^24 words (128
+ * MiB of words and 16 MiB of tags), and the live heap at most 1 GiB.  vm_new
+ * fills in the stack, call depth, block and heap limits when they are 0;
+ * fuel 0 stays unlimited. */
+#define VM_DEFAULT_FUEL 1000000000ull
 #define VM_DEFAULT_STACK (1u << 18) /* slots: 2 MiB, scanned by the collector */
 #define VM_DEFAULT_CALL_DEPTH 100000u
-#define VM_DEFAULT_BLOCK_WORDS (1ll << 28)
+#define VM_DEFAULT_BLOCK_WORDS (1ll << 24)
+#define VM_DEFAULT_HEAP_BYTES (1ull << 30)
 
 typedef struct Frame {
     Cell *ip;   /* where to continue in code */
@@ -86,7 +128,7 @@ typedef struct Vm {
     VmLimits limits;
     FILE *out;
     volatile sig_atomic_t interrupt; /* set from a signal handler */
-    uint64_t steps;        /* safe points passed in the last run */
+    uint64_t steps;        /* instructions the last run executed (as fuel counts) */
 } Vm;
 
 Vm *vm_new(VmLimits limits, FILE *out);

@@ -26,8 +26,33 @@ enum {
 #define X(name, op) OP_J##name, OP_J##name##_I,
     XVM_CMP_OPS(X)
 #undef X
+    /* The same jumps for a target that code also falls through into: when
+     * taken, they refund that code's count (compile.c, "Fuel"). */
+    OP_JUMP_R,
+    OP_JUMP_IF_R,
+    OP_JUMP_UNLESS_R,
+#define X(name, op) OP_J##name##_R, OP_J##name##_I_R,
+    XVM_CMP_OPS(X)
+#undef X
     OP__COUNT
 };
+
+/* Fuel (exec.h): whether a flat body's instruction counts (labels and
+ * subroutine calls do not; flat code holds no ticks or operation calls). */
+static inline bool exec_fuel_counts(int op) { return op < P__COUNT && op != P_LABEL; }
+
+/* Whether an instruction charges fuel: its cells carry the count of the
+ * instructions since the last charge, itself included, charged before it
+ * runs.  Control leaves the straight line there, or it has an effect a
+ * trap does not undo. */
+static inline bool exec_fuel_charges(int op)
+{
+    switch (op) {
+    case P_JUMP: case P_JUMP_IF: case P_JUMP_UNLESS: case P_CALL: case P_CALLCODE: case P_RETURN:
+    case P_PRINT: case P_EMIT: case P_STORE: case P_STORE_REF: case P_STATE_SET: return true;
+    default: return false;
+    }
+}
 
 /* Addresses of the executor's instruction implementations, by opcode. */
 const void *const *exec_dispatch_table(void);

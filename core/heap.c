@@ -21,8 +21,25 @@ static bool over_limit(size_t bytes, uint64_t limit)
     return live + bytes > limit;
 }
 
+/* libgc warns about repeated allocations of very large blocks: programs
+ * may make them on purpose (block-words and heap-limit bound them), so that
+ * warning is dropped; others go where they went. */
+static GC_warn_proc gc_warn_before;
+static bool gc_warn_set;
+
+static void GC_CALLBACK heap_warn(char *msg, GC_word arg)
+{
+    if (!strstr(msg, "very large block") && gc_warn_before)
+        gc_warn_before(msg, arg);
+}
+
 HeapBlock *heap_alloc(int64_t n, uint64_t limit_bytes)
 {
+    if (unlikely(!gc_warn_set)) {
+        gc_warn_set = true;
+        gc_warn_before = GC_get_warn_proc();
+        GC_set_warn_proc(heap_warn);
+    }
     size_t bytes = sizeof(HeapBlock) + (size_t)n * (sizeof(Value) + 1);
     if (over_limit(bytes, limit_bytes))
         return NULL;

@@ -8,16 +8,34 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* The stack and the frames grow as a run needs them, up to the vm's
+ * limits: a run of a few items does not hold (and leave behind for the
+ * collector) megabytes sized for the deepest run the limits allow. */
+enum { STEPPER_ROOM = 64 };
+
+static void *grown(const void *old, uint32_t n, uint32_t *room, uint32_t limit, size_t size)
+{
+    uint32_t want = *room > limit / 2 ? limit : *room * 2;
+    if (want < STEPPER_ROOM)
+        want = limit < STEPPER_ROOM ? limit : STEPPER_ROOM;
+    void *p = gc_calloc((size_t)want + 1, size);
+    if (n)
+        memcpy(p, old, (size_t)n * size);
+    *room = want;
+    return p;
+}
+
 Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code)
 {
     Stepper *st = gc_alloc(sizeof *st);
     st->cap = vm->limits.stack_slots;
-    st->stack = gc_calloc((size_t)st->cap + 1, sizeof(TVal));
+    st->stack_room = vm->depth;
+    st->stack = grown(NULL, 0, &st->stack_room, st->cap, sizeof(TVal));
     for (uint32_t i = 0; i < vm->depth; i++)
         st->stack[i] = (TVal){vm->stack[i], types[i]};
     st->depth = vm->depth;
     st->max_frames = vm->limits.call_depth + 1;
-    st->frames = gc_calloc((size_t)st->max_frames + 1, sizeof(SFrame));
+    st->frames = grown(NULL, 0, &st->frame_room, st->max_frames, sizeof(SFrame));
     st->frames[0] = (SFrame){.body = code, .name = "<input>"};
     st->nframes = 1;
     st->fuel = vm->limits.fuel;
@@ -27,11 +45,18 @@ Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code)
     return st;
 }
 
-void stepper_finish(Stepper *st, Vm *vm)
+Error *stepper_finish(Stepper *st, Vm *vm)
 {
+    /* The vm's stack may have been made smaller while a stepped run was
+     * suspended: refuse rather than write past it. */
+    if (st->depth > vm->limits.stack_slots)
+        return err_hint(err_new(E_LIMIT, (Span){0}, "the run ended with %u items, more than the stack's %u slots",
+                                st->depth, vm->limits.stack_slots),
+                        "the stack is as it was before the run (:set stack N raises the limit)");
     for (uint32_t i = 0; i < st->depth; i++)
         vm->stack[i] = st->stack[i].v;
     vm->depth = st->depth;
+    return NULL;
 }
 
 /* ---- checks ----------------------------------------------------------------------------------- */
@@ -46,7 +71,7 @@ static const char *trap_hint(const char *msg)
         {"out of fuel", "raise the limit with :set fuel N (0 = unlimited)"},
         {"call depth limit", "is the recursion missing a base case? (:set call-depth N raises the limit)"},
         {"stack overflow: calling", "is the recursion missing a base case? (:set stack N raises the limit)"},
-        {"out of heap", "raise the heap limit or free references"},
+        {"out of heap", "drop references to blocks you no longer need, or raise the limit with :set heap-limit N"},
     };
     for (size_t i = 0; i < countof(hints); i++)
         if (!strncmp(msg, hints[i][0], strlen(hints[i][0])))
@@ -80,11 +105,25 @@ static bool push(Stepper *st, Value v, TypeId t)
 {
     if (st->depth >= st->cap)
         return false;
+    if (st->depth >= st->stack_room)
+        st->stack = grown(st->stack, st->depth, &st->stack_room, st->cap, sizeof(TVal));
     st->stack[st->depth++] = (TVal){v, t};
     return true;
 }
 
-static bool safepoint(Stepper *st) { return !st->fuel || ++st->safepoints <= st->fuel; }
+/* Fuel (exec.h): one unit per instruction as flattened code has it, paid
+ * before the instruction runs.  Labels, ticks and machine-operation calls
+ * vanish when code is flattened (the operation's own instructions count). */
+static bool costs_fuel(int op)
+{
+    switch (op) {
+    case P_LABEL: case P_TICK: case P_OPCALL: case P_OWNCALL: case P_PORTCALL: return false;
+    default: return true;
+    }
+}
+
+/* Counted with or without a limit: st->safepoints is what the run executed. */
+static bool safepoint(Stepper *st) { return ++st->safepoints <= st->fuel || !st->fuel; }
 
 /* ---- one instruction ----------------------------------------------------------------------------- */
 
@@ -124,8 +163,8 @@ static StepStatus enter(Stepper *st, const Insn *in, SFrame f)
         return fail(st, STEP_TRAP, in,
                     gc_printf("call depth limit of %u nested call%s reached calling '%s'", st->max_frames - 1,
                               st->max_frames - 1 == 1 ? "" : "s", f.name));
-    if (!safepoint(st))
-        return fail(st, STEP_TRAP, in, gc_printf("out of fuel after %" PRIu64 " calls and jumps", st->fuel));
+    if (st->nframes >= st->frame_room)
+        st->frames = grown(st->frames, st->nframes, &st->frame_room, st->max_frames, sizeof(SFrame));
     st->frames[st->nframes++] = f;
     return STEP_OK;
 }
@@ -263,23 +302,22 @@ static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
     case P_NEG: st->stack[st->depth - 1].v = (Value)(0 - (uint64_t)st->stack[st->depth - 1].v); return STEP_OK;
     case P_NOT: st->stack[st->depth - 1].v = ~st->stack[st->depth - 1].v; return STEP_OK;
     case P_JUMP:
-        if (!safepoint(st))
-            return fail(st, STEP_TRAP, in, gc_printf("out of fuel after %" PRIu64 " calls and jumps", st->fuel));
         f->pc = (uint32_t)in->imm;
         return STEP_OK;
     case P_JUMP_IF:
     case P_JUMP_UNLESS:
-        if ((pop(st).v != 0) == (in->op == P_JUMP_IF)) {
-            if (!safepoint(st))
-                return fail(st, STEP_TRAP, in, gc_printf("out of fuel after %" PRIu64 " calls and jumps", st->fuel));
+        if ((pop(st).v != 0) == (in->op == P_JUMP_IF))
             f->pc = (uint32_t)in->imm;
-        }
         return STEP_OK;
     case P_ALLOC: {
         Value n = pop(st).v;
-        if (n < 0 || n > st->max_block_words)
-            return fail(st, STEP_TRAP, in, gc_printf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, n,
-                                                     st->max_block_words));
+        if (n < 0 || n > st->max_block_words) {
+            fail(st, STEP_TRAP, in, gc_printf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, n,
+                                              st->max_block_words));
+            if (n > 0)
+                err_hint(st->error, "raise the limit with :set block-words N");
+            return STEP_TRAP;
+        }
         HeapBlock *b = heap_alloc(n, st->heap_bytes);
         if (!b)
             return fail(st, STEP_TRAP, in, gc_printf("out of heap allocating %" PRId64 " words", n));
@@ -323,6 +361,8 @@ StepStatus stepper_step(Stepper *st, StepInfo *info)
     SFrame *f = &st->frames[st->nframes - 1];
     const Insn *in = &f->body->insns[f->pc];
     *info = (StepInfo){.insn = in, .at = *f, .depth = st->nframes - 1};
+    if (costs_fuel(in->op) && !safepoint(st))
+        return fail(st, STEP_TRAP, in, gc_printf("out of fuel after %" PRIu64 " instructions", st->fuel));
     f->pc++;
     switch (in->op) {
     case P_TICK: return STEP_OK; /* verification time only */

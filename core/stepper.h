@@ -37,10 +37,11 @@ typedef struct StepInfo {
 
 typedef struct Stepper {
     TVal *stack;
-    uint32_t depth, cap;
+    uint32_t depth, cap;       /* cap: the vm's stack limit */
     SFrame *frames;
     uint32_t nframes, max_frames;
-    uint64_t safepoints, fuel; /* as the fast executor counts: calls and taken jumps */
+    uint32_t stack_room, frame_room; /* allocated so far (grown up to the limits) */
+    uint64_t safepoints, fuel; /* instructions run, and the limit (exec.h, "Fuel") */
     int64_t max_block_words;
     uint64_t heap_bytes;
     FILE *out;
@@ -51,7 +52,9 @@ typedef struct Stepper {
  * (the REPL's simulated stack knows them). */
 Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code);
 StepStatus stepper_step(Stepper *st, StepInfo *info);
-/* Give the stepper's stack back to the vm (after STEP_DONE). */
-void stepper_finish(Stepper *st, Vm *vm);
+/* Give the stepper's stack back to the vm (after STEP_DONE).  An E_LIMIT
+ * error, and the vm untouched, if the vm's stack was made too small for it
+ * while the run was suspended. */
+Error *stepper_finish(Stepper *st, Vm *vm);
 
 #endif

@@ -86,6 +86,7 @@ lay_program() { # $1 = tadd | add2, $2 = N
 // layering benchmark ($1): sum of n + 3 for n = $2 down to 1
 :load "$root/tests/paper/figure1.xvm"
 :use extended-machine
+:set fuel 0
 .define_procedure lay, (n: int -> sum: int), {
   push int(0);                                 // n sum
   while { over; push int(0); gt; }, {          // while n > 0
