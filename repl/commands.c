@@ -372,7 +372,7 @@ static Error *set_line(Session *s, uint64_t v) { (void)s; xvm_limits.line_bytes 
 static Error *set_input(Session *s, uint64_t v) { (void)s; xvm_limits.input_bytes = (uint32_t)v; return NULL; }
 
 static const Setting settings[] = {
-    {"fuel", "calls and jumps one input may make (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, fuel_field, true, NULL},
+    {"fuel", "instructions one input may execute (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, fuel_field, true, NULL},
     {"verify-budget", "verifier steps per body (instructions simulated, plus state sizes at joins)", 1, UINT64_MAX, NULL, NULL, budget_field, false, NULL},
     {"trace-limit", "steps one :trace may take (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, trace_field, true, NULL},
     {"stack", "operand stack slots", 16, 1u << 28, get_stack, set_stack, NULL, false, NULL},
