@@ -27,7 +27,8 @@ Vm *vm_new(VmLimits limits, FILE *out)
         limits.heap_bytes = VM_DEFAULT_HEAP_BYTES;
     vm->limits = limits;
     vm->stack = (Value *)gc_calloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
-    vm->frames = gc_calloc((size_t)limits.call_depth + 1, sizeof(Frame));
+    vm->frame_room = (uint64_t)limits.call_depth + 1;
+    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
     vm->out = out;
     return vm;
 }
@@ -53,7 +54,8 @@ Error *vm_set_call_depth(Vm *vm, uint64_t depth)
 {
     if (depth < 1 || depth > (1u << 24))
         return err_new(E_USAGE, (Span){0}, "the call depth must be 1..%u", 1u << 24);
-    vm->frames = gc_calloc((size_t)depth + 1, sizeof(Frame));
+    vm->frame_room = depth + 1;
+    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
     vm->limits.call_depth = (uint32_t)depth;
     return NULL;
 }
@@ -76,6 +78,22 @@ static Span span_of(const Code *code, const Cell *at)
     if (k < 0 || (uint64_t)k >= code->ncells || !code->body->n)
         return code->body->end_span;
     return code->body->insns[code->insn_of[k]].span;
+}
+
+/* More room for frames of operation subroutines (cold: only deep
+ * nesting inside deep recursion gets here).  NULL: at the cap. */
+static __attribute__((noinline)) Frame *grow_frames(Vm *vm, Frame *fp)
+{
+    uint64_t used = (uint64_t)(fp - vm->frames);
+    uint64_t cap = vm_frame_cap(vm->limits.call_depth, xvm_limits.op_nesting);
+    if (used + 1 >= cap)
+        return NULL;
+    uint64_t room = vm->frame_room * 2 < cap ? vm->frame_room * 2 : cap;
+    Frame *grown = gc_calloc(room, sizeof(Frame));
+    memcpy(grown, vm->frames, used * sizeof(Frame));
+    vm->frames = grown;
+    vm->frame_room = room;
+    return grown + used;
 }
 
 static Error *trap_error(Vm *vm, Span at, Frame *fp, const char *msg, const char *hint)
@@ -180,7 +198,8 @@ static Error *run(Vm *vm, Code *code, bool init)
     }
     Value *const base = vm->stack;
     Frame *fp = vm->frames;
-    Frame *const fp_max = vm->frames + vm->limits.call_depth;
+    Frame *fp_end = vm->frames + vm->frame_room - 1;
+    uint32_t calls = 0; /* procedure frames: what the call depth limits */
     const uint64_t stack_limit = vm->limits.stack_slots;
     FuelAcct fa = {.limit = vm->limits.fuel};
     fa.granted = fa.limit && fa.limit < FUEL_SLICE ? (int64_t)fa.limit : FUEL_SLICE;
@@ -284,15 +303,24 @@ L_WHILE: TRAP("internal error: structured control reached the executor", NULL);
 L_CALL:
     CHARGE(ip);
     callee = ((ProcVersion *)ip[1].proc->cur)->code; /* new calls take the newest version */
+    if (unlikely(calls == vm->limits.call_depth))
+        TRAP(gc_printf("call depth limit of %u nested call%s reached calling '%s'", vm->limits.call_depth,
+                       vm->limits.call_depth == 1 ? "" : "s", callee->body->name),
+             "is the recursion missing a base case? (:set call-depth N raises the limit)");
+    calls++;
     goto enter;
 L_CALLCODE:
     CHARGE(ip);
     callee = ip[1].code;
 enter:
-    if (unlikely(fp == fp_max))
-        TRAP(gc_printf("call depth limit of %u nested call%s reached calling '%s'", vm->limits.call_depth,
-                       vm->limits.call_depth == 1 ? "" : "s", callee->body->name),
-             "is the recursion missing a base case? (:set call-depth N raises the limit)");
+    if (unlikely(fp == fp_end)) {
+        Frame *moved = grow_frames(vm, fp);
+        if (!moved)
+            TRAP(gc_printf("operations nest too deeply calling '%s'", callee->body->name),
+                 "raise :set call-depth N or :set op-nesting N");
+        fp = moved;
+        fp_end = vm->frames + vm->frame_room - 1;
+    }
     if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_limit))
         TRAP(gc_printf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
                        stack_limit),
@@ -341,6 +369,7 @@ L_STATE_SET: /* [weight] [slot] */
     NEXT;
 L_RETURN: /* [weight] */
     CHARGE(ip);
+    calls -= !cur->subroutine;
     fp--;
     ip = fp->ip;
     cur = fp->code;

@@ -54,6 +54,7 @@ typedef struct Code {
     uint32_t nin;      /* inputs taken from the caller's stack */
     uint32_t max_depth;
     int version;
+    bool subroutine;   /* a large operation's body: its frame is no procedure call */
 } Code;
 
 /* Compile a verified, flat body.  Procedures end with an implicit return. */
@@ -116,6 +117,15 @@ typedef struct VmLimits {
 #define VM_DEFAULT_BLOCK_WORDS (1ll << 24)
 #define VM_DEFAULT_HEAP_BYTES (1ull << 30)
 
+/* Call depth counts procedure calls only, in every executor: operations
+ * are inlined or (when large) called as subroutines, and neither counts.
+ * Operation frames are bounded by verification (op-nesting per procedure
+ * frame), so the frame stack grows on demand up to that bound. */
+static inline uint64_t vm_frame_cap(uint32_t call_depth, uint32_t op_nesting)
+{
+    return ((uint64_t)call_depth + 1) * ((uint64_t)op_nesting + 1);
+}
+
 typedef struct Frame {
     Cell *ip;   /* where to continue in code */
     Code *code; /* the version that is running there */
@@ -125,6 +135,7 @@ typedef struct Vm {
     Value *stack;          /* stack[-1] is a guard slot */
     uint32_t depth;        /* items on the stack between runs */
     Frame *frames;
+    uint64_t frame_room;   /* frames allocated (grows up to vm_frame_cap) */
     VmLimits limits;
     FILE *out;
     volatile sig_atomic_t interrupt; /* set from a signal handler */

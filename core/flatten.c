@@ -92,8 +92,10 @@ static Error *emit_call(FlatCache *fc, Body *out, const Insn *in, const Componen
         out->max_depth = fc->depth_here + grow;
     if (f->body->n <= INLINE_MAX)
         return inline_body(out, f->body, in->span);
-    if (!f->code)
+    if (!f->code) {
         f->code = compile_body(f->body, true, op->eff.nin, 0);
+        f->code->subroutine = true;
+    }
     return put(out, (Insn){.op = P_CALLCODE, .ref = f->code, .label = in->label, .span = in->span});
 }
 

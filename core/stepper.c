@@ -34,7 +34,9 @@ Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code)
     for (uint32_t i = 0; i < vm->depth; i++)
         st->stack[i] = (TVal){vm->stack[i], types[i]};
     st->depth = vm->depth;
-    st->max_frames = vm->limits.call_depth + 1;
+    uint64_t cap = vm_frame_cap(vm->limits.call_depth, xvm_limits.op_nesting);
+    st->max_frames = cap < UINT32_MAX ? (uint32_t)cap : UINT32_MAX;
+    st->call_depth = vm->limits.call_depth;
     st->frames = grown(NULL, 0, &st->frame_room, st->max_frames, sizeof(SFrame));
     st->frames[0] = (SFrame){.body = code, .name = "<input>"};
     st->nframes = 1;
@@ -157,12 +159,20 @@ static const char *int_binop(Prim op, Value a, Value b, Value *r)
     }
 }
 
+static void pop_frame(Stepper *st)
+{
+    st->calls -= st->frames[--st->nframes].proc;
+}
+
 static StepStatus enter(Stepper *st, const Insn *in, SFrame f)
 {
-    if (st->nframes >= st->max_frames)
+    if (f.proc && st->calls >= st->call_depth)
         return fail(st, STEP_TRAP, in,
-                    gc_printf("call depth limit of %u nested call%s reached calling '%s'", st->max_frames - 1,
-                              st->max_frames - 1 == 1 ? "" : "s", f.name));
+                    gc_printf("call depth limit of %u nested call%s reached calling '%s'", st->call_depth,
+                              st->call_depth == 1 ? "" : "s", f.name));
+    if (st->nframes >= st->max_frames)
+        return fail(st, STEP_TRAP, in, gc_printf("operations nest too deeply calling '%s'", f.name));
+    st->calls += f.proc;
     if (st->nframes >= st->frame_room)
         st->frames = grown(st->frames, st->nframes, &st->frame_room, st->max_frames, sizeof(SFrame));
     st->frames[st->nframes++] = f;
@@ -189,7 +199,7 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
         if ((uint64_t)st->depth - v->eff.nin + need > st->cap)
             return fail(st, STEP_TRAP, in, gc_printf("stack overflow: calling '%s' could exceed %u stack slots", p->name,
                                                      st->cap));
-        return enter(st, in, (SFrame){.body = v->body, .name = p->name, .version = v->version});
+        return enter(st, in, (SFrame){.body = v->body, .name = p->name, .version = v->version, .proc = true});
     }
     case P_OPCALL: {
         const OpTarget *t = in->ref;
@@ -356,7 +366,7 @@ StepStatus stepper_step(Stepper *st, StepInfo *info)
         SFrame *f = &st->frames[st->nframes - 1];
         if (f->pc < f->body->n)
             break;
-        st->nframes--; /* the end of a body returns */
+        pop_frame(st); /* the end of a body returns */
     }
     SFrame *f = &st->frames[st->nframes - 1];
     const Insn *in = &f->body->insns[f->pc];
@@ -366,7 +376,7 @@ StepStatus stepper_step(Stepper *st, StepInfo *info)
     f->pc++;
     switch (in->op) {
     case P_TICK: return STEP_OK; /* verification time only */
-    case P_RETURN: st->nframes--; return STEP_OK;
+    case P_RETURN: pop_frame(st); return STEP_OK;
     case P_CALL:
     case P_OPCALL:
     case P_OWNCALL:

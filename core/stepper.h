@@ -24,6 +24,7 @@ typedef struct SFrame {
     const char *name;      /* shown position: "<input>", "fib", "tadd" */
     int version;
     const Module *module;  /* whose operation this is (NULL: session code) */
+    bool proc;             /* a procedure's frame: what the call depth limits */
 } SFrame;
 
 typedef enum { STEP_OK, STEP_DONE, STEP_TRAP, STEP_VIOLATION } StepStatus;
@@ -39,7 +40,8 @@ typedef struct Stepper {
     TVal *stack;
     uint32_t depth, cap;       /* cap: the vm's stack limit */
     SFrame *frames;
-    uint32_t nframes, max_frames;
+    uint32_t nframes, max_frames; /* max_frames: operations' frames included */
+    uint32_t call_depth, calls;   /* the limit, and procedure frames now */
     uint32_t stack_room, frame_room; /* allocated so far (grown up to the limits) */
     uint64_t safepoints, fuel; /* instructions run, and the limit (exec.h, "Fuel") */
     int64_t max_block_words;
