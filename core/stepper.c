@@ -307,7 +307,8 @@ static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
         if ((uint64_t)in->imm >= st->depth)
             return fail(st, STEP_VIOLATION, in, "'pick' beyond the stack");
         r = st->stack[st->depth - 1 - in->imm].v;
-        push(st, r, st->stack[st->depth - 1 - in->imm].t);
+        if (!push(st, r, st->stack[st->depth - 1 - in->imm].t))
+            return fail(st, STEP_TRAP, in, gc_printf("stack overflow: more than %u items", st->cap));
         return STEP_OK;
     case P_NEG: st->stack[st->depth - 1].v = (Value)(0 - (uint64_t)st->stack[st->depth - 1].v); return STEP_OK;
     case P_NOT: st->stack[st->depth - 1].v = ~st->stack[st->depth - 1].v; return STEP_OK;

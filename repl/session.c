@@ -131,9 +131,8 @@ static Error *run_checked(Session *s, const Body *code)
             return err_hint(err_new(E_TRAP, info.insn->span, "trap: interrupted (Ctrl-C)"),
                             "the stack is as it was before this input");
     }
-    stepper_finish(st, s->vm);
     fflush(s->vm->out);
-    return NULL;
+    return stepper_finish(st, s->vm);
 }
 
 /* Verify, compile, commit and run a transaction whose definitions are

@@ -978,6 +978,11 @@ static void drop_stale_run(Txn *t, const Vec *defs)
         if (what)
             trace_drop(t->s, gc_printf("procedure '%s' changed %s, and the run was verified against the old one",
                                        d->name, what));
+        /* Tick code names lattices and keys: the run's facts were computed
+         * with the old ones, and its simulation would read the new. */
+        else if ((d->kind == DEF_LATTICE || d->kind == DEF_KEY) && d->cur)
+            trace_drop(t->s, gc_printf("%s '%s' changed, and the run's facts were computed with the old one",
+                                       def_kind_name(d->kind), d->name));
     }
 }
 

@@ -151,7 +151,17 @@ static Error *lower_code(Session *s, const Source *src, Body **out)
 
 /* Apply the step's verification-time effect to the simulated stack:
  * calls are entered, not summarised, so they change nothing here. */
-static Error *simulate(Session *s, VState *sim, const StepInfo *info)
+/* Whose keys tick code of a frame may 'define: an operation's module, a
+ * procedure's principal, or the principal who started the run. */
+static const char *frame_owner(Session *s, const SFrame *f, Principal runner)
+{
+    if (f->module)
+        return f->module->name;
+    const Proc *p = f->proc ? workspace_find_proc(s->ws, f->name) : NULL;
+    return session_owner(p ? proc_current(p)->principal : runner);
+}
+
+static Error *simulate(Session *s, VState *sim, const StepInfo *info, Principal runner)
 {
     const Insn *in = info->insn;
     if (info->entered || in->op == P_RETURN || in->op == P_CALL || in->op == P_OPCALL || in->op == P_OWNCALL ||
@@ -160,7 +170,7 @@ static Error *simulate(Session *s, VState *sim, const StepInfo *info)
     VerifyOpts o = session_verify_opts(s, NULL);
     o.comp = (Component *)info->at.comp;
     o.module = info->at.module;
-    o.owner = info->at.module ? info->at.module->name : session_owner(s->principal);
+    o.owner = frame_owner(s, &info->at, runner);
     Insn copy = *in;
     return verify_step(&o, sim, &copy);
 }
@@ -179,6 +189,7 @@ struct Trace {
     Session *s;
     Stepper *st;
     VState *sim, *exit;
+    Principal principal; /* who ran it: its code is simulated as theirs */
     uint64_t n;     /* steps taken */
     bool table;
     FILE *captured; /* program output, shown after the row that made it */
@@ -202,10 +213,17 @@ static Error *trace_begin(Session *s, const Source *src, bool table, Trace **out
     Body *code = NULL;
     Error *e = lower_code(s, src, &code);
     VState *exit = NULL;
+    Body *verified = NULL;
     if (!e) {
         VerifyOpts o = session_verify_opts(s, NULL);
         o.owner = session_owner(s->principal);
+        o.verified = &verified;
         e = verify_body(code, s->vs, NULL, &o, &exit);
+    }
+    if (!e) { /* the same static check as a plain input: the code's deepest stack must fit */
+        Code *c = compile_code(verified, NULL, false, 0, 0, &e);
+        if (!e)
+            e = vm_check_stack(s->vm, c);
     }
     if (e)
         return e;
@@ -213,7 +231,8 @@ static Error *trace_begin(Session *s, const Source *src, bool table, Trace **out
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
     Trace *t = gc_alloc(sizeof *t);
-    *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vs_copy(s->vs), .exit = exit, .table = table};
+    *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vs_copy(s->vs), .exit = exit, .table = table,
+                 .principal = s->principal};
     t->captured = open_memstream(&t->outbuf, &t->outlen);
     if (t->captured)
         t->st->out = t->captured;
@@ -256,7 +275,7 @@ static Error *trace_step(Trace *t, bool *done)
         return t->st->error;
     uint64_t n = ++t->n;
     VState *before = vs_copy(t->sim);
-    Error *e = simulate(s, t->sim, &info);
+    Error *e = simulate(s, t->sim, &info, t->principal);
     if (e)
         return err_hint(err_new(E_TRAP, info.insn->span, "the simulation rejects step %llu: %s", (unsigned long long)n,
                                 e->msg),
@@ -281,20 +300,9 @@ void trace_drop(Session *s, const char *why)
     trace_close(s->active);
 }
 
-/* The stack may have been made smaller while the run was suspended. */
-static Error *trace_fits(Trace *t)
-{
-    if (t->st->depth <= t->s->vm->limits.stack_slots)
-        return NULL;
-    return err_hint(err_new(E_LIMIT, (Span){0}, "the run ended with %u items, more than the stack's %u slots",
-                            t->st->depth, t->s->vm->limits.stack_slots),
-                    "the run was dropped; the stack is as it was before it (:set stack N raises the limit)");
-}
-
 static void trace_done(Trace *t)
 {
     Session *s = t->s;
-    stepper_finish(t->st, s->vm);
     s->vs = t->exit;
     show_output(t);
     trace_close(t);
@@ -320,7 +328,7 @@ static Error *trace_run(Trace *t, uint64_t max)
     }
     /* A step that ends a body leaves nothing more to run: finish now. */
     if (t->st->nframes == 0 || (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n)) {
-        Error *e = trace_fits(t);
+        Error *e = stepper_finish(t->st, t->s->vm); /* refused if the stack was made too small meanwhile */
         if (e) {
             trace_close(t);
             return e;
