@@ -465,13 +465,15 @@ Error *txn_stage_unit_text(Txn *t, const Source *src, Principal p, bool defs_onl
 
 /* ---- dependants ------------------------------------------------------------------------------------ */
 
-static bool in_vec(const Vec *v, const void *x)
+static int index_in(const Vec *v, const void *x)
 {
     for (uint32_t i = 0; i < v->len; i++)
         if (v->items[i] == x)
-            return true;
-    return false;
+            return (int)i;
+    return -1;
 }
+
+static bool in_vec(const Vec *v, const void *x) { return index_in(v, x) >= 0; }
 
 /* The dependency graph of the installed definitions, built once per
  * transaction: for each definition, what it uses and what uses it (as
@@ -674,13 +676,6 @@ static const Def *cause(const Txn *t, const Def *d)
 
 static Error *check_def_cycles(Txn *t);
 
-static int index_in(const Vec *v, const void *x)
-{
-    for (uint32_t i = 0; i < v->len; i++)
-        if (v->items[i] == x)
-            return (int)i;
-    return -1;
-}
 
 static bool declared_here(const Txn *t, const Def *d)
 {
