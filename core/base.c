@@ -83,6 +83,14 @@ void vec_push(Vec *v, void *item)
     v->items[v->len++] = item;
 }
 
+int vec_index(const Vec *v, const void *item)
+{
+    for (uint32_t i = 0; i < v->len; i++)
+        if (v->items[i] == item)
+            return (int)i;
+    return -1;
+}
+
 static void buf_reserve(Buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)

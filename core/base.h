@@ -37,6 +37,8 @@ typedef struct Vec {
     uint32_t len, cap;
 } Vec;
 void vec_push(Vec *v, void *item);
+/* Where item is in v, or -1. */
+int vec_index(const Vec *v, const void *item);
 
 /* A growable string. */
 typedef struct Buf {

@@ -12,27 +12,19 @@
 /* ---- lattices and keys ---------------------------------------------------------- */
 
 typedef struct Lattice {
-    const char *name;
-    int version;
+    DEF_HEAD;
     const char **elems;
     uint32_t nelems;
     uint8_t *leq;     /* nelems x nelems: leq[a * nelems + b] = (a <= b) */
     uint32_t *lub;    /* nelems x nelems: least upper bound */
     uint32_t top;
-    const char *owner;
-    Principal principal;
-    const Node *def;
 } Lattice;
 
 typedef struct Key {
-    const char *name;
-    int version;
+    DEF_HEAD;
     uint32_t id;      /* index in the workspace's key table: what facts store */
     Lattice *lat;
     uint32_t arity;   /* stack items the fact is about */
-    const char *owner;/* module or machine name, or "<session>" */
-    Principal principal;
-    const Node *def;
 } Key;
 
 bool lattice_elem(const Lattice *l, const char *name, uint32_t *out);
@@ -60,12 +52,9 @@ typedef struct OpSig {
 } OpSig;
 
 typedef struct Interface {
-    const char *name;
-    int version;
+    DEF_HEAD;
     OpSig *ops;
     uint32_t nops;
-    Principal principal;
-    const Node *def;
 } Interface;
 
 const OpSig *interface_op(const Interface *i, const char *name);
@@ -104,8 +93,7 @@ typedef struct OpDef {
 } OpDef;
 
 typedef struct Module {
-    const char *name;
-    int version;
+    DEF_HEAD;
     struct Machine *impl;
     Port **ports;
     uint32_t nports;
@@ -113,8 +101,6 @@ typedef struct Module {
     uint32_t nstate;
     OpDef **ops;
     uint32_t nops;
-    Principal principal;
-    const Node *def;
 } Module;
 
 const Port *module_port(const Module *m, const char *name, uint32_t *index);
@@ -154,8 +140,7 @@ typedef struct MachineOp {
 } MachineOp;
 
 typedef struct Machine {
-    const char *name;
-    int version;
+    DEF_HEAD;
     struct Machine *base; /* NULL for core-machine */
     Component **comps;
     uint32_t ncomps;
@@ -163,11 +148,12 @@ typedef struct Machine {
     uint32_t nops;
     bool open_to_untrusted;
     Vec interfaces_loaded, modules_loaded; /* unit names, for :show */
-    Principal principal;
-    const Node *def;
 } Machine;
 
 Machine *core_machine(void);
+/* The machine a version names by its `over` (NULL: core-machine), as a
+ * lookup sees it now; NULL if it no longer exists. */
+Machine *lookup_machine_named(Workspace *ws, const char *name);
 const MachineOp *machine_op(const Machine *m, const char *name);
 Component *machine_component(const Machine *m, const char *name);
 

@@ -11,6 +11,8 @@ Machine *core_machine(void)
         return &core;
     core.name = "core-machine";
     core.version = 1;
+    core.kind = DEF_MACHINE;
+    core.owner = "core-machine";
     core.ops = gc_calloc(P__COUNT, sizeof(MachineOp));
     for (int i = 0; i < P__COUNT; i++) {
         if (prim_info[i].flags & PF_MODULE)
@@ -18,6 +20,14 @@ Machine *core_machine(void)
         core.ops[core.nops++] = (MachineOp){.name = prim_info[i].name, .kind = MOP_PRIM, .prim = (Prim)i};
     }
     return &core;
+}
+
+Machine *lookup_machine_named(Workspace *ws, const char *name)
+{
+    if (!name)
+        return core_machine();
+    Def *d = workspace_find_kind(ws, name, DEF_MACHINE);
+    return d ? def_current(d) : NULL;
 }
 
 const MachineOp *machine_op(const Machine *m, const char *name)

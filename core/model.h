@@ -103,27 +103,40 @@ typedef struct Body {
 
 /* ---- procedures and the workspace ------------------------------------------ */
 
+typedef enum { DEF_PROC, DEF_INTERFACE, DEF_MODULE, DEF_MACHINE, DEF_LATTICE, DEF_KEY, DEF__COUNT } DefKind;
+const char *def_kind_name(DefKind k); /* "procedure", "interface", ... */
+
 /* Every version struct (ProcVersion, Interface, Module, Machine, Lattice,
- * Key) starts with these two fields, so generic code can name a version. */
+ * Key) begins with this header, so code that works on any kind reads a
+ * version through it instead of switching on the kind.  DEF_HEAD puts it
+ * first as an anonymous union: v->name and v->head.name are one field. */
+#define DEF_HEAD_FIELDS                                                                          \
+    const char *name;                                                                            \
+    int version;         /* 1, 2, ... */                                                         \
+    DefKind kind;                                                                                \
+    Principal principal; /* who wrote it: what it may do and what may replace it */              \
+    const char *owner;   /* who may declare it again: a module, a machine or a session */        \
+    const Node *def;     /* the statement it was built from: its source and span */
 typedef struct DefHead {
-    const char *name;
-    int version; /* 1, 2, ... */
+    DEF_HEAD_FIELDS
 } DefHead;
+#define DEF_HEAD                                                                                 \
+    union {                                                                                      \
+        DefHead head;                                                                            \
+        struct {                                                                                 \
+            DEF_HEAD_FIELDS                                                                      \
+        };                                                                                       \
+    }
 
 typedef struct ProcVersion {
-    const char *name;
-    int version;       /* 1, 2, ... */
+    DEF_HEAD;
     Effect eff;
     const char *over;  /* the machine it runs over (NULL: core-machine) */
-    Principal principal;
-    const Node *def;   /* the .define_procedure statement */
     Body *body;        /* as lowered: shared, never written after */
     Body *verified;    /* this version's verification's annotated copy: what is compiled */
     struct Code *code; /* compiled; NULL until verified and compiled */
 } ProcVersion;
 
-typedef enum { DEF_PROC, DEF_INTERFACE, DEF_MODULE, DEF_MACHINE, DEF_LATTICE, DEF_KEY, DEF__COUNT } DefKind;
-const char *def_kind_name(DefKind k); /* "procedure", "interface", ... */
 
 /* Every named definition is a stable handle: calls go through it, so new
  * calls take the newest version while running code keeps the one it

@@ -38,7 +38,7 @@ void def_show_machine(Buf *out, const Machine *m)
     show_ops(out, m);
 }
 
-static void show_effect_line(Buf *out, const char *what, const char *name, const Effect *eff)
+void show_effect_line(Buf *out, const char *what, const char *name, const Effect *eff)
 {
     buf_printf(out, "// %s %s ", what, name);
     effect_print(out, eff);
@@ -52,58 +52,6 @@ const char *owner_words(const char *owner)
     if (!strcmp(owner, "<untrusted session>"))
         return "untrusted input";
     return owner;
-}
-
-void def_show(Buf *out, const Def *d)
-{
-    const void *v = d->cur ? d->cur : d->pending;
-    const DefHead *h = v;
-    switch (d->kind) {
-    case DEF_PROC: {
-        const ProcVersion *p = v;
-        buf_printf(out, "// procedure %s@v%d, effect ", d->name, h->version);
-        effect_print(out, &p->eff);
-        buf_putc(out, '\n');
-        node_print(out, p->def, 0);
-        buf_putc(out, '\n');
-        return;
-    }
-    case DEF_INTERFACE: {
-        const Interface *i = v;
-        buf_printf(out, "// interface %s@v%d, %s\n", d->name, h->version, principal_name(i->principal));
-        node_print(out, i->def, 0);
-        buf_putc(out, '\n');
-        return;
-    }
-    case DEF_MODULE: {
-        const Module *m = v;
-        buf_printf(out, "// module %s@v%d over %s, %s\n", d->name, h->version, m->impl->name,
-                   principal_name(m->principal));
-        for (uint32_t i = 0; i < m->nops; i++)
-            show_effect_line(out, "operation", m->ops[i]->body->name, &m->ops[i]->eff);
-        node_print(out, m->def, 0);
-        buf_putc(out, '\n');
-        return;
-    }
-    case DEF_MACHINE: def_show_machine(out, v); return;
-    case DEF_LATTICE: {
-        const Lattice *l = v;
-        buf_printf(out, "// lattice %s@v%d, %u elements, top %s, owned by %s\n", d->name, h->version, l->nelems,
-                   l->elems[l->top], owner_words(l->owner));
-        node_print(out, l->def, 0);
-        buf_putc(out, '\n');
-        return;
-    }
-    case DEF_KEY: {
-        const Key *k = v;
-        buf_printf(out, "// key %s@v%d over %s, about %u item%s, owned by %s\n", d->name, h->version, k->lat->name,
-                   k->arity, k->arity == 1 ? "" : "s", owner_words(k->owner));
-        node_print(out, k->def, 0);
-        buf_putc(out, '\n');
-        return;
-    }
-    default: return;
-    }
 }
 
 /* A core operation's effect from its row in prims.def. */

@@ -3,7 +3,9 @@
  * A command's argument text keeps its columns (the command word is blanked
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
 #include "repl.h"
-#include "txn.h"
+#include "live.h"
+#include "query.h"
+#include "units.h"
 
 #include <errno.h>
 #include <gc.h>
@@ -107,7 +109,7 @@ static Error *cmd_use(CmdCtx *c)
 static Error *list_kind(CmdCtx *c, DefKind kind)
 {
     Buf b = {0};
-    session_list(c->r->s, kind, &b);
+    query_list(c->r->s, kind, &b);
     if (!b.len)
         buf_printf(&b, "no %ss defined\n", def_kind_name(kind));
     out_buf(c->r, &b);
@@ -125,7 +127,7 @@ static Error *cmd_graph(CmdCtx *c)
     if (e)
         return e;
     Buf b = {0};
-    e = session_graph(c->r->s, c->args, c->args_span, &b);
+    e = query_graph(c->r->s, c->args, c->args_span, &b);
     if (!e)
         out_buf(c->r, &b);
     return e;
@@ -150,7 +152,7 @@ static Error *cmd_show(CmdCtx *c)
     if (e)
         return e;
     Buf b = {0};
-    e = session_show(c->r->s, c->args, c->args_span, &b);
+    e = query_show(c->r->s, c->args, c->args_span, &b);
     if (!e)
         out_buf(c->r, &b);
     return e;
@@ -162,7 +164,7 @@ static Error *cmd_verify(CmdCtx *c)
     if (e)
         return e;
     Buf b = {0};
-    e = session_verify_log(c->r->s, c->args, c->args_span, &b);
+    e = query_verify_log(c->r->s, c->args, c->args_span, &b);
     out_buf(c->r, &b);
     return e;
 }
@@ -224,7 +226,7 @@ static Error *cmd_load(CmdCtx *c)
     for (uint32_t i = 0; i < paths.len; i++) {
         char *text;
         size_t len;
-        Error *e = read_text(paths.items[i], c->args_span, &text, &len);
+        Error *e = units_read_file(paths.items[i], c->args_span, &text, &len);
         if (e)
             return e;
         /* The files are one input: together they are bounded like one. */
@@ -262,7 +264,7 @@ static Error *cmd_reload(CmdCtx *c) { return session_reload(c->r->s, c->args_spa
 static Error *cmd_apropos(CmdCtx *c)
 {
     Buf b = {0};
-    Error *e = session_apropos(c->r->s, c->args, c->args_span, &b);
+    Error *e = query_apropos(c->r->s, c->args, c->args_span, &b);
     if (!e)
         out_buf(c->r, &b);
     return e;
@@ -271,7 +273,7 @@ static Error *cmd_apropos(CmdCtx *c)
 static Error *cmd_deps(CmdCtx *c)
 {
     Buf b = {0};
-    Error *e = session_deps(c->r->s, c->args, c->args_span, &b);
+    Error *e = query_deps(c->r->s, c->args, c->args_span, &b);
     if (!e)
         out_buf(c->r, &b);
     return e;

@@ -2,42 +2,18 @@
  * .define_operation replaces one operation, :reload takes changed files
  * again.  Each is a redefinition, so each is one transaction with every
  * dependant verified again and the machine relinked in place. */
-#include "txn.h"
+#include "live.h"
+#include "node.h"
+#include "units.h"
 
 #include <string.h>
-
-/* ---- editing a definition's text -------------------------------------------------------------- */
-
-static Node *copy_stmt_with_block(const Node *stmt, uint32_t block_at, Vec *stmts)
-{
-    Node *n = gc_alloc(sizeof *n);
-    *n = *stmt;
-    n->kids = gc_calloc(stmt->nkids + 1, sizeof(Node *));
-    memcpy(n->kids, stmt->kids, stmt->nkids * sizeof(Node *));
-    Node *blk = gc_alloc(sizeof *blk);
-    *blk = *stmt->kids[block_at];
-    blk->kids = (Node **)stmts->items;
-    blk->nkids = stmts->len;
-    n->kids[block_at] = blk;
-    return n;
-}
-
-static bool is_directive(const Node *s, const char *name)
-{
-    return s->kind == N_STMT && s->head == HEAD_DIRECTIVE && !strcmp(s->name, name);
-}
-
-static bool same_name(const Node *a, const Node *b)
-{
-    return a->kind == N_NAME && b->kind == N_NAME && !strcmp(a->name, b->name);
-}
 
 /* ---- :link ---------------------------------------------------------------------------------------- */
 
 /* The consumer end (C, P) of a .link statement, if well formed. */
 static const Node *link_consumer(const Node *s)
 {
-    if (!is_directive(s, "link") || s->nkids != 2 || s->kids[1]->kind != N_TUPLE || s->kids[1]->nkids != 2)
+    if (!node_is_directive(s, "link") || s->nkids != 2 || s->kids[1]->kind != N_TUPLE || s->kids[1]->nkids != 2)
         return NULL;
     return s->kids[1];
 }
@@ -77,13 +53,13 @@ Error *session_link(Session *s, const Source *src, bool dry_run)
     for (uint32_t i = 0; i < body->nkids; i++) {
         const Node *c = link_consumer(body->kids[i]);
         const Node *p = c ? body->kids[i]->kids[0] : NULL;
-        if (c && same_name(c->kids[0], args->kids[1]->kids[0]) && same_name(c->kids[1], args->kids[1]->kids[1]) &&
-            p->kind == N_TUPLE && p->nkids == 2 && same_name(p->kids[0], args->kids[0]->kids[0]) &&
-            same_name(p->kids[1], args->kids[0]->kids[1])) {
+        if (c && node_same_name(c->kids[0], args->kids[1]->kids[0]) && node_same_name(c->kids[1], args->kids[1]->kids[1]) &&
+            p->kind == N_TUPLE && p->nkids == 2 && node_same_name(p->kids[0], args->kids[0]->kids[0]) &&
+            node_same_name(p->kids[1], args->kids[0]->kids[1])) {
             fprintf(s->out, "already linked that way; nothing to do\n");
             return NULL;
         }
-        if (c && same_name(c->kids[0], args->kids[1]->kids[0]) && same_name(c->kids[1], args->kids[1]->kids[1])) {
+        if (c && node_same_name(c->kids[0], args->kids[1]->kids[0]) && node_same_name(c->kids[1], args->kids[1]->kids[1])) {
             if (!replaced)
                 vec_push(&stmts, link);
             replaced = true;
@@ -93,7 +69,7 @@ Error *session_link(Session *s, const Source *src, bool dry_run)
     }
     if (!replaced)
         vec_push(&stmts, link);
-    return session_redefine(s, copy_stmt_with_block(m->def, 2, &stmts), dry_run);
+    return session_redefine(s, node_with_block(m->def, 2, &stmts), dry_run);
 }
 
 /* ---- :module and .define_operation ------------------------------------------------------------------- */
@@ -110,45 +86,6 @@ Error *session_select_module(Session *s, const char *name, Span at)
     }
     s->module_sel = d->name;
     return NULL;
-}
-
-/* port(P), OP  or  NAME: what a .define_operation statement defines. */
-static bool same_operation(const Node *a, const Node *b)
-{
-    if (!is_directive(a, "define_operation") || a->nkids < 2 || b->nkids < 2)
-        return false;
-    const Node *pa = a->kids[0], *pb = b->kids[0];
-    if (pa->kind == N_APPLY && pb->kind == N_APPLY)
-        return pa->nkids == 1 && pb->nkids == 1 && same_name(pa->kids[0], pb->kids[0]) && same_name(a->kids[1], b->kids[1]);
-    return same_name(pa, pb);
-}
-
-/* The selected module's definition with stmt's operation added or
- * replaced: what `.define_operation` at top level means. */
-Node *session_module_with_op(Session *s, const Node *stmt, Error **err)
-{
-    Def *d = s->module_sel ? workspace_find_kind(s->ws, s->module_sel, DEF_MODULE) : NULL;
-    if (!d) {
-        *err = err_hint(err_new(E_DEFINE, stmt->head_span, "'.define_operation' at top level needs a module selected with :module"),
-                        "select one with :module NAME, or define operations inside .define_module");
-        return NULL;
-    }
-    const Module *m = def_current(d);
-    const Node *body = m->def->kids[2];
-    Vec stmts = {0};
-    bool replaced = false;
-    for (uint32_t i = 0; i < body->nkids; i++) {
-        if (same_operation(body->kids[i], stmt)) {
-            vec_push(&stmts, (void *)stmt);
-            replaced = true;
-        } else {
-            vec_push(&stmts, body->kids[i]);
-        }
-    }
-    if (!replaced)
-        vec_push(&stmts, (void *)stmt);
-    *err = NULL;
-    return copy_stmt_with_block(m->def, 2, &stmts);
 }
 
 /* ---- :reload ----------------------------------------------------------------------------------------- */
@@ -201,7 +138,7 @@ Error *session_reload(Session *s, Span at)
         LoadedFile *f = s->files.items[i];
         char *text;
         size_t len;
-        Error *e = read_text(f->path, at, &text, &len);
+        Error *e = units_read_file(f->path, at, &text, &len);
         if (e) {
             errs = err_append(errs, err_hint(e, "the file was loaded before; put it back or load another one"));
             continue;

@@ -4,7 +4,10 @@
  * to lookups, invisible to running code), everything is verified against
  * the staged world, and only then is it committed, compiled and run.  Any
  * failure unstages everything, so a rejected input changes nothing. */
-#include "txn.h"
+#include "kinds.h"
+#include "trust.h"
+#include "query.h"
+#include "units.h"
 
 #include "stepper.h"
 
@@ -59,7 +62,8 @@ static Scope session_scope(Session *s) { return (Scope){.ws = s->ws, .machine = 
  * so they are lowered against the world the whole input makes. */
 static Error *stage_definitions(Txn *t, const Node *unit, Vec *code)
 {
-    Error *d = txn_declare_procedures(t, unit);
+    DefCtx c = txn_ctx(t, t->principal);
+    Error *d = kind_proc_declare_all(&c, unit);
     if (d)
         return d;
     for (uint32_t i = 0; i < unit->nkids; i++) {
@@ -89,11 +93,9 @@ Error *session_lower_code(Session *s, Principal p, Node *const *stmts, uint32_t 
     if (!e)
         e = lower_finish(code);
     if (!e)
-        e = untrusted_calls(s->ws, p, code);
-    if (!e && code->n && p == PRINCIPAL_UNTRUSTED && !sc.machine->open_to_untrusted)
-        e = err_hint(err_new(E_TRUST, code->insns[0].span,
-                             "untrusted code cannot run over '%s': the machine is trusted-only", sc.machine->name),
-                     "switch with :use to a machine that declares .access untrusted, or :trust trusted");
+        e = trust_check_calls(s->ws, p, code);
+    if (!e && code->n)
+        e = trust_check_over(p, sc.machine, code->insns[0].span, "code");
     return e;
 }
 
@@ -143,8 +145,7 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     Error *e = NULL;
     Body *verified = NULL;
     if (code->n) {
-        VerifyOpts o = session_verify_opts(s, NULL);
-        o.owner = session_owner(t->principal);
+        VerifyOpts o = trust_verify_opts(s, t->principal, NULL);
         o.verified = &verified;
         e = verify_body(code, s->vs, NULL, &o, &exit);
     }
@@ -188,7 +189,7 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
     if (e)
         return e;
     double t0 = now_ms();
-    Txn t = txn_begin(s, p);
+    Txn t = txn_begin(s, p, units_load);
     Body *code = body_new("<input>");
     code->end_span = (Span){.src = src, .off = (uint32_t)src->len, .line = (uint32_t)src->first_line, .col = 1};
     Vec stmts = {0};
@@ -207,7 +208,7 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
 Error *session_redefine(Session *s, const Node *stmt, bool dry_run)
 {
     double t0 = now_ms();
-    Txn t = txn_begin(s, s->principal);
+    Txn t = txn_begin(s, s->principal, units_load);
     Error *e = txn_stage_definition(&t, stmt);
     if (!e)
         e = txn_rebuild_dependants(&t);
@@ -221,7 +222,7 @@ Error *session_redefine(Session *s, const Node *stmt, bool dry_run)
 Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p, bool defs_only)
 {
     double t0 = now_ms();
-    Txn t = txn_begin(s, p);
+    Txn t = txn_begin(s, p, units_load);
     Body *code = body_new("<input>");
     Vec *stmts = gc_calloc(n + 1, sizeof(Vec));
     Error *e = NULL;
@@ -248,22 +249,6 @@ Error *session_eval(Session *s, const Source *src) { return session_eval_as(s, s
 
 /* ---- machines and inspection --------------------------------------------------------------------------- */
 
-static Error *unknown_name(Session *s, const char *name, Span at, DefKind kind)
-{
-    Error *e = kind == DEF__COUNT ? err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name)
-                                  : err_new(E_UNKNOWN, at, "no %s named '%s'", def_kind_name(kind), name);
-    uint32_t n;
-    const char **names = workspace_names(s->ws, kind, &n);
-    if (kind == DEF_MACHINE || kind == DEF__COUNT)
-        names[n++] = "core-machine";
-    const char *near = suggest_name(name, names, n);
-    if (near)
-        return err_hint(e, "did you mean '%s'?", near);
-    if (kind == DEF__COUNT)
-        return err_hint(e, "define it first; :machines, :modules, :interfaces and :procedures list what exists");
-    return err_hint(e, "list what exists with :%ss", kind == DEF_MACHINE ? "machine" : kind == DEF_MODULE ? "module" : "interface");
-}
-
 Error *session_use(Session *s, const char *name, Span at)
 {
     if (strcmp(name, "core-machine") == 0 || strcmp(name, "core") == 0) {
@@ -273,7 +258,7 @@ Error *session_use(Session *s, const char *name, Span at)
     }
     Def *d = workspace_find_kind(s->ws, name, DEF_MACHINE);
     if (!d)
-        return unknown_name(s, name, at, DEF_MACHINE);
+        return query_unknown(s, name, at, DEF_MACHINE);
     s->machine = d->cur;
     s->machine_def = d;
     return NULL;
@@ -303,92 +288,3 @@ void session_print_facts(Session *s, Buf *out)
     }
 }
 
-static Error *verify_op_log(Session *s, const Module *m, OpDef *op, Buf *out)
-{
-    buf_printf(out, "operation %s of module %s@v%d ", op->body->name, m->name, m->version);
-    effect_print(out, &op->eff);
-    buf_putc(out, '\n');
-    VState *entry;
-    Error *e = verify_op_entry(s->ws, op, &entry);
-    VerifyOpts o = {.budget = s->verify_budget, .log = out, .ws = s->ws, .module = m, .owner = m->name};
-    if (!e)
-        e = verify_body(op->body, entry, &op->eff, &o, NULL);
-    return e;
-}
-
-/* NAME is a procedure, a module (all its operations) or MODULE.OP. */
-Error *session_verify_log(Session *s, const char *name, Span at, Buf *out)
-{
-    Def *d = workspace_find(s->ws, name);
-    if (d && d->kind == DEF_MODULE) {
-        Module *m = d->cur;
-        for (uint32_t i = 0; i < m->nops; i++) {
-            Error *e = verify_op_log(s, m, m->ops[i], out);
-            if (e)
-                return e;
-        }
-        buf_puts(out, "verified: ok\n");
-        return NULL;
-    }
-    if (!d || d->kind != DEF_PROC)
-        return d ? err_hint(err_new(E_USAGE, at, "'%s' is a %s; :verify takes a procedure or a module", name,
-                                    def_kind_name(d->kind)),
-                            "try :show %s", name)
-                 : unknown_name(s, name, at, DEF__COUNT);
-    ProcVersion *v = d->cur;
-    buf_printf(out, "procedure %s@v%d ", name, v->version);
-    effect_print(out, &v->eff);
-    buf_putc(out, '\n');
-    VerifyOpts o = session_verify_opts(s, out);
-    o.owner = session_owner(v->principal);
-    Error *e = verify_body(v->body, vs_from_inputs(&v->eff), &v->eff, &o, NULL);
-    if (!e)
-        buf_puts(out, "verified: ok\n");
-    return e;
-}
-
-Error *session_show(Session *s, const char *name, Span at, Buf *out)
-{
-    if (strcmp(name, "core-machine") == 0) {
-        def_show_machine(out, core_machine());
-        return NULL;
-    }
-    Def *d = workspace_find(s->ws, name);
-    if (d) {
-        def_show(out, d);
-        return NULL;
-    }
-    const MachineOp *op = machine_op(s->machine, name);
-    if (!op)
-        return unknown_name(s, name, at, DEF__COUNT);
-    machine_op_show(out, s->machine, op);
-    return NULL;
-}
-
-Error *session_graph(Session *s, const char *name, Span at, Buf *out)
-{
-    if (strcmp(name, "core-machine") == 0) {
-        machine_dot(out, core_machine());
-        return NULL;
-    }
-    Def *d = workspace_find_kind(s->ws, name, DEF_MACHINE);
-    if (!d)
-        return unknown_name(s, name, at, DEF_MACHINE);
-    machine_dot(out, d->cur);
-    return NULL;
-}
-
-void session_list(Session *s, DefKind kind, Buf *out)
-{
-    if (kind == DEF_MACHINE)
-        buf_printf(out, "%score-machine (built in)\n", s->machine == core_machine() ? "* " : "  ");
-    for (uint32_t i = 0; i < s->ws->defs.len; i++) {
-        Def *d = s->ws->defs.items[i];
-        if (d->kind != kind || !d->cur)
-            continue;
-        const DefHead *h = d->cur;
-        if (kind == DEF_MACHINE)
-            buf_puts(out, d->cur == s->machine ? "* " : "  ");
-        buf_printf(out, "%s@v%d\n", d->name, h->version);
-    }
-}

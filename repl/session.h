@@ -36,6 +36,9 @@ typedef struct Session {
     Vec files;           /* LoadedFile*: what :load read, for :reload */
     const char *module_sel; /* :module NAME: where top-level .define_operation goes */
     Trace *active;       /* a :step run suspended between steps, or NULL */
+    /* Ends the active run when a commit makes it unsafe to go on; set with
+     * it by trace.c, so the transaction need not know how runs are kept. */
+    void (*drop_active)(struct Session *s, const char *why);
     bool checked;        /* run on the checked stepper, every check on */
     bool verify_only;    /* commit definitions, verify code, run nothing (fuzzing) */
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
@@ -58,14 +61,6 @@ Error *session_redefine(Session *s, const Node *stmt, bool dry_run);
 /* Several files as one transaction (:load of several files, :reload);
  * defs_only skips their code. */
 Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p, bool defs_only);
-/* :link [--dry-run] (P, PORT), (C, PORT): src holds the two pairs. */
-Error *session_link(Session *s, const Source *src, bool dry_run);
-/* :module NAME, and what a top-level .define_operation then means. */
-Error *session_select_module(Session *s, const char *name, Span at);
-Node *session_module_with_op(Session *s, const Node *stmt, Error **err);
-/* :reload, and the record of loaded files it works from. */
-void session_remember_file(Session *s, const char *path, const char *text, Principal p);
-Error *session_reload(Session *s, Span at);
 /* :trace CODE: verify, then run one step at a time beside the simulation;
  * table: aligned columns for a terminal, else one plain line per step. */
 Error *session_trace(Session *s, const Source *src, bool table);
@@ -76,10 +71,10 @@ Error *session_trace(Session *s, const Source *src, bool table);
 Error *session_step(Session *s, const Source *src, bool table);
 Error *session_continue(Session *s);
 Error *session_abandon(Session *s);
-/* :apropos REGEX: definitions whose name or text matches (TRE). */
-Error *session_apropos(Session *s, const char *pattern, Span at, Buf *out);
-/* :deps NAME */
-Error *session_deps(Session *s, const char *name, Span at, Buf *out);
+/* The one way code gets ready to run, whatever runs it (an input, a file,
+ * :trace, :step, :time): lowered over the machine in use as the open
+ * transaction leaves it, and held to p's trust rules. */
+Error *session_lower_code(Session *s, Principal p, Node *const *stmts, uint32_t n, Body *code);
 
 /* :use NAME */
 Error *session_use(Session *s, const char *name, Span at);
@@ -88,18 +83,6 @@ Error *session_use(Session *s, const char *name, Span at);
 void session_print_stack(Session *s, Buf *out);
 /* Print the simulated stack with identities, types and named facts. */
 void session_print_facts(Session *s, Buf *out);
-
-/* :verify NAME - per-block verification states of a procedure or operation. */
-Error *session_verify_log(Session *s, const char *name, Span at, Buf *out);
-
-/* :show NAME - the definition printed back in the language. */
-Error *session_show(Session *s, const char *name, Span at, Buf *out);
-
-/* :graph NAME - Graphviz DOT of a machine's components, ports and links. */
-Error *session_graph(Session *s, const char *name, Span at, Buf *out);
-
-/* The names of live definitions of a kind (DEF__COUNT: all). */
-void session_list(Session *s, DefKind kind, Buf *out);
 
 double now_ms(void);
 

@@ -7,7 +7,7 @@
  * composite operations it is, the real stack and the simulated stack in
  * the same notation, and the facts the step added.  A real value whose
  * type disagrees with its simulated item stops the trace: a verifier bug. */
-#include "txn.h"
+#include "trust.h"
 
 #include "stepper.h"
 
@@ -158,7 +158,7 @@ static const char *frame_owner(Session *s, const SFrame *f, Principal runner)
     if (f->module)
         return f->module->name;
     const Proc *p = f->proc ? workspace_find_proc(s->ws, f->name) : NULL;
-    return session_owner(p ? proc_current(p)->principal : runner);
+    return trust_owner(p ? proc_current(p)->principal : runner);
 }
 
 static Error *simulate(Session *s, VState *sim, const StepInfo *info, Principal runner)
@@ -167,7 +167,7 @@ static Error *simulate(Session *s, VState *sim, const StepInfo *info, Principal 
     if (info->entered || in->op == P_RETURN || in->op == P_CALL || in->op == P_OPCALL || in->op == P_OWNCALL ||
         in->op == P_PORTCALL)
         return NULL;
-    VerifyOpts o = session_verify_opts(s, NULL);
+    VerifyOpts o = trust_verify_opts(s, s->principal, NULL);
     o.comp = (Component *)info->at.comp;
     o.module = info->at.module;
     o.owner = frame_owner(s, &info->at, runner);
@@ -215,8 +215,7 @@ static Error *trace_begin(Session *s, const Source *src, bool table, Trace **out
     VState *exit = NULL;
     Body *verified = NULL;
     if (!e) {
-        VerifyOpts o = session_verify_opts(s, NULL);
-        o.owner = session_owner(s->principal);
+        VerifyOpts o = trust_verify_opts(s, s->principal, NULL);
         o.verified = &verified;
         e = verify_body(code, s->vs, NULL, &o, &exit);
     }
@@ -291,7 +290,8 @@ static Error *trace_step(Trace *t, bool *done)
     return NULL;
 }
 
-void trace_drop(Session *s, const char *why)
+/* A commit made the suspended run unsafe to go on (Session.drop_active). */
+static void trace_drop(Session *s, const char *why)
 {
     if (!s->active)
         return;
@@ -337,6 +337,7 @@ static Error *trace_run(Trace *t, uint64_t max)
         return NULL;
     }
     t->s->active = t;
+    t->s->drop_active = trace_drop;
     return NULL;
 }
 

@@ -2,6 +2,7 @@
  * folder, then XVM_PATH, then the stdlib.  A unit is loaded at most once
  * per session; one that is missing names every place searched. */
 #include "txn.h"
+#include "units.h"
 
 #include <errno.h>
 #include <string.h>
@@ -27,7 +28,7 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-Error *read_text(const char *path, Span at, char **text, size_t *len)
+Error *units_read_file(const char *path, Span at, char **text, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -65,7 +66,7 @@ static bool valid_unit_name(const char *unit)
     return *unit && !strchr(unit, '/') && strcmp(unit, ".") && strcmp(unit, "..");
 }
 
-Error *txn_load_unit(void *ctx, const char *unit, Span at)
+Error *units_load(void *ctx, const char *unit, Span at)
 {
     Txn *t = ctx;
     Session *s = t->s;
@@ -85,7 +86,7 @@ Error *txn_load_unit(void *ctx, const char *unit, Span at)
         }
         char *text;
         size_t len;
-        Error *e = read_text(path, at, &text, &len);
+        Error *e = units_read_file(path, at, &text, &len);
         if (e)
             return e;
         vec_push(&t->units, (void *)unit);

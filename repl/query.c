@@ -1,0 +1,224 @@
+/* query.c - what the session's definitions are: :show, :graph, :verify,
+ * :deps, :apropos and the lists, and the "unknown name" error they share. */
+#include "graph.h"
+#include "kinds.h"
+#include "query.h"
+#include "trust.h"
+
+#include <string.h>
+#include <tre/tre.h>
+
+Error *query_unknown(Session *s, const char *name, Span at, DefKind kind)
+{
+    Error *e = kind == DEF__COUNT ? err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name)
+                                  : err_new(E_UNKNOWN, at, "no %s named '%s'", def_kind_name(kind), name);
+    uint32_t n;
+    const char **names = workspace_names(s->ws, kind, &n);
+    if (kind == DEF_MACHINE || kind == DEF__COUNT)
+        names[n++] = "core-machine";
+    const char *near = suggest_name(name, names, n);
+    if (near)
+        return err_hint(e, "did you mean '%s'?", near);
+    if (kind == DEF__COUNT)
+        return err_hint(e, "define it first; :machines, :modules, :interfaces and :procedures list what exists");
+    return err_hint(e, "list what exists with :%ss", kind == DEF_MACHINE ? "machine" : kind == DEF_MODULE ? "module" : "interface");
+}
+
+static Error *verify_op_log(Session *s, const Module *m, OpDef *op, Buf *out)
+{
+    buf_printf(out, "operation %s of module %s@v%d ", op->body->name, m->name, m->version);
+    effect_print(out, &op->eff);
+    buf_putc(out, '\n');
+    VState *entry;
+    Error *e = verify_op_entry(s->ws, op, &entry);
+    VerifyOpts o = {.budget = s->verify_budget, .log = out, .ws = s->ws, .module = m, .owner = m->name};
+    if (!e)
+        e = verify_body(op->body, entry, &op->eff, &o, NULL);
+    return e;
+}
+
+/* NAME is a procedure, a module (all its operations) or MODULE.OP. */
+Error *query_verify_log(Session *s, const char *name, Span at, Buf *out)
+{
+    Def *d = workspace_find(s->ws, name);
+    if (d && d->kind == DEF_MODULE) {
+        Module *m = d->cur;
+        for (uint32_t i = 0; i < m->nops; i++) {
+            Error *e = verify_op_log(s, m, m->ops[i], out);
+            if (e)
+                return e;
+        }
+        buf_puts(out, "verified: ok\n");
+        return NULL;
+    }
+    if (!d || d->kind != DEF_PROC)
+        return d ? err_hint(err_new(E_USAGE, at, "'%s' is a %s; :verify takes a procedure or a module", name,
+                                    def_kind_name(d->kind)),
+                            "try :show %s", name)
+                 : query_unknown(s, name, at, DEF__COUNT);
+    ProcVersion *v = d->cur;
+    buf_printf(out, "procedure %s@v%d ", name, v->version);
+    effect_print(out, &v->eff);
+    buf_putc(out, '\n');
+    VerifyOpts o = trust_verify_opts(s, v->principal, out);
+    Error *e = verify_body(v->body, vs_from_inputs(&v->eff), &v->eff, &o, NULL);
+    if (!e)
+        buf_puts(out, "verified: ok\n");
+    return e;
+}
+
+Error *query_show(Session *s, const char *name, Span at, Buf *out)
+{
+    if (strcmp(name, "core-machine") == 0) {
+        def_show_machine(out, core_machine());
+        return NULL;
+    }
+    Def *d = workspace_find(s->ws, name);
+    if (d) {
+        kinds_show(out, d);
+        return NULL;
+    }
+    const MachineOp *op = machine_op(s->machine, name);
+    if (!op)
+        return query_unknown(s, name, at, DEF__COUNT);
+    machine_op_show(out, s->machine, op);
+    return NULL;
+}
+
+Error *query_graph(Session *s, const char *name, Span at, Buf *out)
+{
+    if (strcmp(name, "core-machine") == 0) {
+        machine_dot(out, core_machine());
+        return NULL;
+    }
+    Def *d = workspace_find_kind(s->ws, name, DEF_MACHINE);
+    if (!d)
+        return query_unknown(s, name, at, DEF_MACHINE);
+    machine_dot(out, d->cur);
+    return NULL;
+}
+
+void query_list(Session *s, DefKind kind, Buf *out)
+{
+    if (kind == DEF_MACHINE)
+        buf_printf(out, "%score-machine (built in)\n", s->machine == core_machine() ? "* " : "  ");
+    for (uint32_t i = 0; i < s->ws->defs.len; i++) {
+        Def *d = s->ws->defs.items[i];
+        if (d->kind != kind || !d->cur)
+            continue;
+        const DefHead *h = d->cur;
+        if (kind == DEF_MACHINE)
+            buf_puts(out, d->cur == s->machine ? "* " : "  ");
+        buf_printf(out, "%s@v%d\n", d->name, h->version);
+    }
+}
+
+static void dep_line(Buf *out, const Def *d, const char *why)
+{
+    const DefHead *h = def_current(d);
+    buf_printf(out, "    %s@v%d (%s) %s\n", d->name, h->version, def_kind_name(d->kind), why);
+}
+
+Error *query_deps(Session *s, const char *name, Span at, Buf *out)
+{
+    Def *d = workspace_find(s->ws, name);
+    if (!d && !strcmp(name, "core-machine")) {
+        buf_puts(out, "core-machine (built in)\n  depends on:\n    nothing\n  used by: every machine built over it, "
+                      "every module implemented over it\n");
+        return NULL;
+    }
+    const MachineOp *op = d ? NULL : machine_op(s->machine, name);
+    if (op && op->kind == MOP_ALIAS) {
+        buf_printf(out, "%s is an operation of %s: %s.%s of module %s@v%d (:deps %s for more)\n", name,
+                   s->machine->name, op->comp->name, op->op->body->name, op->op->module->name,
+                   op->op->module->version, op->op->module->name);
+        return NULL;
+    }
+    if (!d) {
+        uint32_t n;
+        const char **names = workspace_names(s->ws, DEF__COUNT, &n);
+        const char *near = suggest_name(name, names, n);
+        Error *e = err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name);
+        return near ? err_hint(e, "did you mean '%s'?", near)
+                    : err_hint(e, ":machines, :modules, :interfaces and :procedures list what exists");
+    }
+    const DefHead *h = d->cur;
+    buf_printf(out, "%s@v%d (%s)\n  depends on:\n", d->name, h->version, def_kind_name(d->kind));
+    Vec deps = {0};
+    graph_deps(s->ws, d, d->cur, &deps);
+    for (uint32_t i = 0; i < deps.len; i++)
+        dep_line(out, ((DepEdge *)deps.items[i])->to, ((DepEdge *)deps.items[i])->why);
+    if (!deps.len)
+        buf_puts(out, "    nothing\n");
+    buf_puts(out, "  used by:\n");
+    uint32_t users = 0;
+    for (uint32_t i = 0; i < s->ws->defs.len; i++) {
+        Def *u = s->ws->defs.items[i];
+        if (u == d || !u->cur)
+            continue;
+        Vec ud = {0};
+        graph_deps(s->ws, u, u->cur, &ud);
+        for (uint32_t k = 0; k < ud.len; k++)
+            if (((DepEdge *)ud.items[k])->to == d) {
+                dep_line(out, u, ((DepEdge *)ud.items[k])->why);
+                users++;
+            }
+    }
+    if (!users)
+        buf_puts(out, "    nothing\n");
+    return NULL;
+}
+
+/* ---- :apropos ---------------------------------------------------------------------------------- */
+
+/* Names and definition texts that match a TRE regular expression: one line
+ * per definition, with the first matching line of its text. */
+Error *query_apropos(Session *s, const char *pattern, Span at, Buf *out)
+{
+    regex_t re;
+    int rc = tre_regcomp(&re, pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB | REG_NEWLINE);
+    if (rc) {
+        char msg[200];
+        tre_regerror(rc, &re, msg, sizeof msg);
+        return err_hint(err_new(E_USAGE, at, "bad regular expression '%s': %s", pattern, msg),
+                        "apropos takes a POSIX extended regular expression, e.g. :apropos ^binary");
+    }
+    uint32_t hits = 0;
+    for (uint32_t i = 0; i < s->ws->defs.len; i++) {
+        Def *d = s->ws->defs.items[i];
+        if (!d->cur)
+            continue;
+        Buf text = {0};
+        kinds_show(&text, d);
+        const char *line = NULL;
+        for (char *p = text.s, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+            nl = strchr(p, '\n');
+            char *l = gc_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+            if (tre_regexec(&re, l, 0, NULL, 0) == 0 && l[0] != '/') {
+                line = l;
+                break;
+            }
+        }
+        bool name_hit = tre_regexec(&re, d->name, 0, NULL, 0) == 0;
+        if (!name_hit && !line)
+            continue;
+        const DefHead *h = d->cur;
+        buf_printf(out, "%s@v%d (%s)", d->name, h->version, def_kind_name(d->kind));
+        if (line) {
+            while (*line == ' ')
+                line++;
+            buf_printf(out, ": %s", line);
+        }
+        buf_putc(out, '\n');
+        hits++;
+    }
+    for (uint32_t i = 0; i < s->machine->nops; i++)
+        if (s->machine->ops[i].kind == MOP_ALIAS && tre_regexec(&re, s->machine->ops[i].name, 0, NULL, 0) == 0) {
+            buf_printf(out, "%s (operation of %s)\n", s->machine->ops[i].name, s->machine->name);
+            hits++;
+        }
+    tre_regfree(&re);
+    if (!hits)
+        buf_printf(out, "nothing matches '%s'\n", pattern);
+    return NULL;
+}

@@ -1,0 +1,13 @@
+/* units.h - private to repl/: units loaded by name from the search path,
+ * and reading a source file whole. */
+#ifndef XVM_UNITS_H
+#define XVM_UNITS_H
+
+#include "session.h"
+
+/* Load unit U into the open transaction txn (the DefCtx.load_unit callback). */
+Error *units_load(void *txn, const char *unit, Span at);
+/* A whole file, refusing what is too large, not text, or unreadable. */
+Error *units_read_file(const char *path, Span at, char **text, size_t *len);
+
+#endif
