@@ -37,6 +37,24 @@
  * op-nesting verifies (define.c reports OWN_NEST_MAX - 1 levels). */
 #define OWN_NEST_MAX 257
 
+/* Instructions in one flattened body: inlining operations makes a body
+ * larger than it was written (body-insns bounds that), and this bounds the
+ * result, at 4 times the default body-insns. */
+#define FLAT_MAX_INSNS (1u << 22)
+
+/* Definitions built over definitions (a machine over a machine over a
+ * module ...): the search for a definition built over itself keeps a path
+ * this long and follows no chain deeper. */
+#define DEF_CHAIN_MAX 4096
+
+/* Units loading units (a unit names the units it needs): each level
+ * recurses through staging on the C stack, and no real chain comes near. */
+#define UNIT_NEST_MAX 32
+
+/* Bytes of one file :load, :reload or a unit reads; by default one input
+ * (input-bytes) may be as large as a file. */
+#define UNIT_MAX_BYTES (16u << 20)
+
 /* The most :set nesting allows.  Parsing, lowering, printing (:show) and
  * tick conditionals recurse once per level; this keeps them inside an 8 MiB
  * stack with room to spare in every build: measured, a plain -O2 build
@@ -98,7 +116,7 @@
       "values on the verification-time stack", NULL)                                                           \
     X(LINE_BYTES, "line-bytes", GLOBAL, line_bytes, uint32_t, 1u << 20, 64, 1u << 30, false,                   \
       "bytes in one input line", NULL)                                                                         \
-    X(INPUT_BYTES, "input-bytes", GLOBAL, input_bytes, uint32_t, 16u << 20, 64, 1u << 30, false,               \
+    X(INPUT_BYTES, "input-bytes", GLOBAL, input_bytes, uint32_t, UNIT_MAX_BYTES, 64, 1u << 30, false,               \
       "bytes in one input (a line with its continuation lines)", NULL)
 
 #define CONFIG_ID(ID, ...) CONFIG_##ID,

@@ -768,7 +768,7 @@ Error *txn_rebuild_dependants(Txn *t)
  * may call each other: those edges do not count. */
 static Error *def_cycle_from(Txn *t, Def *start)
 {
-    enum { MAX = 4096 };
+    enum { MAX = DEF_CHAIN_MAX };
     Def **path = gc_calloc(MAX, sizeof(Def *));
     Vec *edges = gc_calloc(MAX, sizeof(Vec));
     uint32_t *next = gc_calloc(MAX, sizeof(uint32_t));
