@@ -132,15 +132,6 @@ void buf_printf(Buf *b, const char *fmt, ...)
 
 const char *buf_str(Buf *b) { return b->s ? b->s : ""; }
 
-XvmLimits xvm_limits = {
-    .body_insns = 1u << 20,
-    .nesting = 256,
-    .op_nesting = 256,
-    .tick_stack = 64,
-    .line_bytes = 1u << 20,
-    .input_bytes = 16u << 20, /* as much as a file :load takes */
-};
-
 /* ---- sources and spans ------------------------------------------------- */
 
 Source *source_new(const char *name, const char *text, size_t len, int first_line)

@@ -52,17 +52,8 @@ const char *buf_str(Buf *b); /* never NULL */
 
 /* ---- limits ------------------------------------------------------------- */
 
-/* Limits that bound the work any input can cause, each settable with :set
- * (defaults in base.c).  The run-time ones live in VmLimits (exec.h). */
-typedef struct XvmLimits {
-    uint32_t body_insns; /* instructions in one lowered body */
-    uint32_t nesting;    /* brackets nested in the parser */
-    uint32_t op_nesting; /* operations nested inside operations while verifying */
-    uint32_t tick_stack; /* values on the verification-time stack (at most 1024) */
-    uint32_t line_bytes; /* one input line */
-    uint32_t input_bytes; /* one input: a line with its continuation lines */
-} XvmLimits;
-extern XvmLimits xvm_limits;
+/* Every layer checks limits (xvm_limits and the fixed ones): config.h. */
+#include "config.h"
 
 /* ---- sources and spans ------------------------------------------------- */
 

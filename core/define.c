@@ -6,9 +6,6 @@
 
 #include <string.h>
 
-#define LATTICE_MAX_ELEMS 256
-#define KEY_MAX_ARITY 4
-
 /* ---- argument shapes ------------------------------------------------------------- */
 
 static Error *arg_count(const Node *st, uint32_t lo, uint32_t hi, const char *usage)
@@ -248,7 +245,7 @@ Error *key_build(DefCtx *c, const Node *st)
     k->name = st->kids[0]->name;
     k->arity = st->nkids == 3 ? (uint32_t)st->kids[2]->ival : 1;
     if (st->nkids == 3 && (st->kids[2]->ival < 0 || st->kids[2]->ival > KEY_MAX_ARITY))
-        return err_hint(err_new(E_ARGS, st->kids[2]->span, "a key's arity must be 0..%d", KEY_MAX_ARITY),
+        return err_hint(err_new(E_ARGS, st->kids[2]->span, "a key's arity must be 0..%u", KEY_MAX_ARITY),
                         "the arity is how many stack items a fact is about");
     k->lat = find_lattice(c->ws, st->kids[1]->name);
     if (!k->lat)
@@ -280,8 +277,8 @@ static Error *contract_from_node(const Node *n, const Effect *eff, Contract *out
     out->key_name = app->name;
     out->elem_name = n->kids[1]->name;
     out->span = n->span;
-    if (app->nkids < 1 || app->nkids > 4)
-        return err_new(E_ARGS, app->span, "a contract's key takes 1 to 4 parameters");
+    if (app->nkids < 1 || app->nkids > KEY_MAX_ARITY)
+        return err_new(E_ARGS, app->span, "a contract's key takes 1 to %u parameters", KEY_MAX_ARITY);
     out->nparams = app->nkids;
     Buf names = {0};
     for (uint32_t i = 0; i < app->nkids; i++)
@@ -586,7 +583,6 @@ static Error *module_lower_ops(ModCtx *mc)
  * a call of an operation still on the stack closes a cycle, printed from
  * that operation; a finished one only contributes its height (the longest
  * chain from it). */
-#define OWN_NEST_MAX 257
 
 /* OpDef -> its index in m->ops (open addressing on the pointer). */
 typedef struct OwnIndex {

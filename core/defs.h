@@ -37,7 +37,7 @@ typedef struct Contract {
     bool ensures;     /* else requires */
     const char *key_name;
     uint32_t nparams;
-    uint32_t params[4]; /* positions: input index, or nin + output index */
+    uint32_t params[KEY_MAX_ARITY]; /* positions: input index, or nin + output index */
     const char *elem_name;
     const char *param_text; /* "x" or "a, b": the parameters as written */
     Span span;

@@ -18,13 +18,13 @@ Vm *vm_new(VmLimits limits, FILE *out)
 {
     Vm *vm = gc_alloc(sizeof *vm);
     if (!limits.stack_slots)
-        limits.stack_slots = VM_DEFAULT_STACK;
+        limits.stack_slots = (uint32_t)config_default(CONFIG_STACK);
     if (!limits.call_depth)
-        limits.call_depth = VM_DEFAULT_CALL_DEPTH;
+        limits.call_depth = (uint32_t)config_default(CONFIG_CALL_DEPTH);
     if (!limits.max_block_words)
-        limits.max_block_words = VM_DEFAULT_BLOCK_WORDS;
+        limits.max_block_words = (int64_t)config_default(CONFIG_BLOCK_WORDS);
     if (!limits.heap_bytes)
-        limits.heap_bytes = VM_DEFAULT_HEAP_BYTES;
+        limits.heap_bytes = config_default(CONFIG_HEAP_LIMIT);
     vm->limits = limits;
     vm->stack = (Value *)gc_calloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
     vm->frame_room = (uint64_t)limits.call_depth + 1;
@@ -35,13 +35,12 @@ Vm *vm_new(VmLimits limits, FILE *out)
 
 void vm_request_interrupt(Vm *vm) { vm->interrupt = 1; }
 
-#define VM_MAX_SLOTS (1u << 28)
-
 Error *vm_set_stack_slots(Vm *vm, uint64_t slots)
 {
-    if (slots < 16 || slots > VM_MAX_SLOTS || slots < vm->depth)
-        return err_hint(err_new(E_USAGE, (Span){0}, "the stack must hold 16..%u slots and what is on it now (%u)",
-                                VM_MAX_SLOTS, vm->depth),
+    const ConfigSetting *c = &config_settings[CONFIG_STACK];
+    if (slots < c->lo || slots > c->hi || slots < vm->depth)
+        return err_hint(err_new(E_USAGE, (Span){0}, "the stack must hold %" PRIu64 "..%" PRIu64 " slots and what is on it now (%u)",
+                                c->lo, c->hi, vm->depth),
                         "pop items first to shrink it below its depth");
     Value *stack = (Value *)gc_calloc((size_t)slots + 2, sizeof(Value)) + 1;
     memcpy(stack, vm->stack, vm->depth * sizeof(Value));
@@ -52,8 +51,9 @@ Error *vm_set_stack_slots(Vm *vm, uint64_t slots)
 
 Error *vm_set_call_depth(Vm *vm, uint64_t depth)
 {
-    if (depth < 1 || depth > (1u << 24))
-        return err_new(E_USAGE, (Span){0}, "the call depth must be 1..%u", 1u << 24);
+    const ConfigSetting *c = &config_settings[CONFIG_CALL_DEPTH];
+    if (depth < c->lo || depth > c->hi)
+        return err_new(E_USAGE, (Span){0}, "the call depth must be %" PRIu64 "..%" PRIu64, c->lo, c->hi);
     vm->frame_room = depth + 1;
     vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
     vm->limits.call_depth = (uint32_t)depth;

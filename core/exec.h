@@ -96,26 +96,14 @@ Code *compile_code(const Body *b, const struct Component *comp, bool is_proc, ui
  * and both leave the same output, heap and state behind.  The fast
  * executor may have done the stack-only work of less than one segment past
  * that instruction, which the trap undoes with the rest of the run's stack. */
+/* The run-time settings: fuel (0 = unlimited), stack_slots, call_depth,
+ * max_block_words (the largest single alloc) and heap_bytes (live heap data
+ * programs may reach; 0 = no limit).  Rows and defaults: config.h.  vm_new
+ * fills in the stack, call depth, block and heap limits when they are 0
+ * with their defaults; fuel 0 stays unlimited. */
 typedef struct VmLimits {
-    uint64_t fuel;          /* instructions per run; 0 = unlimited */
-    uint32_t stack_slots;   /* operand stack depth */
-    uint32_t call_depth;    /* nested procedure calls */
-    int64_t max_block_words; /* largest single alloc */
-    uint64_t heap_bytes;     /* live heap data programs may reach; 0 = no limit
-                              * (vm_new: 0 = the default, see below) */
+    CONFIG_SETTINGS(CONFIG_MEMBER_VM)
 } VmLimits;
-
-/* Defaults: every run ends within seconds and a bounded footprint.  1e9
- * instructions take about a second of the fast executor's time on plain
- * arithmetic (the stepper is slower); an alloc is at most 2^24 words (128
- * MiB of words and 16 MiB of tags), and the live heap at most 1 GiB.  vm_new
- * fills in the stack, call depth, block and heap limits when they are 0;
- * fuel 0 stays unlimited. */
-#define VM_DEFAULT_FUEL 1000000000ull
-#define VM_DEFAULT_STACK (1u << 18) /* slots: 2 MiB, scanned by the collector */
-#define VM_DEFAULT_CALL_DEPTH 100000u
-#define VM_DEFAULT_BLOCK_WORDS (1ll << 24)
-#define VM_DEFAULT_HEAP_BYTES (1ull << 30)
 
 /* Call depth counts procedure calls only, in every executor: operations
  * are inlined or (when large) called as subroutines, and neither counts.

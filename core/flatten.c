@@ -49,7 +49,7 @@ static Flat *flat_of(FlatCache *fc, const Component *comp, const OpDef *op, Erro
 
 static Error *put(Body *out, Insn in)
 {
-    if (out->n >= (1u << 22))
+    if (out->n >= FLAT_MAX_INSNS)
         return err_new(E_LIMIT, in.span, "flattened code too large");
     if (out->n == out->cap) {
         out->cap = out->cap ? out->cap * 2 : 32;

@@ -369,7 +369,7 @@ static Error *check_cycles_from(OpNode start, Span at, Vec *done)
 {
     if (node_in(done, start))
         return NULL;
-    enum { MAX_DEPTH = 4096 };
+    enum { MAX_DEPTH = OP_NESTING_MAX };
     OpNode *path = gc_calloc(MAX_DEPTH, sizeof(OpNode));
     uint32_t *next = gc_calloc(MAX_DEPTH, sizeof(uint32_t));
     uint32_t depth = 1;

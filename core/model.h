@@ -72,7 +72,6 @@ typedef struct Effect {
     Param *in, *out;
 } Effect;
 
-#define EFFECT_MAX_PARAMS 64
 Error *effect_from_node(const Node *n, Effect *out);
 bool effect_equal(const Effect *a, const Effect *b);
 void effect_print(Buf *out, const Effect *e); /* (a: int, b: int -> r: int) */

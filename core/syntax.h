@@ -96,13 +96,8 @@ const char *node_kind_name(NodeKind k); /* "name", "block", "effect", ... */
 const char *node_kind_article(NodeKind k); /* "a name", "an integer", ... */
 
 /* Parse a whole unit.  Nesting deeper than xvm_limits.nesting brackets is
- * an error (E_LIMIT), so the recursive descent never overflows the C stack.
- * Parsing, lowering, printing (:show) and tick conditionals recurse once per
- * level; the cap on :set nesting keeps them inside an 8 MiB stack with room
- * to spare in every build: measured, a plain -O2 build overflows near 21,000
- * levels and an ASan build (make asan: bigger frames) near 6,900, in lowering
- * nested ifs; 4,000 runs every nested form under ASan. */
-#define SYNTAX_MAX_DEPTH_CAP 4000u
+ * an error (E_LIMIT), so the recursive descent never overflows the C stack
+ * (the cap on :set nesting, SYNTAX_MAX_DEPTH_CAP: config.h). */
 Error *parse_unit(const Source *src, Node **out);
 
 /* Print a node back in the language (canonical spacing, 2-space indent). */

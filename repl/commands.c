@@ -336,65 +336,48 @@ static Error *cmd_gc(CmdCtx *c)
     return NULL;
 }
 
-/* A setting: how to read it and how to change it, with its bounds.  A
- * larger value is always looser, except that 0 means "unlimited" where
- * zero_unlimited says so. */
-typedef struct Setting {
-    const char *name;
-    const char *help;
-    uint64_t lo, hi;
-    uint64_t (*get)(Session *s);
-    Error *(*set)(Session *s, uint64_t v); /* NULL: store through get's field */
-    uint64_t *(*field)(Session *s);
-    bool zero_unlimited;
-    const char *why_hi; /* why the upper bound is what it is (NULL: no reason to give) */
-} Setting;
+/* A setting (config.h) is read from and stored to where its row says; the
+ * stack and the call depth also reallocate what they bound. */
+#define SETTING_AT_VM(s, field) (s)->vm->limits.field
+#define SETTING_AT_SESSION(s, field) (s)->field
+#define SETTING_AT_GLOBAL(s, field) xvm_limits.field
 
-static uint64_t *fuel_field(Session *s) { return &s->vm->limits.fuel; }
-static uint64_t *budget_field(Session *s) { return &s->verify_budget; }
-static uint64_t *trace_field(Session *s) { return &s->trace_limit; }
-static uint64_t *heap_field(Session *s) { return &s->vm->limits.heap_bytes; }
-static uint64_t get_stack(Session *s) { return s->vm->limits.stack_slots; }
-static uint64_t get_calls(Session *s) { return s->vm->limits.call_depth; }
-static uint64_t get_block(Session *s) { return (uint64_t)s->vm->limits.max_block_words; }
-static uint64_t get_body(Session *s) { (void)s; return xvm_limits.body_insns; }
-static uint64_t get_nesting(Session *s) { (void)s; return xvm_limits.nesting; }
-static uint64_t get_op_nesting(Session *s) { (void)s; return xvm_limits.op_nesting; }
-static uint64_t get_tick(Session *s) { (void)s; return xvm_limits.tick_stack; }
-static uint64_t get_line(Session *s) { (void)s; return xvm_limits.line_bytes; }
-static uint64_t get_input(Session *s) { (void)s; return xvm_limits.input_bytes; }
-static Error *set_stack(Session *s, uint64_t v) { return vm_set_stack_slots(s->vm, v); }
-static Error *set_calls(Session *s, uint64_t v) { return vm_set_call_depth(s->vm, v); }
-static Error *set_block(Session *s, uint64_t v) { s->vm->limits.max_block_words = (int64_t)v; return NULL; }
-static Error *set_body(Session *s, uint64_t v) { (void)s; xvm_limits.body_insns = (uint32_t)v; return NULL; }
-static Error *set_nesting(Session *s, uint64_t v) { (void)s; xvm_limits.nesting = (uint32_t)v; return NULL; }
-static Error *set_op_nesting(Session *s, uint64_t v) { (void)s; xvm_limits.op_nesting = (uint32_t)v; return NULL; }
-static Error *set_tick(Session *s, uint64_t v) { (void)s; xvm_limits.tick_stack = (uint32_t)v; return NULL; }
-static Error *set_line(Session *s, uint64_t v) { (void)s; xvm_limits.line_bytes = (uint32_t)v; return NULL; }
-static Error *set_input(Session *s, uint64_t v) { (void)s; xvm_limits.input_bytes = (uint32_t)v; return NULL; }
+static uint64_t setting_value(const ConfigSetting *st, Session *s)
+{
+    switch ((ConfigId)(st - config_settings)) {
+#define SETTING_GET(ID, name, at, field, ...) \
+    case CONFIG_##ID:                         \
+        return (uint64_t)SETTING_AT_##at(s, field);
+        CONFIG_SETTINGS(SETTING_GET)
+#undef SETTING_GET
+    case CONFIG_COUNT:
+        break;
+    }
+    return 0;
+}
 
-static const Setting settings[] = {
-    {"fuel", "instructions one input may execute (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, fuel_field, true, NULL},
-    {"verify-budget", "verifier steps per body (instructions simulated, plus state sizes at joins)", 1, UINT64_MAX, NULL, NULL, budget_field, false, NULL},
-    {"trace-limit", "steps one :trace may take (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, trace_field, true, NULL},
-    {"stack", "operand stack slots", 16, 1u << 28, get_stack, set_stack, NULL, false, NULL},
-    {"call-depth", "nested procedure calls", 1, 1u << 24, get_calls, set_calls, NULL, false, NULL},
-    {"block-words", "words in one alloc", 0, 1ull << 40, get_block, set_block, NULL, false, NULL},
-    {"heap-limit", "bytes of live heap data (0 = unlimited)", 0, UINT64_MAX, NULL, NULL, heap_field, true, NULL},
-    {"body-insns", "instructions in one body", 1, 1u << 30, get_body, set_body, NULL, false, NULL},
-    {"nesting", "brackets nested in the input", 1, SYNTAX_MAX_DEPTH_CAP, get_nesting, set_nesting, NULL, false,
-     "deeper brackets could overflow the C stack of the parser and the lowering"},
-    {"op-nesting", "operations nested inside operations", 1, 4096, get_op_nesting, set_op_nesting, NULL, false,
-     "deeper operations could overflow the C stack of the verifier"},
-    {"tick-stack", "values on the verification-time stack", 1, 1024, get_tick, set_tick, NULL, false, NULL},
-    {"line-bytes", "bytes in one input line", 64, 1u << 30, get_line, set_line, NULL, false, NULL},
-    {"input-bytes", "bytes in one input (a line with its continuation lines)", 64, 1u << 30, get_input, set_input, NULL, false, NULL},
-};
-
-static uint64_t setting_value(const Setting *st, Session *s) { return st->get ? st->get(s) : *st->field(s); }
+static Error *setting_store(const ConfigSetting *st, Session *s, uint64_t v)
+{
+    ConfigId id = (ConfigId)(st - config_settings);
+    if (id == CONFIG_STACK)
+        return vm_set_stack_slots(s->vm, v);
+    if (id == CONFIG_CALL_DEPTH)
+        return vm_set_call_depth(s->vm, v);
+    switch (id) {
+#define SETTING_PUT(ID, name, at, field, type, ...) \
+    case CONFIG_##ID:                               \
+        SETTING_AT_##at(s, field) = (type)v;        \
+        break;
+        CONFIG_SETTINGS(SETTING_PUT)
+#undef SETTING_PUT
+    case CONFIG_COUNT:
+        break;
+    }
+    return NULL;
+}
 
 /* "NAME VALUE": the setting and a value within its bounds. */
-static Error *parse_setting(CmdCtx *c, const Setting **out, uint64_t *value)
+static Error *parse_setting(CmdCtx *c, const ConfigSetting **out, uint64_t *value)
 {
     char name[64], num[32];
     char *end = NULL;
@@ -405,8 +388,8 @@ static Error *parse_setting(CmdCtx *c, const Setting **out, uint64_t *value)
         return err_hint(err_new(E_USAGE, c->args_span, "expected a setting and a whole number 0..%llu",
                                 (unsigned long long)UINT64_MAX),
                         "usage: :set fuel 1000000   (:set alone lists settings)");
-    for (size_t i = 0; i < countof(settings); i++) {
-        const Setting *st = &settings[i];
+    for (size_t i = 0; i < CONFIG_COUNT; i++) {
+        const ConfigSetting *st = &config_settings[i];
         if (strcmp(name, st->name))
             continue;
         if (v > st->hi && st->why_hi)
@@ -422,17 +405,17 @@ static Error *parse_setting(CmdCtx *c, const Setting **out, uint64_t *value)
         *value = v;
         return NULL;
     }
-    uint32_t n = countof(settings);
-    const char *names[countof(settings)];
+    uint32_t n = CONFIG_COUNT;
+    const char *names[CONFIG_COUNT];
     for (uint32_t i = 0; i < n; i++)
-        names[i] = settings[i].name;
+        names[i] = config_settings[i].name;
     const char *near = suggest_name(name, names, n);
     Error *e = err_new(E_UNKNOWN, c->args_span, "unknown setting '%s'", name);
     return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, ":set alone lists the settings");
 }
 
 /* Is v at least as strict as the setting's current value? */
-static bool setting_no_looser(const Setting *st, Session *s, uint64_t v)
+static bool setting_no_looser(const ConfigSetting *st, Session *s, uint64_t v)
 {
     uint64_t now = setting_value(st, s);
     if (st->zero_unlimited) {
@@ -447,20 +430,17 @@ static bool setting_no_looser(const Setting *st, Session *s, uint64_t v)
 static Error *cmd_set(CmdCtx *c)
 {
     if (!c->args[0]) {
-        for (size_t i = 0; i < countof(settings); i++)
-            fprintf(c->r->s->out, "%-14s %-12llu %s\n", settings[i].name,
-                    (unsigned long long)setting_value(&settings[i], c->r->s), settings[i].help);
+        for (size_t i = 0; i < CONFIG_COUNT; i++)
+            fprintf(c->r->s->out, "%-14s %-12llu %s\n", config_settings[i].name,
+                    (unsigned long long)setting_value(&config_settings[i], c->r->s), config_settings[i].help);
         return NULL;
     }
-    const Setting *st;
+    const ConfigSetting *st;
     uint64_t value;
     Error *e = parse_setting(c, &st, &value);
     if (e)
         return e;
-    if (st->set)
-        e = st->set(c->r->s, value);
-    else
-        *st->field(c->r->s) = value;
+    e = setting_store(st, c->r->s, value);
     if (!e)
         fprintf(c->r->s->out, "%s = %llu\n", st->name, (unsigned long long)value);
     return e ? (e->span = c->args_span, e) : NULL;
@@ -607,7 +587,7 @@ static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
     case U_LOWER: {
         if (!c->args[0])
             return NULL;
-        const Setting *st;
+        const ConfigSetting *st;
         uint64_t v;
         Error *e = parse_setting(c, &st, &v);
         if (e)

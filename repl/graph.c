@@ -133,7 +133,7 @@ Vec graph_dependants(Workspace *ws, const Vec *staged)
  * may call each other: those edges do not count. */
 static Error *cycle_from(Workspace *ws, Def *start)
 {
-    enum { MAX = 4096 };
+    enum { MAX = DEF_CHAIN_MAX };
     Def **path = gc_calloc(MAX, sizeof(Def *));
     Vec *edges = gc_calloc(MAX, sizeof(Vec));
     uint32_t *next = gc_calloc(MAX, sizeof(uint32_t));

@@ -38,12 +38,12 @@ Session *session_new(FILE *out, const char *stdlib_dir)
 {
     Session *s = gc_alloc(sizeof *s);
     s->ws = workspace_new();
-    s->vm = vm_new((VmLimits){.fuel = VM_DEFAULT_FUEL}, out);
+    s->vm = vm_new((VmLimits){.fuel = config_default(CONFIG_FUEL)}, out);
     s->vs = vs_new();
     s->machine = core_machine();
     s->out = out;
-    s->verify_budget = VERIFY_DEFAULT_BUDGET;
-    s->trace_limit = 100000;
+    s->verify_budget = config_default(CONFIG_VERIFY_BUDGET);
+    s->trace_limit = config_default(CONFIG_TRACE_LIMIT);
     s->stdlib_dir = stdlib_dir;
     vec_push(&s->search_path, ".");
     add_search_dirs(s, getenv("XVM_PATH"));

@@ -28,8 +28,7 @@ typedef struct Session {
     Def *machine_def;    /* its handle (NULL: core-machine) */
     Principal principal; /* whose input this is (:trust) */
     FILE *out;           /* results and program output */
-    uint64_t verify_budget;
-    uint64_t trace_limit; /* steps a :trace may take */
+    CONFIG_SETTINGS(CONFIG_MEMBER_SESSION) /* verify_budget, trace_limit */
     Vec loaded_units;    /* unit names already loaded */
     Vec search_path;     /* directories for units, in order */
     const char *stdlib_dir;

@@ -8,9 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define UNIT_NEST_MAX 32
-#define UNIT_MAX_BYTES (16u << 20)
-
 static bool unit_known(const Txn *t, const char *unit)
 {
     for (uint32_t i = 0; i < t->s->loaded_units.len; i++)

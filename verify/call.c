@@ -96,7 +96,7 @@ Error *call_check_inputs(const VState *vs, const Insn *in, const Effect *eff)
 typedef struct ContractKey {
     const Key *key;
     uint32_t elem;
-    uint32_t ids[VFACT_MAX_ARITY];
+    uint32_t ids[KEY_MAX_ARITY];
 } ContractKey;
 
 /* Resolve a contract against a state: the key, the element, and the
@@ -355,7 +355,7 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
     /* Entering and splicing read every fact of the caller for each input
      * and each fact of the result: charged, so many facts cannot make many
      * calls slow inside the budget. */
-    uint64_t budget = o->budget ? o->budget : VERIFY_DEFAULT_BUDGET;
+    uint64_t budget = o->budget ? o->budget : config_default(CONFIG_VERIFY_BUDGET);
     if (o->steps && (*o->steps += (uint64_t)vs->nfacts * (op->eff.nin + exit->nfacts + 1)) > budget)
         return err_hint(err_new(E_BUDGET, in->span, "verification budget exhausted after %llu steps",
                                 (unsigned long long)budget),

@@ -7,8 +7,6 @@
 
 #include <string.h>
 
-#define VSTACK_MAX 1024 /* the most :set tick-stack allows */
-
 typedef struct TickCtx {
     const TickEnv *env;
     VState *vs;
@@ -147,7 +145,7 @@ static Error *t_make_key(TickCtx *t)
     int64_t n;
     Error *e = args(t, 1, "'make_key N;   (constructor and N-1 identities)");
     if (!e)
-        e = int_arg(t, 0, 1, VFACT_MAX_ARITY + 1, &n, "'make_key N;");
+        e = int_arg(t, 0, 1, KEY_MAX_ARITY + 1, &n, "'make_key N;");
     if (!e)
         e = vneed(t, (uint32_t)n);
     if (e)

@@ -499,7 +499,7 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
     if (!o.memo)
         o.memo = verify_memo_new();
     Ctx c = {.b = body, .eff = eff, .o = &o, .steps = o.steps, .exit_from = FROM_ENTRY};
-    c.budget = o.budget ? o.budget : VERIFY_DEFAULT_BUDGET;
+    c.budget = o.budget ? o.budget : config_default(CONFIG_VERIFY_BUDGET);
     c.max_depth = entry->depth;
     split_blocks(&c);
     Error *e = NULL;

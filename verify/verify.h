@@ -12,8 +12,6 @@
 
 /* ---- verification states ----------------------------------------------------- */
 
-#define VFACT_MAX_ARITY 4
-
 typedef struct VItem {
     uint32_t id;
     TypeId type;
@@ -25,11 +23,10 @@ typedef struct VItem {
 typedef struct VFact {
     uint32_t key;
     uint32_t arity;
-    uint32_t ids[VFACT_MAX_ARITY];
+    uint32_t ids[KEY_MAX_ARITY];
     uint32_t value;
 } VFact;
 
-#define FACT_VALUE_MAX 3
 static inline uint32_t fact_value_len(uint32_t v) { return v >> 24; }
 static inline uint32_t fact_value_elem(uint32_t v, uint32_t i) { return (v >> (8 * i)) & 0xff; }
 uint32_t fact_value_make(const uint32_t *elems, uint32_t n);
@@ -92,8 +89,6 @@ void vs_set_names(const Workspace *ws); /* key names for vs_print */
 void vs_print_stack(Buf *out, const VState *s);
 
 /* ---- body verification --------------------------------------------------------- */
-
-#define VERIFY_DEFAULT_BUDGET 2000000u
 
 /* A flag a signal handler sets (Ctrl-C): verification then stops with an
  * error, so nothing is installed. */

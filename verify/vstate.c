@@ -143,7 +143,7 @@ void vs_canon(VState *s)
     uint32_t kept = 0;
     for (uint32_t i = 0; i < s->nfacts; i++) {
         VFact f = s->facts[i];
-        bool on_stack = f.arity <= VFACT_MAX_ARITY;
+        bool on_stack = f.arity <= KEY_MAX_ARITY;
         for (uint32_t k = 0; on_stack && k < f.arity; k++) {
             if (f.ids[k] < s->pinned)
                 continue;
@@ -305,13 +305,13 @@ static void index_build(FactIndex *x, const VFact *facts, uint32_t n)
     x->slot = gc_alloc_atomic((size_t)cap * sizeof(uint32_t));
     memset(x->slot, 0, (size_t)cap * sizeof(uint32_t));
     x->mask = cap - 1;
-    uint32_t pcap = pow2_for((uint64_t)n * VFACT_MAX_ARITY);
+    uint32_t pcap = pow2_for((uint64_t)n * KEY_MAX_ARITY);
     x->prefix = gc_alloc_atomic((size_t)pcap * sizeof(uint64_t));
     memset(x->prefix, 0, (size_t)pcap * sizeof(uint64_t));
     x->pmask = pcap - 1;
     for (uint32_t f = 0; f < n; f++) {
         const VFact *v = &facts[f];
-        if (v->arity > VFACT_MAX_ARITY)
+        if (v->arity > KEY_MAX_ARITY)
             continue;
         for (uint32_t len = 0; len < v->arity; len++)
             prefix_add(x, fact_hash(v->key, v->arity, len, v->ids));
@@ -348,7 +348,7 @@ typedef struct JoinCtx {
     uint32_t fcap;
     uint64_t work, limit;
     const VFact *f;        /* the fact being paired */
-    uint32_t oids[VFACT_MAX_ARITY], jids[VFACT_MAX_ARITY];
+    uint32_t oids[KEY_MAX_ARITY], jids[KEY_MAX_ARITY];
 } JoinCtx;
 
 static void join_emit(JoinCtx *c, const VFact *mine, const VFact *theirs)
@@ -403,7 +403,7 @@ static uint64_t side_cost(Cands *c, const VState *s)
     uint64_t total = 0;
     for (uint32_t i = 0; i < s->nfacts; i++) {
         uint64_t prod = 1;
-        for (uint32_t k = 0; k < s->facts[i].arity && k < VFACT_MAX_ARITY; k++) {
+        for (uint32_t k = 0; k < s->facts[i].arity && k < KEY_MAX_ARITY; k++) {
             uint32_t first;
             prod *= cands_count(c, s->facts[i].ids[k], &first);
             if (prod > (1ull << 40))
@@ -463,7 +463,7 @@ JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *c
                      .j = j, .work = spent, .limit = limit};
         for (uint32_t i = 0; i < mine->nfacts; i++) {
             c.f = &mine->facts[i];
-            if (c.f->arity > VFACT_MAX_ARITY)
+            if (c.f->arity > KEY_MAX_ARITY)
                 continue;
             if (++c.work > limit || !join_from(&c, 0)) {
                 if (work)

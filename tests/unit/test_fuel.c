@@ -385,7 +385,7 @@ static void test_long_body(void **state)
 static void test_defaults(void **state)
 {
     (void)state;
-    Vm *d = vm_new((VmLimits){.fuel = VM_DEFAULT_FUEL}, stdout);
+    Vm *d = vm_new((VmLimits){.fuel = config_default(CONFIG_FUEL)}, stdout);
     assert_int_equal(d->limits.fuel, 1000000000ull);
     assert_int_equal(d->limits.max_block_words, 1ll << 24);
     assert_int_equal(d->limits.heap_bytes, 1ull << 30);
