@@ -2,8 +2,12 @@
  *
  * A command's argument text keeps its columns (the command word is blanked
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
-#include "repl.h"
+#include "commands.h"
+#include "input.h"
+#include "interactive.h"
+#include "print.h"
 #include "live.h"
+#include "trace.h"
 #include "query.h"
 #include "units.h"
 
@@ -240,26 +244,26 @@ static Error *cmd_load(CmdCtx *c)
     Error *e = srcs.len == 1 ? session_eval_as(c->r->s, srcs.items[0], p)
                              : session_eval_files(c->r->s, (const Source *const *)srcs.items, srcs.len, p, false);
     for (uint32_t i = 0; !e && i < srcs.len; i++)
-        session_remember_file(c->r->s, paths.items[i], ((Source *)srcs.items[i])->text, p);
+        live_remember_file(c->r->s, paths.items[i], ((Source *)srcs.items[i])->text, p);
     return e;
 }
 
 static Error *cmd_trace(CmdCtx *c)
 {
     bool table = c->r->interactive && isatty(fileno(c->r->s->out));
-    return session_trace(c->r->s, c->src, table);
+    return trace_run(c->r->s, c->src, table);
 }
 
 static Error *cmd_step(CmdCtx *c)
 {
     bool table = c->r->interactive && isatty(fileno(c->r->s->out));
-    return session_step(c->r->s, c->args[0] ? c->src : NULL, table);
+    return trace_step(c->r->s, c->args[0] ? c->src : NULL, table);
 }
 
-static Error *cmd_continue(CmdCtx *c) { return session_continue(c->r->s); }
-static Error *cmd_abandon(CmdCtx *c) { return session_abandon(c->r->s); }
+static Error *cmd_continue(CmdCtx *c) { return trace_continue(c->r->s); }
+static Error *cmd_abandon(CmdCtx *c) { return trace_abandon(c->r->s); }
 
-static Error *cmd_reload(CmdCtx *c) { return session_reload(c->r->s, c->args_span); }
+static Error *cmd_reload(CmdCtx *c) { return live_reload(c->r->s, c->args_span); }
 
 static Error *cmd_apropos(CmdCtx *c)
 {
@@ -286,7 +290,7 @@ static Error *cmd_module(CmdCtx *c)
         fprintf(c->r->s->out, "top-level .define_operation is off again\n");
         return NULL;
     }
-    Error *e = session_select_module(c->r->s, c->args, c->args_span);
+    Error *e = live_select_module(c->r->s, c->args, c->args_span);
     if (!e)
         fprintf(c->r->s->out, "top-level .define_operation now adds to or replaces operations of module %s\n",
                 c->r->s->module_sel);
@@ -325,7 +329,7 @@ static Error *cmd_link(CmdCtx *c)
     const char *stmt = gc_printf("%s;", text);
     Source *src = source_new(c->src->name, stmt, strlen(stmt), c->src->first_line);
     src->display = c->src->display;
-    return session_link(c->r->s, src, dry);
+    return live_link(c->r->s, src, dry);
 }
 
 static Error *cmd_gc(CmdCtx *c)
@@ -513,7 +517,7 @@ static Error *cmd_help(CmdCtx *c)
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-const char *const *repl_command_names(void)
+const char *const *commands_names(void)
 {
     static const char *names[countof(commands) + 1];
     for (size_t i = 0; i < ncommands; i++)
@@ -627,7 +631,7 @@ static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
 static Error *unknown_command(const char *word, Span at)
 {
     Error *e = err_new(E_UNKNOWN, at, "unknown command ':%s'", word);
-    const char *near = suggest_name(word, repl_command_names(), (uint32_t)ncommands);
+    const char *near = suggest_name(word, commands_names(), (uint32_t)ncommands);
     return near ? err_hint(e, "did you mean ':%s'?", near) : err_hint(e, "type :help for the list");
 }
 
@@ -637,7 +641,7 @@ static Span span_at(const Source *src, size_t off, size_t len, int line)
                   .col = (uint32_t)off + 1};
 }
 
-void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
+void commands_run(Repl *r, const char *line, const char *srcname, int lineno)
 {
     const char *p = line;
     while (*p == ' ' || *p == '\t')
@@ -673,6 +677,6 @@ void repl_command(Repl *r, const char *line, const char *srcname, int lineno)
     r->last_error = e;
     if (e) {
         r->failures++;
-        repl_print_error(r, e);
+        print_error(r, e);
     }
 }

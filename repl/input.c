@@ -1,33 +1,15 @@
 /* input.c - the input protocol shared by scripts and the terminal: an
  * input is one line, with its continuation lines while brackets are open
- * (DESIGN §5); a colon starts a command.  Errors are printed here. */
-#include "repl.h"
+ * (DESIGN §5); a colon starts a command. */
+#include "commands.h"
+#include "input.h"
+#include "interactive.h"
+#include "print.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void repl_print_error(Repl *r, const Error *e)
-{
-    if (r->quiet)
-        return;
-    fflush(r->s->out);
-    if (r->interactive && e->code == E_TRAP && strstr(e->msg, "interrupted"))
-        fputc('\n', stderr); /* after the terminal's ^C */
-    for (; e; e = e->next) {
-        Buf b = {0};
-        err_render(&b, e);
-        if (r->codes) { /* after the first line: "file:l:c: error: msg [E_X]" */
-            char *nl = strchr(b.s, '\n');
-            Buf c = {0};
-            buf_printf(&c, "%.*s [%s]%s", (int)(nl - b.s), b.s, err_code_name(e->code), nl);
-            b = c;
-        }
-        fputs(buf_str(&b), stderr);
-    }
-    fflush(stderr);
-}
-
-const char *repl_prompt(const Repl *r, bool cont)
+const char *input_prompt(const Repl *r, bool cont)
 {
     static char buf[160];
     const Machine *m = r->s->machine;
@@ -44,14 +26,14 @@ static bool blank(const char *text)
     return true;
 }
 
-void repl_submit(Repl *r, const char *text, const char *srcname, int first_line)
+void input_submit(Repl *r, const char *text, const char *srcname, int first_line)
 {
     const char *p = text;
     while (*p == ' ' || *p == '\t')
         p++;
     r->last_error = NULL;
     if (*p == ':') {
-        repl_command(r, text, srcname, first_line);
+        commands_run(r, text, srcname, first_line);
         return;
     }
     if (blank(text))
@@ -60,11 +42,11 @@ void repl_submit(Repl *r, const char *text, const char *srcname, int first_line)
     r->last_error = e;
     if (e) {
         r->failures++;
-        repl_print_error(r, e);
+        print_error(r, e);
     }
 }
 
-bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
+bool input_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
 {
     if (!r->open) {
         r->pending = (Buf){0};
@@ -80,7 +62,7 @@ bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
             /* Keep reading (the brackets say where it ends) but not keeping:
              * an endless input costs no memory. */
             Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
-            repl_print_error(r, err_hint(err_new(E_LIMIT, at,
+            print_error(r, err_hint(err_new(E_LIMIT, at,
                                                  "input too large: more than %u bytes (a line with its continuation lines)",
                                                  xvm_limits.input_bytes),
                                          "it is dropped when its brackets close; split it into several inputs, or "
@@ -97,12 +79,12 @@ bool repl_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
     r->open = true;
     if (syntax_scan_open(&r->scan) > 0)
         return true;
-    return repl_end_input(r, srcname);
+    return input_end(r, srcname);
 }
 
 /* The pending input is complete: submit it, unless a line of it was refused
  * (then the whole input is dropped).  Always false: no line is wanted. */
-bool repl_end_input(Repl *r, const char *srcname)
+bool input_end(Repl *r, const char *srcname)
 {
     bool was_open = r->open, dropped = r->poisoned;
     const char *text = gc_strdup(buf_str(&r->pending));
@@ -111,17 +93,17 @@ bool repl_end_input(Repl *r, const char *srcname)
     r->open = false;
     r->poisoned = false;
     if (was_open && !dropped)
-        repl_submit(r, text, srcname, r->pending_line);
+        input_submit(r, text, srcname, r->pending_line);
     return false;
 }
 
-void repl_flush(Repl *r, const char *srcname)
+void input_flush(Repl *r, const char *srcname)
 {
     if (r->open)
-        repl_end_input(r, srcname);
+        input_end(r, srcname);
 }
 
-void repl_drop_input(Repl *r)
+void input_drop(Repl *r)
 {
     r->pending = (Buf){0};
     r->scan = (SyntaxScan){0};
@@ -147,18 +129,18 @@ static bool read_line(FILE *f, Buf *line, size_t limit, size_t *len, bool *nul)
     return c != EOF || *len > 0;
 }
 
-void repl_refuse_line(Repl *r, Error *e)
+void input_refuse_line(Repl *r, Error *e)
 {
     if (r->open) { /* the multi-line input it belongs to cannot be whole */
         if (!r->poisoned)
             err_note(e, (Span){0}, "the input this line belongs to is dropped when its brackets close");
         r->poisoned = true;
     }
-    repl_print_error(r, e);
+    print_error(r, e);
     r->failures++;
 }
 
-void repl_run_stream(Repl *r, FILE *f, const char *srcname)
+void input_run_stream(Repl *r, FILE *f, const char *srcname)
 {
     Buf line;
     size_t n;
@@ -168,23 +150,23 @@ void repl_run_stream(Repl *r, FILE *f, const char *srcname)
         lineno++;
         const char *text = buf_str(&line);
         if (r->echo)
-            fprintf(r->s->out, "%s%.*s%s\n", repl_prompt(r, cont), (int)(n > xvm_limits.line_bytes ? 40 : n), text,
+            fprintf(r->s->out, "%s%.*s%s\n", input_prompt(r, cont), (int)(n > xvm_limits.line_bytes ? 40 : n), text,
                     n > xvm_limits.line_bytes ? gc_printf("... (%zu bytes)", n) : "");
         Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
         if (n > xvm_limits.line_bytes) {
-            repl_refuse_line(r, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)", n,
+            input_refuse_line(r, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)", n,
                                            xvm_limits.line_bytes),
                                    "split the input over several lines, or raise the limit with :set line-bytes N"));
             cont = r->open;
             continue;
         }
         if (nul) {
-            repl_refuse_line(r, err_new(E_SYNTAX, at, "the line contains a NUL byte"));
+            input_refuse_line(r, err_new(E_SYNTAX, at, "the line contains a NUL byte"));
             cont = r->open;
             continue;
         }
-        cont = repl_feed_line(r, text, srcname, lineno);
+        cont = input_feed_line(r, text, srcname, lineno);
     }
-    repl_flush(r, srcname);
+    input_flush(r, srcname);
 }
 

@@ -1,7 +1,10 @@
 /* interactive.c - the terminal front end: GNU readline (callback interface,
  * so Ctrl-C can clear the line without leaving the loop), persistent
  * history, tab completion, and SIGINT delivered to the running program. */
-#include "repl.h"
+#include "commands.h"
+#include "input.h"
+#include "interactive.h"
+#include "print.h"
 
 #include <errno.h>
 #include <readline/history.h>
@@ -26,7 +29,7 @@ static void on_sigint(int sig)
         vm_request_interrupt(g_repl->s->vm);
 }
 
-void repl_install_signals(Repl *r)
+void interactive_install_signals(Repl *r)
 {
     g_repl = r;
     struct sigaction sa = {0};
@@ -35,7 +38,7 @@ void repl_install_signals(Repl *r)
     sigaction(SIGINT, &sa, NULL);
 }
 
-bool repl_take_sigint(void)
+bool interactive_take_sigint(void)
 {
     bool was = g_sigint;
     g_sigint = 0;
@@ -125,7 +128,7 @@ static void collect_names(const char *text, int start)
     if (start > 0 && strncmp(rl_line_buffer, ":link", 5) == 0) {
         collect_link_names(&v);
     } else if (start == 0 && text[0] == ':') {
-        for (const char *const *c = repl_command_names(); *c; c++)
+        for (const char *const *c = commands_names(); *c; c++)
             vec_push(&v, (void *)*c);
         g_prefix = ":";
     } else {
@@ -171,7 +174,7 @@ static void on_line(char *line)
     g_lineno++;
     if (strlen(line) > xvm_limits.line_bytes) {
         Span at = {.src = source_new("<stdin>", "", 0, g_lineno), .line = (uint32_t)g_lineno, .col = 1};
-        repl_refuse_line(g_repl, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)",
+        input_refuse_line(g_repl, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)",
                                                   strlen(line), xvm_limits.line_bytes),
                                           "split the input over several lines, or raise the limit with :set line-bytes N"));
         free(line);
@@ -182,7 +185,7 @@ static void on_line(char *line)
             buf_putc(&g_entry, '\n');
         buf_puts(&g_entry, line);
     }
-    g_cont = repl_feed_line(g_repl, line, "<stdin>", g_lineno);
+    g_cont = input_feed_line(g_repl, line, "<stdin>", g_lineno);
     free(line);
     if (!g_cont) {
         /* One entry per input: the history file is line-based. */
@@ -192,12 +195,12 @@ static void on_line(char *line)
         history_remember(g_repl, buf_str(&g_entry));
         g_entry = (Buf){0};
     }
-    rl_set_prompt(repl_prompt(g_repl, g_cont));
+    rl_set_prompt(input_prompt(g_repl, g_cont));
 }
 
 static void clear_line_after_sigint(Repl *r)
 {
-    repl_drop_input(r);
+    input_drop(r);
     g_entry = (Buf){0};
     g_cont = false;
     rl_free_line_state();
@@ -205,25 +208,25 @@ static void clear_line_after_sigint(Repl *r)
     rl_replace_line("", 0);
     fputs("^C\n", stdout);
     rl_callback_handler_remove();
-    rl_callback_handler_install(repl_prompt(g_repl, false), on_line);
+    rl_callback_handler_install(input_prompt(g_repl, false), on_line);
 }
 
-void repl_interactive(Repl *r)
+void interactive_run(Repl *r)
 {
     g_repl = r;
     rl_readline_name = "xvm-repl";
     rl_attempted_completion_function = complete;
     rl_catch_signals = 0;
     history_open(r);
-    repl_install_signals(r);
+    interactive_install_signals(r);
     printf("xvm-repl %s: the core machine is ready. :help lists commands, Ctrl-D leaves.\n", XVM_VERSION);
-    rl_callback_handler_install(repl_prompt(g_repl, false), on_line);
+    rl_callback_handler_install(input_prompt(g_repl, false), on_line);
     while (!r->quit) {
         fd_set fds;
         FD_ZERO(&fds);
         FD_SET(STDIN_FILENO, &fds);
         int n = select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL);
-        if (repl_take_sigint()) {
+        if (interactive_take_sigint()) {
             clear_line_after_sigint(r);
             continue;
         }
@@ -233,10 +236,10 @@ void repl_interactive(Repl *r)
             break;
         }
         rl_callback_read_char();
-        if (repl_take_sigint() && !r->quit) {
+        if (interactive_take_sigint() && !r->quit) {
             /* Ctrl-C while a program ran: the run was interrupted; new prompt. */
             rl_callback_handler_remove();
-            rl_callback_handler_install(repl_prompt(g_repl, g_cont), on_line);
+            rl_callback_handler_install(input_prompt(g_repl, g_cont), on_line);
         }
     }
     rl_callback_handler_remove();

@@ -18,7 +18,7 @@ static const Node *link_consumer(const Node *s)
     return s->kids[1];
 }
 
-Error *session_link(Session *s, const Source *src, bool dry_run)
+Error *live_link(Session *s, const Source *src, bool dry_run)
 {
     Node *unit;
     Error *e = parse_unit(src, &unit);
@@ -74,7 +74,7 @@ Error *session_link(Session *s, const Source *src, bool dry_run)
 
 /* ---- :module and .define_operation ------------------------------------------------------------------- */
 
-Error *session_select_module(Session *s, const char *name, Span at)
+Error *live_select_module(Session *s, const char *name, Span at)
 {
     Def *d = workspace_find(s->ws, name);
     if (!d || d->kind != DEF_MODULE) {
@@ -90,7 +90,7 @@ Error *session_select_module(Session *s, const char *name, Span at)
 
 /* ---- :reload ----------------------------------------------------------------------------------------- */
 
-void session_remember_file(Session *s, const char *path, const char *text, Principal p)
+void live_remember_file(Session *s, const char *path, const char *text, Principal p)
 {
     for (uint32_t i = 0; i < s->files.len; i++) {
         LoadedFile *f = s->files.items[i];
@@ -130,7 +130,7 @@ static Error *reload_one(Session *s, LoadedFile *f, Source *src)
     return e;
 }
 
-Error *session_reload(Session *s, Span at)
+Error *live_reload(Session *s, Span at)
 {
     uint32_t changed = 0;
     Error *errs = NULL;

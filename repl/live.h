@@ -5,11 +5,11 @@
 #include "session.h"
 
 /* :link [--dry-run] (P, PORT), (C, PORT): src holds the two pairs. */
-Error *session_link(Session *s, const Source *src, bool dry_run);
+Error *live_link(Session *s, const Source *src, bool dry_run);
 /* :module NAME: where a top-level .define_operation then goes. */
-Error *session_select_module(Session *s, const char *name, Span at);
+Error *live_select_module(Session *s, const char *name, Span at);
 /* :reload, and the record of loaded files it works from. */
-void session_remember_file(Session *s, const char *path, const char *text, Principal p);
-Error *session_reload(Session *s, Span at);
+void live_remember_file(Session *s, const char *path, const char *text, Principal p);
+Error *live_reload(Session *s, Span at);
 
 #endif

@@ -2,7 +2,10 @@
  *
  * An input is one line, with its continuation lines while brackets are
  * open, typed or read from a script alike (DESIGN §5). */
-#include "repl.h"
+#include "commands.h"
+#include "input.h"
+#include "interactive.h"
+#include "print.h"
 
 #include <errno.h>
 #include <gc.h>
@@ -120,7 +123,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "xvm-repl: cannot open '%s': %s\n", path, strerror(errno));
             return 2;
         }
-        repl_run_stream(&r, f, strcmp(path, "-") ? path : "<stdin>");
+        input_run_stream(&r, f, strcmp(path, "-") ? path : "<stdin>");
         if (f != stdin)
             fclose(f);
     }
@@ -128,9 +131,9 @@ int main(int argc, char **argv)
     if (!r.quit && (force_interactive || (!files.len && tty))) {
         r.interactive = true;
         r.histfile = no_history ? NULL : history_path();
-        repl_interactive(&r);
+        interactive_run(&r);
     } else if (!r.quit && !files.len) {
-        repl_run_stream(&r, stdin, "<stdin>");
+        input_run_stream(&r, stdin, "<stdin>");
     }
     fflush(stdout);
     return r.failures ? 1 : 0;

@@ -16,7 +16,7 @@
 #include <time.h>
 
 
-double now_ms(void)
+double session_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -154,7 +154,7 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     Code *c = NULL;
     if (!e && code->n)
         c = compile_code(verified, NULL, false, 0, 0, &e);
-    s->last_verify_ms = now_ms() - t0;
+    s->last_verify_ms = session_now_ms() - t0;
     if (!e && s->vm->interrupt) /* Ctrl-C while staging or compiling: install nothing */
         e = err_hint(err_new(E_BUDGET, code->end_span, "interrupted (Ctrl-C) before anything was installed"),
                      "the session is as it was");
@@ -171,11 +171,11 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     s->last_run_ms = 0;
     if (!c || s->verify_only)
         return NULL;
-    double t1 = now_ms();
+    double t1 = session_now_ms();
     e = s->checked ? vm_check_stack(s->vm, c) : NULL; /* the same static check as the fast path */
     if (!e)
         e = s->checked ? run_checked(s, code) : vm_run(s->vm, c);
-    s->last_run_ms = now_ms() - t1;
+    s->last_run_ms = session_now_ms() - t1;
     if (!e)
         s->vs = exit;
     return e;
@@ -188,7 +188,7 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
     Error *e = parse_unit(src, &unit);
     if (e)
         return e;
-    double t0 = now_ms();
+    double t0 = session_now_ms();
     Txn t = txn_begin(s, p, units_load);
     Body *code = body_new("<input>");
     code->end_span = (Span){.src = src, .off = (uint32_t)src->len, .line = (uint32_t)src->first_line, .col = 1};
@@ -207,7 +207,7 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
 
 Error *session_redefine(Session *s, const Node *stmt, bool dry_run)
 {
-    double t0 = now_ms();
+    double t0 = session_now_ms();
     Txn t = txn_begin(s, s->principal, units_load);
     Error *e = txn_stage_definition(&t, stmt);
     if (!e)
@@ -221,7 +221,7 @@ Error *session_redefine(Session *s, const Node *stmt, bool dry_run)
 
 Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p, bool defs_only)
 {
-    double t0 = now_ms();
+    double t0 = session_now_ms();
     Txn t = txn_begin(s, p, units_load);
     Body *code = body_new("<input>");
     Vec *stmts = gc_calloc(n + 1, sizeof(Vec));

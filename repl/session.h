@@ -60,16 +60,6 @@ Error *session_redefine(Session *s, const Node *stmt, bool dry_run);
 /* Several files as one transaction (:load of several files, :reload);
  * defs_only skips their code. */
 Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p, bool defs_only);
-/* :trace CODE: verify, then run one step at a time beside the simulation;
- * table: aligned columns for a terminal, else one plain line per step. */
-Error *session_trace(Session *s, const Source *src, bool table);
-/* :step CODE starts a run suspended after one step (src NULL: one more
- * step); :continue runs it to the end; :abandon drops it.  While it is
- * suspended, definitions may change: frames already running keep the
- * version they started with, new calls take the new one. */
-Error *session_step(Session *s, const Source *src, bool table);
-Error *session_continue(Session *s);
-Error *session_abandon(Session *s);
 /* The one way code gets ready to run, whatever runs it (an input, a file,
  * :trace, :step, :time): lowered over the machine in use as the open
  * transaction leaves it, and held to p's trust rules. */
@@ -83,6 +73,6 @@ void session_print_stack(Session *s, Buf *out);
 /* Print the simulated stack with identities, types and named facts. */
 void session_print_facts(Session *s, Buf *out);
 
-double now_ms(void);
+double session_now_ms(void);
 
 #endif

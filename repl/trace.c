@@ -7,6 +7,7 @@
  * composite operations it is, the real stack and the simulated stack in
  * the same notation, and the facts the step added.  A real value whose
  * type disagrees with its simulated item stops the trace: a verifier bug. */
+#include "trace.h"
 #include "trust.h"
 
 #include "stepper.h"
@@ -197,7 +198,7 @@ struct Trace {
     size_t outlen, shown;
 };
 
-static void trace_close(Trace *t)
+static void close_run(Trace *t)
 {
     if (t->captured)
         fclose(t->captured);
@@ -208,7 +209,7 @@ static void trace_close(Trace *t)
         t->s->active = NULL;
 }
 
-static Error *trace_begin(Session *s, const Source *src, bool table, Trace **out)
+static Error *begin_run(Session *s, const Source *src, bool table, Trace **out)
 {
     Body *code = NULL;
     Error *e = lower_code(s, src, &code);
@@ -250,7 +251,7 @@ static void show_output(Trace *t)
 }
 
 /* One step: run it, simulate it, print it, compare the stacks. */
-static Error *trace_step(Trace *t, bool *done)
+static Error *step_once(Trace *t, bool *done)
 {
     Session *s = t->s;
     if (s->trace_limit && t->n >= s->trace_limit) {
@@ -291,21 +292,21 @@ static Error *trace_step(Trace *t, bool *done)
 }
 
 /* A commit made the suspended run unsafe to go on (Session.drop_active). */
-static void trace_drop(Session *s, const char *why)
+static void drop_run(Session *s, const char *why)
 {
     if (!s->active)
         return;
     fprintf(s->out, "abandoned the stepped run after %llu step%s: %s; the stack is as it was before the run\n",
             (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s", why);
-    trace_close(s->active);
+    close_run(s->active);
 }
 
-static void trace_done(Trace *t)
+static void finish_run(Trace *t)
 {
     Session *s = t->s;
     s->vs = t->exit;
     show_output(t);
-    trace_close(t);
+    close_run(t);
     fprintf(s->out, "done: %llu step%s; the real and simulated stacks agreed at every step\n", (unsigned long long)t->n,
             t->n == 1 ? "" : "s");
     fflush(s->out);
@@ -313,14 +314,14 @@ static void trace_done(Trace *t)
 
 /* Run up to max steps (0: to the end).  On an error the run is dropped
  * and the stack is as it was before it started. */
-static Error *trace_run(Trace *t, uint64_t max)
+static Error *run_steps(Trace *t, uint64_t max)
 {
     t->s->vm->interrupt = 0;
     for (uint64_t k = 0; !max || k < max; k++) {
         bool done = false;
-        Error *e = trace_step(t, &done);
+        Error *e = step_once(t, &done);
         if (e) {
-            trace_close(t);
+            close_run(t);
             return e;
         }
         if (done)
@@ -330,14 +331,14 @@ static Error *trace_run(Trace *t, uint64_t max)
     if (t->st->nframes == 0 || (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n)) {
         Error *e = stepper_finish(t->st, t->s->vm); /* refused if the stack was made too small meanwhile */
         if (e) {
-            trace_close(t);
+            close_run(t);
             return e;
         }
-        trace_done(t);
+        finish_run(t);
         return NULL;
     }
     t->s->active = t;
-    t->s->drop_active = trace_drop;
+    t->s->drop_active = drop_run;
     return NULL;
 }
 
@@ -347,42 +348,42 @@ static Error *busy(Session *s, Span at)
                     ":step runs one more step, :continue runs to the end, :abandon drops it");
 }
 
-Error *session_trace(Session *s, const Source *src, bool table)
+Error *trace_run(Session *s, const Source *src, bool table)
 {
     if (s->active)
         return busy(s, (Span){.src = src, .line = (uint32_t)src->first_line, .col = 1});
     Trace *t;
-    Error *e = trace_begin(s, src, table, &t);
-    return e ? e : trace_run(t, 0);
+    Error *e = begin_run(s, src, table, &t);
+    return e ? e : run_steps(t, 0);
 }
 
-Error *session_step(Session *s, const Source *src, bool table)
+Error *trace_step(Session *s, const Source *src, bool table)
 {
     if (src) {
         if (s->active)
             return busy(s, (Span){.src = src, .line = (uint32_t)src->first_line, .col = 1});
         Trace *t;
-        Error *e = trace_begin(s, src, table, &t);
-        return e ? e : trace_run(t, 1);
+        Error *e = begin_run(s, src, table, &t);
+        return e ? e : run_steps(t, 1);
     }
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to continue"), "start one with :step CODE");
-    return trace_run(s->active, 1);
+    return run_steps(s->active, 1);
 }
 
-Error *session_continue(Session *s)
+Error *trace_continue(Session *s)
 {
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to continue"), "start one with :step CODE");
-    return trace_run(s->active, 0);
+    return run_steps(s->active, 0);
 }
 
-Error *session_abandon(Session *s)
+Error *trace_abandon(Session *s)
 {
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to abandon"), "start one with :step CODE");
     fprintf(s->out, "abandoned after %llu step%s; the stack is as it was before the run\n",
             (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s");
-    trace_close(s->active);
+    close_run(s->active);
     return NULL;
 }

@@ -4,7 +4,11 @@
 #ifndef XVM_FUZZ_H
 #define XVM_FUZZ_H
 
-#include "repl.h"
+#include "commands.h"
+#include "input.h"
+#include "interactive.h"
+#include "print.h"
+#include "trace.h"
 
 #include <gc.h>
 #include <stdlib.h>

@@ -10,8 +10,8 @@ typedef struct Pair {
 static void feed(void *ctx, const char *line)
 {
     Pair *p = ctx;
-    repl_feed_line(p->fast, line, "fuzz", 1);
-    repl_feed_line(p->checked, line, "fuzz", 1);
+    input_feed_line(p->fast, line, "fuzz", 1);
+    input_feed_line(p->checked, line, "fuzz", 1);
     const Error *a = p->fast->last_error, *b = p->checked->last_error;
     if (!a != !b || (a && a->code != b->code))
         abort();

@@ -34,7 +34,7 @@ static void feed(void *ctx, const char *line)
     Repl *r = ctx;
     Snapshot before = snap(r->s);
     bool pending = r->pending.len > 0;
-    repl_feed_line(r, line, "fuzz", 1);
+    input_feed_line(r, line, "fuzz", 1);
     const Error *e = r->last_error;
     if (pending || !e || e->code == E_TRAP || r->pending.len)
         return;

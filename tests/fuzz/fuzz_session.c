@@ -1277,8 +1277,8 @@ static void feed(Ctx *c, const char *line, const char *twin)
     }
     const char *lines[2] = {line, twin ? twin : line};
     Snapshot sa = snap(a->s), sb = snap(b->s);
-    repl_feed_line(a, lines[0], "fuzz", c->lineno);
-    repl_feed_line(b, lines[1], "fuzz", c->lineno);
+    input_feed_line(a, lines[0], "fuzz", c->lineno);
+    input_feed_line(b, lines[1], "fuzz", c->lineno);
     const char *oa = chunk(&c->fast), *ob = chunk(&c->checked);
     if (a->pending.len || b->pending.len) {
         if (!a->pending.len != !b->pending.len)
@@ -1383,7 +1383,7 @@ static void side_open(Side *sd, bool checked)
 static void side_close(Side *sd)
 {
     if (sd->r->s->active)
-        session_abandon(sd->r->s); /* its captured output stream */
+        trace_abandon(sd->r->s); /* its captured output stream */
     fclose(sd->f);
     free(sd->buf);
 }

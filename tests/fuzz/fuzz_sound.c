@@ -3,7 +3,7 @@
  * impossible (a slot of the wrong type, an underflow) is a verifier bug. */
 #include "fuzz.h"
 
-static void feed(void *ctx, const char *line) { repl_feed_line(ctx, line, "fuzz", 1); }
+static void feed(void *ctx, const char *line) { input_feed_line(ctx, line, "fuzz", 1); }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

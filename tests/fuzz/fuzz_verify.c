@@ -10,7 +10,7 @@ typedef struct Verdicts {
 static void feed(void *ctx, const char *line)
 {
     Verdicts *v = ctx;
-    repl_feed_line(v->r, line, "fuzz", 1);
+    input_feed_line(v->r, line, "fuzz", 1);
     buf_printf(&v->codes, "%d,", v->r->last_error ? (int)v->r->last_error->code : -1);
 }
 
