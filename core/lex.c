@@ -32,7 +32,7 @@ static const char *const tok_names[T__COUNT] = {
     [T_LT] = "'<'",               [T_LE] = "'<='",
 };
 
-const char *tok_kind_name(TokKind k)
+const char *lex_tok_kind_name(TokKind k)
 {
     return (unsigned)k < T__COUNT && tok_names[k] ? tok_names[k] : "token";
 }
@@ -478,7 +478,7 @@ static bool scan_kind(const SyntaxScan *st, uint32_t level)
 
 /* Scan more text from where an earlier chunk left off: the REPL feeds one
  * line at a time, so a long multi-line input costs linear time. */
-void syntax_scan(SyntaxScan *st, const char *text)
+void lex_scan(SyntaxScan *st, const char *text)
 {
     const char *p = text ? text : "";
     if (st->unmatched)
@@ -520,16 +520,16 @@ void syntax_scan(SyntaxScan *st, const char *text)
     }
 }
 
-int syntax_scan_open(const SyntaxScan *st)
+int lex_scan_open(const SyntaxScan *st)
 {
     if (st->broken_string || st->unmatched)
         return 0;
     return st->in_comment ? st->depth + 1 : st->depth;
 }
 
-int syntax_open_depth(const char *text)
+int lex_open_depth(const char *text)
 {
     SyntaxScan st = {0};
-    syntax_scan(&st, text);
-    return syntax_scan_open(&st);
+    lex_scan(&st, text);
+    return lex_scan_open(&st);
 }

@@ -8,7 +8,7 @@
 #define XVM_MODEL_H
 
 #include "base.h"
-#include "syntax.h"
+#include "node.h"
 
 /* ---- types -------------------------------------------------------------- */
 

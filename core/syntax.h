@@ -31,7 +31,7 @@ typedef struct Token {
     int64_t ival;
 } Token;
 
-const char *tok_kind_name(TokKind k); /* "name", "';'", "end of input", ... */
+const char *lex_tok_kind_name(TokKind k); /* "name", "';'", "end of input", ... */
 
 /* Lex the whole source.  On success *out is an array ending in T_EOF. */
 Error *lex(const Source *src, Token **out, uint32_t *ntok);
@@ -41,7 +41,7 @@ Error *lex(const Source *src, Token **out, uint32_t *ntok);
  * The REPL keeps reading continuation lines while this is > 0.  A closing
  * bracket that closes nothing, or closes a bracket of the other kind, ends
  * the input there: the count is 0 from then on (the parser reports it). */
-int syntax_open_depth(const char *text);
+int lex_open_depth(const char *text);
 /* The same, a chunk at a time (the REPL's continuation lines). */
 typedef struct SyntaxScan {
     int depth;
@@ -50,8 +50,8 @@ typedef struct SyntaxScan {
     uint64_t *braces;   /* bit i: the bracket open at depth i is '{' (else '(') */
     uint32_t nwords;    /* words in braces */
 } SyntaxScan;
-void syntax_scan(SyntaxScan *st, const char *text);
-int syntax_scan_open(const SyntaxScan *st);
+void lex_scan(SyntaxScan *st, const char *text);
+int lex_scan_open(const SyntaxScan *st);
 
 /* ---- tree -------------------------------------------------------------- */
 
@@ -92,15 +92,10 @@ typedef struct Node {
     uint32_t nkids;
 } Node;
 
-const char *node_kind_name(NodeKind k); /* "name", "block", "effect", ... */
-const char *node_kind_article(NodeKind k); /* "a name", "an integer", ... */
 
 /* Parse a whole unit.  Nesting deeper than xvm_limits.nesting brackets is
  * an error (E_LIMIT), so the recursive descent never overflows the C stack
  * (the cap on :set nesting, SYNTAX_MAX_DEPTH_CAP: config.h). */
 Error *parse_unit(const Source *src, Node **out);
-
-/* Print a node back in the language (canonical spacing, 2-space indent). */
-void node_print(Buf *out, const Node *n, int indent);
 
 #endif

@@ -53,9 +53,9 @@ bool input_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
         r->pending_line = lineno;
         r->scan = (SyntaxScan){0};
     } else {
-        syntax_scan(&r->scan, "\n");
+        lex_scan(&r->scan, "\n");
     }
-    syntax_scan(&r->scan, line);
+    lex_scan(&r->scan, line);
     if (!r->poisoned) {
         size_t len = strlen(line);
         if (r->pending.len + (r->open ? 1 : 0) + len > xvm_limits.input_bytes) {
@@ -77,7 +77,7 @@ bool input_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
         }
     }
     r->open = true;
-    if (syntax_scan_open(&r->scan) > 0)
+    if (lex_scan_open(&r->scan) > 0)
         return true;
     return input_end(r, srcname);
 }

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 1 << 16)
         return 0;
     const char *text = gc_strndup((const char *)data, size);
-    (void)syntax_open_depth(text);
+    (void)lex_open_depth(text);
     Source *src = source_new("fuzz", text, strlen(text), 1);
     Node *unit;
     Error *e = parse_unit(src, &unit);

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <gc.h>
 
-#include "syntax.h"
+#include "node.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -327,14 +327,14 @@ static void test_lex_tick(void **state)
 
 static void test_kind_names(void **state)
 {
-    assert_string_equal(tok_kind_name(T_EOF), "end of input");
-    assert_string_equal(tok_kind_name(T_NAME), "name");
-    assert_string_equal(tok_kind_name(T_SEMI), "';'");
-    assert_string_equal(tok_kind_name(T_ARROW), "'->'");
-    assert_string_equal(tok_kind_name(T_LE), "'<='");
-    assert_string_equal(tok_kind_name(T__COUNT), "token");
+    assert_string_equal(lex_tok_kind_name(T_EOF), "end of input");
+    assert_string_equal(lex_tok_kind_name(T_NAME), "name");
+    assert_string_equal(lex_tok_kind_name(T_SEMI), "';'");
+    assert_string_equal(lex_tok_kind_name(T_ARROW), "'->'");
+    assert_string_equal(lex_tok_kind_name(T_LE), "'<='");
+    assert_string_equal(lex_tok_kind_name(T__COUNT), "token");
     for (int k = 0; k < T__COUNT; k++)
-        assert_non_null(tok_kind_name((TokKind)k));
+        assert_non_null(lex_tok_kind_name((TokKind)k));
     assert_string_equal(node_kind_name(N_BLOCK), "block");
     assert_string_equal(node_kind_name(N_EFFECT), "effect");
     assert_string_equal(node_kind_name(N_NAME), "name");
@@ -758,34 +758,34 @@ static void test_print_round_trip(void **state)
 
 static void test_open_depth(void **state)
 {
-    assert_int_equal(syntax_open_depth(""), 0);
-    assert_int_equal(syntax_open_depth(NULL), 0);
-    assert_int_equal(syntax_open_depth("add;"), 0);
-    assert_int_equal(syntax_open_depth(".define_machine m, c, {"), 1);
-    assert_int_equal(syntax_open_depth("f { (a,"), 2);
-    assert_int_equal(syntax_open_depth("f { (a, b) }"), 0);
-    assert_int_equal(syntax_open_depth("}"), 0);
+    assert_int_equal(lex_open_depth(""), 0);
+    assert_int_equal(lex_open_depth(NULL), 0);
+    assert_int_equal(lex_open_depth("add;"), 0);
+    assert_int_equal(lex_open_depth(".define_machine m, c, {"), 1);
+    assert_int_equal(lex_open_depth("f { (a,"), 2);
+    assert_int_equal(lex_open_depth("f { (a, b) }"), 0);
+    assert_int_equal(lex_open_depth("}"), 0);
     /* A closing bracket that closes nothing, or the other kind, ends the
      * input: brackets opened after it ask for no more lines. */
-    assert_int_equal(syntax_open_depth("} {"), 0);
-    assert_int_equal(syntax_open_depth("foo }}} {{{"), 0);
-    assert_int_equal(syntax_open_depth("f { ) {"), 0);
-    assert_int_equal(syntax_open_depth("f ( } ("), 0);
-    assert_int_equal(syntax_open_depth("f { ( ) } ) {"), 0);
-    assert_int_equal(syntax_open_depth("f { ( ) { } ("), 2);
-    assert_int_equal(syntax_open_depth("f /* } */ { // )\n"), 1);
-    assert_int_equal(syntax_open_depth("f \")\" {"), 1);
-    assert_int_equal(syntax_open_depth("f { // {\n"), 1);
-    assert_int_equal(syntax_open_depth("f { /* } */"), 1);
-    assert_int_equal(syntax_open_depth("f \"{\""), 0);
-    assert_int_equal(syntax_open_depth("f \"a\\\"{\""), 0);
-    assert_true(syntax_open_depth("add; /* {") > 0);
+    assert_int_equal(lex_open_depth("} {"), 0);
+    assert_int_equal(lex_open_depth("foo }}} {{{"), 0);
+    assert_int_equal(lex_open_depth("f { ) {"), 0);
+    assert_int_equal(lex_open_depth("f ( } ("), 0);
+    assert_int_equal(lex_open_depth("f { ( ) } ) {"), 0);
+    assert_int_equal(lex_open_depth("f { ( ) { } ("), 2);
+    assert_int_equal(lex_open_depth("f /* } */ { // )\n"), 1);
+    assert_int_equal(lex_open_depth("f \")\" {"), 1);
+    assert_int_equal(lex_open_depth("f { // {\n"), 1);
+    assert_int_equal(lex_open_depth("f { /* } */"), 1);
+    assert_int_equal(lex_open_depth("f \"{\""), 0);
+    assert_int_equal(lex_open_depth("f \"a\\\"{\""), 0);
+    assert_true(lex_open_depth("add; /* {") > 0);
     /* Strings cannot span lines: an unterminated one never asks for more input. */
-    assert_int_equal(syntax_open_depth("print \"abc"), 0);
-    assert_int_equal(syntax_open_depth("f { print \"abc {"), 0);
-    assert_int_equal(syntax_open_depth("f { /* x"), 2);
+    assert_int_equal(lex_open_depth("print \"abc"), 0);
+    assert_int_equal(lex_open_depth("f { print \"abc {"), 0);
+    assert_int_equal(lex_open_depth("f { /* x"), 2);
     /* a newline ends a broken string: the parser reports it, no more lines */
-    assert_int_equal(syntax_open_depth("print \"abc\nadd;"), 0);
+    assert_int_equal(lex_open_depth("print \"abc\nadd;"), 0);
 }
 
 /* The REPL scans an input a line at a time: bracket kinds are remembered
@@ -794,40 +794,40 @@ static void test_open_depth(void **state)
 static void test_scan_chunks(void **state)
 {
     SyntaxScan st = {0};
-    syntax_scan(&st, ".define_procedure p, (->), {");
-    assert_int_equal(syntax_scan_open(&st), 1);
-    syntax_scan(&st, "  push int(1); pop; }");
-    assert_int_equal(syntax_scan_open(&st), 0);
+    lex_scan(&st, ".define_procedure p, (->), {");
+    assert_int_equal(lex_scan_open(&st), 1);
+    lex_scan(&st, "  push int(1); pop; }");
+    assert_int_equal(lex_scan_open(&st), 0);
     assert_false(st.unmatched);
 
     st = (SyntaxScan){0};
-    syntax_scan(&st, "f {");
-    syntax_scan(&st, "  push int(1); }};");
+    lex_scan(&st, "f {");
+    lex_scan(&st, "  push int(1); }};");
     assert_true(st.unmatched);
-    assert_int_equal(syntax_scan_open(&st), 0);
-    syntax_scan(&st, "{ { {");
-    assert_int_equal(syntax_scan_open(&st), 0);
+    assert_int_equal(lex_scan_open(&st), 0);
+    lex_scan(&st, "{ { {");
+    assert_int_equal(lex_scan_open(&st), 0);
 
     /* 200 levels of alternating kinds, then closed in order */
     st = (SyntaxScan){0};
     for (int i = 0; i < 200; i++)
-        syntax_scan(&st, i % 3 ? "(" : "{");
-    assert_int_equal(syntax_scan_open(&st), 200);
+        lex_scan(&st, i % 3 ? "(" : "{");
+    assert_int_equal(lex_scan_open(&st), 200);
     for (int i = 199; i >= 0; i--)
-        syntax_scan(&st, i % 3 ? ")" : "}");
-    assert_int_equal(syntax_scan_open(&st), 0);
+        lex_scan(&st, i % 3 ? ")" : "}");
+    assert_int_equal(lex_scan_open(&st), 0);
     assert_false(st.unmatched);
     /* the same, closed with one wrong kind deep inside */
     st = (SyntaxScan){0};
     for (int i = 0; i < 200; i++)
-        syntax_scan(&st, i % 3 ? "(" : "{");
+        lex_scan(&st, i % 3 ? "(" : "{");
     for (int i = 199; i >= 100; i--)
-        syntax_scan(&st, i % 3 ? ")" : "}");
-    syntax_scan(&st, "}"); /* level 99 is a '{' */
+        lex_scan(&st, i % 3 ? ")" : "}");
+    lex_scan(&st, "}"); /* level 99 is a '{' */
     assert_false(st.unmatched);
-    syntax_scan(&st, "}"); /* level 98 is a '(' */
+    lex_scan(&st, "}"); /* level 98 is a '(' */
     assert_true(st.unmatched);
-    assert_int_equal(syntax_scan_open(&st), 0);
+    assert_int_equal(lex_scan_open(&st), 0);
 }
 
 int main(void)
