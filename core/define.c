@@ -3,6 +3,7 @@
  * Each directive checks its own argument shapes (the parser knows none) and
  * every error names the definition at fault and what to write instead. */
 #include "define.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -53,8 +54,7 @@ static Error *unknown_def(Workspace *ws, Span at, const char *name, DefKind kind
     Error *e = err_new(E_UNKNOWN, at, "unknown %s '%s'", def_kind_name(kind), name);
     uint32_t n;
     const char **names = workspace_names(ws, kind, &n);
-    const char *near = suggest_name(name, names, n);
-    return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, "%s", fix);
+    return suggest_unknown(e, name, names, n, "%s", fix);
 }
 
 /* ---- lattices ---------------------------------------------------------------------- */

@@ -3,6 +3,7 @@
  * result: every import linked, interfaces matching, no name clashes, no
  * cycle among operations. */
 #include "define.h"
+#include "suggest.h"
 #include "exec.h"
 
 #include <string.h>
@@ -43,23 +44,16 @@ static Component *comp_named(MachCtx *mc, const char *name)
 static Error *unknown_comp(MachCtx *mc, const Node *n)
 {
     Error *e = err_new(E_UNKNOWN, n->span, "machine '%s' has no component '%s'", mc->m->name, n->name);
-    const char **names = gc_calloc(mc->comps.len + 1, sizeof(char *));
-    for (uint32_t i = 0; i < mc->comps.len; i++)
-        names[i] = ((Component *)mc->comps.items[i])->name;
-    const char *near = suggest_name(n->name, names, mc->comps.len);
-    return near ? err_hint(e, "did you mean '%s'?", near)
-                : err_hint(e, "create it first: .instantiate MODULE, %s;", n->name);
+    return suggest_unknown(e, n->name, SUGGEST_NAMES_AT((Component **)mc->comps.items, mc->comps.len), mc->comps.len,
+                           "create it first: .instantiate MODULE, %s;", n->name);
 }
 
 static Error *unknown_port(const Component *comp, const Node *n)
 {
     Error *e = err_new(E_UNKNOWN, n->span, "component '%s' (module '%s') has no port '%s'", comp->name,
                        comp->module->name, n->name);
-    const char **names = gc_calloc(comp->module->nports + 1, sizeof(char *));
-    for (uint32_t i = 0; i < comp->module->nports; i++)
-        names[i] = comp->module->ports[i]->name;
-    const char *near = suggest_name(n->name, names, comp->module->nports);
-    return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, "see its ports with :show %s", comp->module->name);
+    return suggest_unknown(e, n->name, SUGGEST_NAMES_AT(comp->module->ports, comp->module->nports), comp->module->nports,
+                           "see its ports with :show %s", comp->module->name);
 }
 
 /* ---- directives ------------------------------------------------------------------- */
@@ -93,10 +87,9 @@ static Error *instantiate(MachCtx *mc, const Node *st)
     if (!d) {
         uint32_t n;
         const char **names = workspace_names(mc->c->ws, DEF_MODULE, &n);
-        const char *near = suggest_name(st->kids[0]->name, names, n);
         e = err_new(E_UNKNOWN, st->kids[0]->span, "unknown module '%s'", st->kids[0]->name);
-        return near ? err_hint(e, "did you mean '%s'?", near)
-                    : err_hint(e, "define it with .define_module, or load its unit with .load_modules");
+        return suggest_unknown(e, st->kids[0]->name, names, n,
+                               "define it with .define_module, or load its unit with .load_modules");
     }
     if (comp_named(mc, st->kids[1]->name))
         return err_hint(err_new(E_DEFINE, st->kids[1]->span, "machine '%s' already has a component '%s'",

@@ -5,6 +5,7 @@
  * Structured `if` and `while` become labels and jumps so the verifier and
  * compiler see only one kind of control flow. */
 #include "defs.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -226,9 +227,7 @@ static Error *lower_call(const Scope *sc, Body *b, const Node *s)
         e = err_new(E_UNKNOWN, s->kids[0]->span, "unknown procedure '%s'", name);
         uint32_t n;
         const char **names = workspace_names(ws, DEF_PROC, &n);
-        const char *near = suggest_name(name, names, n);
-        return near ? err_hint(e, "did you mean '%s'?", near)
-                    : err_hint(e, "define it first with .define_procedure %s, (...), { ... }; (procedures defined in one input may call each other)", name);
+        return suggest_unknown(e, name, names, n, "define it first with .define_procedure %s, (...), { ... }; (procedures defined in one input may call each other)", name);
     }
     return emit(b, (Insn){.op = P_CALL, .ref = p, .label = p->name, .span = s->span});
 }
@@ -291,10 +290,8 @@ static Error *unknown_op(const Scope *sc, const Node *s)
         vec_push(&names, (void *)m->ops[i].name);
     for (uint32_t i = 0; sc->module && i < sc->module->nops; i++)
         vec_push(&names, (void *)sc->module->ops[i]->name);
-    const char *near = suggest_name(s->name, (const char *const *)names.items, names.len);
-    if (near)
-        return err_hint(e, "did you mean '%s'?", near);
-    return err_hint(e, ":help lists the operations of %s", m->name);
+    return suggest_unknown(e, s->name, (const char *const *)names.items, names.len, ":help lists the operations of %s",
+                           m->name);
 }
 
 static Error *lower_state(const Scope *sc, Body *b, const Node *s, Prim op)

@@ -2,7 +2,6 @@
 #include "model.h"
 
 #include <string.h>
-#include <tre/tre.h>
 
 static const char *const type_names[TY__COUNT] = {"any", "int", "ref"};
 
@@ -186,46 +185,4 @@ Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const N
     *name = stmt->kids[0]->name;
     *block = stmt->kids[2];
     return NULL;
-}
-
-/* ---- suggestions ------------------------------------------------------------ */
-
-/* TRE's approximate matching: the unknown name, as an anchored literal
- * pattern, against each candidate; the cheapest match within the allowed
- * number of edits wins (ties: the first candidate, so output is stable). */
-static regex_t *literal_pattern(const char *name)
-{
-    Buf pat = {0};
-    buf_putc(&pat, '^');
-    for (const char *p = name; *p; p++) {
-        if (strchr("\\^$.|?*+()[]{}", *p))
-            buf_putc(&pat, '\\');
-        buf_putc(&pat, *p);
-    }
-    buf_putc(&pat, '$');
-    regex_t *re = gc_alloc(sizeof *re);
-    return tre_regcomp(re, buf_str(&pat), REG_EXTENDED | REG_NOSUB) == 0 ? re : NULL;
-}
-
-const char *suggest_name(const char *name, const char *const *candidates, uint32_t n)
-{
-    if (strlen(name) > 64)
-        return NULL;
-    regex_t *re = literal_pattern(name);
-    if (!re)
-        return NULL;
-    regaparams_t params;
-    tre_regaparams_default(&params);
-    params.max_cost = strlen(name) <= 3 ? 1 : 2;
-    const char *best = NULL;
-    int best_cost = INT32_MAX;
-    for (uint32_t i = 0; i < n; i++) {
-        regamatch_t m = {0};
-        if (candidates[i] && tre_regaexec(re, candidates[i], &m, params, 0) == 0 && m.cost < best_cost) {
-            best_cost = m.cost;
-            best = candidates[i];
-        }
-    }
-    tre_regfree(re);
-    return best;
 }

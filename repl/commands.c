@@ -4,6 +4,7 @@
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
 #include "repl.h"
 #include "txn.h"
+#include "suggest.h"
 
 #include <errno.h>
 #include <gc.h>
@@ -424,9 +425,8 @@ static Error *parse_setting(CmdCtx *c, const Setting **out, uint64_t *value)
     const char *names[countof(settings)];
     for (uint32_t i = 0; i < n; i++)
         names[i] = settings[i].name;
-    const char *near = suggest_name(name, names, n);
     Error *e = err_new(E_UNKNOWN, c->args_span, "unknown setting '%s'", name);
-    return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, ":set alone lists the settings");
+    return suggest_unknown(e, name, names, n, ":set alone lists the settings");
 }
 
 /* Is v at least as strict as the setting's current value? */
@@ -645,8 +645,7 @@ static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
 static Error *unknown_command(const char *word, Span at)
 {
     Error *e = err_new(E_UNKNOWN, at, "unknown command ':%s'", word);
-    const char *near = suggest_name(word, repl_command_names(), (uint32_t)ncommands);
-    return near ? err_hint(e, "did you mean ':%s'?", near) : err_hint(e, "type :help for the list");
+    return suggest_unknown_as(e, "':%s'", word, repl_command_names(), (uint32_t)ncommands, "type :help for the list");
 }
 
 static Span span_at(const Source *src, size_t off, size_t len, int line)

@@ -7,6 +7,7 @@
 #include "txn.h"
 
 #include "stepper.h"
+#include "suggest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -256,12 +257,11 @@ static Error *unknown_name(Session *s, const char *name, Span at, DefKind kind)
     const char **names = workspace_names(s->ws, kind, &n);
     if (kind == DEF_MACHINE || kind == DEF__COUNT)
         names[n++] = "core-machine";
-    const char *near = suggest_name(name, names, n);
-    if (near)
-        return err_hint(e, "did you mean '%s'?", near);
     if (kind == DEF__COUNT)
-        return err_hint(e, "define it first; :machines, :modules, :interfaces and :procedures list what exists");
-    return err_hint(e, "list what exists with :%ss", kind == DEF_MACHINE ? "machine" : kind == DEF_MODULE ? "module" : "interface");
+        return suggest_unknown(e, name, names, n,
+                               "define it first; :machines, :modules, :interfaces and :procedures list what exists");
+    return suggest_unknown(e, name, names, n, "list what exists with :%ss",
+                           kind == DEF_MACHINE ? "machine" : kind == DEF_MODULE ? "module" : "interface");
 }
 
 Error *session_use(Session *s, const char *name, Span at)

@@ -7,6 +7,7 @@
  * keep their version numbers.  Commit swaps everything at once; abort drops
  * everything, so a rejected input changes nothing. */
 #include "txn.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -400,9 +401,8 @@ static Error *unknown_directive(const Node *st)
                                         "define_lattice",   "define_key",       "define_operation", "load_interfaces",
                                         "load_modules"};
     Error *e = err_new(E_UNKNOWN, st->head_span, "unknown directive '.%s'", st->name);
-    const char *near = suggest_name(st->name, known, countof(known));
-    return near ? err_hint(e, "did you mean '.%s'?", near)
-                : err_hint(e, "top-level directives: .define_interface, .define_module, .define_machine, "
+    return suggest_unknown_as(e, "'.%s'", st->name, known, countof(known),
+                              "top-level directives: .define_interface, .define_module, .define_machine, "
                               ".define_procedure, .define_lattice, .define_key, .load_interfaces, .load_modules");
 }
 

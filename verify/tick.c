@@ -4,6 +4,7 @@
  * and reads or records facts in its state.  It has no loops; its
  * conditionals are decided here, so only one branch is ever simulated. */
 #include "tick.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -492,9 +493,8 @@ static Error *run_stmt(const TickEnv *env, VState *vs, const Node *st)
         }
     uint32_t n;
     const char *const *names = tick_op_names(&n);
-    const char *near = suggest_name(st->name, names, n);
     Error *e = err_new(E_UNKNOWN, st->head_span, "unknown tick operation '%s", st->name);
-    return near ? err_hint(e, "did you mean '%s?", near) : err_hint(e, "see :help for the tick operations");
+    return suggest_unknown_as(e, "'%s", st->name, names, n, "see :help for the tick operations");
 }
 
 static Error *run_block(TickCtx *t, const Node *blk)
