@@ -2,6 +2,7 @@
  * themselves: what each version uses, by kind of edge.  Redefinition walks
  * it backwards to find what must be verified again; :deps prints it. */
 #include "txn.h"
+#include "suggest.h"
 
 #include <string.h>
 #include <tre/tre.h>
@@ -130,10 +131,8 @@ Error *session_deps(Session *s, const char *name, Span at, Buf *out)
     if (!d) {
         uint32_t n;
         const char **names = workspace_names(s->ws, DEF__COUNT, &n);
-        const char *near = suggest_name(name, names, n);
         Error *e = err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name);
-        return near ? err_hint(e, "did you mean '%s'?", near)
-                    : err_hint(e, ":machines, :modules, :interfaces and :procedures list what exists");
+        return suggest_unknown(e, name, names, n, ":machines, :modules, :interfaces and :procedures list what exists");
     }
     const DefHead *h = d->cur;
     buf_printf(out, "%s@v%d (%s)\n  depends on:\n", d->name, h->version, def_kind_name(d->kind));
