@@ -190,9 +190,10 @@ static Error *alias(MachCtx *mc, const Node *st)
                         "alias an operation of an exported port");
     OpDef *op = module_op(comp->module, port, st->kids[2]->name);
     if (!op)
-        return err_hint(err_new(E_UNKNOWN, st->kids[2]->span, "port '%s' of '%s' (interface %s) has no operation '%s'",
-                                port->name, comp->name, port->iface->name, st->kids[2]->name),
-                        "see :show %s", port->iface->name);
+        return suggest_unknown(err_new(E_UNKNOWN, st->kids[2]->span, "port '%s' of '%s' (interface %s) has no operation '%s'",
+                                       port->name, comp->name, port->iface->name, st->kids[2]->name),
+                               st->kids[2]->name, SUGGEST_NAMES(port->iface->ops, port->iface->nops), port->iface->nops,
+                               "see :show %s", port->iface->name);
     MachineOp *mop = gc_alloc(sizeof *mop);
     *mop = (MachineOp){.name = st->kids[3]->name, .kind = MOP_ALIAS, .comp = comp, .op = op, .span = st->span};
     for (uint32_t i = 0; i < mc->aliases.len; i++)
@@ -218,9 +219,10 @@ static Error *hide(MachCtx *mc, const Node *st)
                                     st->kids[i]->name),
                             "hide data operations only");
         if (!machine_op(mc->m->base, st->kids[i]->name))
-            return err_hint(err_new(E_UNKNOWN, st->kids[i]->span, "base machine '%s' has no operation '%s' to hide",
-                                    mc->m->base->name, st->kids[i]->name),
-                            "hide only operations of the base machine");
+            return suggest_unknown(err_new(E_UNKNOWN, st->kids[i]->span, "base machine '%s' has no operation '%s' to hide",
+                                           mc->m->base->name, st->kids[i]->name),
+                                   st->kids[i]->name, SUGGEST_NAMES(mc->m->base->ops, mc->m->base->nops),
+                                   mc->m->base->nops, "hide only operations of the base machine");
         vec_push(&mc->hidden, (void *)st->kids[i]);
     }
     return e;
@@ -257,8 +259,12 @@ static Error *machine_stmt(MachCtx *mc, const Node *s)
         return lattice_build(mc->c, s);
     if (!strcmp(s->name, "define_key"))
         return key_build(mc->c, s);
-    return err_hint(err_new(E_UNKNOWN, s->head_span, "'.%s' does not belong in a machine", s->name),
-                    "a machine holds .load_interfaces, .load_modules, .instantiate, .link, .alias_operation, .hide, .access");
+    const char *known[countof(table) + 2] = {"define_lattice", "define_key"};
+    for (size_t i = 0; i < countof(table); i++)
+        known[i + 2] = table[i].name;
+    return suggest_unknown_as(err_new(E_UNKNOWN, s->head_span, "'.%s' does not belong in a machine", s->name), "'.%s'",
+                              s->name, known, countof(known),
+                              "a machine holds .load_interfaces, .load_modules, .instantiate, .link, .alias_operation, .hide, .access");
 }
 
 /* ---- checks --------------------------------------------------------------------------- */
@@ -434,9 +440,13 @@ Error *machine_build(DefCtx *c, const Node *st, Machine **out)
         m->base = core_machine();
     } else {
         Def *d = workspace_find_kind(c->ws, base, DEF_MACHINE);
-        if (!d)
-            return err_hint(err_new(E_UNKNOWN, st->kids[1]->span, "unknown base machine '%s'", base),
-                            "define it first, or build on core-machine");
+        if (!d) {
+            uint32_t n;
+            const char **names = workspace_names(c->ws, DEF_MACHINE, &n);
+            names[n++] = "core-machine";
+            return suggest_unknown(err_new(E_UNKNOWN, st->kids[1]->span, "unknown base machine '%s'", base), base, names,
+                                   n, "define it first, or build on core-machine");
+        }
         m->base = def_current(d);
     }
     if (c->principal == PRINCIPAL_UNTRUSTED && !m->base->open_to_untrusted)

@@ -172,8 +172,10 @@ static Error *lower_push(Body *b, const Node *s)
     if ((e = want_kind(a, N_APPLY, "push's argument", usage)))
         return e;
     TypeId t;
+    const char *types[] = {type_name(TY_INT), type_name(TY_REF)};
     if (!type_by_name(a->name, &t))
-        return err_hint(err_new(E_UNKNOWN, a->span, "unknown type '%s'", a->name), "write: %s", usage);
+        return suggest_unknown(err_new(E_UNKNOWN, a->span, "unknown type '%s'", a->name), a->name, types, countof(types),
+                               "write: %s", usage);
     if (t != TY_INT)
         return err_hint(err_new(E_ARGS, a->span, "push cannot make a literal of type %s", a->name),
                         "only int literals exist; make a ref with alloc");
@@ -308,9 +310,10 @@ static Error *lower_state(const Scope *sc, Body *b, const Node *s, Prim op)
         return e;
     int slot = module_state_slot(sc->module, s->kids[0]->name);
     if (slot < 0)
-        return err_hint(err_new(E_UNKNOWN, s->kids[0]->span, "module '%s' has no state slot '%s'",
-                                sc->module->name, s->kids[0]->name),
-                        "declare it with .state %s, int;", s->kids[0]->name);
+        return suggest_unknown(err_new(E_UNKNOWN, s->kids[0]->span, "module '%s' has no state slot '%s'",
+                                       sc->module->name, s->kids[0]->name),
+                               s->kids[0]->name, SUGGEST_NAMES(sc->module->state, sc->module->nstate),
+                               sc->module->nstate, "declare it with .state %s, int;", s->kids[0]->name);
     return emit(b, (Insn){.op = op, .imm = slot, .ty = sc->module->state[slot].type, .label = sc->module->state[slot].name,
                           .span = s->span});
 }
@@ -394,9 +397,10 @@ static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
     uint32_t idx;
     const Port *port = module_port(sc->module, s->name, &idx);
     if (!port)
-        return err_hint(err_new(E_UNKNOWN, s->head_span, "module '%s' has no port '%s'", sc->module->name,
-                                s->name),
-                        "declare it with .imports %s, INTERFACE;", s->name);
+        return suggest_unknown(err_new(E_UNKNOWN, s->head_span, "module '%s' has no port '%s'", sc->module->name,
+                                       s->name),
+                               s->name, SUGGEST_NAMES_AT(sc->module->ports, sc->module->nports), sc->module->nports,
+                               "declare it with .imports %s, INTERFACE;", s->name);
     if (port->exported)
         return err_hint(err_new(E_UNKNOWN, s->head_span,
                                 "port '%s' is exported by '%s'; only imported ports can be called",
@@ -404,9 +408,10 @@ static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
                         "call the module's own operation by its name");
     const OpSig *sig = interface_op(port->iface, s->name2);
     if (!sig)
-        return err_hint(err_new(E_UNKNOWN, s->head_span, "interface '%s' (port '%s') has no operation '%s'",
-                                port->iface->name, s->name, s->name2),
-                        "its operations are listed by :show %s", port->iface->name);
+        return suggest_unknown(err_new(E_UNKNOWN, s->head_span, "interface '%s' (port '%s') has no operation '%s'",
+                                       port->iface->name, s->name, s->name2),
+                               s->name2, SUGGEST_NAMES(port->iface->ops, port->iface->nops), port->iface->nops,
+                               "its operations are listed by :show %s", port->iface->name);
     Error *e = want_args(s, gc_printf("%s.%s", s->name, s->name2), 0, 0, gc_printf("%s.%s;", s->name, s->name2));
     if (e)
         return e;
@@ -466,13 +471,24 @@ Error *lower_stmts(const Scope *sc, Body *b, Node *const *stmts, uint32_t n)
     return NULL;
 }
 
+/* Only labels the user placed: an unplaced one would suggest itself. */
+static const char **placed_labels(const Body *b)
+{
+    const char **names = gc_calloc(b->labels.len + 1, sizeof *names);
+    for (uint32_t i = 0; i < b->labels.len; i++) {
+        const Label *l = b->labels.items[i];
+        names[i] = l->user && l->at >= 0 ? l->name : NULL;
+    }
+    return names;
+}
+
 Error *lower_finish(Body *b)
 {
     for (uint32_t i = 0; i < b->labels.len; i++) {
         Label *l = b->labels.items[i];
         if (l->at < 0)
-            return err_hint(err_new(E_UNKNOWN, l->ref_span, "unknown label '%s'", l->name),
-                            "add 'label %s;' in the same body", l->name);
+            return suggest_unknown(err_new(E_UNKNOWN, l->ref_span, "unknown label '%s'", l->name), l->name,
+                                   placed_labels(b), b->labels.len, "add 'label %s;' in the same body", l->name);
     }
     for (uint32_t i = b->resolved; i < b->n; i++) {
         Insn *in = &b->insns[i];

@@ -1,5 +1,6 @@
 /* model.c - types, the primitive table, effects, procedures, workspace. */
 #include "model.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -48,8 +49,8 @@ static Error *param_from_node(const Node *n, Param *p)
         return err_new(E_SYNTAX, n->span, "expected a parameter such as 'a: int', found %s",
                        node_kind_name(n->kind));
     if (!type_by_name(n->name2, &p->type))
-        return err_hint(err_new(E_UNKNOWN, n->span, "unknown type '%s'", n->name2),
-                        "the core machine's types are int and ref");
+        return suggest_unknown(err_new(E_UNKNOWN, n->span, "unknown type '%s'", n->name2), n->name2, &type_names[TY_INT],
+                               TY__COUNT - TY_INT, "the core machine's types are int and ref");
     p->name = n->name;
     p->span = n->span;
     return NULL;

@@ -139,8 +139,8 @@ static Error *cmd_trust(CmdCtx *c)
     else if (!strcmp(c->args, "untrusted"))
         c->r->s->principal = PRINCIPAL_UNTRUSTED;
     else if (c->args[0])
-        return err_hint(err_new(E_USAGE, c->args_span, "unknown principal '%s'", c->args),
-                        "usage: :trust trusted|untrusted");
+        return suggest_unknown(err_new(E_USAGE, c->args_span, "unknown principal '%s'", c->args), c->args,
+                               (const char *const[]){"trusted", "untrusted"}, 2, "usage: :trust trusted|untrusted");
     fprintf(c->r->s->out, "input is %s\n", principal_name(c->r->s->principal));
     return NULL;
 }
@@ -227,7 +227,7 @@ static Error *cmd_load(CmdCtx *c)
         size_t len;
         Error *e = read_text(paths.items[i], c->args_span, &text, &len);
         if (e)
-            return e;
+            return units_suggest(c->r->s, paths.items[i], e);
         /* The files are one input: together they are bounded like one. */
         if ((total += len) > xvm_limits.input_bytes)
             return err_hint(err_new(E_LIMIT, c->args_span, "input too large: the files come to more than %u bytes",

@@ -42,6 +42,8 @@ void txn_plan(Txn *t, Buf *out);
 
 Error *txn_load_unit(void *txn, const char *unit, Span at);
 Error *read_text(const char *path, Span at, char **text, size_t *len);
+/* e, a failed :load of path, with a hint if path looks like a unit's name. */
+Error *units_suggest(const Session *s, const char *path, Error *e);
 
 /* Direct dependencies of one version of d: Def* and what kind of edge. */
 typedef struct DepEdge {

@@ -97,9 +97,11 @@ static Error *key_arg(TickCtx *t, const Node *a, Key **out)
     if (a->kind != N_NAME)
         return err_new(E_ARGS, a->span, "'%s needs a key name", t->st->name);
     *out = t->env->ws ? find_key(t->env->ws, a->name) : NULL;
+    uint32_t n = 0;
+    const char **keys = *out || !t->env->ws ? NULL : workspace_names(t->env->ws, DEF_KEY, &n);
     if (!*out)
-        return err_hint(err_new(E_UNKNOWN, a->span, "unknown key '%s'", a->name),
-                        "declare it with .define_key %s, LATTICE;", a->name);
+        return suggest_unknown(err_new(E_UNKNOWN, a->span, "unknown key '%s'", a->name), a->name, keys, n,
+                               "declare it with .define_key %s, LATTICE;", a->name);
     return NULL;
 }
 
@@ -108,12 +110,15 @@ static Error *elem_arg(TickCtx *t, const Node *lat, const Node *el, const Lattic
     if (lat->kind != N_NAME || el->kind != N_NAME)
         return err_new(E_ARGS, t->st->span, "'%s needs a lattice and an element: LATTICE, ELEMENT", t->st->name);
     *l = t->env->ws ? find_lattice(t->env->ws, lat->name) : NULL;
+    uint32_t n = 0;
+    const char **lats = *l || !t->env->ws ? NULL : workspace_names(t->env->ws, DEF_LATTICE, &n);
     if (!*l)
-        return err_hint(err_new(E_UNKNOWN, lat->span, "unknown lattice '%s'", lat->name),
-                        "declare it with .define_lattice");
+        return suggest_unknown(err_new(E_UNKNOWN, lat->span, "unknown lattice '%s'", lat->name), lat->name, lats, n,
+                               "declare it with .define_lattice");
     if (!lattice_elem(*l, el->name, e))
-        return err_hint(err_new(E_UNKNOWN, el->span, "lattice '%s' has no element '%s'", lat->name, el->name),
-                        "its elements are declared in .define_lattice %s", lat->name);
+        return suggest_unknown(err_new(E_UNKNOWN, el->span, "lattice '%s' has no element '%s'", lat->name, el->name),
+                               el->name, (*l)->elems, (*l)->nelems, "its elements are declared in .define_lattice %s",
+                               lat->name);
     return NULL;
 }
 
@@ -307,9 +312,12 @@ static Error *check_branch(TickCtx *t, const Node *blk)
         if (st->kind != N_STMT || st->head != HEAD_TICK)
             return err_hint(err_new(E_DEFINE, st->span, "only tick operations may appear inside a tick conditional"),
                             "run-time operations cannot depend on a verification-time decision");
-        if (!known_tick(st->name))
-            return err_hint(err_new(E_UNKNOWN, st->head_span, "unknown tick operation '%s", st->name),
-                            "see the tick operations in docs/reference.md");
+        if (!known_tick(st->name)) {
+            uint32_t n;
+            const char *const *ops = tick_op_names(&n);
+            return suggest_unknown_as(err_new(E_UNKNOWN, st->head_span, "unknown tick operation '%s", st->name), "'%s",
+                                      st->name, ops, n, "see the tick operations in docs/reference.md");
+        }
         TickCtx inner = {t->env, t->vs, st};
         Key *k;
         const Lattice *l;
