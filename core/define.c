@@ -2,6 +2,7 @@
  *
  * Each directive checks its own argument shapes (the parser knows none) and
  * every error names the definition at fault and what to write instead. */
+#include "args.h"
 #include "define.h"
 #include "suggest.h"
 
@@ -14,12 +15,7 @@
 
 static Error *arg_count(const Node *st, uint32_t lo, uint32_t hi, const char *usage)
 {
-    if (st->nkids >= lo && st->nkids <= hi)
-        return NULL;
-    return err_hint(err_new(E_ARGS, st->span, "'.%s' takes %u%s argument%s, found %u", st->name, lo,
-                            hi > lo ? (hi == UINT32_MAX ? " or more" : gc_printf(" to %u", hi)) : "",
-                            hi == 1 && lo == 1 ? "" : "s", st->nkids),
-                    "write: %s", usage);
+    return args_check(st, "'.%s'", st->name, lo, hi, usage);
 }
 
 static Error *arg_is(const Node *st, uint32_t i, NodeKind k, const char *what, const char *usage)

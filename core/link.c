@@ -2,6 +2,7 @@
  * instantiate modules, link ports, alias and hide operations, and check the
  * result: every import linked, interfaces matching, no name clashes, no
  * cycle among operations. */
+#include "args.h"
 #include "define.h"
 #include "suggest.h"
 #include "exec.h"
@@ -18,11 +19,7 @@ typedef struct MachCtx {
 
 static Error *want(const Node *st, uint32_t lo, uint32_t hi, const char *usage)
 {
-    if (st->nkids >= lo && st->nkids <= hi)
-        return NULL;
-    return err_hint(err_new(E_ARGS, st->span, "'.%s' takes %u%s argument%s, found %u", st->name, lo,
-                            hi > lo ? " or more" : "", lo == 1 && hi == 1 ? "" : "s", st->nkids),
-                    "write: %s", usage);
+    return args_check(st, "'.%s'", st->name, lo, hi, usage);
 }
 
 static Error *want_name(const Node *a, const char *what, const char *usage)

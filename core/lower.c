@@ -4,6 +4,7 @@
  * the primitive's immediate kind says which argument shapes it takes.
  * Structured `if` and `while` become labels and jumps so the verifier and
  * compiler see only one kind of control flow. */
+#include "args.h"
 #include "defs.h"
 #include "suggest.h"
 
@@ -144,13 +145,7 @@ static Error *emit_jump(Body *b, Prim op, uint32_t id, Span span)
 
 static Error *want_args(const Node *s, const char *what, uint32_t lo, uint32_t hi, const char *usage)
 {
-    if (s->nkids >= lo && s->nkids <= hi)
-        return NULL;
-    Error *e = lo == hi && lo == 0
-                   ? err_new(E_ARGS, s->span, "'%s' takes no arguments, found %u", what, s->nkids)
-                   : err_new(E_ARGS, s->span, "'%s' takes %u%s argument%s, found %u", what, lo,
-                             hi > lo ? " or more" : "", lo == 1 && hi == lo ? "" : "s", s->nkids);
-    return err_hint(e, "write: %s", usage);
+    return args_check(s, "'%s'", what, lo, hi, usage);
 }
 
 static Error *want_kind(const Node *arg, NodeKind k, const char *what, const char *usage)

@@ -3,6 +3,7 @@
  * Tick code runs on the verification-time stack of the body being verified
  * and reads or records facts in its state.  It has no loops; its
  * conditionals are decided here, so only one branch is ever simulated. */
+#include "args.h"
 #include "tick.h"
 #include "suggest.h"
 
@@ -74,11 +75,7 @@ static Error *vpop_kind(TickCtx *t, VValKind kind, VVal *out)
 
 static Error *args(TickCtx *t, uint32_t n, const char *usage)
 {
-    if (t->st->nkids == n)
-        return NULL;
-    return err_hint(err_new(E_ARGS, t->st->span, "'%s takes %u argument%s, found %u", t->st->name, n,
-                            n == 1 ? "" : "s", t->st->nkids),
-                    "write: %s", usage);
+    return args_check(t->st, "'%s", t->st->name, n, n, usage);
 }
 
 static Error *int_arg(TickCtx *t, uint32_t i, int64_t lo, int64_t hi, int64_t *out, const char *usage)
@@ -340,10 +337,9 @@ static Error *t_if(TickCtx *t, bool precisely)
 {
     const char *usage = precisely ? "'if_precisely LATTICE, ELEMENT, { then }, { else };"
                                   : "'if_at_most LATTICE, ELEMENT, { then }, { else };";
-    if (t->st->nkids < 3 || t->st->nkids > 4)
-        return err_hint(err_new(E_ARGS, t->st->span, "'%s takes 3 or 4 arguments, found %u", t->st->name,
-                                t->st->nkids),
-                        "write: %s", usage);
+    Error *e = args_check(t->st, "'%s", t->st->name, 3, 4, usage);
+    if (e)
+        return e;
     for (uint32_t i = 2; i < t->st->nkids; i++)
         if (t->st->kids[i]->kind != N_BLOCK)
             return err_hint(err_new(E_ARGS, t->st->kids[i]->span, "'%s needs blocks for its branches", t->st->name),
@@ -351,7 +347,7 @@ static Error *t_if(TickCtx *t, bool precisely)
     const Lattice *l;
     uint32_t want;
     VVal v;
-    Error *e = elem_arg(t, t->st->kids[0], t->st->kids[1], &l, &want);
+    e = elem_arg(t, t->st->kids[0], t->st->kids[1], &l, &want);
     for (uint32_t i = 2; !e && i < t->st->nkids; i++)
         e = check_branch(t, t->st->kids[i]);
     if (!e)
