@@ -7,7 +7,11 @@
 
 /* TRE's approximate matching: the unknown name, as an anchored literal
  * pattern, against each candidate; the cheapest match within the allowed
- * number of edits wins (ties: the first candidate, so output is stable). */
+ * number of edits wins (ties: the first candidate, so output is stable).
+ * TRE charges two edits for a letter added right before '$' ("hid" is not
+ * near "hide"), so both sides end in a sentinel that no name contains. */
+#define SENTINEL '\x01'
+
 static regex_t *literal_pattern(const char *name)
 {
     Buf pat = {0};
@@ -17,6 +21,7 @@ static regex_t *literal_pattern(const char *name)
             buf_putc(&pat, '\\');
         buf_putc(&pat, *p);
     }
+    buf_putc(&pat, SENTINEL);
     buf_putc(&pat, '$');
     regex_t *re = gc_alloc(sizeof *re);
     return tre_regcomp(re, buf_str(&pat), REG_EXTENDED | REG_NOSUB) == 0 ? re : NULL;
@@ -36,7 +41,8 @@ const char *suggest_name(const char *name, const char *const *candidates, uint32
     int best_cost = INT32_MAX;
     for (uint32_t i = 0; i < n; i++) {
         regamatch_t m = {0};
-        if (candidates[i] && tre_regaexec(re, candidates[i], &m, params, 0) == 0 && m.cost < best_cost) {
+        if (candidates[i] && tre_regaexec(re, gc_printf("%s%c", candidates[i], SENTINEL), &m, params, 0) == 0 &&
+            m.cost < best_cost) {
             best_cost = m.cost;
             best = candidates[i];
         }
