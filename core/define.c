@@ -2,7 +2,9 @@
  *
  * Each directive checks its own argument shapes (the parser knows none) and
  * every error names the definition at fault and what to write instead. */
+#include "args.h"
 #include "define.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -10,12 +12,7 @@
 
 static Error *arg_count(const Node *st, uint32_t lo, uint32_t hi, const char *usage)
 {
-    if (st->nkids >= lo && st->nkids <= hi)
-        return NULL;
-    return err_hint(err_new(E_ARGS, st->span, "'.%s' takes %u%s argument%s, found %u", st->name, lo,
-                            hi > lo ? (hi == UINT32_MAX ? " or more" : gc_printf(" to %u", hi)) : "",
-                            hi == 1 && lo == 1 ? "" : "s", st->nkids),
-                    "write: %s", usage);
+    return args_check(st, "'.%s'", st->name, lo, hi, usage);
 }
 
 static Error *arg_is(const Node *st, uint32_t i, NodeKind k, const char *what, const char *usage)
@@ -50,8 +47,7 @@ static Error *unknown_def(Workspace *ws, Span at, const char *name, DefKind kind
     Error *e = err_new(E_UNKNOWN, at, "unknown %s '%s'", def_kind_name(kind), name);
     uint32_t n;
     const char **names = workspace_names(ws, kind, &n);
-    const char *near = suggest_name(name, names, n);
-    return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, "%s", fix);
+    return suggest_unknown(e, name, names, n, "%s", fix);
 }
 
 /* ---- lattices ---------------------------------------------------------------------- */
@@ -270,6 +266,14 @@ static int param_position(const Effect *eff, const char *name)
     return -1;
 }
 
+static const char **param_names(const Effect *eff)
+{
+    const char **names = gc_calloc(eff->nin + eff->nout + 1, sizeof *names);
+    for (uint32_t i = 0; i < eff->nin + eff->nout; i++)
+        names[i] = i < eff->nin ? eff->in[i].name : eff->out[i - eff->nin].name;
+    return names;
+}
+
 static Error *contract_from_node(const Node *n, const Effect *eff, Contract *out)
 {
     const Node *app = n->kids[0];
@@ -290,9 +294,10 @@ static Error *contract_from_node(const Node *n, const Effect *eff, Contract *out
             return err_new(E_ARGS, app->kids[i]->span, "a contract names parameters of the effect");
         int pos = param_position(eff, app->kids[i]->name);
         if (pos < 0)
-            return err_hint(err_new(E_UNKNOWN, app->kids[i]->span, "the effect has no parameter '%s'",
-                                    app->kids[i]->name),
-                            "name the effect's parameters, e.g. (x: int -> y: int), and use those names");
+            return suggest_unknown(err_new(E_UNKNOWN, app->kids[i]->span, "the effect has no parameter '%s'",
+                                           app->kids[i]->name),
+                                   app->kids[i]->name, param_names(eff), eff->nin + eff->nout,
+                                   "name the effect's parameters, e.g. (x: int -> y: int), and use those names");
         if (!out->ensures && (uint32_t)pos >= eff->nin)
             return err_hint(err_new(E_ARGS, app->kids[i]->span, "'requires' can only speak of inputs; '%s' is an output",
                                     app->kids[i]->name),
@@ -336,13 +341,15 @@ static Error *contract_check_names(Workspace *ws, const Contract *ct, bool key_m
     Key *k = find_key(ws, ct->key_name);
     if (!k && !key_must_exist) /* a module may declare it later: checked when a module uses the interface */
         return NULL;
-    if (!k)
-        return err_hint(err_new(E_UNKNOWN, ct->span, "contract names unknown key '%s'", ct->key_name),
-                        "declare the key before the module that uses the interface (or in it)");
-    uint32_t el;
+    uint32_t el, n;
+    if (!k) {
+        const char **keys = workspace_names(ws, DEF_KEY, &n);
+        return suggest_unknown(err_new(E_UNKNOWN, ct->span, "contract names unknown key '%s'", ct->key_name),
+                               ct->key_name, keys, n, "declare the key before the module that uses the interface (or in it)");
+    }
     if (!lattice_elem(k->lat, ct->elem_name, &el))
-        return err_hint(err_new(E_UNKNOWN, ct->span, "lattice '%s' has no element '%s'", k->lat->name, ct->elem_name),
-                        "use an element of %s", k->lat->name);
+        return suggest_unknown(err_new(E_UNKNOWN, ct->span, "lattice '%s' has no element '%s'", k->lat->name, ct->elem_name),
+                               ct->elem_name, k->lat->elems, k->lat->nelems, "use an element of %s", k->lat->name);
     if (k->arity != ct->nparams)
         return err_hint(err_new(E_ARGS, ct->span, "key '%s' is about %u item%s, the contract names %u", k->name,
                                 k->arity, k->arity == 1 ? "" : "s", ct->nparams),
@@ -431,9 +438,10 @@ static Error *module_state_decl(ModCtx *mc, const Node *s)
     StateSlot *slot = gc_alloc(sizeof *slot);
     slot->name = s->kids[0]->name;
     slot->span = s->span;
+    const char *types[] = {type_name(TY_INT), type_name(TY_REF)};
     if (!type_by_name(s->kids[1]->name, &slot->type))
-        return err_hint(err_new(E_UNKNOWN, s->kids[1]->span, "unknown type '%s'", s->kids[1]->name),
-                        "state slots hold int or ref");
+        return suggest_unknown(err_new(E_UNKNOWN, s->kids[1]->span, "unknown type '%s'", s->kids[1]->name),
+                               s->kids[1]->name, types, countof(types), "state slots hold int or ref");
     for (uint32_t i = 0; i < mc->state.len; i++)
         if (strcmp(((StateSlot *)mc->state.items[i])->name, slot->name) == 0)
             return err_new(E_DEFINE, s->kids[0]->span, "state slot '%s' is declared twice", slot->name);
@@ -470,9 +478,10 @@ static Error *module_op_decl(ModCtx *mc, const Node *s)
             return e;
         op->port = port_named(mc, a0->kids[0]->name);
         if (!op->port)
-            return err_hint(err_new(E_UNKNOWN, a0->kids[0]->span, "module '%s' has no port '%s'", mc->m->name,
-                                    a0->kids[0]->name),
-                            "declare it first: .exports %s, INTERFACE;", a0->kids[0]->name);
+            return suggest_unknown(err_new(E_UNKNOWN, a0->kids[0]->span, "module '%s' has no port '%s'", mc->m->name,
+                                           a0->kids[0]->name),
+                                   a0->kids[0]->name, SUGGEST_NAMES_AT((Port **)mc->ports.items, mc->ports.len),
+                                   mc->ports.len, "declare it first: .exports %s, INTERFACE;", a0->kids[0]->name);
         if (!op->port->exported)
             return err_hint(err_new(E_DEFINE, a0->span, "port '%s' is imported; only exported ports get operations here",
                                     op->port->name),
@@ -480,9 +489,10 @@ static Error *module_op_decl(ModCtx *mc, const Node *s)
         op->name = s->kids[1]->name;
         op->sig = interface_op(op->port->iface, op->name);
         if (!op->sig)
-            return err_hint(err_new(E_UNKNOWN, s->kids[1]->span, "interface '%s' (port '%s') has no operation '%s'",
-                                    op->port->iface->name, op->port->name, op->name),
-                            "its operations: :show %s", op->port->iface->name);
+            return suggest_unknown(err_new(E_UNKNOWN, s->kids[1]->span, "interface '%s' (port '%s') has no operation '%s'",
+                                           op->port->iface->name, op->port->name, op->name),
+                                   op->name, SUGGEST_NAMES(op->port->iface->ops, op->port->iface->nops),
+                                   op->port->iface->nops, "its operations: :show %s", op->port->iface->name);
         op->eff = op->sig->eff;
     } else {
         if ((e = arg_is(s, 0, N_NAME, "the operation's name (or port(PORT))", usage)))
@@ -518,8 +528,10 @@ static Error *module_stmt(ModCtx *mc, const Node *s)
         return lattice_build(mc->c, s);
     if (!strcmp(d, "define_key"))
         return key_build(mc->c, s);
-    return err_hint(err_new(E_UNKNOWN, s->head_span, "'.%s' does not belong in a module", d),
-                    "a module holds .exports, .imports, .state, .define_lattice, .define_key and .define_operation");
+    static const char *const known[] = {"exports", "imports", "state", "define_lattice", "define_key", "define_operation"};
+    return suggest_unknown_as(err_new(E_UNKNOWN, s->head_span, "'.%s' does not belong in a module", d), "'.%s'", d,
+                              known, countof(known),
+                              "a module holds .exports, .imports, .state, .define_lattice, .define_key and .define_operation");
 }
 
 /* Every contract of every port's interface names a key that exists by now

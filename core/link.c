@@ -2,7 +2,9 @@
  * instantiate modules, link ports, alias and hide operations, and check the
  * result: every import linked, interfaces matching, no name clashes, no
  * cycle among operations. */
+#include "args.h"
 #include "define.h"
+#include "suggest.h"
 #include "exec.h"
 
 #include <string.h>
@@ -17,11 +19,7 @@ typedef struct MachCtx {
 
 static Error *want(const Node *st, uint32_t lo, uint32_t hi, const char *usage)
 {
-    if (st->nkids >= lo && st->nkids <= hi)
-        return NULL;
-    return err_hint(err_new(E_ARGS, st->span, "'.%s' takes %u%s argument%s, found %u", st->name, lo,
-                            hi > lo ? " or more" : "", lo == 1 && hi == 1 ? "" : "s", st->nkids),
-                    "write: %s", usage);
+    return args_check(st, "'.%s'", st->name, lo, hi, usage);
 }
 
 static Error *want_name(const Node *a, const char *what, const char *usage)
@@ -43,23 +41,16 @@ static Component *comp_named(MachCtx *mc, const char *name)
 static Error *unknown_comp(MachCtx *mc, const Node *n)
 {
     Error *e = err_new(E_UNKNOWN, n->span, "machine '%s' has no component '%s'", mc->m->name, n->name);
-    const char **names = gc_calloc(mc->comps.len + 1, sizeof(char *));
-    for (uint32_t i = 0; i < mc->comps.len; i++)
-        names[i] = ((Component *)mc->comps.items[i])->name;
-    const char *near = suggest_name(n->name, names, mc->comps.len);
-    return near ? err_hint(e, "did you mean '%s'?", near)
-                : err_hint(e, "create it first: .instantiate MODULE, %s;", n->name);
+    return suggest_unknown(e, n->name, SUGGEST_NAMES_AT((Component **)mc->comps.items, mc->comps.len), mc->comps.len,
+                           "create it first: .instantiate MODULE, %s;", n->name);
 }
 
 static Error *unknown_port(const Component *comp, const Node *n)
 {
     Error *e = err_new(E_UNKNOWN, n->span, "component '%s' (module '%s') has no port '%s'", comp->name,
                        comp->module->name, n->name);
-    const char **names = gc_calloc(comp->module->nports + 1, sizeof(char *));
-    for (uint32_t i = 0; i < comp->module->nports; i++)
-        names[i] = comp->module->ports[i]->name;
-    const char *near = suggest_name(n->name, names, comp->module->nports);
-    return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, "see its ports with :show %s", comp->module->name);
+    return suggest_unknown(e, n->name, SUGGEST_NAMES_AT(comp->module->ports, comp->module->nports), comp->module->nports,
+                           "see its ports with :show %s", comp->module->name);
 }
 
 /* ---- directives ------------------------------------------------------------------- */
@@ -93,10 +84,9 @@ static Error *instantiate(MachCtx *mc, const Node *st)
     if (!d) {
         uint32_t n;
         const char **names = workspace_names(mc->c->ws, DEF_MODULE, &n);
-        const char *near = suggest_name(st->kids[0]->name, names, n);
         e = err_new(E_UNKNOWN, st->kids[0]->span, "unknown module '%s'", st->kids[0]->name);
-        return near ? err_hint(e, "did you mean '%s'?", near)
-                    : err_hint(e, "define it with .define_module, or load its unit with .load_modules");
+        return suggest_unknown(e, st->kids[0]->name, names, n,
+                               "define it with .define_module, or load its unit with .load_modules");
     }
     if (comp_named(mc, st->kids[1]->name))
         return err_hint(err_new(E_DEFINE, st->kids[1]->span, "machine '%s' already has a component '%s'",
@@ -197,9 +187,10 @@ static Error *alias(MachCtx *mc, const Node *st)
                         "alias an operation of an exported port");
     OpDef *op = module_op(comp->module, port, st->kids[2]->name);
     if (!op)
-        return err_hint(err_new(E_UNKNOWN, st->kids[2]->span, "port '%s' of '%s' (interface %s) has no operation '%s'",
-                                port->name, comp->name, port->iface->name, st->kids[2]->name),
-                        "see :show %s", port->iface->name);
+        return suggest_unknown(err_new(E_UNKNOWN, st->kids[2]->span, "port '%s' of '%s' (interface %s) has no operation '%s'",
+                                       port->name, comp->name, port->iface->name, st->kids[2]->name),
+                               st->kids[2]->name, SUGGEST_NAMES(port->iface->ops, port->iface->nops), port->iface->nops,
+                               "see :show %s", port->iface->name);
     MachineOp *mop = gc_alloc(sizeof *mop);
     *mop = (MachineOp){.name = st->kids[3]->name, .kind = MOP_ALIAS, .comp = comp, .op = op, .span = st->span};
     for (uint32_t i = 0; i < mc->aliases.len; i++)
@@ -225,9 +216,10 @@ static Error *hide(MachCtx *mc, const Node *st)
                                     st->kids[i]->name),
                             "hide data operations only");
         if (!machine_op(mc->m->base, st->kids[i]->name))
-            return err_hint(err_new(E_UNKNOWN, st->kids[i]->span, "base machine '%s' has no operation '%s' to hide",
-                                    mc->m->base->name, st->kids[i]->name),
-                            "hide only operations of the base machine");
+            return suggest_unknown(err_new(E_UNKNOWN, st->kids[i]->span, "base machine '%s' has no operation '%s' to hide",
+                                           mc->m->base->name, st->kids[i]->name),
+                                   st->kids[i]->name, SUGGEST_NAMES(mc->m->base->ops, mc->m->base->nops),
+                                   mc->m->base->nops, "hide only operations of the base machine");
         vec_push(&mc->hidden, (void *)st->kids[i]);
     }
     return e;
@@ -264,8 +256,12 @@ static Error *machine_stmt(MachCtx *mc, const Node *s)
         return lattice_build(mc->c, s);
     if (!strcmp(s->name, "define_key"))
         return key_build(mc->c, s);
-    return err_hint(err_new(E_UNKNOWN, s->head_span, "'.%s' does not belong in a machine", s->name),
-                    "a machine holds .load_interfaces, .load_modules, .instantiate, .link, .alias_operation, .hide, .access");
+    const char *known[countof(table) + 2] = {"define_lattice", "define_key"};
+    for (size_t i = 0; i < countof(table); i++)
+        known[i + 2] = table[i].name;
+    return suggest_unknown_as(err_new(E_UNKNOWN, s->head_span, "'.%s' does not belong in a machine", s->name), "'.%s'",
+                              s->name, known, countof(known),
+                              "a machine holds .load_interfaces, .load_modules, .instantiate, .link, .alias_operation, .hide, .access");
 }
 
 /* ---- checks --------------------------------------------------------------------------- */
@@ -441,9 +437,13 @@ Error *machine_build(DefCtx *c, const Node *st, Machine **out)
         m->base = core_machine();
     } else {
         Def *d = workspace_find_kind(c->ws, base, DEF_MACHINE);
-        if (!d)
-            return err_hint(err_new(E_UNKNOWN, st->kids[1]->span, "unknown base machine '%s'", base),
-                            "define it first, or build on core-machine");
+        if (!d) {
+            uint32_t n;
+            const char **names = workspace_names(c->ws, DEF_MACHINE, &n);
+            names[n++] = "core-machine";
+            return suggest_unknown(err_new(E_UNKNOWN, st->kids[1]->span, "unknown base machine '%s'", base), base, names,
+                                   n, "define it first, or build on core-machine");
+        }
         m->base = def_current(d);
     }
     if (c->principal == PRINCIPAL_UNTRUSTED && !m->base->open_to_untrusted)

@@ -4,7 +4,9 @@
  * the primitive's immediate kind says which argument shapes it takes.
  * Structured `if` and `while` become labels and jumps so the verifier and
  * compiler see only one kind of control flow. */
+#include "args.h"
 #include "defs.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -143,13 +145,7 @@ static Error *emit_jump(Body *b, Prim op, uint32_t id, Span span)
 
 static Error *want_args(const Node *s, const char *what, uint32_t lo, uint32_t hi, const char *usage)
 {
-    if (s->nkids >= lo && s->nkids <= hi)
-        return NULL;
-    Error *e = lo == hi && lo == 0
-                   ? err_new(E_ARGS, s->span, "'%s' takes no arguments, found %u", what, s->nkids)
-                   : err_new(E_ARGS, s->span, "'%s' takes %u%s argument%s, found %u", what, lo,
-                             hi > lo ? " or more" : "", lo == 1 && hi == lo ? "" : "s", s->nkids);
-    return err_hint(e, "write: %s", usage);
+    return args_check(s, "'%s'", what, lo, hi, usage);
 }
 
 static Error *want_kind(const Node *arg, NodeKind k, const char *what, const char *usage)
@@ -171,8 +167,10 @@ static Error *lower_push(Body *b, const Node *s)
     if ((e = want_kind(a, N_APPLY, "push's argument", usage)))
         return e;
     TypeId t;
+    const char *types[] = {type_name(TY_INT), type_name(TY_REF)};
     if (!type_by_name(a->name, &t))
-        return err_hint(err_new(E_UNKNOWN, a->span, "unknown type '%s'", a->name), "write: %s", usage);
+        return suggest_unknown(err_new(E_UNKNOWN, a->span, "unknown type '%s'", a->name), a->name, types, countof(types),
+                               "write: %s", usage);
     if (t != TY_INT)
         return err_hint(err_new(E_ARGS, a->span, "push cannot make a literal of type %s", a->name),
                         "only int literals exist; make a ref with alloc");
@@ -226,9 +224,7 @@ static Error *lower_call(const Scope *sc, Body *b, const Node *s)
         e = err_new(E_UNKNOWN, s->kids[0]->span, "unknown procedure '%s'", name);
         uint32_t n;
         const char **names = workspace_names(ws, DEF_PROC, &n);
-        const char *near = suggest_name(name, names, n);
-        return near ? err_hint(e, "did you mean '%s'?", near)
-                    : err_hint(e, "define it first with .define_procedure %s, (...), { ... }; (procedures defined in one input may call each other)", name);
+        return suggest_unknown(e, name, names, n, "define it first with .define_procedure %s, (...), { ... }; (procedures defined in one input may call each other)", name);
     }
     return emit(b, (Insn){.op = P_CALL, .ref = p, .label = p->name, .span = s->span});
 }
@@ -291,10 +287,8 @@ static Error *unknown_op(const Scope *sc, const Node *s)
         vec_push(&names, (void *)m->ops[i].name);
     for (uint32_t i = 0; sc->module && i < sc->module->nops; i++)
         vec_push(&names, (void *)sc->module->ops[i]->name);
-    const char *near = suggest_name(s->name, (const char *const *)names.items, names.len);
-    if (near)
-        return err_hint(e, "did you mean '%s'?", near);
-    return err_hint(e, ":help lists the operations of %s", m->name);
+    return suggest_unknown(e, s->name, (const char *const *)names.items, names.len, ":help lists the operations of %s",
+                           m->name);
 }
 
 static Error *lower_state(const Scope *sc, Body *b, const Node *s, Prim op)
@@ -311,9 +305,10 @@ static Error *lower_state(const Scope *sc, Body *b, const Node *s, Prim op)
         return e;
     int slot = module_state_slot(sc->module, s->kids[0]->name);
     if (slot < 0)
-        return err_hint(err_new(E_UNKNOWN, s->kids[0]->span, "module '%s' has no state slot '%s'",
-                                sc->module->name, s->kids[0]->name),
-                        "declare it with .state %s, int;", s->kids[0]->name);
+        return suggest_unknown(err_new(E_UNKNOWN, s->kids[0]->span, "module '%s' has no state slot '%s'",
+                                       sc->module->name, s->kids[0]->name),
+                               s->kids[0]->name, SUGGEST_NAMES(sc->module->state, sc->module->nstate),
+                               sc->module->nstate, "declare it with .state %s, int;", s->kids[0]->name);
     return emit(b, (Insn){.op = op, .imm = slot, .ty = sc->module->state[slot].type, .label = sc->module->state[slot].name,
                           .span = s->span});
 }
@@ -397,9 +392,10 @@ static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
     uint32_t idx;
     const Port *port = module_port(sc->module, s->name, &idx);
     if (!port)
-        return err_hint(err_new(E_UNKNOWN, s->head_span, "module '%s' has no port '%s'", sc->module->name,
-                                s->name),
-                        "declare it with .imports %s, INTERFACE;", s->name);
+        return suggest_unknown(err_new(E_UNKNOWN, s->head_span, "module '%s' has no port '%s'", sc->module->name,
+                                       s->name),
+                               s->name, SUGGEST_NAMES_AT(sc->module->ports, sc->module->nports), sc->module->nports,
+                               "declare it with .imports %s, INTERFACE;", s->name);
     if (port->exported)
         return err_hint(err_new(E_UNKNOWN, s->head_span,
                                 "port '%s' is exported by '%s'; only imported ports can be called",
@@ -407,9 +403,10 @@ static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
                         "call the module's own operation by its name");
     const OpSig *sig = interface_op(port->iface, s->name2);
     if (!sig)
-        return err_hint(err_new(E_UNKNOWN, s->head_span, "interface '%s' (port '%s') has no operation '%s'",
-                                port->iface->name, s->name, s->name2),
-                        "its operations are listed by :show %s", port->iface->name);
+        return suggest_unknown(err_new(E_UNKNOWN, s->head_span, "interface '%s' (port '%s') has no operation '%s'",
+                                       port->iface->name, s->name, s->name2),
+                               s->name2, SUGGEST_NAMES(port->iface->ops, port->iface->nops), port->iface->nops,
+                               "its operations are listed by :show %s", port->iface->name);
     Error *e = want_args(s, gc_printf("%s.%s", s->name, s->name2), 0, 0, gc_printf("%s.%s;", s->name, s->name2));
     if (e)
         return e;
@@ -469,13 +466,24 @@ Error *lower_stmts(const Scope *sc, Body *b, Node *const *stmts, uint32_t n)
     return NULL;
 }
 
+/* Only labels the user placed: an unplaced one would suggest itself. */
+static const char **placed_labels(const Body *b)
+{
+    const char **names = gc_calloc(b->labels.len + 1, sizeof *names);
+    for (uint32_t i = 0; i < b->labels.len; i++) {
+        const Label *l = b->labels.items[i];
+        names[i] = l->user && l->at >= 0 ? l->name : NULL;
+    }
+    return names;
+}
+
 Error *lower_finish(Body *b)
 {
     for (uint32_t i = 0; i < b->labels.len; i++) {
         Label *l = b->labels.items[i];
         if (l->at < 0)
-            return err_hint(err_new(E_UNKNOWN, l->ref_span, "unknown label '%s'", l->name),
-                            "add 'label %s;' in the same body", l->name);
+            return suggest_unknown(err_new(E_UNKNOWN, l->ref_span, "unknown label '%s'", l->name), l->name,
+                                   placed_labels(b), b->labels.len, "add 'label %s;' in the same body", l->name);
     }
     for (uint32_t i = b->resolved; i < b->n; i++) {
         Insn *in = &b->insns[i];

@@ -1,8 +1,8 @@
 /* model.c - types, the primitive table, effects, procedures, workspace. */
 #include "model.h"
+#include "suggest.h"
 
 #include <string.h>
-#include <tre/tre.h>
 
 static const char *const type_names[TY__COUNT] = {"any", "int", "ref"};
 
@@ -49,8 +49,8 @@ static Error *param_from_node(const Node *n, Param *p)
         return err_new(E_SYNTAX, n->span, "expected a parameter such as 'a: int', found %s",
                        node_kind_name(n->kind));
     if (!type_by_name(n->name2, &p->type))
-        return err_hint(err_new(E_UNKNOWN, n->span, "unknown type '%s'", n->name2),
-                        "the core machine's types are int and ref");
+        return suggest_unknown(err_new(E_UNKNOWN, n->span, "unknown type '%s'", n->name2), n->name2, &type_names[TY_INT],
+                               TY__COUNT - TY_INT, "the core machine's types are int and ref");
     p->name = n->name;
     p->span = n->span;
     return NULL;
@@ -186,46 +186,4 @@ Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const N
     *name = stmt->kids[0]->name;
     *block = stmt->kids[2];
     return NULL;
-}
-
-/* ---- suggestions ------------------------------------------------------------ */
-
-/* TRE's approximate matching: the unknown name, as an anchored literal
- * pattern, against each candidate; the cheapest match within the allowed
- * number of edits wins (ties: the first candidate, so output is stable). */
-static regex_t *literal_pattern(const char *name)
-{
-    Buf pat = {0};
-    buf_putc(&pat, '^');
-    for (const char *p = name; *p; p++) {
-        if (strchr("\\^$.|?*+()[]{}", *p))
-            buf_putc(&pat, '\\');
-        buf_putc(&pat, *p);
-    }
-    buf_putc(&pat, '$');
-    regex_t *re = gc_alloc(sizeof *re);
-    return tre_regcomp(re, buf_str(&pat), REG_EXTENDED | REG_NOSUB) == 0 ? re : NULL;
-}
-
-const char *suggest_name(const char *name, const char *const *candidates, uint32_t n)
-{
-    if (strlen(name) > 64)
-        return NULL;
-    regex_t *re = literal_pattern(name);
-    if (!re)
-        return NULL;
-    regaparams_t params;
-    tre_regaparams_default(&params);
-    params.max_cost = strlen(name) <= 3 ? 1 : 2;
-    const char *best = NULL;
-    int best_cost = INT32_MAX;
-    for (uint32_t i = 0; i < n; i++) {
-        regamatch_t m = {0};
-        if (candidates[i] && tre_regaexec(re, candidates[i], &m, params, 0) == 0 && m.cost < best_cost) {
-            best_cost = m.cost;
-            best = candidates[i];
-        }
-    }
-    tre_regfree(re);
-    return best;
 }

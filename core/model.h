@@ -202,7 +202,4 @@ void insn_print(Buf *out, const Insn *in);
 /* Check a .define_procedure statement's shape and build its pieces. */
 Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const Node **block);
 
-/* Closest known name to `name` among candidates (edit distance), or NULL. */
-const char *suggest_name(const char *name, const char *const *candidates, uint32_t n);
-
 #endif

@@ -9,6 +9,7 @@
 #include "live.h"
 #include "trace.h"
 #include "query.h"
+#include "suggest.h"
 #include "units.h"
 
 #include <errno.h>
@@ -144,8 +145,8 @@ static Error *cmd_trust(CmdCtx *c)
     else if (!strcmp(c->args, "untrusted"))
         c->r->s->principal = PRINCIPAL_UNTRUSTED;
     else if (c->args[0])
-        return err_hint(err_new(E_USAGE, c->args_span, "unknown principal '%s'", c->args),
-                        "usage: :trust trusted|untrusted");
+        return suggest_unknown(err_new(E_USAGE, c->args_span, "unknown principal '%s'", c->args), c->args,
+                               (const char *const[]){"trusted", "untrusted"}, 2, "usage: :trust trusted|untrusted");
     fprintf(c->r->s->out, "input is %s\n", principal_name(c->r->s->principal));
     return NULL;
 }
@@ -232,7 +233,7 @@ static Error *cmd_load(CmdCtx *c)
         size_t len;
         Error *e = units_read_file(paths.items[i], c->args_span, &text, &len);
         if (e)
-            return e;
+            return units_suggest(c->r->s, paths.items[i], e);
         /* The files are one input: together they are bounded like one. */
         if ((total += len) > xvm_limits.input_bytes)
             return err_hint(err_new(E_LIMIT, c->args_span, "input too large: the files come to more than %u bytes",
@@ -413,9 +414,8 @@ static Error *parse_setting(CmdCtx *c, const ConfigSetting **out, uint64_t *valu
     const char *names[CONFIG_COUNT];
     for (uint32_t i = 0; i < n; i++)
         names[i] = config_settings[i].name;
-    const char *near = suggest_name(name, names, n);
     Error *e = err_new(E_UNKNOWN, c->args_span, "unknown setting '%s'", name);
-    return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, ":set alone lists the settings");
+    return suggest_unknown(e, name, names, n, ":set alone lists the settings");
 }
 
 /* Is v at least as strict as the setting's current value? */
@@ -631,8 +631,7 @@ static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
 static Error *unknown_command(const char *word, Span at)
 {
     Error *e = err_new(E_UNKNOWN, at, "unknown command ':%s'", word);
-    const char *near = suggest_name(word, commands_names(), (uint32_t)ncommands);
-    return near ? err_hint(e, "did you mean ':%s'?", near) : err_hint(e, "type :help for the list");
+    return suggest_unknown_as(e, "':%s'", word, commands_names(), (uint32_t)ncommands, "type :help for the list");
 }
 
 static Span span_at(const Source *src, size_t off, size_t len, int line)

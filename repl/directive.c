@@ -2,6 +2,7 @@
  * (its row in kinds.c does the work) or what else it does. */
 #include "directive.h"
 #include "kinds.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -63,8 +64,8 @@ static Error *unknown_directive(const Node *st)
             buf_printf(&listed, "%s.%s", i ? ", " : "", names[i]);
     }
     Error *e = err_new(E_UNKNOWN, st->head_span, "unknown directive '.%s'", st->name);
-    const char *near = suggest_name(st->name, names, countof(directives));
-    return near ? err_hint(e, "did you mean '.%s'?", near) : err_hint(e, "top-level directives: %s", buf_str(&listed));
+    return suggest_unknown_as(e, "'.%s'", st->name, names, countof(directives),
+                              gc_printf("top-level directives: %s", buf_str(&listed)));
 }
 
 Error *directive_stage(Txn *t, DefCtx *c, const Node *st)

@@ -4,6 +4,7 @@
  * dependant verified again and the machine relinked in place. */
 #include "live.h"
 #include "node.h"
+#include "suggest.h"
 #include "units.h"
 
 #include <string.h>
@@ -80,9 +81,8 @@ Error *live_select_module(Session *s, const char *name, Span at)
     if (!d || d->kind != DEF_MODULE) {
         uint32_t n;
         const char **names = workspace_names(s->ws, DEF_MODULE, &n);
-        const char *near = suggest_name(name, names, n);
         Error *e = err_new(E_UNKNOWN, at, "no module named '%s'", name);
-        return near ? err_hint(e, "did you mean '%s'?", near) : err_hint(e, ":modules lists the modules");
+        return suggest_unknown(e, name, names, n, ":modules lists the modules");
     }
     s->module_sel = d->name;
     return NULL;

@@ -3,6 +3,7 @@
 #include "graph.h"
 #include "kinds.h"
 #include "query.h"
+#include "suggest.h"
 #include "trust.h"
 
 #include <string.h>
@@ -16,12 +17,11 @@ Error *query_unknown(Session *s, const char *name, Span at, DefKind kind)
     const char **names = workspace_names(s->ws, kind, &n);
     if (kind == DEF_MACHINE || kind == DEF__COUNT)
         names[n++] = "core-machine";
-    const char *near = suggest_name(name, names, n);
-    if (near)
-        return err_hint(e, "did you mean '%s'?", near);
     if (kind == DEF__COUNT)
-        return err_hint(e, "define it first; :machines, :modules, :interfaces and :procedures list what exists");
-    return err_hint(e, "list what exists with :%ss", kind == DEF_MACHINE ? "machine" : kind == DEF_MODULE ? "module" : "interface");
+        return suggest_unknown(e, name, names, n,
+                               "define it first; :machines, :modules, :interfaces and :procedures list what exists");
+    return suggest_unknown(e, name, names, n, "list what exists with :%ss",
+                           kind == DEF_MACHINE ? "machine" : kind == DEF_MODULE ? "module" : "interface");
 }
 
 static Error *verify_op_log(Session *s, const Module *m, OpDef *op, Buf *out)
@@ -137,10 +137,8 @@ Error *query_deps(Session *s, const char *name, Span at, Buf *out)
     if (!d) {
         uint32_t n;
         const char **names = workspace_names(s->ws, DEF__COUNT, &n);
-        const char *near = suggest_name(name, names, n);
         Error *e = err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name);
-        return near ? err_hint(e, "did you mean '%s'?", near)
-                    : err_hint(e, ":machines, :modules, :interfaces and :procedures list what exists");
+        return suggest_unknown(e, name, names, n, ":machines, :modules, :interfaces and :procedures list what exists");
     }
     const DefHead *h = d->cur;
     buf_printf(out, "%s@v%d (%s)\n  depends on:\n", d->name, h->version, def_kind_name(d->kind));

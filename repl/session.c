@@ -10,6 +10,7 @@
 #include "units.h"
 
 #include "stepper.h"
+#include "suggest.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,11 @@
  * per session; one that is missing names every place searched. */
 #include "txn.h"
 #include "units.h"
+#include "suggest.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -58,6 +61,40 @@ Error *units_read_file(const char *path, Span at, char **text, size_t *len)
     return NULL;
 }
 
+static int by_name(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* Sorted, so that of two equally near units the same one is suggested
+ * whatever order the folders list them in. */
+static const char **units_on_path(const Session *s, uint32_t *n)
+{
+    Vec names = {0};
+    for (uint32_t i = 0; i < s->search_path.len; i++) {
+        DIR *dir = opendir(s->search_path.items[i]);
+        for (struct dirent *d; dir && (d = readdir(dir));) {
+            size_t len = strlen(d->d_name);
+            if (len > 4 && !strcmp(d->d_name + len - 4, ".xvm"))
+                vec_push(&names, gc_strndup(d->d_name, len - 4));
+        }
+        if (dir)
+            closedir(dir);
+    }
+    if (names.len)
+        qsort(names.items, names.len, sizeof *names.items, by_name);
+    *n = names.len;
+    return (const char **)names.items;
+}
+
+Error *units_suggest(const Session *s, const char *path, Error *e)
+{
+    if (e->code != E_IO || strchr(path, '/') || is_file(path))
+        return e;
+    size_t len = strlen(path);
+    const char *unit = len > 4 && !strcmp(path + len - 4, ".xvm") ? gc_strndup(path, len - 4) : path;
+    uint32_t n;
+    const char **units = units_on_path(s, &n);
+    return suggest_unknown_as(e, "'.load_modules %s;'", unit, units, n, NULL);
+}
+
 static bool valid_unit_name(const char *unit)
 {
     return *unit && !strchr(unit, '/') && strcmp(unit, ".") && strcmp(unit, "..");
@@ -99,7 +136,9 @@ Error *units_load(void *ctx, const char *unit, Span at)
         vec_push(&t->notes, gc_printf("loaded unit %s from %s", unit, shown));
         return NULL;
     }
-    return err_detail(err_hint(err_new(E_IO, at, "cannot find unit '%s'", unit),
-                               "put %s.xvm in the current folder, a folder on XVM_PATH, or the stdlib", unit),
+    uint32_t n;
+    const char **units = units_on_path(s, &n);
+    return err_detail(suggest_unknown(err_new(E_IO, at, "cannot find unit '%s'", unit), unit, units, n,
+                                      "put %s.xvm in the current folder, a folder on XVM_PATH, or the stdlib", unit),
                       gc_printf("  looked for:\n%s", buf_str(&tried)));
 }

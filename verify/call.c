@@ -7,6 +7,7 @@
  * through layers of operations.  Results are memoised per operation,
  * component and entry state. */
 #include "tick.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -105,15 +106,17 @@ typedef struct ContractKey {
 static Error *contract_resolve(Workspace *ws, const Contract *ct, const uint32_t *items, ContractKey *out)
 {
     Key *k = ws ? find_key(ws, ct->key_name) : NULL;
+    uint32_t n = 0;
+    const char **keys = k || !ws ? NULL : workspace_names(ws, DEF_KEY, &n);
     if (!k)
-        return err_hint(err_new(E_UNKNOWN, ct->span, "contract names unknown key '%s'", ct->key_name),
-                        "declare it with .define_key");
+        return suggest_unknown(err_new(E_UNKNOWN, ct->span, "contract names unknown key '%s'", ct->key_name),
+                               ct->key_name, keys, n, "declare it with .define_key");
     if (k->arity != ct->nparams)
         return err_new(E_ARGS, ct->span, "key '%s' is about %u item%s, the contract names %u", k->name, k->arity,
                        k->arity == 1 ? "" : "s", ct->nparams);
     if (!lattice_elem(k->lat, ct->elem_name, &out->elem))
-        return err_hint(err_new(E_UNKNOWN, ct->span, "lattice '%s' has no element '%s'", k->lat->name, ct->elem_name),
-                        "use an element of %s", k->lat->name);
+        return suggest_unknown(err_new(E_UNKNOWN, ct->span, "lattice '%s' has no element '%s'", k->lat->name, ct->elem_name),
+                               ct->elem_name, k->lat->elems, k->lat->nelems, "use an element of %s", k->lat->name);
     out->key = k;
     for (uint32_t i = 0; i < ct->nparams; i++)
         out->ids[i] = items[ct->params[i]];

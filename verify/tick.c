@@ -3,7 +3,9 @@
  * Tick code runs on the verification-time stack of the body being verified
  * and reads or records facts in its state.  It has no loops; its
  * conditionals are decided here, so only one branch is ever simulated. */
+#include "args.h"
 #include "tick.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -71,11 +73,7 @@ static Error *vpop_kind(TickCtx *t, VValKind kind, VVal *out)
 
 static Error *args(TickCtx *t, uint32_t n, const char *usage)
 {
-    if (t->st->nkids == n)
-        return NULL;
-    return err_hint(err_new(E_ARGS, t->st->span, "'%s takes %u argument%s, found %u", t->st->name, n,
-                            n == 1 ? "" : "s", t->st->nkids),
-                    "write: %s", usage);
+    return args_check(t->st, "'%s", t->st->name, n, n, usage);
 }
 
 static Error *int_arg(TickCtx *t, uint32_t i, int64_t lo, int64_t hi, int64_t *out, const char *usage)
@@ -94,9 +92,11 @@ static Error *key_arg(TickCtx *t, const Node *a, Key **out)
     if (a->kind != N_NAME)
         return err_new(E_ARGS, a->span, "'%s needs a key name", t->st->name);
     *out = t->env->ws ? find_key(t->env->ws, a->name) : NULL;
+    uint32_t n = 0;
+    const char **keys = *out || !t->env->ws ? NULL : workspace_names(t->env->ws, DEF_KEY, &n);
     if (!*out)
-        return err_hint(err_new(E_UNKNOWN, a->span, "unknown key '%s'", a->name),
-                        "declare it with .define_key %s, LATTICE;", a->name);
+        return suggest_unknown(err_new(E_UNKNOWN, a->span, "unknown key '%s'", a->name), a->name, keys, n,
+                               "declare it with .define_key %s, LATTICE;", a->name);
     return NULL;
 }
 
@@ -105,12 +105,15 @@ static Error *elem_arg(TickCtx *t, const Node *lat, const Node *el, const Lattic
     if (lat->kind != N_NAME || el->kind != N_NAME)
         return err_new(E_ARGS, t->st->span, "'%s needs a lattice and an element: LATTICE, ELEMENT", t->st->name);
     *l = t->env->ws ? find_lattice(t->env->ws, lat->name) : NULL;
+    uint32_t n = 0;
+    const char **lats = *l || !t->env->ws ? NULL : workspace_names(t->env->ws, DEF_LATTICE, &n);
     if (!*l)
-        return err_hint(err_new(E_UNKNOWN, lat->span, "unknown lattice '%s'", lat->name),
-                        "declare it with .define_lattice");
+        return suggest_unknown(err_new(E_UNKNOWN, lat->span, "unknown lattice '%s'", lat->name), lat->name, lats, n,
+                               "declare it with .define_lattice");
     if (!lattice_elem(*l, el->name, e))
-        return err_hint(err_new(E_UNKNOWN, el->span, "lattice '%s' has no element '%s'", lat->name, el->name),
-                        "its elements are declared in .define_lattice %s", lat->name);
+        return suggest_unknown(err_new(E_UNKNOWN, el->span, "lattice '%s' has no element '%s'", lat->name, el->name),
+                               el->name, (*l)->elems, (*l)->nelems, "its elements are declared in .define_lattice %s",
+                               lat->name);
     return NULL;
 }
 
@@ -304,9 +307,12 @@ static Error *check_branch(TickCtx *t, const Node *blk)
         if (st->kind != N_STMT || st->head != HEAD_TICK)
             return err_hint(err_new(E_DEFINE, st->span, "only tick operations may appear inside a tick conditional"),
                             "run-time operations cannot depend on a verification-time decision");
-        if (!known_tick(st->name))
-            return err_hint(err_new(E_UNKNOWN, st->head_span, "unknown tick operation '%s", st->name),
-                            "see the tick operations in docs/reference.md");
+        if (!known_tick(st->name)) {
+            uint32_t n;
+            const char *const *ops = tick_op_names(&n);
+            return suggest_unknown_as(err_new(E_UNKNOWN, st->head_span, "unknown tick operation '%s", st->name), "'%s",
+                                      st->name, ops, n, "see the tick operations in docs/reference.md");
+        }
         TickCtx inner = {t->env, t->vs, st};
         Key *k;
         const Lattice *l;
@@ -329,10 +335,9 @@ static Error *t_if(TickCtx *t, bool precisely)
 {
     const char *usage = precisely ? "'if_precisely LATTICE, ELEMENT, { then }, { else };"
                                   : "'if_at_most LATTICE, ELEMENT, { then }, { else };";
-    if (t->st->nkids < 3 || t->st->nkids > 4)
-        return err_hint(err_new(E_ARGS, t->st->span, "'%s takes 3 or 4 arguments, found %u", t->st->name,
-                                t->st->nkids),
-                        "write: %s", usage);
+    Error *e = args_check(t->st, "'%s", t->st->name, 3, 4, usage);
+    if (e)
+        return e;
     for (uint32_t i = 2; i < t->st->nkids; i++)
         if (t->st->kids[i]->kind != N_BLOCK)
             return err_hint(err_new(E_ARGS, t->st->kids[i]->span, "'%s needs blocks for its branches", t->st->name),
@@ -340,7 +345,7 @@ static Error *t_if(TickCtx *t, bool precisely)
     const Lattice *l;
     uint32_t want;
     VVal v;
-    Error *e = elem_arg(t, t->st->kids[0], t->st->kids[1], &l, &want);
+    e = elem_arg(t, t->st->kids[0], t->st->kids[1], &l, &want);
     for (uint32_t i = 2; !e && i < t->st->nkids; i++)
         e = check_branch(t, t->st->kids[i]);
     if (!e)
@@ -490,9 +495,8 @@ static Error *run_stmt(const TickEnv *env, VState *vs, const Node *st)
         }
     uint32_t n;
     const char *const *names = tick_op_names(&n);
-    const char *near = suggest_name(st->name, names, n);
     Error *e = err_new(E_UNKNOWN, st->head_span, "unknown tick operation '%s", st->name);
-    return near ? err_hint(e, "did you mean '%s?", near) : err_hint(e, "see :help for the tick operations");
+    return suggest_unknown_as(e, "'%s", st->name, names, n, "see :help for the tick operations");
 }
 
 static Error *run_block(TickCtx *t, const Node *blk)
