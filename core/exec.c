@@ -195,24 +195,30 @@ static const void *const *dispatch;
 static Error *run(Vm *vm, Code *code, bool init)
 {
     static const void *const labels[OP__COUNT] = {
-#define X(e, name, imm, in, out, flags) [P_##e] = &&L_##e,
+#define X(e, name, imm, in, out, flags, c, expr) [P_##e] = &&L_##e,
 #include "prims.def"
 #undef X
         [OP_PRINT_REF] = &&L_PRINT_REF,
         [OP_HALT] = &&L_HALT,
         [OP_CALLCODE] = &&L_CALLCODE,
-#define X(name, expr) [OP_##name##_I] = &&L_##name##_I,
-        XVM_IMM_OPS(X)
+#define OPS(e, expr) [OP_##e##_I] = &&L_##e##_I,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_IMM_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
-#define X(name, op) [OP_J##name] = &&L_J##name, [OP_J##name##_I] = &&L_J##name##_I,
-        XVM_CMP_OPS(X)
+#undef OPS
+#define OPS(e, expr) [OP_J##e] = &&L_J##e, [OP_J##e##_I] = &&L_J##e##_I,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
         [OP_JUMP_R] = &&L_JUMP_R,
         [OP_JUMP_IF_R] = &&L_JUMP_IF_R,
         [OP_JUMP_UNLESS_R] = &&L_JUMP_UNLESS_R,
-#define X(name, op) [OP_J##name##_R] = &&L_J##name##_R, [OP_J##name##_I_R] = &&L_J##name##_I_R,
-        XVM_CMP_OPS(X)
+#define OPS(e, expr) [OP_J##e##_R] = &&L_J##e##_R, [OP_J##e##_I_R] = &&L_J##e##_I_R,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     };
     if (init) {
         dispatch = labels;
@@ -262,34 +268,28 @@ L_SWAP: a = sp[-1]; sp[-1] = tos; tos = a; NEXT;
 L_OVER: *sp++ = tos; tos = sp[-2]; NEXT;
 L_ROT: a = sp[-2]; sp[-2] = sp[-1]; sp[-1] = tos; tos = a; NEXT;
 L_PICK: a = ip->i ? sp[-ip->i] : tos; ip++; PUSHV(a); NEXT;
-L_ADD: BINOP((Value)((uint64_t)a + (uint64_t)b));
-L_SUB: BINOP((Value)((uint64_t)a - (uint64_t)b));
-L_MUL: BINOP((Value)((uint64_t)a * (uint64_t)b));
-L_DIV:
-    if (unlikely(tos == 0))
-        TRAP(TRAP_DIV_ZERO);
-    if (unlikely(tos == -1 && sp[-1] == INT64_MIN))
-        TRAP(TRAP_DIV_OVERFLOW);
-    BINOP(a / b);
-L_MOD:
-    if (unlikely(tos == 0))
-        TRAP(TRAP_MOD_ZERO);
-    if (unlikely(tos == -1 && sp[-1] == INT64_MIN))
-        TRAP(TRAP_MOD_OVERFLOW);
-    BINOP(a % b);
-L_NEG: tos = (Value)(0 - (uint64_t)tos); NEXT;
-L_AND: BINOP(a & b);
-L_OR: BINOP(a | b);
-L_XOR: BINOP(a ^ b);
-L_NOT: tos = ~tos; NEXT;
-L_SHL: BINOP((Value)((uint64_t)a << (b & 63)));
-L_SHR: BINOP(a >> (b & 63));
-L_EQ: BINOP(a == b);
-L_NE: BINOP(a != b);
-L_LT: BINOP(a < b);
-L_LE: BINOP(a <= b);
-L_GT: BINOP(a > b);
-L_GE: BINOP(a >= b);
+    /* The operations with a C operator (prims.def): add is
+     * L_ADD: a = sp[-1]; b = tos; tos = (Value)((uint64_t)a + (uint64_t)b); sp--; NEXT;
+     * div and mod first trap on b == 0 and on INT64_MIN / -1. */
+#define PLAIN_NONE(e, expr)
+#define PLAIN_UN(e, expr) L_##e: a = tos; tos = (expr); NEXT;
+#define PLAIN_BIN(e, expr) L_##e: BINOP(expr);
+#define PLAIN_CMP(e, expr) L_##e: BINOP(expr);
+#define PLAIN_DIV(e, expr)                                                       \
+    L_##e:                                                                       \
+    if (unlikely(tos == 0))                                                      \
+        TRAP(TRAP_##e##_ZERO);                                                   \
+    if (unlikely(tos == -1 && sp[-1] == INT64_MIN))                              \
+        TRAP(TRAP_##e##_OVERFLOW);                                               \
+    BINOP(expr);
+#define X(e, name, imm, in, out, flags, c, expr) PLAIN_##c(e, expr)
+#include "prims.def"
+#undef X
+#undef PLAIN_NONE
+#undef PLAIN_UN
+#undef PLAIN_BIN
+#undef PLAIN_CMP
+#undef PLAIN_DIV
 L_LABEL: NEXT; /* never compiled */
     /* Jumps: [weight] [target] [refund]; a jump taken charges the weight,
      * then refunds what the fall-through into its target brings (compile.c).
@@ -350,33 +350,38 @@ enter:
     ip = callee->cells;
     NEXT;
     /* Superinstructions (exec_ops.h).  add_i: tos = tos + imm. */
-#define X(name, expr) L_##name##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
-    XVM_IMM_OPS(X)
+#define OPS(e, expr) L_##e##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
+#define X(e, name, imm, in, out, flags, c, expr) XVM_IMM_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     /* jlt [weight] [target] [refund]: pop b, pop a, branch if a < b.
      * jlt_i [imm] [weight] [target] [refund]: pop a, branch if a < imm. */
-#define CMP_JUMPS(name, op, R, TAKEN)                                             \
+#define CMP_JUMPS(name, expr, R, TAKEN)                                           \
     L_J##name##R:                                                                \
     a = sp[-1];                                                                  \
     b = tos;                                                                     \
     tos = sp[-2];                                                                \
     sp -= 2;                                                                     \
-    if (a op b)                                                                  \
+    if (expr)                                                                    \
         TAKEN(ip);                                                               \
     else                                                                         \
         ip += 3;                                                                 \
     NEXT;                                                                        \
     L_J##name##_I##R:                                                            \
     a = tos;                                                                     \
+    b = ip->i;                                                                   \
     tos = *--sp;                                                                 \
-    if (a op ip->i)                                                              \
+    if (expr)                                                                    \
         TAKEN(ip + 1);                                                           \
     else                                                                         \
         ip += 4;                                                                 \
     NEXT;
-#define X(name, op) CMP_JUMPS(name, op, , TAKE) CMP_JUMPS(name, op, _R, TAKE_R)
-    XVM_CMP_OPS(X)
+#define OPS(e, expr) CMP_JUMPS(e, expr, , TAKE) CMP_JUMPS(e, expr, _R, TAKE_R)
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
 #undef CMP_JUMPS
 L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
 L_STATE_SET: /* [weight] [slot] */

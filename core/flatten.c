@@ -68,7 +68,7 @@ static Error *inline_body(Body *out, const Body *callee, Span at)
     uint32_t base = out->n, end = base + callee->n;
     for (uint32_t i = 0; i < callee->n; i++) {
         Insn in = callee->insns[i];
-        if (in.op == P_JUMP || in.op == P_JUMP_IF || in.op == P_JUMP_UNLESS)
+        if (prim_is_jump(in.op))
             in.imm += base;
         if (in.op == P_RETURN)
             in = (Insn){.op = P_JUMP, .imm = end, .label = "<return>", .span = in.span};
@@ -151,7 +151,7 @@ static Body *flatten_in(FlatCache *fc, const Body *b, const Component *comp, Err
      * from b's own instruction i sits at at[i]. */
     for (uint32_t i = 0; i < b->n; i++) {
         const Insn *src = &b->insns[i];
-        if (src->op == P_JUMP || src->op == P_JUMP_IF || src->op == P_JUMP_UNLESS)
+        if (prim_is_jump(src->op))
             out->insns[at[i]].imm = at[src->imm];
     }
     return out;

@@ -479,7 +479,7 @@ Error *lower_finish(Body *b)
     }
     for (uint32_t i = b->resolved; i < b->n; i++) {
         Insn *in = &b->insns[i];
-        if (in->op == P_JUMP || in->op == P_JUMP_IF || in->op == P_JUMP_UNLESS)
+        if (prim_is_jump(in->op))
             in->imm = ((Label *)b->labels.items[in->imm])->at;
     }
     b->resolved = b->n;

@@ -144,7 +144,7 @@ static Trap int_binop(Prim op, Value a, Value b, Value *r)
     case P_LE: *r = a <= b; break;
     case P_GT: *r = a > b; break;
     case P_GE: *r = a >= b; break;
-    default: return TRAP_STRUCTURED; /* if and while: lowering made them jumps */
+    default: return TRAP_STRUCTURED; /* not reached: only rows with a C operator come here */
     }
     return TRAP__COUNT;
 }
@@ -205,18 +205,14 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
     }
 }
 
+/* The items' types are checked already (check_effect). */
 static StepStatus step_heap(Stepper *st, const Insn *in)
 {
-    const char *name = prim_name(in->op);
     bool ref_value = in->op == P_LOAD_REF || in->op == P_STORE_REF;
-    uint32_t nin = in->op == P_STORE || in->op == P_STORE_REF ? 3 : 2;
-    if (!need(st, nin) || !tagged(st, 0, TY_INT) || !tagged(st, 1, TY_REF) ||
-        (nin == 3 && !tagged(st, 2, ref_value ? TY_REF : TY_INT)))
-        return violation(st, in, gc_printf("'%s' found the wrong items on the stack", name));
     int64_t i = pop(st).v;
     HeapBlock *b = (HeapBlock *)(intptr_t)pop(st).v;
     TypeId want = ref_value ? TY_REF : TY_INT;
-    if (nin == 3) {
+    if (prim_info[in->op].nin == 3) {
         const char *why = heap_problem(b, i, want, false);
         if (why)
             return trap(st, in, ref_value ? TRAP_STORE_REF : TRAP_STORE, why);
@@ -272,53 +268,62 @@ static StepStatus step_stack(Stepper *st, const Insn *in)
     }
 }
 
-static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
+/* The row's effect (prims.def): its inputs are there, of their types, and
+ * its outputs fit. */
+static StepStatus check_effect(Stepper *st, const Insn *in, const PrimInfo *pi)
 {
-    const PrimInfo *pi = &prim_info[in->op];
-    uint32_t nin = (uint32_t)strlen(pi->in);
-    if (!need(st, nin))
+    if (!need(st, pi->nin))
         return violation(st, in, gc_printf("'%s' found only %u items on the stack", pi->name, st->depth));
-    for (uint32_t k = 0; k < nin; k++) {
-        char want = pi->in[nin - 1 - k];
-        if ((want == 'i' && !tagged(st, k, TY_INT)) || (want == 'r' && !tagged(st, k, TY_REF)))
+    for (uint32_t k = 0; k < pi->nin; k++) {
+        TypeId want = pi->in[pi->nin - 1 - k];
+        if (want != TY_ANY && !tagged(st, k, want))
             return violation(st, in, gc_printf("'%s' found an item of the wrong type", pi->name));
     }
-    if (st->depth - nin + strlen(pi->out) > st->cap)
+    if (st->depth - pi->nin + pi->nout > st->cap)
         return trap(st, in, TRAP_STACK_FULL, st->cap);
-    Value r;
-    Trap why;
-    switch (in->op) {
-    case P_PUSH: push(st, in->imm, in->ty); return STEP_OK;
-    case P_PICK:
-        if ((uint64_t)in->imm >= st->depth)
-            return violation(st, in, "'pick' beyond the stack");
-        r = st->stack[st->depth - 1 - in->imm].v;
-        if (!push(st, r, st->stack[st->depth - 1 - in->imm].t))
-            return trap(st, in, TRAP_STACK_FULL, st->cap);
-        return STEP_OK;
-    case P_NEG: st->stack[st->depth - 1].v = (Value)(0 - (uint64_t)st->stack[st->depth - 1].v); return STEP_OK;
-    case P_NOT: st->stack[st->depth - 1].v = ~st->stack[st->depth - 1].v; return STEP_OK;
-    case P_JUMP:
-        f->pc = (uint32_t)in->imm;
-        return STEP_OK;
-    case P_JUMP_IF:
-    case P_JUMP_UNLESS:
-        if ((pop(st).v != 0) == (in->op == P_JUMP_IF))
-            f->pc = (uint32_t)in->imm;
-        return STEP_OK;
-    case P_ALLOC: {
-        Value n = pop(st).v;
-        if (n < 0 || n > st->max_block_words)
-            return trap(st, in, n > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, n, st->max_block_words);
-        HeapBlock *b = heap_alloc(n, st->heap_bytes);
-        if (!b)
-            return trap(st, in, TRAP_OUT_OF_HEAP, n);
-        push(st, (Value)(intptr_t)b, TY_REF);
+    return STEP_OK;
+}
+
+/* The operations with a C operator (prims.def), written out again here on
+ * purpose (see the top of the file). */
+static StepStatus step_arith(Stepper *st, const Insn *in)
+{
+    TVal *top = &st->stack[st->depth - 1];
+    if (in->op == P_NEG || in->op == P_NOT) {
+        top->v = in->op == P_NEG ? (Value)(0 - (uint64_t)top->v) : ~top->v;
         return STEP_OK;
     }
-    case P_LOAD: case P_LOAD_REF: case P_STORE: case P_STORE_REF: return step_heap(st, in);
-    case P_SIZE: r = ((HeapBlock *)(intptr_t)pop(st).v)->size; push(st, r, TY_INT); return STEP_OK;
-    case P_PRINT: case P_EMIT: return step_output(st, in);
+    Value r, b = pop(st).v, a = pop(st).v;
+    Trap why = int_binop((Prim)in->op, a, b, &r);
+    if (why != TRAP__COUNT) {
+        st->depth += 2; /* the stack is as it was before the failing instruction */
+        return trap(st, in, why);
+    }
+    push(st, r, TY_INT);
+    return STEP_OK;
+}
+
+static StepStatus step_alloc(Stepper *st, const Insn *in)
+{
+    Value n = pop(st).v;
+    if (n < 0 || n > st->max_block_words)
+        return trap(st, in, n > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, n, st->max_block_words);
+    HeapBlock *b = heap_alloc(n, st->heap_bytes);
+    if (!b)
+        return trap(st, in, TRAP_OUT_OF_HEAP, n);
+    push(st, (Value)(intptr_t)b, TY_REF);
+    return STEP_OK;
+}
+
+static StepStatus step_special(Stepper *st, const Insn *in, SFrame *f)
+{
+    switch (in->op) {
+    case P_PICK: {
+        if ((uint64_t)in->imm >= st->depth)
+            return violation(st, in, "'pick' beyond the stack");
+        TVal v = st->stack[st->depth - 1 - in->imm];
+        return push(st, v.v, v.t) ? STEP_OK : trap(st, in, TRAP_STACK_FULL, st->cap);
+    }
     case P_STATE_GET:
         push(st, f->comp->state[in->imm], f->comp->module->state[in->imm].type);
         return STEP_OK;
@@ -327,17 +332,36 @@ static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
             return violation(st, in, "'state_set' of the wrong type");
         f->comp->state[in->imm] = pop(st).v;
         return STEP_OK;
+    default: return trap(st, in, TRAP_STRUCTURED); /* if and while: lowering made them jumps */
+    }
+}
+
+static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
+{
+    const PrimInfo *pi = &prim_info[in->op];
+    StepStatus s = check_effect(st, in, pi);
+    if (s != STEP_OK)
+        return s;
+    if (pi->c != PC_NONE)
+        return step_arith(st, in);
+    switch (in->op) {
+    case P_PUSH: push(st, in->imm, in->ty); return STEP_OK;
+    case P_JUMP:
+        f->pc = (uint32_t)in->imm;
+        return STEP_OK;
+    case P_JUMP_IF:
+    case P_JUMP_UNLESS:
+        if ((pop(st).v != 0) == (in->op == P_JUMP_IF))
+            f->pc = (uint32_t)in->imm;
+        return STEP_OK;
+    case P_ALLOC: return step_alloc(st, in);
+    case P_LOAD: case P_LOAD_REF: case P_STORE: case P_STORE_REF: return step_heap(st, in);
+    case P_SIZE: push(st, ((HeapBlock *)(intptr_t)pop(st).v)->size, TY_INT); return STEP_OK;
+    case P_PRINT: case P_EMIT: return step_output(st, in);
     case P_POP: case P_DUP: case P_SWAP: case P_OVER: case P_ROT: return step_stack(st, in);
     case P_LABEL: return STEP_OK;
-    default: break;
+    default: return step_special(st, in, f);
     }
-    Value b = pop(st).v, a = pop(st).v;
-    if ((why = int_binop((Prim)in->op, a, b, &r)) != TRAP__COUNT) {
-        st->depth += 2; /* the stack is as it was before the failing instruction */
-        return trap(st, in, why);
-    }
-    push(st, r, TY_INT);
-    return STEP_OK;
 }
 
 StepStatus stepper_step(Stepper *st, StepInfo *info)
