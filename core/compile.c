@@ -209,21 +209,21 @@ static uint32_t emit_insn(Emitter *em, const Body *b, uint32_t i)
     case P_CALL:
         put_op(em, P_CALL, i);
         put_weight(em, i);
-        put(em, (Cell){.proc = in->ref}, i);
+        put(em, (Cell){.proc = in->ref.proc}, i);
         return 1;
     case P_CALLCODE:
         put_op(em, OP_CALLCODE, i);
         put_weight(em, i);
-        put(em, (Cell){.code = in->ref}, i);
+        put(em, (Cell){.code = in->ref.code}, i);
         return 1;
     case P_STATE_GET:
         put_op(em, in->op, i);
-        put(em, (Cell){.slot = in->ref}, i);
+        put(em, (Cell){.slot = in->ref.slot}, i);
         break;
     case P_STATE_SET:
         put_op(em, in->op, i);
         put_weight(em, i);
-        put(em, (Cell){.slot = in->ref}, i);
+        put(em, (Cell){.slot = in->ref.slot}, i);
         return 1;
     default:
         put_op(em, exec_op_of(in), i);

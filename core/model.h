@@ -101,13 +101,25 @@ void effect_print(Buf *out, const Effect *e); /* (a: int, b: int -> r: int) */
 
 /* ---- lowered code ----------------------------------------------------------- */
 
+struct Def;
+struct OpTarget;
+struct OpSig;
+struct OpDef;
+struct Code;
+
 typedef struct Insn {
-    uint16_t op;       /* Prim, or P_TICK */
+    uint16_t op;       /* Prim, or one of the ops past the table (P_TICK ...) */
     TypeId ty;         /* push: literal's type; print: input type (verifier) */
     int64_t imm;       /* push: value; pick: N; jumps: target insn index */
-    void *ref;         /* call: Proc *; tick: const Node *; opcall: OpTarget *;
-                        * portcall: const OpSig *; owncall: OpDef *;
-                        * state ops after flattening: Value * slot */
+    union {                       /* the member op names, no other: */
+        struct Def *proc;         /* P_CALL: the procedure (calls take its newest version) */
+        const Node *tick;         /* P_TICK: the tick statement */
+        struct OpTarget *target;  /* P_OPCALL: the component and operation */
+        const struct OpSig *sig;  /* P_PORTCALL: the port's operation */
+        struct OpDef *own;        /* P_OWNCALL: the module's own operation */
+        Value *slot;              /* P_STATE_GET, P_STATE_SET once flattened: the component's slot */
+        struct Code *code;        /* P_CALLCODE: the compiled subroutine */
+    } ref;
     const char *label; /* label and jumps: the label's name, for messages */
     Span span;
 } Insn;

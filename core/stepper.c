@@ -179,7 +179,7 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
 {
     switch (in->op) {
     case P_CALL: {
-        const Proc *p = in->ref;
+        const Proc *p = in->ref.proc;
         const ProcVersion *v = p->cur; /* new calls take the newest version */
         /* The fast executor's check at the same place: the callee's verified
          * depth (flattened, as compiled) must fit. */
@@ -189,13 +189,13 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
         return enter(st, in, (SFrame){.body = v->body, .name = p->name, .version = v->version, .proc = true});
     }
     case P_OPCALL: {
-        const OpTarget *t = in->ref;
+        const OpTarget *t = in->ref.target;
         return call_op(st, in, t->comp, t->op);
     }
-    case P_OWNCALL: return call_op(st, in, f->comp, in->ref);
+    case P_OWNCALL: return call_op(st, in, f->comp, in->ref.own);
     default: { /* P_PORTCALL */
         const Link *l = f->comp ? &f->comp->links[in->imm] : NULL;
-        const OpSig *sig = in->ref;
+        const OpSig *sig = in->ref.sig;
         const OpDef *op = l && l->provider ? module_op(l->provider->module, l->port, sig->name) : NULL;
         StepStatus s = call_op(st, in, l ? l->provider : NULL, op);
         if (s == STEP_OK) /* name the frame after what runs: the provider's operation */

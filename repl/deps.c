@@ -42,9 +42,9 @@ static void body_deps(Workspace *ws, const Body *b, Vec *out)
     for (uint32_t i = 0; b && i < b->n; i++) {
         const Insn *in = &b->insns[i];
         if (in->op == P_CALL)
-            edge(out, (Def *)in->ref, "calls-procedure");
+            edge(out, in->ref.proc, "calls-procedure");
         else if (in->op == P_TICK)
-            tick_names(ws, in->ref, out);
+            tick_names(ws, in->ref.tick, out);
     }
 }
 

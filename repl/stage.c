@@ -242,7 +242,7 @@ Error *untrusted_calls(Workspace *ws, Principal p, const Body *b)
         const Insn *in = &b->insns[i];
         if (in->op != P_CALL)
             continue;
-        const ProcVersion *v = def_current(in->ref);
+        const ProcVersion *v = def_current(in->ref.proc);
         const Machine *over = machine_named(ws, v->over); /* NULL: gone, so not open either */
         if (v->principal == PRINCIPAL_TRUSTED && !(over && over->open_to_untrusted))
             return err_hint(err_new(E_TRUST, in->span, "untrusted code cannot call '%s': it runs over trusted-only '%s'",
@@ -687,7 +687,7 @@ static bool calls_old_components(Workspace *ws, const Body *b)
     for (uint32_t i = 0; b && i < b->n; i++) {
         if (b->insns[i].op != P_OPCALL)
             continue;
-        const Machine *m = ((const OpTarget *)b->insns[i].ref)->comp->machine;
+        const Machine *m = b->insns[i].ref.target->comp->machine;
         Def *md = workspace_find_kind(ws, m->name, DEF_MACHINE);
         if (md && def_current(md) != m)
             return true;

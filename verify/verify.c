@@ -131,7 +131,7 @@ static Error *apply_pick(Ctx *c, VState *vs, const Insn *in)
 
 static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
 {
-    const ProcVersion *v = proc_current((const Proc *)in->ref);
+    const ProcVersion *v = proc_current(in->ref.proc);
     const Effect *eff = &v->eff;
     Buf sig = {0};
     for (uint32_t k = 0; k < eff->nin; k++)
@@ -164,7 +164,7 @@ static Error *apply_state(VState *vs, const Insn *in)
 
 static Error *apply_portcall(Ctx *c, VState *vs, const Insn *in)
 {
-    const OpSig *sig = in->ref;
+    const OpSig *sig = in->ref.sig;
     Component *comp = c->o->comp;
     if (!comp) /* a module on its own: the port is only its interface */
         return call_abstract(c->o->ws, vs, in, sig);
@@ -179,7 +179,7 @@ static Error *apply_tick(Ctx *c, VState *vs, const Insn *in)
 {
     *c->steps += vs->nfacts; /* looking a fact up or setting one reads them all */
     TickEnv env = {c->o->ws, c->o->owner};
-    return tick_step(&env, vs, in->ref);
+    return tick_step(&env, vs, in->ref.tick);
 }
 
 /* The instructions whose effect the letters of prims.def do not give
@@ -194,10 +194,10 @@ static Error *apply_special(Ctx *c, VState *vs, Insn *in)
     case P_STATE_GET:
     case P_STATE_SET: return apply_state(vs, in);
     case P_OPCALL: {
-        const OpTarget *t = in->ref;
+        const OpTarget *t = in->ref.target;
         return call_concrete(c->o, vs, in, t->comp, t->op, t->op->sig);
     }
-    case P_OWNCALL: return call_concrete(c->o, vs, in, c->o->comp, in->ref, ((OpDef *)in->ref)->sig);
+    case P_OWNCALL: return call_concrete(c->o, vs, in, c->o->comp, in->ref.own, in->ref.own->sig);
     case P_PORTCALL: return apply_portcall(c, vs, in);
     default: /* if and while are lowered to jumps; calls of code exist only after flattening */
         return err_new(E_CFG, in->span, "internal error: '%s' reached the verifier", prim_name(in->op));
