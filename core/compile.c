@@ -97,9 +97,11 @@ static int exec_op_of(const Insn *in)
 static int imm_op(int prim)
 {
     switch (prim) {
-#define X(name, expr) case P_##name: return OP_##name##_I;
-        XVM_IMM_OPS(X)
+#define OPS(e, expr) case P_##e: return OP_##e##_I;
+#define X(e, name, imm, in, out, flags, c, expr) XVM_IMM_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     default: return -1;
     }
 }
@@ -111,15 +113,14 @@ static int refund_op(int op)
     case P_JUMP: return OP_JUMP_R;
     case P_JUMP_IF: return OP_JUMP_IF_R;
     case P_JUMP_UNLESS: return OP_JUMP_UNLESS_R;
-#define X(name, o) case OP_J##name: return OP_J##name##_R; case OP_J##name##_I: return OP_J##name##_I_R;
-        XVM_CMP_OPS(X)
+#define OPS(e, expr) case OP_J##e: return OP_J##e##_R; case OP_J##e##_I: return OP_J##e##_I_R;
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     default: return op;
     }
 }
-
-static bool is_cmp(int op) { return op >= P_EQ && op <= P_GE; }
-static bool is_cond_jump(int op) { return op == P_JUMP_IF || op == P_JUMP_UNLESS; }
 
 /* Compare-and-branch for cmp followed by jump_if, or its opposite for
  * jump_unless (lt; jump_unless L  ==  jge L). */
@@ -129,9 +130,11 @@ static int branch_op(int cmp, int jump, bool with_imm)
                                   [P_LE] = P_GT, [P_GT] = P_LE, [P_GE] = P_LT};
     int c = jump == P_JUMP_IF ? cmp : negated[cmp];
     switch (c) {
-#define X(name, op) case P_##name: return with_imm ? OP_J##name##_I : OP_J##name;
-        XVM_CMP_OPS(X)
+#define OPS(e, expr) case P_##e: return with_imm ? OP_J##e##_I : OP_J##e;
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     default: return -1;
     }
 }
@@ -144,7 +147,7 @@ static uint32_t emit_fused(Emitter *em, const Body *b, uint32_t i)
     const Insn *n1 = i + 1 < b->n && !em->target[i + 1] ? &b->insns[i + 1] : NULL;
     const Insn *n2 = n1 && i + 2 < b->n && !em->target[i + 2] ? &b->insns[i + 2] : NULL;
     uint32_t first = em->n;
-    if (in->op == P_PUSH && n1 && is_cmp(n1->op) && n2 && is_cond_jump(n2->op)) {
+    if (in->op == P_PUSH && n1 && (op_flags(n1->op) & PF_COMPARE) && n2 && prim_is_cond_jump(n2->op)) {
         int op = branch_op(n1->op, n2->op, true);
         em->pending += 3;
         put_op(em, op, i);
@@ -154,14 +157,14 @@ static uint32_t emit_fused(Emitter *em, const Body *b, uint32_t i)
         return 3;
     }
     if (in->op == P_PUSH && n1 && imm_op(n1->op) >= 0 &&
-        !((n1->op == P_DIV || n1->op == P_MOD) && (in->imm == 0 || in->imm == -1))) {
+        !(prim_info[n1->op].c == PC_DIV && (in->imm == 0 || in->imm == -1))) {
         em->pending += 2;
         put_op(em, imm_op(n1->op), i); /* a divisor known not 0 or -1 needs no check */
         put(em, (Cell){.i = in->imm}, i);
         note_uncharged(em, first);
         return 2;
     }
-    if (is_cmp(in->op) && n1 && is_cond_jump(n1->op)) {
+    if ((op_flags(in->op) & PF_COMPARE) && n1 && prim_is_cond_jump(n1->op)) {
         int op = branch_op(in->op, n1->op, false);
         em->pending += 2;
         put_op(em, op, i);
@@ -206,21 +209,21 @@ static uint32_t emit_insn(Emitter *em, const Body *b, uint32_t i)
     case P_CALL:
         put_op(em, P_CALL, i);
         put_weight(em, i);
-        put(em, (Cell){.proc = in->ref}, i);
+        put(em, (Cell){.proc = in->ref.proc}, i);
         return 1;
     case P_CALLCODE:
         put_op(em, OP_CALLCODE, i);
         put_weight(em, i);
-        put(em, (Cell){.code = in->ref}, i);
+        put(em, (Cell){.code = in->ref.code}, i);
         return 1;
     case P_STATE_GET:
         put_op(em, in->op, i);
-        put(em, (Cell){.slot = in->ref}, i);
+        put(em, (Cell){.slot = in->ref.slot}, i);
         break;
     case P_STATE_SET:
         put_op(em, in->op, i);
         put_weight(em, i);
-        put(em, (Cell){.slot = in->ref}, i);
+        put(em, (Cell){.slot = in->ref.slot}, i);
         return 1;
     default:
         put_op(em, exec_op_of(in), i);
@@ -253,7 +256,7 @@ Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version)
     uint8_t *target = gc_calloc(b->n + 1, 1);
     for (uint32_t i = 0; i < b->n; i++) {
         const Insn *in = &b->insns[i];
-        if ((in->op == P_JUMP || in->op == P_JUMP_IF || in->op == P_JUMP_UNLESS) && in->imm >= 0 &&
+        if (prim_is_jump(in->op) && in->imm >= 0 &&
             (uint64_t)in->imm <= b->n)
             target[in->imm] = 1;
     }

@@ -626,7 +626,7 @@ static uint32_t own_next_call(const OwnIndex *x, const OpDef *op, uint32_t *pc)
 {
     for (; *pc < op->body->n; (*pc)++)
         if (op->body->insns[*pc].op == P_OWNCALL) {
-            uint32_t k = own_index(x, op->body->insns[*pc].ref);
+            uint32_t k = own_index(x, op->body->insns[*pc].ref.own);
             if (k != UINT32_MAX)
                 return k;
         }

@@ -96,11 +96,34 @@ static __attribute__((noinline)) Frame *grow_frames(Vm *vm, Frame *fp)
     return grown + used;
 }
 
-static Error *trap_error(Vm *vm, Span at, Frame *fp, const char *msg, const char *hint)
+static const struct {
+    const char *format, *hint;
+} traps[TRAP__COUNT] = {
+#define X(code, message, hint) {message, hint},
+#include "traps.def"
+#undef X
+};
+
+const char *exec_trap_vmessage(Trap t, va_list ap) { return gc_vprintf(traps[t].format, ap); }
+
+static const char *trap_message(Trap t, ...)
 {
-    Error *e = err_new(E_TRAP, at, "trap: %s", msg);
-    if (hint)
-        err_hint(e, "%s", hint);
+    va_list ap;
+    va_start(ap, t);
+    const char *msg = exec_trap_vmessage(t, ap);
+    va_end(ap);
+    return msg;
+}
+
+Error *exec_trap_error(Trap t, Span at, const char *message)
+{
+    Error *e = err_new(E_TRAP, at, "trap: %s", message);
+    return traps[t].hint ? err_hint(e, "%s", traps[t].hint) : e;
+}
+
+static Error *trap_error(Vm *vm, Span at, Frame *fp, Trap t, const char *msg)
+{
+    Error *e = exec_trap_error(t, at, msg);
     /* Innermost calls first; a runaway recursion shows its top and bottom. */
     enum { SHOWN = 8 };
     size_t depth = (size_t)(fp - vm->frames);
@@ -162,8 +185,7 @@ static Error *out_of_fuel(Vm *vm, const Code *code, uint32_t insn, Frame *fp)
 {
     vm->steps = vm->limits.fuel;
     Span at = code->body->n ? code->body->insns[insn].span : code->body->end_span;
-    return trap_error(vm, at, fp, gc_printf("out of fuel after %" PRIu64 " instructions", vm->limits.fuel),
-                      "raise the limit with :set fuel N (0 = unlimited)");
+    return trap_error(vm, at, fp, TRAP_OUT_OF_FUEL, trap_message(TRAP_OUT_OF_FUEL, vm->limits.fuel));
 }
 
 /* ---- the interpreter ------------------------------------------------------------------ */
@@ -173,24 +195,30 @@ static const void *const *dispatch;
 static Error *run(Vm *vm, Code *code, bool init)
 {
     static const void *const labels[OP__COUNT] = {
-#define X(e, name, imm, in, out, flags) [P_##e] = &&L_##e,
+#define X(e, name, imm, in, out, flags, c, expr) [P_##e] = &&L_##e,
 #include "prims.def"
 #undef X
         [OP_PRINT_REF] = &&L_PRINT_REF,
         [OP_HALT] = &&L_HALT,
         [OP_CALLCODE] = &&L_CALLCODE,
-#define X(name, expr) [OP_##name##_I] = &&L_##name##_I,
-        XVM_IMM_OPS(X)
+#define OPS(e, expr) [OP_##e##_I] = &&L_##e##_I,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_IMM_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
-#define X(name, op) [OP_J##name] = &&L_J##name, [OP_J##name##_I] = &&L_J##name##_I,
-        XVM_CMP_OPS(X)
+#undef OPS
+#define OPS(e, expr) [OP_J##e] = &&L_J##e, [OP_J##e##_I] = &&L_J##e##_I,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
         [OP_JUMP_R] = &&L_JUMP_R,
         [OP_JUMP_IF_R] = &&L_JUMP_IF_R,
         [OP_JUMP_UNLESS_R] = &&L_JUMP_UNLESS_R,
-#define X(name, op) [OP_J##name##_R] = &&L_J##name##_R, [OP_J##name##_I_R] = &&L_J##name##_I_R,
-        XVM_CMP_OPS(X)
+#define OPS(e, expr) [OP_J##e##_R] = &&L_J##e##_R, [OP_J##e##_I_R] = &&L_J##e##_I_R,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     };
     if (init) {
         dispatch = labels;
@@ -209,7 +237,8 @@ static Error *run(Vm *vm, Code *code, bool init)
     Cell *ip = code->cells;
     Value *sp = base + vm->depth - 1;
     Value tos = vm->depth ? base[vm->depth - 1] : 0;
-    const char *msg = NULL, *hint = NULL;
+    const char *msg = NULL;
+    Trap trap_code = TRAP_STRUCTURED;
     const Cell *trap_at = NULL;
     Value a, b;
     HeapBlock *blk;
@@ -218,7 +247,7 @@ static Error *run(Vm *vm, Code *code, bool init)
 #define NEXT goto *(ip++)->op
 #define PUSHV(v) do { *sp++ = tos; tos = (v); } while (0)
 #define BINOP(expr) do { a = sp[-1]; b = tos; tos = (expr); sp--; NEXT; } while (0)
-#define TRAP(m, h) do { msg = (m); hint = (h); trap_at = ip - 1; goto trap; } while (0)
+#define TRAP(t, ...) do { trap_code = (t); msg = trap_message(trap_code, ##__VA_ARGS__); trap_at = ip - 1; goto trap; } while (0)
 /* Charge the segment whose weight is in cell wc (exec.h, "Fuel"). */
 #define CHARGE(wc) do {                                                           \
         if (unlikely((slice -= (wc)->i) < 0)) {                                   \
@@ -239,34 +268,28 @@ L_SWAP: a = sp[-1]; sp[-1] = tos; tos = a; NEXT;
 L_OVER: *sp++ = tos; tos = sp[-2]; NEXT;
 L_ROT: a = sp[-2]; sp[-2] = sp[-1]; sp[-1] = tos; tos = a; NEXT;
 L_PICK: a = ip->i ? sp[-ip->i] : tos; ip++; PUSHV(a); NEXT;
-L_ADD: BINOP((Value)((uint64_t)a + (uint64_t)b));
-L_SUB: BINOP((Value)((uint64_t)a - (uint64_t)b));
-L_MUL: BINOP((Value)((uint64_t)a * (uint64_t)b));
-L_DIV:
-    if (unlikely(tos == 0))
-        TRAP("division by zero", "check the divisor before div");
-    if (unlikely(tos == -1 && sp[-1] == INT64_MIN))
-        TRAP("division overflow: INT64_MIN / -1", NULL);
-    BINOP(a / b);
-L_MOD:
-    if (unlikely(tos == 0))
-        TRAP("division by zero in mod", "check the divisor before mod");
-    if (unlikely(tos == -1 && sp[-1] == INT64_MIN))
-        TRAP("division overflow: INT64_MIN mod -1", NULL);
-    BINOP(a % b);
-L_NEG: tos = (Value)(0 - (uint64_t)tos); NEXT;
-L_AND: BINOP(a & b);
-L_OR: BINOP(a | b);
-L_XOR: BINOP(a ^ b);
-L_NOT: tos = ~tos; NEXT;
-L_SHL: BINOP((Value)((uint64_t)a << (b & 63)));
-L_SHR: BINOP(a >> (b & 63));
-L_EQ: BINOP(a == b);
-L_NE: BINOP(a != b);
-L_LT: BINOP(a < b);
-L_LE: BINOP(a <= b);
-L_GT: BINOP(a > b);
-L_GE: BINOP(a >= b);
+    /* The operations with a C operator (prims.def): add is
+     * L_ADD: a = sp[-1]; b = tos; tos = (Value)((uint64_t)a + (uint64_t)b); sp--; NEXT;
+     * div and mod first trap on b == 0 and on INT64_MIN / -1. */
+#define PLAIN_NONE(e, expr)
+#define PLAIN_UN(e, expr) L_##e: a = tos; tos = (expr); NEXT;
+#define PLAIN_BIN(e, expr) L_##e: BINOP(expr);
+#define PLAIN_CMP(e, expr) L_##e: BINOP(expr);
+#define PLAIN_DIV(e, expr)                                                       \
+    L_##e:                                                                       \
+    if (unlikely(tos == 0))                                                      \
+        TRAP(TRAP_##e##_ZERO);                                                   \
+    if (unlikely(tos == -1 && sp[-1] == INT64_MIN))                              \
+        TRAP(TRAP_##e##_OVERFLOW);                                               \
+    BINOP(expr);
+#define X(e, name, imm, in, out, flags, c, expr) PLAIN_##c(e, expr)
+#include "prims.def"
+#undef X
+#undef PLAIN_NONE
+#undef PLAIN_UN
+#undef PLAIN_BIN
+#undef PLAIN_CMP
+#undef PLAIN_DIV
 L_LABEL: NEXT; /* never compiled */
     /* Jumps: [weight] [target] [refund]; a jump taken charges the weight,
      * then refunds what the fall-through into its target brings (compile.c).
@@ -298,15 +321,13 @@ L_LABEL: NEXT; /* never compiled */
     JUMPS(_R, TAKE_R)
 #undef JUMPS
 L_IF:
-L_WHILE: TRAP("internal error: structured control reached the executor", NULL);
+L_WHILE: TRAP(TRAP_STRUCTURED);
     /* Calls: [weight] [proc or code]. */
 L_CALL:
     CHARGE(ip);
     callee = ((ProcVersion *)ip[1].proc->cur)->code; /* new calls take the newest version */
     if (unlikely(calls == vm->limits.call_depth))
-        TRAP(gc_printf("call depth limit of %u nested call%s reached calling '%s'", vm->limits.call_depth,
-                       vm->limits.call_depth == 1 ? "" : "s", callee->body->name),
-             "is the recursion missing a base case? (:set call-depth N raises the limit)");
+        TRAP(TRAP_CALL_DEPTH, vm->limits.call_depth, vm->limits.call_depth == 1 ? "" : "s", callee->body->name);
     calls++;
     goto enter;
 L_CALLCODE:
@@ -316,15 +337,12 @@ enter:
     if (unlikely(fp == fp_end)) {
         Frame *moved = grow_frames(vm, fp);
         if (!moved)
-            TRAP(gc_printf("operations nest too deeply calling '%s'", callee->body->name),
-                 "raise :set call-depth N or :set op-nesting N");
+            TRAP(TRAP_OP_NESTING, callee->body->name);
         fp = moved;
         fp_end = vm->frames + vm->frame_room - 1;
     }
     if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_limit))
-        TRAP(gc_printf("stack overflow: calling '%s' could exceed %" PRIu64 " stack slots", callee->body->name,
-                       stack_limit),
-             "is the recursion missing a base case? (:set stack N raises the limit)");
+        TRAP(TRAP_CALL_STACK, callee->body->name, stack_limit);
     fp->ip = ip + 2;
     fp->code = cur;
     fp++;
@@ -332,33 +350,38 @@ enter:
     ip = callee->cells;
     NEXT;
     /* Superinstructions (exec_ops.h).  add_i: tos = tos + imm. */
-#define X(name, expr) L_##name##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
-    XVM_IMM_OPS(X)
+#define OPS(e, expr) L_##e##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
+#define X(e, name, imm, in, out, flags, c, expr) XVM_IMM_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     /* jlt [weight] [target] [refund]: pop b, pop a, branch if a < b.
      * jlt_i [imm] [weight] [target] [refund]: pop a, branch if a < imm. */
-#define CMP_JUMPS(name, op, R, TAKEN)                                             \
+#define CMP_JUMPS(name, expr, R, TAKEN)                                           \
     L_J##name##R:                                                                \
     a = sp[-1];                                                                  \
     b = tos;                                                                     \
     tos = sp[-2];                                                                \
     sp -= 2;                                                                     \
-    if (a op b)                                                                  \
+    if (expr)                                                                    \
         TAKEN(ip);                                                               \
     else                                                                         \
         ip += 3;                                                                 \
     NEXT;                                                                        \
     L_J##name##_I##R:                                                            \
     a = tos;                                                                     \
+    b = ip->i;                                                                   \
     tos = *--sp;                                                                 \
-    if (a op ip->i)                                                              \
+    if (expr)                                                                    \
         TAKEN(ip + 1);                                                           \
     else                                                                         \
         ip += 4;                                                                 \
     NEXT;
-#define X(name, op) CMP_JUMPS(name, op, , TAKE) CMP_JUMPS(name, op, _R, TAKE_R)
-    XVM_CMP_OPS(X)
+#define OPS(e, expr) CMP_JUMPS(e, expr, , TAKE) CMP_JUMPS(e, expr, _R, TAKE_R)
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
 #undef CMP_JUMPS
 L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
 L_STATE_SET: /* [weight] [slot] */
@@ -376,26 +399,23 @@ L_RETURN: /* [weight] */
     NEXT;
 L_ALLOC:
     if (unlikely(tos < 0 || tos > vm->limits.max_block_words))
-        TRAP(gc_printf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, tos,
-                     vm->limits.max_block_words),
-             tos > 0 ? "raise the limit with :set block-words N" : NULL);
+        TRAP(tos > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, tos, vm->limits.max_block_words);
     blk = heap_alloc(tos, vm->limits.heap_bytes);
     if (unlikely(!blk))
-        TRAP(gc_printf("out of heap allocating %" PRId64 " words", tos),
-             "drop references to blocks you no longer need, or raise the limit with :set heap-limit N");
+        TRAP(TRAP_OUT_OF_HEAP, tos);
     tos = (Value)(intptr_t)blk;
     NEXT;
 L_LOAD:
     blk = (HeapBlock *)(intptr_t)sp[-1];
     if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true)))
-        TRAP(gc_printf("load: %s", msg), tos >= 0 && tos < blk->size ? "use load_ref for a ref" : NULL);
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
     tos = blk->words[tos];
     sp--;
     NEXT;
 L_LOAD_REF:
     blk = (HeapBlock *)(intptr_t)sp[-1];
     if (unlikely(!heap_word_ok(blk, tos, TY_REF)) && (msg = heap_problem(blk, tos, TY_REF, true)))
-        TRAP(gc_printf("load_ref: %s", msg), tos >= 0 && tos < blk->size ? "use load for an int" : NULL);
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
     tos = blk->words[tos];
     sp--;
     NEXT;
@@ -409,7 +429,7 @@ store:
     CHARGE(ip);
     blk = (HeapBlock *)(intptr_t)sp[-1];
     if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_problem(blk, tos, TY_INT, false)))
-        TRAP(gc_printf("%s: %s", a == TY_INT ? "store" : "store_ref", msg), NULL);
+        TRAP(a == TY_INT ? TRAP_STORE : TRAP_STORE_REF, msg);
     blk->words[tos] = sp[-2];
     blk->tags[tos] = (uint8_t)a;
     tos = sp[-3];
@@ -435,7 +455,7 @@ L_PRINT_REF: {
 L_EMIT:
     CHARGE(ip);
     if (unlikely(tos < 0 || tos > 255))
-        TRAP(gc_printf("emit: %" PRId64 " is not a byte", tos), "emit writes one byte, 0..255");
+        TRAP(TRAP_EMIT, tos);
     fputc((int)tos, vm->out);
     tos = *--sp;
     ip++;
@@ -449,8 +469,7 @@ L_HALT: /* [weight]: the end of the run is a check too */
 stop: /* a charge at fuel_cell overdrew the fuel, or Ctrl-C */
     if (fa.interrupted) {
         vm->steps = fa.spent;
-        return trap_error(vm, span_of(cur, fuel_cell), fp, "interrupted (Ctrl-C)",
-                          "the stack is as it was before this input");
+        return trap_error(vm, span_of(cur, fuel_cell), fp, TRAP_INTERRUPTED, trap_message(TRAP_INTERRUPTED));
     }
     {
         /* Of this segment's w instructions, fuel - (spent - w) still fitted:
@@ -467,7 +486,7 @@ trap: {
         return out_of_fuel(vm, cur,
                            counted_back(cur->body, cur->insn_of[trap_at - cur->cells], part - (fa.limit - charged)), fp);
     vm->steps = charged + part;
-    return trap_error(vm, span_of(cur, trap_at), fp, msg, hint);
+    return trap_error(vm, span_of(cur, trap_at), fp, trap_code, msg);
 }
 #undef NEXT
 #undef PUSHV

@@ -140,6 +140,19 @@ Error *vm_check_stack(const Vm *vm, const Code *code);
 /* Change the operand stack's or the call stack's size (between runs). */
 Error *vm_set_stack_slots(Vm *vm, uint64_t slots);
 Error *vm_set_call_depth(Vm *vm, uint64_t depth);
+/* Run-time traps (traps.def): both executors raise them by code, so the
+ * message and the hint are written once. */
+typedef enum {
+#define X(code, message, hint) TRAP_##code,
+#include "traps.def"
+#undef X
+    TRAP__COUNT
+} Trap;
+/* The trap's message: its format filled in from the arguments. */
+const char *exec_trap_vmessage(Trap t, va_list ap);
+/* The trap as an error at a place: "trap: MESSAGE", with the trap's hint. */
+Error *exec_trap_error(Trap t, Span at, const char *message);
+
 /* "42" or "<ref 3 words>": the value as print writes it. */
 void value_print(Buf *out, Value v, TypeId t);
 

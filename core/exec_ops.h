@@ -7,33 +7,45 @@
 
 /* Superinstructions: the operation with an immediate right operand
  * (push int(1); add;  ->  add_i 1) and compare-and-branch (lt; jump_if L;
- * -> jlt L, also with an immediate).  NAME, C operator on (a, b). */
-#define XVM_IMM_OPS(X)                                                             \
-    X(ADD, (Value)((uint64_t)a + (uint64_t)b)) X(SUB, (Value)((uint64_t)a - (uint64_t)b)) \
-    X(MUL, (Value)((uint64_t)a * (uint64_t)b)) X(DIV, a / b) X(MOD, a % b)            \
-    X(AND, a & b) X(OR, a | b) X(XOR, a ^ b)                                        \
-    X(SHL, (Value)((uint64_t)a << (b & 63))) X(SHR, a >> (b & 63))                   \
-    X(EQ, a == b) X(NE, a != b) X(LT, a < b) X(LE, a <= b) X(GT, a > b) X(GE, a >= b)
-#define XVM_CMP_OPS(X) X(EQ, ==) X(NE, !=) X(LT, <) X(LE, <=) X(GT, >) X(GE, >=)
+ * -> jlt L, also with an immediate), for the rows of prims.def whose C
+ * operator has such forms.  In an X(e, name, imm, in, out, flags, C, expr)
+ * of prims.def, XVM_IMM_##C(F, e, expr) is F(e, expr) for a BIN, DIV or
+ * CMP row, XVM_CMP_##C(F, e, expr) for a CMP row, else nothing. */
+#define XVM_IMM_NONE(F, e, expr)
+#define XVM_IMM_UN(F, e, expr)
+#define XVM_IMM_BIN(F, e, expr) F(e, expr)
+#define XVM_IMM_DIV(F, e, expr) F(e, expr)
+#define XVM_IMM_CMP(F, e, expr) F(e, expr)
+#define XVM_CMP_NONE(F, e, expr)
+#define XVM_CMP_UN(F, e, expr)
+#define XVM_CMP_BIN(F, e, expr)
+#define XVM_CMP_DIV(F, e, expr)
+#define XVM_CMP_CMP(F, e, expr) F(e, expr)
 
 enum {
     OP_PRINT_REF = P__COUNT, /* print, when the verifier saw a ref */
     OP_HALT,                 /* end of REPL code */
     OP_CALLCODE,             /* call a flattened operation's subroutine */
-#define X(name, expr) OP_##name##_I,
-    XVM_IMM_OPS(X)
+#define OPS(e, expr) OP_##e##_I,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_IMM_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
-#define X(name, op) OP_J##name, OP_J##name##_I,
-    XVM_CMP_OPS(X)
+#undef OPS
+#define OPS(e, expr) OP_J##e, OP_J##e##_I,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     /* The same jumps for a target that code also falls through into: when
      * taken, they refund that code's count (compile.c, "Fuel"). */
     OP_JUMP_R,
     OP_JUMP_IF_R,
     OP_JUMP_UNLESS_R,
-#define X(name, op) OP_J##name##_R, OP_J##name##_I_R,
-    XVM_CMP_OPS(X)
+#define OPS(e, expr) OP_J##e##_R, OP_J##e##_I_R,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
 #undef X
+#undef OPS
     OP__COUNT
 };
 

@@ -68,7 +68,7 @@ static Error *inline_body(Body *out, const Body *callee, Span at)
     uint32_t base = out->n, end = base + callee->n;
     for (uint32_t i = 0; i < callee->n; i++) {
         Insn in = callee->insns[i];
-        if (in.op == P_JUMP || in.op == P_JUMP_IF || in.op == P_JUMP_UNLESS)
+        if (prim_is_jump(in.op))
             in.imm += base;
         if (in.op == P_RETURN)
             in = (Insn){.op = P_JUMP, .imm = end, .label = "<return>", .span = in.span};
@@ -96,7 +96,7 @@ static Error *emit_call(FlatCache *fc, Body *out, const Insn *in, const Componen
         f->code = compile_body(f->body, true, op->eff.nin, 0);
         f->code->subroutine = true;
     }
-    return put(out, (Insn){.op = P_CALLCODE, .ref = f->code, .label = in->label, .span = in->span});
+    return put(out, (Insn){.op = P_CALLCODE, .ref.code = f->code, .label = in->label, .span = in->span});
 }
 
 static Error *flatten_insn(FlatCache *fc, Body *out, const Insn *in, const Component *comp)
@@ -104,13 +104,13 @@ static Error *flatten_insn(FlatCache *fc, Body *out, const Insn *in, const Compo
     switch (in->op) {
     case P_TICK: return NULL;
     case P_OPCALL: {
-        const OpTarget *t = in->ref;
+        const OpTarget *t = in->ref.target;
         return emit_call(fc, out, in, t->comp, t->op);
     }
-    case P_OWNCALL: return emit_call(fc, out, in, comp, in->ref);
+    case P_OWNCALL: return emit_call(fc, out, in, comp, in->ref.own);
     case P_PORTCALL: {
         const Link *l = comp ? &comp->links[in->imm] : NULL;
-        const OpSig *sig = in->ref;
+        const OpSig *sig = in->ref.sig;
         OpDef *op = l && l->provider ? module_op(l->provider->module, l->port, sig->name) : NULL;
         if (!op)
             return err_new(E_UNKNOWN, in->span, "internal: port call '%s' has no provider", in->label);
@@ -121,7 +121,7 @@ static Error *flatten_insn(FlatCache *fc, Body *out, const Insn *in, const Compo
         if (!comp)
             return err_new(E_UNKNOWN, in->span, "internal: state access outside a component");
         Insn s = *in;
-        s.ref = &comp->state[in->imm];
+        s.ref.slot = &comp->state[in->imm];
         return put(out, s);
     }
     default: return put(out, *in);
@@ -151,7 +151,7 @@ static Body *flatten_in(FlatCache *fc, const Body *b, const Component *comp, Err
      * from b's own instruction i sits at at[i]. */
     for (uint32_t i = 0; i < b->n; i++) {
         const Insn *src = &b->insns[i];
-        if (src->op == P_JUMP || src->op == P_JUMP_IF || src->op == P_JUMP_UNLESS)
+        if (prim_is_jump(src->op))
             out->insns[at[i]].imm = at[src->imm];
     }
     return out;

@@ -317,17 +317,17 @@ typedef struct OpNode {
 static bool op_callee(const OpNode *from, const Insn *in, OpNode *to)
 {
     if (in->op == P_OPCALL) {
-        const OpTarget *t = in->ref;
+        const OpTarget *t = in->ref.target;
         *to = (OpNode){t->comp, t->op};
         return true;
     }
     if (in->op == P_OWNCALL) {
-        *to = (OpNode){from->comp, in->ref};
+        *to = (OpNode){from->comp, in->ref.own};
         return true;
     }
     if (in->op == P_PORTCALL && from->comp) {
         const Link *l = &from->comp->links[in->imm];
-        const OpSig *sig = in->ref;
+        const OpSig *sig = in->ref.sig;
         if (!l->provider)
             return false;
         *to = (OpNode){l->provider, module_op(l->provider->module, l->port, sig->name)};

@@ -226,7 +226,7 @@ static Error *lower_call(const Scope *sc, Body *b, const Node *s)
         const char **names = workspace_names(ws, DEF_PROC, &n);
         return suggest_unknown(e, name, names, n, "define it first with .define_procedure %s, (...), { ... }; (procedures defined in one input may call each other)", name);
     }
-    return emit(b, (Insn){.op = P_CALL, .ref = p, .label = p->name, .span = s->span});
+    return emit(b, (Insn){.op = P_CALL, .ref.proc = p, .label = p->name, .span = s->span});
 }
 
 static Error *lower_block(const Scope *sc, Body *b, const Node *blk)
@@ -337,7 +337,7 @@ static Error *lower_machine_op(const Scope *sc, Body *b, const Node *s, const Ma
     t->comp = mop->comp;
     t->op = mop->op;
     t->name = mop->name;
-    return emit(b, (Insn){.op = P_OPCALL, .ref = t, .label = mop->name, .span = s->span});
+    return emit(b, (Insn){.op = P_OPCALL, .ref.target = t, .label = mop->name, .span = s->span});
 }
 
 /* The module's own operation by name: private ones, or an exported one
@@ -363,7 +363,7 @@ static Error *lower_op(const Scope *sc, Body *b, const Node *s)
     OpDef *own = own_op(sc->module, s->name);
     if (own) {
         Error *e = want_args(s, s->name, 0, 0, gc_printf("%s;", s->name));
-        return e ? e : emit(b, (Insn){.op = P_OWNCALL, .ref = own, .label = own->name, .span = s->span});
+        return e ? e : emit(b, (Insn){.op = P_OWNCALL, .ref.own = own, .label = own->name, .span = s->span});
     }
     const Machine *m = sc->machine ? sc->machine : core_machine();
     const MachineOp *mop = machine_op(m, s->name);
@@ -410,7 +410,7 @@ static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
     Error *e = want_args(s, gc_printf("%s.%s", s->name, s->name2), 0, 0, gc_printf("%s.%s;", s->name, s->name2));
     if (e)
         return e;
-    return emit(b, (Insn){.op = P_PORTCALL, .imm = idx, .ref = (void *)sig,
+    return emit(b, (Insn){.op = P_PORTCALL, .imm = idx, .ref.sig = sig,
                           .label = gc_printf("%s.%s", s->name, s->name2), .span = s->span});
 }
 
@@ -445,7 +445,7 @@ static Error *lower_stmt(const Scope *sc, Body *b, const Node *s)
     case HEAD_OP: return lower_op(sc, b, s);
     case HEAD_TICK: {
         Error *e = tick_blocks_pure(s);
-        return e ? e : emit(b, (Insn){.op = P_TICK, .ref = (void *)s, .span = s->span});
+        return e ? e : emit(b, (Insn){.op = P_TICK, .ref.tick = s, .span = s->span});
     }
     case HEAD_QUALIFIED: return lower_port_call(sc, b, s);
     case HEAD_DIRECTIVE:
@@ -487,7 +487,7 @@ Error *lower_finish(Body *b)
     }
     for (uint32_t i = b->resolved; i < b->n; i++) {
         Insn *in = &b->insns[i];
-        if (in->op == P_JUMP || in->op == P_JUMP_IF || in->op == P_JUMP_UNLESS)
+        if (prim_is_jump(in->op))
             in->imm = ((Label *)b->labels.items[in->imm])->at;
     }
     b->resolved = b->n;
@@ -520,7 +520,7 @@ void insn_print(Buf *out, const Insn *in)
         buf_printf(out, "%s %s", prim_name(in->op), in->label);
         return;
     case P_TICK: { /* 'push_val PARITY, EVEN   'if_precisely PARITY, EVEN, {...}, {...} */
-        const Node *s = in->ref;
+        const Node *s = in->ref.tick;
         buf_printf(out, "'%s", s->name);
         for (uint32_t i = 0; i < s->nkids; i++) {
             buf_puts(out, i ? ", " : " ");

@@ -25,38 +25,60 @@ bool type_by_name(const char *name, TypeId *out);
 /* ---- primitives (one X-macro table: prims.def) --------------------------- */
 
 typedef enum { IMM_NONE, IMM_VALUE, IMM_INT, IMM_LABEL, IMM_PROC, IMM_BLOCKS, IMM_STATE } ImmKind;
-enum { PF_BRANCH = 1, PF_END = 2, PF_TYPED = 4, PF_SPECIAL = 8, PF_MODULE = 16 };
+/* PF_COMPARE comes from the C column (a CMP operator); the rest are written
+ * on the rows. */
+enum { PF_BRANCH = 1, PF_END = 2, PF_TYPED = 4, PF_SPECIAL = 8, PF_MODULE = 16, PF_CONTROL = 32, PF_COMPARE = 64 };
+/* The kind of a primitive's C operator (prims.def, column C). */
+typedef enum { PC_NONE, PC_UN, PC_BIN, PC_DIV, PC_CMP } PrimC;
 
 typedef enum {
-#define X(e, name, imm, in, out, flags) P_##e,
+#define X(e, name, imm, in, out, flags, c, expr) P_##e,
 #include "prims.def"
 #undef X
     P__COUNT,
     P_TICK = P__COUNT, /* a tick statement, kept for the verifier only */
-    P_OPCALL,          /* a machine operation: ref = OpTarget (component, op) */
-    P_PORTCALL,        /* PORT.OP inside a module: imm = port index, ref = OpSig */
-    P_OWNCALL,         /* the module's own operation: ref = OpDef */
-    P_CALLCODE,        /* flattened code only: call a compiled subroutine, ref = Code */
+    P_OPCALL,          /* a machine operation: ref.target */
+    P_PORTCALL,        /* PORT.OP inside a module: imm = port index, ref.sig */
+    P_OWNCALL,         /* the module's own operation: ref.own */
+    P_CALLCODE,        /* flattened code only: call a compiled subroutine, ref.code */
     P__IR_COUNT
 } Prim;
 
+/* What a primitive leaves on the stack, per output item (bottom first). */
+typedef enum {
+    PO_NEW,   /* a new item of type `type` */
+    PO_INPUT, /* input number `input` (bottom first), identity and all */
+    PO_IMM,   /* a new item of the immediate's type (Insn.ty) */
+} PrimOutKind;
+
+typedef struct PrimOut {
+    uint8_t kind; /* PrimOutKind */
+    TypeId type;  /* PO_NEW */
+    uint8_t input; /* PO_INPUT */
+} PrimOut;
+
+enum { PRIM_MAX_ITEMS = 3 }; /* inputs or outputs of one primitive */
+
+/* A row of prims.def, its letters decoded (model.c). */
 typedef struct PrimInfo {
     const char *name;
     ImmKind imm;
-    const char *in, *out;
     int flags;
+    PrimC c;
+    uint8_t nin, nout;
+    TypeId in[PRIM_MAX_ITEMS]; /* bottom first; TY_ANY: an item of any type */
+    PrimOut out[PRIM_MAX_ITEMS];
 } PrimInfo;
 
 extern const PrimInfo prim_info[P__COUNT];
 bool prim_by_name(const char *name, Prim *out);
+/* Flags of any instruction: lowered code also holds ops past the table,
+ * which have no row to give their effect, so they count as special. */
+static inline int op_flags(int op) { return op >= 0 && op < P__COUNT ? prim_info[op].flags : PF_SPECIAL; }
 /* Control flow belongs to the language: every machine keeps it. */
-static inline bool prim_is_control(int op)
-{
-    return op == P_LABEL || op == P_IF || op == P_WHILE || op == P_CALL || op == P_RETURN || op == P_JUMP ||
-           op == P_JUMP_IF || op == P_JUMP_UNLESS;
-}
-/* Flags of any instruction: lowered code also holds ops past the table. */
-static inline int op_flags(int op) { return op >= 0 && op < P__COUNT ? prim_info[op].flags : 0; }
+static inline bool prim_is_control(int op) { return op_flags(op) & PF_CONTROL; }
+static inline bool prim_is_jump(int op) { return op_flags(op) & PF_BRANCH; }
+static inline bool prim_is_cond_jump(int op) { return (op_flags(op) & (PF_BRANCH | PF_END)) == PF_BRANCH; }
 const char *prim_name(int op);
 
 /* ---- effects -------------------------------------------------------------- */
@@ -78,13 +100,25 @@ void effect_print(Buf *out, const Effect *e); /* (a: int, b: int -> r: int) */
 
 /* ---- lowered code ----------------------------------------------------------- */
 
+struct Def;
+struct OpTarget;
+struct OpSig;
+struct OpDef;
+struct Code;
+
 typedef struct Insn {
-    uint16_t op;       /* Prim, or P_TICK */
+    uint16_t op;       /* Prim, or one of the ops past the table (P_TICK ...) */
     TypeId ty;         /* push: literal's type; print: input type (verifier) */
     int64_t imm;       /* push: value; pick: N; jumps: target insn index */
-    void *ref;         /* call: Proc *; tick: const Node *; opcall: OpTarget *;
-                        * portcall: const OpSig *; owncall: OpDef *;
-                        * state ops after flattening: Value * slot */
+    union {                       /* the member op names, no other: */
+        struct Def *proc;         /* P_CALL: the procedure (calls take its newest version) */
+        const Node *tick;         /* P_TICK: the tick statement */
+        struct OpTarget *target;  /* P_OPCALL: the component and operation */
+        const struct OpSig *sig;  /* P_PORTCALL: the port's operation */
+        struct OpDef *own;        /* P_OWNCALL: the module's own operation */
+        Value *slot;              /* P_STATE_GET, P_STATE_SET once flattened: the component's slot */
+        struct Code *code;        /* P_CALLCODE: the compiled subroutine */
+    } ref;
     const char *label; /* label and jumps: the label's name, for messages */
     Span span;
 } Insn;

@@ -58,14 +58,14 @@ const char *owner_words(const char *owner)
 static void prim_effect(Buf *out, Prim p)
 {
     const PrimInfo *pi = &prim_info[p];
-    static const char *const names[] = {['i'] = "int", ['r'] = "ref", ['*'] = "any"};
     buf_putc(out, '(');
-    for (const char *c = pi->in; *c; c++)
-        buf_printf(out, "%s%s", c == pi->in ? "" : ", ", names[(unsigned char)*c]);
-    buf_puts(out, *pi->in ? " -> " : "-> ");
-    for (const char *c = pi->out; *c; c++) {
-        const char *t = *c >= '0' && *c <= '9' ? names[(unsigned char)pi->in[*c - '0']] : *c == '=' ? "int" : names[(unsigned char)*c];
-        buf_printf(out, "%s%s", c == pi->out ? "" : ", ", t);
+    for (uint32_t k = 0; k < pi->nin; k++)
+        buf_printf(out, "%s%s", k ? ", " : "", type_name(pi->in[k]));
+    buf_puts(out, pi->nin ? " -> " : "-> ");
+    for (uint32_t k = 0; k < pi->nout; k++) {
+        const PrimOut *o = &pi->out[k];
+        TypeId t = o->kind == PO_INPUT ? pi->in[o->input] : o->kind == PO_IMM ? TY_INT : o->type;
+        buf_printf(out, "%s%s", k ? ", " : "", type_name(t));
     }
     buf_putc(out, ')');
 }

@@ -63,35 +63,23 @@ Error *stepper_finish(Stepper *st, Vm *vm)
 
 /* ---- checks ----------------------------------------------------------------------------------- */
 
-/* The fast executor's hints for the same traps, so both modes read alike. */
-static const char *trap_hint(const char *msg)
+/* A trap of traps.def, its message filled in from the arguments: the same
+ * text and hint as the fast executor's. */
+static StepStatus trap(Stepper *st, const Insn *in, Trap t, ...)
 {
-    static const char *const hints[][2] = {
-        {"division by zero in mod", "check the divisor before mod"},
-        {"division by zero", "check the divisor before div"},
-        {"emit:", "emit writes one byte, 0..255"},
-        {"out of fuel", "raise the limit with :set fuel N (0 = unlimited)"},
-        {"call depth limit", "is the recursion missing a base case? (:set call-depth N raises the limit)"},
-        {"stack overflow: calling", "is the recursion missing a base case? (:set stack N raises the limit)"},
-        {"out of heap", "drop references to blocks you no longer need, or raise the limit with :set heap-limit N"},
-    };
-    for (size_t i = 0; i < countof(hints); i++)
-        if (!strncmp(msg, hints[i][0], strlen(hints[i][0])))
-            return hints[i][1];
-    return NULL;
+    va_list ap;
+    va_start(ap, t);
+    st->error = exec_trap_error(t, in->span, exec_trap_vmessage(t, ap));
+    va_end(ap);
+    return STEP_TRAP;
 }
 
-static StepStatus fail(Stepper *st, StepStatus kind, const Insn *in, const char *msg)
+/* What verification should have made impossible. */
+static StepStatus violation(Stepper *st, const Insn *in, const char *msg)
 {
-    if (kind == STEP_TRAP) {
-        st->error = err_new(E_TRAP, in->span, "trap: %s", msg);
-        if (trap_hint(msg))
-            err_hint(st->error, "%s", trap_hint(msg));
-    } else {
-        st->error = err_hint(err_new(E_TRAP, in->span, "check failed in checked mode: %s", msg),
-                             "verified code should never get here: this is a verifier bug");
-    }
-    return kind;
+    st->error = err_hint(err_new(E_TRAP, in->span, "check failed in checked mode: %s", msg),
+                         "verified code should never get here: this is a verifier bug");
+    return STEP_VIOLATION;
 }
 
 static bool need(Stepper *st, uint32_t n) { return st->depth >= n; }
@@ -129,34 +117,36 @@ static bool safepoint(Stepper *st) { return ++st->safepoints <= st->fuel || !st-
 
 /* ---- one instruction ----------------------------------------------------------------------------- */
 
-static const char *int_binop(Prim op, Value a, Value b, Value *r)
+/* TRAP__COUNT when it went well. */
+static Trap int_binop(Prim op, Value a, Value b, Value *r)
 {
     uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
     switch (op) {
-    case P_ADD: *r = (Value)(ua + ub); return NULL;
-    case P_SUB: *r = (Value)(ua - ub); return NULL;
-    case P_MUL: *r = (Value)(ua * ub); return NULL;
+    case P_ADD: *r = (Value)(ua + ub); break;
+    case P_SUB: *r = (Value)(ua - ub); break;
+    case P_MUL: *r = (Value)(ua * ub); break;
     case P_DIV:
     case P_MOD:
         if (b == 0)
-            return op == P_DIV ? "division by zero" : "division by zero in mod";
+            return op == P_DIV ? TRAP_DIV_ZERO : TRAP_MOD_ZERO;
         if (b == -1 && a == INT64_MIN)
-            return op == P_DIV ? "division overflow: INT64_MIN / -1" : "division overflow: INT64_MIN mod -1";
+            return op == P_DIV ? TRAP_DIV_OVERFLOW : TRAP_MOD_OVERFLOW;
         *r = op == P_DIV ? a / b : a % b;
-        return NULL;
-    case P_AND: *r = a & b; return NULL;
-    case P_OR: *r = a | b; return NULL;
-    case P_XOR: *r = a ^ b; return NULL;
-    case P_SHL: *r = (Value)(ua << (b & 63)); return NULL;
-    case P_SHR: *r = a >> (b & 63); return NULL;
-    case P_EQ: *r = a == b; return NULL;
-    case P_NE: *r = a != b; return NULL;
-    case P_LT: *r = a < b; return NULL;
-    case P_LE: *r = a <= b; return NULL;
-    case P_GT: *r = a > b; return NULL;
-    case P_GE: *r = a >= b; return NULL;
-    default: return "not a binary operation";
+        break;
+    case P_AND: *r = a & b; break;
+    case P_OR: *r = a | b; break;
+    case P_XOR: *r = a ^ b; break;
+    case P_SHL: *r = (Value)(ua << (b & 63)); break;
+    case P_SHR: *r = a >> (b & 63); break;
+    case P_EQ: *r = a == b; break;
+    case P_NE: *r = a != b; break;
+    case P_LT: *r = a < b; break;
+    case P_LE: *r = a <= b; break;
+    case P_GT: *r = a > b; break;
+    case P_GE: *r = a >= b; break;
+    default: return TRAP_STRUCTURED; /* not reached: only rows with a C operator come here */
     }
+    return TRAP__COUNT;
 }
 
 static void pop_frame(Stepper *st)
@@ -167,11 +157,9 @@ static void pop_frame(Stepper *st)
 static StepStatus enter(Stepper *st, const Insn *in, SFrame f)
 {
     if (f.proc && st->calls >= st->call_depth)
-        return fail(st, STEP_TRAP, in,
-                    gc_printf("call depth limit of %u nested call%s reached calling '%s'", st->call_depth,
-                              st->call_depth == 1 ? "" : "s", f.name));
+        return trap(st, in, TRAP_CALL_DEPTH, st->call_depth, st->call_depth == 1 ? "" : "s", f.name);
     if (st->nframes >= st->max_frames)
-        return fail(st, STEP_TRAP, in, gc_printf("operations nest too deeply calling '%s'", f.name));
+        return trap(st, in, TRAP_OP_NESTING, f.name);
     st->calls += f.proc;
     if (st->nframes >= st->frame_room)
         st->frames = grown(st->frames, st->nframes, &st->frame_room, st->max_frames, sizeof(SFrame));
@@ -182,7 +170,7 @@ static StepStatus enter(Stepper *st, const Insn *in, SFrame f)
 static StepStatus call_op(Stepper *st, const Insn *in, const Component *comp, const OpDef *op)
 {
     if (!op)
-        return fail(st, STEP_VIOLATION, in, gc_printf("operation '%s' has no implementation", in->label));
+        return violation(st, in, gc_printf("operation '%s' has no implementation", in->label));
     return enter(st, in, (SFrame){.body = op->body, .comp = comp, .name = in->label, .version = op->module->version,
                                   .module = op->module});
 }
@@ -191,24 +179,23 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
 {
     switch (in->op) {
     case P_CALL: {
-        const Proc *p = in->ref;
+        const Proc *p = in->ref.proc;
         const ProcVersion *v = p->cur; /* new calls take the newest version */
         /* The fast executor's check at the same place: the callee's verified
          * depth (flattened, as compiled) must fit. */
         uint32_t need = v->code ? v->code->max_depth : v->verified ? v->verified->max_depth : UINT32_MAX;
         if ((uint64_t)st->depth - v->eff.nin + need > st->cap)
-            return fail(st, STEP_TRAP, in, gc_printf("stack overflow: calling '%s' could exceed %u stack slots", p->name,
-                                                     st->cap));
+            return trap(st, in, TRAP_CALL_STACK, p->name, (uint64_t)st->cap);
         return enter(st, in, (SFrame){.body = v->body, .name = p->name, .version = v->version, .proc = true});
     }
     case P_OPCALL: {
-        const OpTarget *t = in->ref;
+        const OpTarget *t = in->ref.target;
         return call_op(st, in, t->comp, t->op);
     }
-    case P_OWNCALL: return call_op(st, in, f->comp, in->ref);
+    case P_OWNCALL: return call_op(st, in, f->comp, in->ref.own);
     default: { /* P_PORTCALL */
         const Link *l = f->comp ? &f->comp->links[in->imm] : NULL;
-        const OpSig *sig = in->ref;
+        const OpSig *sig = in->ref.sig;
         const OpDef *op = l && l->provider ? module_op(l->provider->module, l->port, sig->name) : NULL;
         StepStatus s = call_op(st, in, l ? l->provider : NULL, op);
         if (s == STEP_OK) /* name the frame after what runs: the provider's operation */
@@ -218,21 +205,17 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
     }
 }
 
+/* The items' types are checked already (check_effect). */
 static StepStatus step_heap(Stepper *st, const Insn *in)
 {
-    const char *name = prim_name(in->op);
     bool ref_value = in->op == P_LOAD_REF || in->op == P_STORE_REF;
-    uint32_t nin = in->op == P_STORE || in->op == P_STORE_REF ? 3 : 2;
-    if (!need(st, nin) || !tagged(st, 0, TY_INT) || !tagged(st, 1, TY_REF) ||
-        (nin == 3 && !tagged(st, 2, ref_value ? TY_REF : TY_INT)))
-        return fail(st, STEP_VIOLATION, in, gc_printf("'%s' found the wrong items on the stack", name));
     int64_t i = pop(st).v;
     HeapBlock *b = (HeapBlock *)(intptr_t)pop(st).v;
     TypeId want = ref_value ? TY_REF : TY_INT;
-    if (nin == 3) {
+    if (prim_info[in->op].nin == 3) {
         const char *why = heap_problem(b, i, want, false);
         if (why)
-            return fail(st, STEP_TRAP, in, gc_printf("%s: %s", name, why));
+            return trap(st, in, ref_value ? TRAP_STORE_REF : TRAP_STORE, why);
         TVal v = pop(st);
         b->words[i] = v.v;
         b->tags[i] = want;
@@ -240,10 +223,9 @@ static StepStatus step_heap(Stepper *st, const Insn *in)
     }
     const char *why = heap_problem(b, i, want, true);
     if (why) {
-        fail(st, STEP_TRAP, in, gc_printf("%s: %s", name, why));
-        if (i >= 0 && i < b->size) /* the tag was wrong, not the index */
-            err_hint(st->error, "%s", want == TY_INT ? "use load_ref for a ref" : "use load for an int");
-        return STEP_TRAP;
+        bool tag = i >= 0 && i < b->size; /* the tag was wrong, not the index */
+        return trap(st, in, ref_value ? (tag ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF) : tag ? TRAP_LOAD_TAG : TRAP_LOAD,
+                    why);
     }
     push(st, b->words[i], want);
     return STEP_OK;
@@ -254,9 +236,9 @@ static StepStatus step_output(Stepper *st, const Insn *in)
     TVal v = pop(st);
     if (in->op == P_EMIT) {
         if (v.t != TY_INT)
-            return fail(st, STEP_VIOLATION, in, "'emit' found a ref");
+            return violation(st, in, "'emit' found a ref");
         if (v.v < 0 || v.v > 255)
-            return fail(st, STEP_TRAP, in, gc_printf("emit: %" PRId64 " is not a byte", v.v));
+            return trap(st, in, TRAP_EMIT, v.v);
         fputc((int)v.v, st->out);
         return STEP_OK;
     }
@@ -286,32 +268,84 @@ static StepStatus step_stack(Stepper *st, const Insn *in)
     }
 }
 
+/* The row's effect (prims.def): its inputs are there, of their types, and
+ * its outputs fit. */
+static StepStatus check_effect(Stepper *st, const Insn *in, const PrimInfo *pi)
+{
+    if (!need(st, pi->nin))
+        return violation(st, in, gc_printf("'%s' found only %u items on the stack", pi->name, st->depth));
+    for (uint32_t k = 0; k < pi->nin; k++) {
+        TypeId want = pi->in[pi->nin - 1 - k];
+        if (want != TY_ANY && !tagged(st, k, want))
+            return violation(st, in, gc_printf("'%s' found an item of the wrong type", pi->name));
+    }
+    if (st->depth - pi->nin + pi->nout > st->cap)
+        return trap(st, in, TRAP_STACK_FULL, st->cap);
+    return STEP_OK;
+}
+
+/* The operations with a C operator (prims.def), written out again here on
+ * purpose (see the top of the file). */
+static StepStatus step_arith(Stepper *st, const Insn *in)
+{
+    TVal *top = &st->stack[st->depth - 1];
+    if (in->op == P_NEG || in->op == P_NOT) {
+        top->v = in->op == P_NEG ? (Value)(0 - (uint64_t)top->v) : ~top->v;
+        return STEP_OK;
+    }
+    Value r, b = pop(st).v, a = pop(st).v;
+    Trap why = int_binop((Prim)in->op, a, b, &r);
+    if (why != TRAP__COUNT) {
+        st->depth += 2; /* the stack is as it was before the failing instruction */
+        return trap(st, in, why);
+    }
+    push(st, r, TY_INT);
+    return STEP_OK;
+}
+
+static StepStatus step_alloc(Stepper *st, const Insn *in)
+{
+    Value n = pop(st).v;
+    if (n < 0 || n > st->max_block_words)
+        return trap(st, in, n > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, n, st->max_block_words);
+    HeapBlock *b = heap_alloc(n, st->heap_bytes);
+    if (!b)
+        return trap(st, in, TRAP_OUT_OF_HEAP, n);
+    push(st, (Value)(intptr_t)b, TY_REF);
+    return STEP_OK;
+}
+
+static StepStatus step_special(Stepper *st, const Insn *in, SFrame *f)
+{
+    switch (in->op) {
+    case P_PICK: {
+        if ((uint64_t)in->imm >= st->depth)
+            return violation(st, in, "'pick' beyond the stack");
+        TVal v = st->stack[st->depth - 1 - in->imm];
+        return push(st, v.v, v.t) ? STEP_OK : trap(st, in, TRAP_STACK_FULL, st->cap);
+    }
+    case P_STATE_GET:
+        push(st, f->comp->state[in->imm], f->comp->module->state[in->imm].type);
+        return STEP_OK;
+    case P_STATE_SET:
+        if (!tagged(st, 0, f->comp->module->state[in->imm].type))
+            return violation(st, in, "'state_set' of the wrong type");
+        f->comp->state[in->imm] = pop(st).v;
+        return STEP_OK;
+    default: return trap(st, in, TRAP_STRUCTURED); /* if and while: lowering made them jumps */
+    }
+}
+
 static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
 {
     const PrimInfo *pi = &prim_info[in->op];
-    uint32_t nin = (uint32_t)strlen(pi->in);
-    if (!need(st, nin))
-        return fail(st, STEP_VIOLATION, in, gc_printf("'%s' found only %u items on the stack", pi->name, st->depth));
-    for (uint32_t k = 0; k < nin; k++) {
-        char want = pi->in[nin - 1 - k];
-        if ((want == 'i' && !tagged(st, k, TY_INT)) || (want == 'r' && !tagged(st, k, TY_REF)))
-            return fail(st, STEP_VIOLATION, in, gc_printf("'%s' found an item of the wrong type", pi->name));
-    }
-    if (st->depth - nin + strlen(pi->out) > st->cap)
-        return fail(st, STEP_TRAP, in, gc_printf("stack overflow: more than %u items", st->cap));
-    Value r;
-    const char *why;
+    StepStatus s = check_effect(st, in, pi);
+    if (s != STEP_OK)
+        return s;
+    if (pi->c != PC_NONE)
+        return step_arith(st, in);
     switch (in->op) {
     case P_PUSH: push(st, in->imm, in->ty); return STEP_OK;
-    case P_PICK:
-        if ((uint64_t)in->imm >= st->depth)
-            return fail(st, STEP_VIOLATION, in, "'pick' beyond the stack");
-        r = st->stack[st->depth - 1 - in->imm].v;
-        if (!push(st, r, st->stack[st->depth - 1 - in->imm].t))
-            return fail(st, STEP_TRAP, in, gc_printf("stack overflow: more than %u items", st->cap));
-        return STEP_OK;
-    case P_NEG: st->stack[st->depth - 1].v = (Value)(0 - (uint64_t)st->stack[st->depth - 1].v); return STEP_OK;
-    case P_NOT: st->stack[st->depth - 1].v = ~st->stack[st->depth - 1].v; return STEP_OK;
     case P_JUMP:
         f->pc = (uint32_t)in->imm;
         return STEP_OK;
@@ -320,43 +354,14 @@ static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
         if ((pop(st).v != 0) == (in->op == P_JUMP_IF))
             f->pc = (uint32_t)in->imm;
         return STEP_OK;
-    case P_ALLOC: {
-        Value n = pop(st).v;
-        if (n < 0 || n > st->max_block_words) {
-            fail(st, STEP_TRAP, in, gc_printf("alloc of %" PRId64 " words: the size must be 0..%" PRId64, n,
-                                              st->max_block_words));
-            if (n > 0)
-                err_hint(st->error, "raise the limit with :set block-words N");
-            return STEP_TRAP;
-        }
-        HeapBlock *b = heap_alloc(n, st->heap_bytes);
-        if (!b)
-            return fail(st, STEP_TRAP, in, gc_printf("out of heap allocating %" PRId64 " words", n));
-        push(st, (Value)(intptr_t)b, TY_REF);
-        return STEP_OK;
-    }
+    case P_ALLOC: return step_alloc(st, in);
     case P_LOAD: case P_LOAD_REF: case P_STORE: case P_STORE_REF: return step_heap(st, in);
-    case P_SIZE: r = ((HeapBlock *)(intptr_t)pop(st).v)->size; push(st, r, TY_INT); return STEP_OK;
+    case P_SIZE: push(st, ((HeapBlock *)(intptr_t)pop(st).v)->size, TY_INT); return STEP_OK;
     case P_PRINT: case P_EMIT: return step_output(st, in);
-    case P_STATE_GET:
-        push(st, f->comp->state[in->imm], f->comp->module->state[in->imm].type);
-        return STEP_OK;
-    case P_STATE_SET:
-        if (!tagged(st, 0, f->comp->module->state[in->imm].type))
-            return fail(st, STEP_VIOLATION, in, "'state_set' of the wrong type");
-        f->comp->state[in->imm] = pop(st).v;
-        return STEP_OK;
     case P_POP: case P_DUP: case P_SWAP: case P_OVER: case P_ROT: return step_stack(st, in);
     case P_LABEL: return STEP_OK;
-    default: break;
+    default: return step_special(st, in, f);
     }
-    Value b = pop(st).v, a = pop(st).v;
-    if ((why = int_binop((Prim)in->op, a, b, &r))) {
-        st->depth += 2; /* the stack is as it was before the failing instruction */
-        return fail(st, STEP_TRAP, in, why);
-    }
-    push(st, r, TY_INT);
-    return STEP_OK;
 }
 
 StepStatus stepper_step(Stepper *st, StepInfo *info)
@@ -373,7 +378,7 @@ StepStatus stepper_step(Stepper *st, StepInfo *info)
     const Insn *in = &f->body->insns[f->pc];
     *info = (StepInfo){.insn = in, .at = *f, .depth = st->nframes - 1};
     if (costs_fuel(in->op) && !safepoint(st))
-        return fail(st, STEP_TRAP, in, gc_printf("out of fuel after %" PRIu64 " instructions", st->fuel));
+        return trap(st, in, TRAP_OUT_OF_FUEL, st->fuel);
     f->pc++;
     switch (in->op) {
     case P_TICK: return STEP_OK; /* verification time only */
@@ -388,7 +393,7 @@ StepStatus stepper_step(Stepper *st, StepInfo *info)
     }
     default:
         if (in->op >= P__COUNT)
-            return fail(st, STEP_VIOLATION, in, "an instruction the stepper does not know");
+            return violation(st, in, "an instruction the stepper does not know");
         return step_prim(st, in, f);
     }
 }

@@ -39,8 +39,8 @@ void edges_of_body(Workspace *ws, const Body *b, Vec *out)
     for (uint32_t i = 0; b && i < b->n; i++) {
         const Insn *in = &b->insns[i];
         if (in->op == P_CALL)
-            edges_add(out, (Def *)in->ref, "calls-procedure");
+            edges_add(out, in->ref.proc, "calls-procedure");
         else if (in->op == P_TICK)
-            tick_names(ws, in->ref, out);
+            tick_names(ws, in->ref.tick, out);
     }
 }

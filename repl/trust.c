@@ -35,7 +35,7 @@ Error *trust_check_calls(Workspace *ws, Principal p, const Body *b)
         const Insn *in = &b->insns[i];
         if (in->op != P_CALL)
             continue;
-        const ProcVersion *v = def_current(in->ref);
+        const ProcVersion *v = def_current(in->ref.proc);
         const Machine *over = lookup_machine_named(ws, v->over); /* NULL: gone, so not open either */
         if (v->principal == PRINCIPAL_TRUSTED && !(over && over->open_to_untrusted))
             return err_hint(err_new(E_TRUST, in->span, "untrusted code cannot call '%s': it runs over trusted-only '%s'",

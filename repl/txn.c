@@ -174,7 +174,7 @@ static bool calls_old_components(Workspace *ws, const Body *b)
     for (uint32_t i = 0; b && i < b->n; i++) {
         if (b->insns[i].op != P_OPCALL)
             continue;
-        const Machine *m = ((const OpTarget *)b->insns[i].ref)->comp->machine;
+        const Machine *m = b->insns[i].ref.target->comp->machine;
         Def *md = workspace_find_kind(ws, m->name, DEF_MACHINE);
         if (md && def_current(md) != m)
             return true;

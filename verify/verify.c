@@ -34,11 +34,11 @@ typedef struct Ctx {
 
 /* ---- messages ------------------------------------------------------------------- */
 
-static const char *sig_text(const char *in)
+static const char *sig_text(const PrimInfo *pi)
 {
     Buf b = {0};
-    for (const char *p = in; *p; p++)
-        buf_printf(&b, "%s%s", p == in ? "" : ", ", *p == 'i' ? "int" : *p == 'r' ? "ref" : "any");
+    for (uint32_t k = 0; k < pi->nin; k++)
+        buf_printf(&b, "%s%s", k ? ", " : "", type_name(pi->in[k]));
     return buf_str(&b);
 }
 
@@ -97,30 +97,26 @@ static Error *type_mismatch(const Insn *in, const VState *vs, uint32_t nin, cons
     return with_state(e, vs);
 }
 
-static bool type_fits(char want, TypeId have)
-{
-    return want == '*' || (want == 'i' && have == TY_INT) || (want == 'r' && have == TY_REF);
-}
-
 static Error *apply_table(Ctx *c, VState *vs, Insn *in)
 {
     const PrimInfo *pi = &prim_info[in->op];
-    uint32_t nin = (uint32_t)strlen(pi->in);
+    uint32_t nin = pi->nin;
     if (vs->depth < nin)
-        return underflow(c, in, vs, nin, sig_text(pi->in));
+        return underflow(c, in, vs, nin, sig_text(pi));
     for (uint32_t k = 0; k < nin; k++)
-        if (!type_fits(pi->in[k], vs->items[vs->depth - nin + k].type))
-            return type_mismatch(in, vs, nin, sig_text(pi->in));
-    VItem args[8];
+        if (pi->in[k] != TY_ANY && pi->in[k] != vs->items[vs->depth - nin + k].type)
+            return type_mismatch(in, vs, nin, sig_text(pi));
+    VItem args[PRIM_MAX_ITEMS];
     memcpy(args, &vs->items[vs->depth - nin], nin * sizeof(VItem));
     if (pi->flags & PF_TYPED)
         in->ty = args[nin - 1].type;
     vs->depth -= nin;
-    for (const char *o = pi->out; *o; o++) {
-        if (*o >= '0' && *o <= '9')
-            vs_push_item(vs, args[*o - '0']);
+    for (uint32_t k = 0; k < pi->nout; k++) {
+        const PrimOut *o = &pi->out[k];
+        if (o->kind == PO_INPUT)
+            vs_push_item(vs, args[o->input]);
         else
-            vs_push(vs, *o == 'r' ? TY_REF : *o == '=' ? in->ty : TY_INT);
+            vs_push(vs, o->kind == PO_IMM ? in->ty : o->type);
     }
     return NULL;
 }
@@ -135,7 +131,7 @@ static Error *apply_pick(Ctx *c, VState *vs, const Insn *in)
 
 static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
 {
-    const ProcVersion *v = proc_current((const Proc *)in->ref);
+    const ProcVersion *v = proc_current(in->ref.proc);
     const Effect *eff = &v->eff;
     Buf sig = {0};
     for (uint32_t k = 0; k < eff->nin; k++)
@@ -168,7 +164,7 @@ static Error *apply_state(VState *vs, const Insn *in)
 
 static Error *apply_portcall(Ctx *c, VState *vs, const Insn *in)
 {
-    const OpSig *sig = in->ref;
+    const OpSig *sig = in->ref.sig;
     Component *comp = c->o->comp;
     if (!comp) /* a module on its own: the port is only its interface */
         return call_abstract(c->o->ws, vs, in, sig);
@@ -183,30 +179,34 @@ static Error *apply_tick(Ctx *c, VState *vs, const Insn *in)
 {
     *c->steps += vs->nfacts; /* looking a fact up or setting one reads them all */
     TickEnv env = {c->o->ws, c->o->owner};
-    return tick_step(&env, vs, in->ref);
+    return tick_step(&env, vs, in->ref.tick);
+}
+
+/* The instructions whose effect the letters of prims.def do not give
+ * (PF_SPECIAL, and every op past the table). */
+static Error *apply_special(Ctx *c, VState *vs, Insn *in)
+{
+    switch (in->op) {
+    case P_RETURN: return NULL; /* the block's end checks the state */
+    case P_PICK: return apply_pick(c, vs, in);
+    case P_CALL: return apply_call(c, vs, in);
+    case P_TICK: return apply_tick(c, vs, in);
+    case P_STATE_GET:
+    case P_STATE_SET: return apply_state(vs, in);
+    case P_OPCALL: {
+        const OpTarget *t = in->ref.target;
+        return call_concrete(c->o, vs, in, t->comp, t->op, t->op->sig);
+    }
+    case P_OWNCALL: return call_concrete(c->o, vs, in, c->o->comp, in->ref.own, in->ref.own->sig);
+    case P_PORTCALL: return apply_portcall(c, vs, in);
+    default: /* if and while are lowered to jumps; calls of code exist only after flattening */
+        return err_new(E_CFG, in->span, "internal error: '%s' reached the verifier", prim_name(in->op));
+    }
 }
 
 static Error *step(Ctx *c, VState *vs, Insn *in)
 {
-    Error *e = NULL;
-    switch (in->op) {
-    case P_LABEL:
-    case P_JUMP:
-    case P_RETURN: break;
-    case P_PICK: e = apply_pick(c, vs, in); break;
-    case P_CALL: e = apply_call(c, vs, in); break;
-    case P_TICK: e = apply_tick(c, vs, in); break;
-    case P_STATE_GET:
-    case P_STATE_SET: e = apply_state(vs, in); break;
-    case P_OPCALL: {
-        const OpTarget *t = in->ref;
-        e = call_concrete(c->o, vs, in, t->comp, t->op, t->op->sig);
-        break;
-    }
-    case P_OWNCALL: e = call_concrete(c->o, vs, in, c->o->comp, in->ref, ((OpDef *)in->ref)->sig); break;
-    case P_PORTCALL: e = apply_portcall(c, vs, in); break;
-    default: e = apply_table(c, vs, in);
-    }
+    Error *e = op_flags(in->op) & PF_SPECIAL ? apply_special(c, vs, in) : apply_table(c, vs, in);
     if (!e && vs->depth > c->max_depth)
         c->max_depth = vs->depth;
     return e;

@@ -9,7 +9,9 @@
  * (code falling through into a jump target), calls and returns, recursion,
  * heap stores and prints (charged before they run), other traps inside a
  * segment, machine operations inlined (with a `return` inside), compiled
- * as a subroutine (a large one), calling private operations, and state. */
+ * as a subroutine (a large one), calling private operations, and state.
+ * Every trap of traps.def that both executors can reach is raised in both,
+ * with the same message and hint. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,6 +134,10 @@ static int setup(void **state)
             "  dup; push int(0); lt; if { pop; push int(-1); }, { push int(0); gt; };\n"
             "};");
     proc_ok(".define_procedure quot, (a: int, b: int -> q: int), { div; };");
+    proc_ok(".define_procedure forever, (->), { call forever; };");
+    proc_ok(".define_procedure deep, (->), { push int(1); push int(1); push int(1); push int(1);\n"
+            "  push int(1); push int(1); push int(1); push int(1); call deep;\n"
+            "  pop; pop; pop; pop; pop; pop; pop; pop; };");
     vm = vm_new((VmLimits){.stack_slots = 4096, .call_depth = 1000}, stdout);
     return 0;
 }
@@ -416,6 +422,88 @@ static void test_finish_after_shrink(void **state)
     assert_int_equal(v->stack[19], 20);
 }
 
+/* ---- traps ------------------------------------------------------------------------------ */
+
+/* A trap raised in both executors: the same error (same()), with the
+ * message and the hint of its row in traps.def. */
+static void check_trap(const char *text, uint64_t fuel, Trap t, const char *msg)
+{
+    Prog p = prepare(text, NULL);
+    Outcome a = run_fast(&p, fuel), b = run_stepper(&p, fuel);
+    same(&p, fuel, &a, &b);
+    const char *hint = exec_trap_error(t, (Span){0}, "")->hint;
+    if (!a.err || strcmp(a.err->msg, gc_printf("trap: %s", msg)) || !a.err->hint != !hint ||
+        (hint && strcmp(a.err->hint, hint)))
+        fail_msg("\"%s\": %s, expected \"trap: %s\" (hint %s)", text, describe(&a), msg, hint ? hint : "-");
+}
+
+static void test_every_trap(void **state)
+{
+    (void)state;
+    static const struct {
+        Trap t;
+        const char *text, *msg;
+        uint64_t fuel, heap_bytes; /* 0: none, the default */
+    } cases[] = {
+        {TRAP_DIV_ZERO, "push int(1); push int(0); div;", "division by zero", 0, 0},
+        {TRAP_DIV_ZERO, "push int(7); push int(0); call quot;", "division by zero", 0, 0},
+        {TRAP_DIV_OVERFLOW, "push int(-9223372036854775807); push int(1); sub; push int(-1); div;",
+         "division overflow: INT64_MIN / -1", 0, 0},
+        {TRAP_MOD_ZERO, "push int(1); push int(0); mod;", "division by zero in mod", 0, 0},
+        {TRAP_MOD_OVERFLOW, "push int(-9223372036854775807); push int(1); sub; push int(-1); mod;",
+         "division overflow: INT64_MIN mod -1", 0, 0},
+        {TRAP_CALL_DEPTH, "call forever;", "call depth limit of 1000 nested calls reached calling 'forever'", 0, 0},
+        {TRAP_CALL_STACK, "call deep;", "stack overflow: calling 'deep' could exceed 4096 stack slots", 0, 0},
+        {TRAP_ALLOC_SIZE, "push int(100000000); alloc;", "alloc of 100000000 words: the size must be 0..16777216", 0, 0},
+        {TRAP_ALLOC_NEGATIVE, "push int(-1); alloc;", "alloc of -1 words: the size must be 0..16777216", 0, 0},
+        {TRAP_OUT_OF_HEAP, "push int(1000); alloc;", "out of heap allocating 1000 words", 0, 1024},
+        {TRAP_LOAD, "push int(1); alloc; push int(5); load;", "load: index 5 is outside the block of 1 word", 0, 0},
+        {TRAP_LOAD_TAG, "push int(1); alloc; push int(1); alloc; over; push int(0); store_ref; push int(0); load;",
+         "load: word 0 holds a ref, not an int", 0, 0},
+        {TRAP_LOAD_REF, "push int(1); alloc; push int(5); load_ref;", "load_ref: index 5 is outside the block of 1 word", 0, 0},
+        {TRAP_LOAD_REF_TAG, "push int(1); alloc; push int(0); load_ref;", "load_ref: word 0 holds an int, not a ref", 0, 0},
+        {TRAP_STORE, "push int(7); push int(1); alloc; push int(5); store;",
+         "store: index 5 is outside the block of 1 word", 0, 0},
+        {TRAP_STORE_REF, "push int(1); alloc; push int(1); alloc; push int(5); store_ref;",
+         "store_ref: index 5 is outside the block of 1 word", 0, 0},
+        {TRAP_EMIT, "push int(300); emit;", "emit: 300 is not a byte", 0, 0},
+        {TRAP_OUT_OF_FUEL, "push int(1); push int(2); add;", "out of fuel after 2 instructions", 2, 0},
+    };
+    bool seen[TRAP__COUNT] = {0};
+    for (size_t i = 0; i < countof(cases); i++) {
+        vm->limits.heap_bytes = cases[i].heap_bytes ? cases[i].heap_bytes : config_default(CONFIG_HEAP_LIMIT);
+        check_trap(cases[i].text, cases[i].fuel, cases[i].t, cases[i].msg);
+        seen[cases[i].t] = true;
+    }
+    vm->limits.heap_bytes = config_default(CONFIG_HEAP_LIMIT);
+    /* Not reachable from verified code in both: verification bounds the
+     * nesting, the stepper alone checks each push, Ctrl-C is the REPL's. */
+    seen[TRAP_OP_NESTING] = seen[TRAP_STACK_FULL] = seen[TRAP_INTERRUPTED] = seen[TRAP_STRUCTURED] = true;
+    for (int t = 0; t < TRAP__COUNT; t++)
+        if (!seen[t])
+            fail_msg("trap %d is raised by no test", t);
+}
+
+/* The one trap only the stepper raises: it checks every push, where
+ * compiled code is refused before it runs (vm_check_stack). */
+static void test_stepper_stack_full(void **state)
+{
+    (void)state;
+    Buf text = {0};
+    for (int i = 0; i < 20; i++)
+        buf_puts(&text, "push int(1); ");
+    Prog p = prepare(buf_str(&text), NULL);
+    Vm *small = vm_new((VmLimits){.stack_slots = 16}, stdout);
+    assert_non_null(vm_check_stack(small, p.code));
+    TypeId none[1] = {TY_INT};
+    Stepper *st = stepper_new(small, none, p.lowered);
+    StepInfo info;
+    while (stepper_step(st, &info) == STEP_OK)
+        ;
+    assert_string_equal(st->error->msg, "trap: stack overflow: more than 16 items");
+    assert_null(st->error->hint);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +516,8 @@ int main(void)
         cmocka_unit_test(test_long_body),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_finish_after_shrink),
+        cmocka_unit_test(test_every_trap),
+        cmocka_unit_test(test_stepper_stack_full),
     };
     GC_INIT();
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -655,7 +655,7 @@ static void test_procedure_recursion(void **state)
     /* The recursive call really is in the body. */
     bool calls_self = false;
     for (uint32_t i = 0; i < proc_current(p)->body->n; i++)
-        if (proc_current(p)->body->insns[i].op == P_CALL && proc_current(p)->body->insns[i].ref == p)
+        if (proc_current(p)->body->insns[i].op == P_CALL && proc_current(p)->body->insns[i].ref.proc == p)
             calls_self = true;
     assert_true(calls_self);
     run_ok("push int(10);\ncall fact;");
