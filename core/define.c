@@ -41,10 +41,10 @@ static Error *unknown_def(Workspace *ws, Span at, const char *name, DefKind kind
 {
     Def *other = workspace_find(ws, name);
     if (other)
-        return err_hint(err_new(E_UNKNOWN, at, "'%s' is a %s, not a %s", name, def_kind_name(other->kind),
-                                def_kind_name(kind)),
+        return err_hint(err_new(E_UNKNOWN, at, "'%s' is a %s, not a %s", name, workspace_kind_name(other->kind),
+                                workspace_kind_name(kind)),
                         "%s", fix);
-    Error *e = err_new(E_UNKNOWN, at, "unknown %s '%s'", def_kind_name(kind), name);
+    Error *e = err_new(E_UNKNOWN, at, "unknown %s '%s'", workspace_kind_name(kind), name);
     uint32_t n;
     const char **names = workspace_names(ws, kind, &n);
     return suggest_unknown(e, name, names, n, "%s", fix);

@@ -1,5 +1,6 @@
 /* model.h - the definition model: types, effects, primitives, lowered code
- * (Insn/Body) and procedures, and the workspace that names them.
+ * (Insn/Body) and procedures, and the workspace that names them.  Each
+ * section names the file that defines its functions.
  *
  * Text becomes a syntax tree (syntax.h); definitions and code bodies are
  * checked for shape and lowered here into flat instruction lists that the
@@ -10,7 +11,7 @@
 #include "base.h"
 #include "node.h"
 
-/* ---- types -------------------------------------------------------------- */
+/* ---- types (type.c, principal.c) ----------------------------------------- */
 
 typedef int64_t Value; /* a run-time stack item or heap word */
 
@@ -21,8 +22,10 @@ typedef uint8_t TypeId;
 enum { TY_ANY = 0, TY_INT = 1, TY_REF = 2, TY__COUNT };
 const char *type_name(TypeId t);
 bool type_by_name(const char *name, TypeId *out);
+/* "unknown type NAME", with the nearest type. */
+Error *type_unknown(const char *name, Span at);
 
-/* ---- primitives (one X-macro table: prims.def) --------------------------- */
+/* ---- primitives (one X-macro table: prims.def; prim.c) ------------------- */
 
 typedef enum { IMM_NONE, IMM_VALUE, IMM_INT, IMM_LABEL, IMM_PROC, IMM_BLOCKS, IMM_STATE } ImmKind;
 /* PF_COMPARE comes from the C column (a CMP operator); the rest are written
@@ -81,7 +84,7 @@ static inline bool prim_is_jump(int op) { return op_flags(op) & PF_BRANCH; }
 static inline bool prim_is_cond_jump(int op) { return (op_flags(op) & (PF_BRANCH | PF_END)) == PF_BRANCH; }
 const char *prim_name(int op);
 
-/* ---- effects -------------------------------------------------------------- */
+/* ---- effects (effect.c) --------------------------------------------------- */
 
 typedef struct Param {
     const char *name; /* may be NULL */
@@ -134,10 +137,10 @@ typedef struct Body {
     uint32_t max_depth; /* deepest simulated stack, counted from this body's bottom */
 } Body;
 
-/* ---- procedures and the workspace ------------------------------------------ */
+/* ---- definitions and the workspace (workspace.c, procedure.c) -------------- */
 
 typedef enum { DEF_PROC, DEF_INTERFACE, DEF_MODULE, DEF_MACHINE, DEF_LATTICE, DEF_KEY, DEF__COUNT } DefKind;
-const char *def_kind_name(DefKind k); /* "procedure", "interface", ... */
+const char *workspace_kind_name(DefKind k); /* "procedure", "interface", ... */
 
 /* Every version struct (ProcVersion, Interface, Module, Machine, Lattice,
  * Key) begins with this header, so code that works on any kind reads a
@@ -222,7 +225,7 @@ typedef struct Scope {
     const struct Module *module;   /* NULL outside module bodies */
 } Scope;
 
-/* ---- lowering ------------------------------------------------------------------ */
+/* ---- lowering (lower.c) --------------------------------------------------------- */
 
 /* Lower a list of statements (a block's or a unit's code statements) into
  * body, appending.  Structured if/while become labels and jumps. */

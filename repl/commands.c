@@ -116,7 +116,7 @@ static Error *list_kind(CmdCtx *c, DefKind kind)
     Buf b = {0};
     query_list(c->r->s, kind, &b);
     if (!b.len)
-        buf_printf(&b, "no %ss defined\n", def_kind_name(kind));
+        buf_printf(&b, "no %ss defined\n", workspace_kind_name(kind));
     out_buf(c->r, &b);
     return NULL;
 }

@@ -12,7 +12,7 @@
 Error *query_unknown(Session *s, const char *name, Span at, DefKind kind)
 {
     Error *e = kind == DEF__COUNT ? err_new(E_UNKNOWN, at, "nothing named '%s' is defined", name)
-                                  : err_new(E_UNKNOWN, at, "no %s named '%s'", def_kind_name(kind), name);
+                                  : err_new(E_UNKNOWN, at, "no %s named '%s'", workspace_kind_name(kind), name);
     uint32_t n;
     const char **names = workspace_names(s->ws, kind, &n);
     if (kind == DEF_MACHINE || kind == DEF__COUNT)
@@ -53,7 +53,7 @@ Error *query_verify_log(Session *s, const char *name, Span at, Buf *out)
     }
     if (!d || d->kind != DEF_PROC)
         return d ? err_hint(err_new(E_USAGE, at, "'%s' is a %s; :verify takes a procedure or a module", name,
-                                    def_kind_name(d->kind)),
+                                    workspace_kind_name(d->kind)),
                             "try :show %s", name)
                  : query_unknown(s, name, at, DEF__COUNT);
     ProcVersion *v = d->cur;
@@ -116,7 +116,7 @@ void query_list(Session *s, DefKind kind, Buf *out)
 static void dep_line(Buf *out, const Def *d, const char *why)
 {
     const DefHead *h = def_current(d);
-    buf_printf(out, "    %s@v%d (%s) %s\n", d->name, h->version, def_kind_name(d->kind), why);
+    buf_printf(out, "    %s@v%d (%s) %s\n", d->name, h->version, workspace_kind_name(d->kind), why);
 }
 
 Error *query_deps(Session *s, const char *name, Span at, Buf *out)
@@ -141,7 +141,7 @@ Error *query_deps(Session *s, const char *name, Span at, Buf *out)
         return suggest_unknown(e, name, names, n, ":machines, :modules, :interfaces and :procedures list what exists");
     }
     const DefHead *h = d->cur;
-    buf_printf(out, "%s@v%d (%s)\n  depends on:\n", d->name, h->version, def_kind_name(d->kind));
+    buf_printf(out, "%s@v%d (%s)\n  depends on:\n", d->name, h->version, workspace_kind_name(d->kind));
     Vec deps = {0};
     graph_deps(s->ws, d, d->cur, &deps);
     for (uint32_t i = 0; i < deps.len; i++)
@@ -201,7 +201,7 @@ Error *query_apropos(Session *s, const char *pattern, Span at, Buf *out)
         if (!name_hit && !line)
             continue;
         const DefHead *h = d->cur;
-        buf_printf(out, "%s@v%d (%s)", d->name, h->version, def_kind_name(d->kind));
+        buf_printf(out, "%s@v%d (%s)", d->name, h->version, workspace_kind_name(d->kind));
         if (line) {
             while (*line == ' ')
                 line++;

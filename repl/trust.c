@@ -8,7 +8,7 @@ const char *trust_owner(Principal p) { return p == PRINCIPAL_UNTRUSTED ? "<untru
 Error *trust_check_replace(const Def *d, const DefHead *neu, Principal input, bool rebuilding, Span at)
 {
     const DefHead *old = d->cur;
-    const char *kind = def_kind_name(neu->kind);
+    const char *kind = workspace_kind_name(neu->kind);
     if (!old)
         return NULL;
     if (old->principal == PRINCIPAL_TRUSTED && neu->principal == PRINCIPAL_UNTRUSTED)

@@ -44,11 +44,11 @@ static Error *check_name_free(const Def *d, DefKind kind, const char *name, Span
 {
     if (def_current(d) && d->kind != kind)
         return err_hint(err_new(E_DEFINE, at, "'%s' is already %s %s; it cannot also name %s %s", name,
-                                article(def_kind_name(d->kind)), def_kind_name(d->kind), article(def_kind_name(kind)),
-                                def_kind_name(kind)),
+                                article(workspace_kind_name(d->kind)), workspace_kind_name(d->kind), article(workspace_kind_name(kind)),
+                                workspace_kind_name(kind)),
                         "all definitions share one namespace: choose another name");
     if (d->pending)
-        return err_hint(err_new(E_DEFINE, at, "%s '%s' is defined twice in one input", def_kind_name(kind), name),
+        return err_hint(err_new(E_DEFINE, at, "%s '%s' is defined twice in one input", workspace_kind_name(kind), name),
                         "keep one of the two definitions");
     return NULL;
 }
@@ -88,8 +88,8 @@ Error *txn_stage(void *ctx, DefKind kind, const char *name, void *version, Span 
         const DefHead *old = d->cur;
         if (strcmp(old->owner, h->owner))
             return err_hint(err_new(E_TRUST, at, "%s '%s' is owned by %s; %s cannot declare it again",
-                                    def_kind_name(kind), name, owner_words(old->owner), owner_words(h->owner)),
-                            "only its owner may redefine a %s; choose another name", def_kind_name(kind));
+                                    workspace_kind_name(kind), name, owner_words(old->owner), owner_words(h->owner)),
+                            "only its owner may redefine a %s; choose another name", workspace_kind_name(kind));
         if (same_declaration(ops, old, h))
             return NULL;
     }
@@ -161,7 +161,7 @@ static Error *rebuild(Txn *t, Def *d)
 static const char *rebuilt_note(const Def *d)
 {
     const DefHead *h = d->pending;
-    return gc_printf("  %s %s@v%d: ok, %s", def_kind_name(d->kind), d->name, h->version, kinds_of(d->kind)->rebuilt);
+    return gc_printf("  %s %s@v%d: ok, %s", workspace_kind_name(d->kind), d->name, h->version, kinds_of(d->kind)->rebuilt);
 }
 
 static bool declared_here(const Txn *t, const Def *d)
@@ -218,7 +218,7 @@ static Error *check_stale_versions(Txn *t)
             const char *how = vec_index(&t->rebuilt, e->to) >= 0 ? "rebuilds" : "redefines";
             return err_hint(err_new(E_DEFINE, graph_def_span(d),
                                     "%s '%s' was built against %s '%s', which this input %s after it",
-                                    def_kind_name(d->kind), d->name, def_kind_name(e->to->kind), e->to->name, how),
+                                    workspace_kind_name(d->kind), d->name, workspace_kind_name(e->to->kind), e->to->name, how),
                             "define '%s' before '%s', or give '%s' in a later input", e->to->name, d->name, d->name);
         }
     }
@@ -237,7 +237,7 @@ Error *txn_rebuild_dependants(Txn *t)
         if (e) {
             const Def *c = graph_cause(t->s->ws, &t->staged, d);
             Error *why = err_new(e->code, e->span, "redefining '%s' breaks %s '%s', which uses it: %s", c->name,
-                                 def_kind_name(d->kind), d->name, e->msg);
+                                 workspace_kind_name(d->kind), d->name, e->msg);
             why->detail = e->detail;
             why->notes = e->notes;
             err_hint(why, "change '%s' too in the same input, or keep '%s' as it was", d->name, c->name);
@@ -298,10 +298,10 @@ static void report_line(Buf *out, const Def *d)
     Buf summary = {0};
     ops->summary(&summary, h);
     if (h->version == 1) {
-        buf_printf(out, "defined %s %s@v%d %s\n", def_kind_name(d->kind), d->name, h->version, buf_str(&summary));
+        buf_printf(out, "defined %s %s@v%d %s\n", workspace_kind_name(d->kind), d->name, h->version, buf_str(&summary));
         return;
     }
-    buf_printf(out, "redefined %s %s@v%d %s (was v%d", def_kind_name(d->kind), d->name, h->version, buf_str(&summary),
+    buf_printf(out, "redefined %s %s@v%d %s (was v%d", workspace_kind_name(d->kind), d->name, h->version, buf_str(&summary),
                h->version - 1);
     buf_printf(out, ops->redefined, h->version - 1);
     buf_puts(out, ")\n");
@@ -342,7 +342,7 @@ static void drop_stale_run(Txn *t, const Vec *defs)
          * with the old ones, and its simulation would read the new. */
         else if ((d->kind == DEF_LATTICE || d->kind == DEF_KEY) && d->cur)
             t->s->drop_active(t->s, gc_printf("%s '%s' changed, and the run's facts were computed with the old one",
-                                       def_kind_name(d->kind), d->name));
+                                       workspace_kind_name(d->kind), d->name));
     }
 }
 

@@ -37,7 +37,7 @@ static Error *stage_cb(void *ctx, DefKind kind, const char *name, void *version,
         if (strcmp(((Def *)w->ws->defs.items[i])->name, name) == 0)
             d = w->ws->defs.items[i];
     if (d && d->kind != kind)
-        return err_new(E_DEFINE, at, "'%s' is already a %s", name, def_kind_name(d->kind));
+        return err_new(E_DEFINE, at, "'%s' is already a %s", name, workspace_kind_name(d->kind));
     if (!d) {
         d = gc_alloc(sizeof *d);
         d->name = name;
@@ -166,7 +166,7 @@ static Def *def_named(World *w, const char *name, DefKind kind)
 {
     Def *d = workspace_find_kind(w->ws, name, kind);
     if (!d)
-        fail_msg("no %s named '%s'", def_kind_name(kind), name);
+        fail_msg("no %s named '%s'", workspace_kind_name(kind), name);
     return d;
 }
 
