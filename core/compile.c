@@ -18,9 +18,9 @@
  * charged: the fast executor stops where the stepper does.  The code since
  * the last check is a straight run of instructions ending where the check
  * is, which is how the executor finds the first instruction past the limit
- * (exec.c, counted_back). */
+ * (vm.c, counted_back). */
 #include "exec.h"
-#include "exec_ops.h"
+#include "vm_ops.h"
 
 #include <string.h>
 
@@ -80,7 +80,7 @@ static void put_weight(Emitter *em, uint32_t last)
 static void put_branch_weight(Emitter *em, uint32_t last) { put(em, (Cell){.i = em->pending}, last); }
 
 /* After an instruction that does not charge: what a trap in it has to
- * charge (exec.c). */
+ * charge (vm.c). */
 static void note_uncharged(Emitter *em, uint32_t first_cell) { em->uncharged[first_cell] = em->pending; }
 
 static void put_op(Emitter *em, int op, uint32_t insn) { put(em, (Cell){.op = em->table[op]}, insn); }
@@ -260,7 +260,7 @@ Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version)
             (uint64_t)in->imm <= b->n)
             target[in->imm] = 1;
     }
-    Emitter em = {.table = exec_dispatch_table(), .target = target};
+    Emitter em = {.table = vm_dispatch_table(), .target = target};
     uint32_t *cell_at = gc_alloc_atomic((b->n + 1) * sizeof(uint32_t));
     uint32_t *pass = gc_alloc_atomic((b->n + 1) * sizeof(uint32_t)); /* pending where a jump lands */
     for (uint32_t i = 0; i < b->n;) {
@@ -292,14 +292,4 @@ Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version)
     c->max_depth = b->max_depth;
     c->version = version;
     return c;
-}
-
-Code *compile_code(const Body *b, const struct Component *comp, bool is_proc, uint32_t nin, int version,
-                   Error **err)
-{
-    Body *flat = flatten_body(b, comp, err);
-    if (*err)
-        return NULL;
-    flat->name = b->name;
-    return compile_body(flat, is_proc, nin, version);
 }

@@ -35,13 +35,13 @@ Key *find_key(Workspace *ws, const char *name);
 Lattice *find_lattice(Workspace *ws, const char *name);
 
 /* Pretty-print definitions back in the language, with effects (show.c). */
-void def_show_machine(Buf *out, const Machine *m);
+void show_machine(Buf *out, const Machine *m);
 /* "the session", "untrusted input" or the owning module or machine. */
-const char *owner_words(const char *owner);
+const char *show_owner_words(const char *owner);
 /* "// WHAT NAME (effect)" */
 void show_effect_line(Buf *out, const char *what, const char *name, const Effect *eff);
-void machine_op_show(Buf *out, const Machine *m, const MachineOp *op);
+void show_machine_op(Buf *out, const Machine *m, const MachineOp *op);
 /* A machine's components, ports and links as Graphviz DOT. */
-void machine_dot(Buf *out, const Machine *m);
+void show_machine_dot(Buf *out, const Machine *m);
 
 #endif

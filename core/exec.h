@@ -60,11 +60,12 @@ typedef struct Code {
 /* Compile a verified, flat body.  Procedures end with an implicit return. */
 Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version);
 /* Flatten layered operations (in the context of comp, or NULL for code over
- * a machine) and compile. */
+ * a machine) down to core operations (flatten.c); flatten_compile then
+ * compiles the result: the one way a verified body becomes code. */
 struct Component;
 Body *flatten_body(const Body *b, const struct Component *comp, Error **err);
-Code *compile_code(const Body *b, const struct Component *comp, bool is_proc, uint32_t nin, int version,
-                   Error **err);
+Code *flatten_compile(const Body *b, const struct Component *comp, bool is_proc, uint32_t nin, int version,
+                      Error **err);
 
 /* Fuel is the number of core instructions one run may execute, and both
  * executors count it alike:
@@ -149,11 +150,11 @@ typedef enum {
     TRAP__COUNT
 } Trap;
 /* The trap's message: its format filled in from the arguments. */
-const char *exec_trap_vmessage(Trap t, va_list ap);
+const char *vm_trap_vmessage(Trap t, va_list ap);
 /* The trap as an error at a place: "trap: MESSAGE", with the trap's hint. */
-Error *exec_trap_error(Trap t, Span at, const char *message);
+Error *vm_trap_error(Trap t, Span at, const char *message);
 
 /* "42" or "<ref 3 words>": the value as print writes it. */
-void value_print(Buf *out, Value v, TypeId t);
+void vm_print_value(Buf *out, Value v, TypeId t);
 
 #endif

@@ -163,3 +163,13 @@ Body *flatten_body(const Body *b, const Component *comp, Error **err)
     *err = NULL;
     return flatten_in(&fc, b, comp, err);
 }
+
+Code *flatten_compile(const Body *b, const Component *comp, bool is_proc, uint32_t nin, int version,
+                     Error **err)
+{
+    Body *flat = flatten_body(b, comp, err);
+    if (*err)
+        return NULL;
+    flat->name = b->name;
+    return compile_body(flat, is_proc, nin, version);
+}

@@ -24,7 +24,7 @@ static void show_ops(Buf *out, const Machine *m)
     buf_putc(out, '\n');
 }
 
-void def_show_machine(Buf *out, const Machine *m)
+void show_machine(Buf *out, const Machine *m)
 {
     if (!m->def) {
         buf_printf(out, "// %s: built in, trusted-only\n", m->name);
@@ -45,7 +45,7 @@ void show_effect_line(Buf *out, const char *what, const char *name, const Effect
     buf_putc(out, '\n');
 }
 
-const char *owner_words(const char *owner)
+const char *show_owner_words(const char *owner)
 {
     if (!strcmp(owner, "<session>"))
         return "the session";
@@ -70,7 +70,7 @@ static void prim_effect(Buf *out, Prim p)
     buf_putc(out, ')');
 }
 
-void machine_op_show(Buf *out, const Machine *m, const MachineOp *op)
+void show_machine_op(Buf *out, const Machine *m, const MachineOp *op)
 {
     if (op->kind == MOP_PRIM) {
         static const char *const special[P__COUNT] = {
@@ -102,7 +102,7 @@ static void dot_port(Buf *out, const Component *c, const Port *p)
                p->exported ? "exports" : "imports", p->iface->name, p->exported ? "" : ", style=dashed");
 }
 
-void machine_dot(Buf *out, const Machine *m)
+void show_machine_dot(Buf *out, const Machine *m)
 {
     buf_printf(out, "digraph \"%s\" {\n  rankdir=LR;\n  label=\"%s%s%s\";\n", m->name, m->name,
                m->base ? " over " : " (built in)", m->base ? m->base->name : "");

@@ -69,7 +69,7 @@ static StepStatus trap(Stepper *st, const Insn *in, Trap t, ...)
 {
     va_list ap;
     va_start(ap, t);
-    st->error = exec_trap_error(t, in->span, exec_trap_vmessage(t, ap));
+    st->error = vm_trap_error(t, in->span, vm_trap_vmessage(t, ap));
     va_end(ap);
     return STEP_TRAP;
 }
@@ -243,7 +243,7 @@ static StepStatus step_output(Stepper *st, const Insn *in)
         return STEP_OK;
     }
     Buf b = {0};
-    value_print(&b, v.v, v.t);
+    vm_print_value(&b, v.v, v.t);
     fprintf(st->out, "%s\n", buf_str(&b));
     return STEP_OK;
 }

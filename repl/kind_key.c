@@ -53,14 +53,14 @@ static void summary(Buf *out, const void *version)
 {
     const Key *k = version;
     buf_printf(out, "over %s, about %u item%s, owned by %s", k->lat->name, k->arity, k->arity == 1 ? "" : "s",
-               owner_words(k->owner));
+               show_owner_words(k->owner));
 }
 
 static void show(Buf *out, const void *version)
 {
     const Key *k = version;
     buf_printf(out, "// key %s@v%d over %s, about %u item%s, owned by %s\n", k->name, k->version, k->lat->name,
-               k->arity, k->arity == 1 ? "" : "s", owner_words(k->owner));
+               k->arity, k->arity == 1 ? "" : "s", show_owner_words(k->owner));
     node_print(out, k->def, 0);
     buf_putc(out, '\n');
 }

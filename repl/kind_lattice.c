@@ -13,7 +13,7 @@ static void show(Buf *out, const void *version)
 {
     const Lattice *l = version;
     buf_printf(out, "// lattice %s@v%d, %u elements, top %s, owned by %s\n", l->name, l->version, l->nelems,
-               l->elems[l->top], owner_words(l->owner));
+               l->elems[l->top], show_owner_words(l->owner));
     node_print(out, l->def, 0);
     buf_putc(out, '\n');
 }

@@ -66,7 +66,7 @@ static void summary(Buf *out, const void *version)
         }
 }
 
-static void show(Buf *out, const void *version) { def_show_machine(out, version); }
+static void show(Buf *out, const void *version) { show_machine(out, version); }
 
 const KindOps kind_machine = {
     .kind = DEF_MACHINE, .stage = stage, .deps = deps, .carry = carry,

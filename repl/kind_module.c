@@ -11,7 +11,7 @@ static Error *stage(Txn *t, DefCtx *c, const Node *st)
     Error *e = module_build(c, st, &m);
     for (uint32_t i = 0; !e && i < m->nops; i++)
         e = trust_check_calls(t->s->ws, m->principal, m->ops[i]->body);
-    return e ? e : verify_module(t->s->ws, m, t->s->verify_budget);
+    return e ? e : module_verify(t->s->ws, m, t->s->verify_budget);
 }
 
 static void deps(Workspace *ws, const void *version, Vec *out)

@@ -142,7 +142,7 @@ static Error *compile(void *version)
 {
     ProcVersion *v = version;
     Error *e = NULL;
-    v->code = compile_code(v->verified, NULL, true, v->eff.nin, v->version, &e);
+    v->code = flatten_compile(v->verified, NULL, true, v->eff.nin, v->version, &e);
     return e;
 }
 

@@ -30,7 +30,7 @@ static Error *verify_op_log(Session *s, const Module *m, OpDef *op, Buf *out)
     effect_print(out, &op->eff);
     buf_putc(out, '\n');
     VState *entry;
-    Error *e = verify_op_entry(s->ws, op, &entry);
+    Error *e = module_op_entry(s->ws, op, &entry);
     VerifyOpts o = {.budget = s->verify_budget, .log = out, .ws = s->ws, .module = m, .owner = m->name};
     if (!e)
         e = verify_body(op->body, entry, &op->eff, &o, NULL);
@@ -70,7 +70,7 @@ Error *query_verify_log(Session *s, const char *name, Span at, Buf *out)
 Error *query_show(Session *s, const char *name, Span at, Buf *out)
 {
     if (strcmp(name, "core-machine") == 0) {
-        def_show_machine(out, core_machine());
+        show_machine(out, core_machine());
         return NULL;
     }
     Def *d = workspace_find(s->ws, name);
@@ -81,20 +81,20 @@ Error *query_show(Session *s, const char *name, Span at, Buf *out)
     const MachineOp *op = machine_op(s->machine, name);
     if (!op)
         return query_unknown(s, name, at, DEF__COUNT);
-    machine_op_show(out, s->machine, op);
+    show_machine_op(out, s->machine, op);
     return NULL;
 }
 
 Error *query_graph(Session *s, const char *name, Span at, Buf *out)
 {
     if (strcmp(name, "core-machine") == 0) {
-        machine_dot(out, core_machine());
+        show_machine_dot(out, core_machine());
         return NULL;
     }
     Def *d = workspace_find_kind(s->ws, name, DEF_MACHINE);
     if (!d)
         return query_unknown(s, name, at, DEF_MACHINE);
-    machine_dot(out, d->cur);
+    show_machine_dot(out, d->cur);
     return NULL;
 }
 

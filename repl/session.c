@@ -154,7 +154,7 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
         e = txn_compile(t);
     Code *c = NULL;
     if (!e && code->n)
-        c = compile_code(verified, NULL, false, 0, 0, &e);
+        c = flatten_compile(verified, NULL, false, 0, 0, &e);
     s->last_verify_ms = session_now_ms() - t0;
     if (!e && s->vm->interrupt) /* Ctrl-C while staging or compiling: install nothing */
         e = err_hint(err_new(E_BUDGET, code->end_span, "interrupted (Ctrl-C) before anything was installed"),
@@ -270,7 +270,7 @@ void session_print_stack(Session *s, Buf *out)
     buf_printf(out, "<%u>", s->vm->depth);
     for (uint32_t i = 0; i < s->vm->depth; i++) {
         buf_putc(out, ' ');
-        value_print(out, s->vm->stack[i], s->vs->items[i].type);
+        vm_print_value(out, s->vm->stack[i], s->vs->items[i].type);
     }
 }
 

@@ -39,7 +39,7 @@ static const char *real_stack(const Stepper *st)
         buf_puts(&b, " ...");
     for (uint32_t i = from; i < st->depth; i++) {
         buf_putc(&b, ' ');
-        value_print(&b, st->stack[i].v, st->stack[i].t);
+        vm_print_value(&b, st->stack[i].v, st->stack[i].t);
     }
     return buf_str(&b);
 }
@@ -221,7 +221,7 @@ static Error *begin_run(Session *s, const Source *src, bool table, Trace **out)
         e = verify_body(code, s->vs, NULL, &o, &exit);
     }
     if (!e) { /* the same static check as a plain input: the code's deepest stack must fit */
-        Code *c = compile_code(verified, NULL, false, 0, 0, &e);
+        Code *c = flatten_compile(verified, NULL, false, 0, 0, &e);
         if (!e)
             e = vm_check_stack(s->vm, c);
     }

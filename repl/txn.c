@@ -88,7 +88,7 @@ Error *txn_stage(void *ctx, DefKind kind, const char *name, void *version, Span 
         const DefHead *old = d->cur;
         if (strcmp(old->owner, h->owner))
             return err_hint(err_new(E_TRUST, at, "%s '%s' is owned by %s; %s cannot declare it again",
-                                    workspace_kind_name(kind), name, owner_words(old->owner), owner_words(h->owner)),
+                                    workspace_kind_name(kind), name, show_owner_words(old->owner), show_owner_words(h->owner)),
                             "only its owner may redefine a %s; choose another name", workspace_kind_name(kind));
         if (same_declaration(ops, old, h))
             return NULL;

@@ -32,7 +32,7 @@ struct VerifyMemo {
 };
 
 /* Small until used: most bodies call no machine operation at all. */
-VerifyMemo *verify_memo_new(void) { return gc_alloc(sizeof(VerifyMemo)); }
+VerifyMemo *call_memo_new(void) { return gc_alloc(sizeof(VerifyMemo)); }
 
 static uint32_t memo_bucket(const Component *comp, const OpDef *op)
 {
@@ -136,10 +136,10 @@ static Error *contract_unmet(const Contract *ct, const ContractKey *ck, uint32_t
                        ct->ensures ? "ensures" : "requires", ct->key_name, ct->param_text, ct->elem_name, found);
     if (ct->ensures)
         err_hint(e, "the operation must establish the fact before it returns ('define it; %s owns the key)",
-                 owner_words(ck->key->owner));
+                 show_owner_words(ck->key->owner));
     else
         err_hint(e, "establish the fact before the call (with operations that 'define %s; %s owns the key)", ck->key->name,
-                 owner_words(ck->key->owner));
+                 show_owner_words(ck->key->owner));
     return err_note(e, ct->span, "the contract is declared here");
 }
 
@@ -190,14 +190,14 @@ static Error *assume(Workspace *ws, VState *vs, const OpSig *sig, const uint32_t
     return NULL;
 }
 
-Error *verify_assume_requires(Workspace *ws, VState *entry, const OpSig *sig)
+Error *call_assume_requires(Workspace *ws, VState *entry, const OpSig *sig)
 {
     return assume(ws, entry, sig, input_ids(entry, &sig->eff), false);
 }
 
 /* Each ensures of sig must hold of the outputs on top of vs (ids of the
  * inputs given, as the implementation saw them at entry). */
-Error *verify_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *in_ids, Span at,
+Error *call_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *in_ids, Span at,
                             const char *who)
 {
     if (!sig)
@@ -348,7 +348,7 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
             uint32_t *in_ids = gc_calloc(op->eff.nin + 1, sizeof(uint32_t));
             for (uint32_t i = 0; i < op->eff.nin; i++)
                 in_ids[i] = entry->items[i].id;
-            e = verify_check_ensures(o->ws, exit, sig, in_ids, in->span,
+            e = call_check_ensures(o->ws, exit, sig, in_ids, in->span,
                                      gc_printf("operation %s", op_path(comp, op)));
         }
         if (e)

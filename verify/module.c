@@ -16,19 +16,19 @@ static bool ensures_names_input(const OpSig *sig)
     return false;
 }
 
-Error *verify_op_entry(Workspace *ws, const OpDef *op, VState **out)
+Error *module_op_entry(Workspace *ws, const OpDef *op, VState **out)
 {
     VState *entry = vs_from_inputs(&op->eff);
     if (ensures_names_input(op->sig))
         entry->pinned = entry->next_id;
     *out = entry;
-    return op->sig ? verify_assume_requires(ws, entry, op->sig) : NULL;
+    return op->sig ? call_assume_requires(ws, entry, op->sig) : NULL;
 }
 
 static Error *verify_op(Workspace *ws, Module *m, OpDef *op, uint64_t budget)
 {
     VState *entry;
-    Error *e = verify_op_entry(ws, op, &entry);
+    Error *e = module_op_entry(ws, op, &entry);
     if (e)
         return e;
     VerifyOpts o = {.budget = budget, .ws = ws, .module = m, .owner = m->name, .verified = &op->verified};
@@ -39,11 +39,11 @@ static Error *verify_op(Workspace *ws, Module *m, OpDef *op, uint64_t budget)
     uint32_t *in_ids = gc_calloc(op->eff.nin + 1, sizeof(uint32_t));
     for (uint32_t i = 0; i < op->eff.nin; i++)
         in_ids[i] = entry->items[i].id;
-    return verify_check_ensures(ws, exit, op->sig, in_ids, op->body->end_span,
+    return call_check_ensures(ws, exit, op->sig, in_ids, op->body->end_span,
                                 gc_printf("operation '%s' of module '%s'", op->body->name, m->name));
 }
 
-Error *verify_module(Workspace *ws, Module *m, uint64_t budget)
+Error *module_verify(Workspace *ws, Module *m, uint64_t budget)
 {
     for (uint32_t i = 0; i < m->nops; i++) {
         Error *e = verify_op(ws, m, m->ops[i], budget);

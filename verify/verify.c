@@ -455,7 +455,7 @@ Error *verify_step(const VerifyOpts *opts, VState *vs, Insn *in)
     uint64_t steps = 0;
     VerifyOpts o = *opts;
     if (!o.memo)
-        o.memo = verify_memo_new();
+        o.memo = call_memo_new();
     Ctx c = {.b = &none, .o = &o, .steps = &steps, .budget = UINT64_MAX};
     return step(&c, vs, in);
 }
@@ -497,7 +497,7 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
     if (!o.steps)
         o.steps = &steps;
     if (!o.memo)
-        o.memo = verify_memo_new();
+        o.memo = call_memo_new();
     Ctx c = {.b = body, .eff = eff, .o = &o, .steps = o.steps, .exit_from = FROM_ENTRY};
     c.budget = o.budget ? o.budget : config_default(CONFIG_VERIFY_BUDGET);
     c.max_depth = entry->depth;

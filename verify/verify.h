@@ -95,7 +95,7 @@ void vs_print_stack(Buf *out, const VState *s);
 void verify_set_interrupt(volatile sig_atomic_t *flag);
 
 typedef struct VerifyMemo VerifyMemo; /* derived effects, per top-level verification */
-VerifyMemo *verify_memo_new(void);
+VerifyMemo *call_memo_new(void);
 
 typedef struct VerifyOpts {
     uint64_t budget;       /* simulated instructions; 0 = default */
@@ -120,13 +120,13 @@ Error *verify_step(const VerifyOpts *o, VState *vs, Insn *in);
 
 /* A module verified on its own: every operation against its effect, with
  * ports abstract, requires assumed and ensures checked. */
-Error *verify_module(Workspace *ws, Module *m, uint64_t budget);
+Error *module_verify(Workspace *ws, Module *m, uint64_t budget);
 /* The entry state of an operation verified on its own: its inputs, what
  * requires assumes, inputs pinned where an ensures names them. */
-Error *verify_op_entry(Workspace *ws, const OpDef *op, VState **out);
+Error *module_op_entry(Workspace *ws, const OpDef *op, VState **out);
 /* The entry state of an implementation: inputs plus what requires assumes. */
-Error *verify_assume_requires(Workspace *ws, VState *entry, const OpSig *sig);
-Error *verify_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *in_ids, Span at,
+Error *call_assume_requires(Workspace *ws, VState *entry, const OpSig *sig);
+Error *call_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *in_ids, Span at,
                             const char *who);
 
 /* Verify body starting from entry.  For a procedure, eff is its declared

@@ -1009,7 +1009,7 @@ static Fig2 *fig2(void)
     load_ok(f->w, "parity-module");
     Module *m = module_named(f->w, "parity-module");
     assert_int_equal(m->nops, 2);
-    assert_ok(verify_module(f->w->ws, m, 0));
+    assert_ok(module_verify(f->w->ws, m, 0));
     f->w->verify_modules = true;
     load_ok(f->w, "parity-machine");
     f->pm = machine_named(f->w, "parity-machine");
@@ -1169,7 +1169,7 @@ static void test_figure2_require_and_trust(void **state)
                  ".define_operation port(p), pdouble, { dup; add; 'push_key HAS_PARITY; 'push_id 0; 'make_key 2;"
                  "  'push_val PARITY, EVEN; 'make_val 1; 'define; };"
                  ".define_operation port(p), pinc, { push int(1); add; }; };");
-    e = verify_module(w->ws, module_named(w, "forger"), 0);
+    e = module_verify(w->ws, module_named(w, "forger"), 0);
     assert_err(e, E_TRUST);
     assert_true(contains(e->msg, "parity-module"));
 }

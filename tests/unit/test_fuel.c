@@ -176,7 +176,7 @@ static Prog prepare(const char *text, const char *machine)
         e = verify_body(b, vs_new(), NULL, &o, NULL);
     }
     if (!e)
-        p.code = compile_code(verified, NULL, false, 0, 0, &e);
+        p.code = flatten_compile(verified, NULL, false, 0, 0, &e);
     if (e)
         fail_msg("\"%s\" rejected: %s", text, err_text(e));
     p.lowered = b;
@@ -431,7 +431,7 @@ static void check_trap(const char *text, uint64_t fuel, Trap t, const char *msg)
     Prog p = prepare(text, NULL);
     Outcome a = run_fast(&p, fuel), b = run_stepper(&p, fuel);
     same(&p, fuel, &a, &b);
-    const char *hint = exec_trap_error(t, (Span){0}, "")->hint;
+    const char *hint = vm_trap_error(t, (Span){0}, "")->hint;
     if (!a.err || strcmp(a.err->msg, gc_printf("trap: %s", msg)) || !a.err->hint != !hint ||
         (hint && strcmp(a.err->hint, hint)))
         fail_msg("\"%s\": %s, expected \"trap: %s\" (hint %s)", text, describe(&a), msg, hint ? hint : "-");

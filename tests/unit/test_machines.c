@@ -433,13 +433,13 @@ static void test_contract_requires_assumed_by_implementation(void **state)
     /* half-module's body 'requires EVEN of its input and was verified on its
      * own (contracts() defines it with verify_modules on): the requires was
      * assumed.  Without the contract the same body is refused. */
-    assert_ok(verify_module(w->ws, module_named(w, "half-module"), 0));
+    assert_ok(module_verify(w->ws, module_named(w, "half-module"), 0));
     w->verify_modules = false;
     define_ok(w, gc_printf(".define_interface half-loose, { .operation half, (x: int -> y: int); };"
                            ".define_module half-loose-module, core-machine, { .exports h, half-loose;"
                            "  .define_operation port(h), half, { %s }; };",
                            need_even_body));
-    Error *e = verify_module(w->ws, module_named(w, "half-loose-module"), 0);
+    Error *e = module_verify(w->ws, module_named(w, "half-loose-module"), 0);
     assert_err(e, E_FACT);
     assert_string_equal(e->msg, "half needs an even input");
 }
@@ -463,7 +463,7 @@ static void test_contract_ensures_checked_against_implementations(void **state)
         define_ok(w, gc_printf(".define_module %s, parity-machine, { .exports e, even-src;"
                                "  .define_operation port(e), mk, { %s }; };",
                                impls[i].name, impls[i].body));
-        Error *e = verify_module(w->ws, module_named(w, impls[i].name), 0);
+        Error *e = module_verify(w->ws, module_named(w, impls[i].name), 0);
         if (impls[i].ok) {
             if (e)
                 fail_msg("%s { %s } rejected: %s", impls[i].name, impls[i].body, err_text(e));
@@ -495,17 +495,17 @@ static void test_contract_abstract_callers(void **state)
                  ".define_module user-twice, core-machine, { .imports src, even-src; .imports hp, half-op;"
                  "  .exports u, unary-int-op; .define_operation port(u), op, { src.mk; hp.half; hp.half; }; };");
     /* ensures of src.mk is assumed, and meets hp.half's requires. */
-    assert_ok(verify_module(w->ws, module_named(w, "user"), 0));
-    assert_ok(verify_module(w->ws, module_named(w, "user-req"), 0));
+    assert_ok(module_verify(w->ws, module_named(w, "user"), 0));
+    assert_ok(module_verify(w->ws, module_named(w, "user-req"), 0));
     /* No fact before hp.half. */
-    Error *e = verify_module(w->ws, module_named(w, "user-bad"), 0);
+    Error *e = module_verify(w->ws, module_named(w, "user-bad"), 0);
     assert_err(e, E_CONTRACT);
     assert_true(contains(e->msg, "hp.half"));
     /* A port without an ensures establishes nothing. */
-    e = verify_module(w->ws, module_named(w, "user-loose"), 0);
+    e = module_verify(w->ws, module_named(w, "user-loose"), 0);
     assert_err(e, E_CONTRACT);
     /* hp.half's result has no fact: a second call is refused. */
-    e = verify_module(w->ws, module_named(w, "user-twice"), 0);
+    e = module_verify(w->ws, module_named(w, "user-twice"), 0);
     assert_err(e, E_CONTRACT);
 }
 
@@ -633,14 +633,14 @@ static void test_tower_flatten_and_run(void **state)
     Body *b;
     assert_ok(verify_code(w, m, gc_printf("push int(1); top%d;", TOWER - 1), NULL, &b, NULL));
     Error *e = NULL;
-    Code *code = compile_code(b, NULL, false, 0, 0, &e);
+    Code *code = flatten_compile(b, NULL, false, 0, 0, &e);
     assert_ok(e);
     assert_non_null(code);
     assert_true(code->ncells < 1000);
     assert_true(now_s() - t0 < 1.0);
     /* Run a lower level of the tower: top20(1) = 1 + 2^20. */
     assert_ok(verify_code(w, m, "push int(1); top20;", NULL, &b, NULL));
-    code = compile_code(b, NULL, false, 0, 0, &e);
+    code = flatten_compile(b, NULL, false, 0, 0, &e);
     assert_ok(e);
     Vm *vm = vm_new((VmLimits){.fuel = 100000000}, stdout);
     assert_ok(vm_run(vm, code));
@@ -771,7 +771,7 @@ static int tower_of_machines_child(void *arg)
     Body *body;
     if ((e = verify_code(w, top, "push int(1); op10;", NULL, &body, NULL)))
         return child_fail("verify op10", e);
-    Code *code = compile_code(body, NULL, false, 0, 0, &e);
+    Code *code = flatten_compile(body, NULL, false, 0, 0, &e);
     if (e)
         return child_fail("compile", e);
     Vm *vm = vm_new((VmLimits){.fuel = 10000000}, stdout);
@@ -829,7 +829,7 @@ static Code *compiled(World *w, const Machine *m, const char *text, Body **flat)
         *flat = flatten_body(b, NULL, &e);
         assert_ok(e);
     }
-    Code *c = compile_code(b, NULL, false, 0, 0, &e);
+    Code *c = flatten_compile(b, NULL, false, 0, 0, &e);
     assert_ok(e);
     return c;
 }

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "exec.h"
-#include "exec_ops.h"
+#include "vm_ops.h"
 
 /* The rows as prims.def writes them. */
 static const struct {
@@ -136,7 +136,7 @@ static void test_c_operator_forms(void **state)
 #undef OPS
     assert_int_equal(imm_forms, countof(arith) - 2); /* all but neg and not */
     assert_int_equal(cmp_forms, 6);
-    const void *const *table = exec_dispatch_table();
+    const void *const *table = vm_dispatch_table();
     for (int op = 0; op < OP__COUNT; op++)
         assert_non_null(table[op]);
 }

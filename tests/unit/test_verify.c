@@ -1048,7 +1048,7 @@ static void test_trap_load_ref_of_int_word(void **state)
     assert_int_equal(vm->stack[1], 5);
 }
 
-/* BUG: store_ref tags the word as an int.  In core/exec.c, L_STORE and
+/* BUG: store_ref tags the word as an int.  In core/vm.c, L_STORE and
  * L_STORE_REF are two labels on the same statement, so their addresses are
  * equal and `ip[-1].op == dispatch[P_STORE]` is true for store_ref too: the
  * tag written is always TY_INT.  So `load` of a stored ref does not trap

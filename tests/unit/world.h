@@ -13,7 +13,7 @@ typedef struct World {
     const char *dir;    /* where units live */
     const char *owner;  /* who owns keys declared at top level */
     Principal principal;
-    bool verify_modules; /* run verify_module on every module built */
+    bool verify_modules; /* run module_verify on every module built */
     Vec lattices;       /* every Lattice staged, in order */
 } World;
 
@@ -78,7 +78,7 @@ static Error *define_stmt(World *w, DefCtx *c, const Node *st)
     if (!strcmp(d, "define_module")) {
         Module *m;
         Error *e = module_build(c, st, &m);
-        return e || !w->verify_modules ? e : verify_module(w->ws, m, 0);
+        return e || !w->verify_modules ? e : module_verify(w->ws, m, 0);
     }
     if (!strcmp(d, "define_machine")) {
         Machine *m;

@@ -1,4 +1,4 @@
-/* exec.c - the direct-threaded executor.
+/* vm.c - the direct-threaded executor.
  *
  * Registers: ip (next cell), sp (spill slot of the top item), tos (the top
  * item, cached).  Memory holds items 0..depth-2 at stack[0..depth-2] and
@@ -6,7 +6,7 @@
  * no special case.  Verified code needs no type checks; heap access is
  * checked because the core heap promises a clean trap, never a crash. */
 #include "exec.h"
-#include "exec_ops.h"
+#include "vm_ops.h"
 
 #include <gc.h>
 #include <inttypes.h>
@@ -60,7 +60,7 @@ Error *vm_set_call_depth(Vm *vm, uint64_t depth)
     return NULL;
 }
 
-void value_print(Buf *out, Value v, TypeId t)
+void vm_print_value(Buf *out, Value v, TypeId t)
 {
     if (t == TY_REF) {
         const HeapBlock *b = (const HeapBlock *)(intptr_t)v;
@@ -104,18 +104,18 @@ static const struct {
 #undef X
 };
 
-const char *exec_trap_vmessage(Trap t, va_list ap) { return gc_vprintf(traps[t].format, ap); }
+const char *vm_trap_vmessage(Trap t, va_list ap) { return gc_vprintf(traps[t].format, ap); }
 
 static const char *trap_message(Trap t, ...)
 {
     va_list ap;
     va_start(ap, t);
-    const char *msg = exec_trap_vmessage(t, ap);
+    const char *msg = vm_trap_vmessage(t, ap);
     va_end(ap);
     return msg;
 }
 
-Error *exec_trap_error(Trap t, Span at, const char *message)
+Error *vm_trap_error(Trap t, Span at, const char *message)
 {
     Error *e = err_new(E_TRAP, at, "trap: %s", message);
     return traps[t].hint ? err_hint(e, "%s", traps[t].hint) : e;
@@ -123,7 +123,7 @@ Error *exec_trap_error(Trap t, Span at, const char *message)
 
 static Error *trap_error(Vm *vm, Span at, Frame *fp, Trap t, const char *msg)
 {
-    Error *e = exec_trap_error(t, at, msg);
+    Error *e = vm_trap_error(t, at, msg);
     /* Innermost calls first; a runaway recursion shows its top and bottom. */
     enum { SHOWN = 8 };
     size_t depth = (size_t)(fp - vm->frames);
@@ -349,7 +349,7 @@ enter:
     cur = callee;
     ip = callee->cells;
     NEXT;
-    /* Superinstructions (exec_ops.h).  add_i: tos = tos + imm. */
+    /* Superinstructions (vm_ops.h).  add_i: tos = tos + imm. */
 #define OPS(e, expr) L_##e##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
 #define X(e, name, imm, in, out, flags, c, expr) XVM_IMM_##c(OPS, e, expr)
 #include "prims.def"
@@ -446,7 +446,7 @@ L_PRINT:
 L_PRINT_REF: {
     CHARGE(ip);
     Buf t = {0};
-    value_print(&t, tos, TY_REF);
+    vm_print_value(&t, tos, TY_REF);
     fprintf(vm->out, "%s\n", buf_str(&t));
     tos = *--sp;
     ip++;
@@ -497,7 +497,7 @@ trap: {
 #undef TAKE_R
 }
 
-const void *const *exec_dispatch_table(void)
+const void *const *vm_dispatch_table(void)
 {
     if (!dispatch)
         run(NULL, NULL, true);

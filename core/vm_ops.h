@@ -1,4 +1,4 @@
-/* exec_ops.h - private to compile.c and exec.c: the executor's opcodes are
+/* vm_ops.h - private to compile.c and vm.c: the executor's opcodes are
  * the primitives of prims.def followed by a few that only compiled code has. */
 #ifndef XVM_EXEC_OPS_H
 #define XVM_EXEC_OPS_H
@@ -67,6 +67,6 @@ static inline bool exec_fuel_charges(int op)
 }
 
 /* Addresses of the executor's instruction implementations, by opcode. */
-const void *const *exec_dispatch_table(void);
+const void *const *vm_dispatch_table(void);
 
 #endif
