@@ -31,15 +31,7 @@ VState *vs_copy(const VState *s)
 
 void vs_push_item(VState *s, VItem it)
 {
-    if (s->depth == s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 8;
-        VItem *grown = gc_calloc(cap, sizeof(VItem));
-        if (s->depth)
-            memcpy(grown, s->items, s->depth * sizeof(VItem));
-        s->items = grown;
-        s->cap = cap;
-    }
-    s->items[s->depth++] = it;
+    VEC_PUSH(s->items, s->depth, s->cap, it);
 }
 
 uint32_t vs_push(VState *s, TypeId t)
@@ -359,14 +351,7 @@ static void join_emit(JoinCtx *c, const VFact *mine, const VFact *theirs)
     if (fa->value != fb->value && !(c->lub && c->lub(c->lub_ctx, fa->key, fa->value, fb->value, &out.value)))
         return;
     VState *j = c->j;
-    if (j->nfacts == c->fcap) {
-        c->fcap = c->fcap ? c->fcap * 2 : 16;
-        VFact *grown = gc_calloc(c->fcap, sizeof(VFact));
-        if (j->nfacts)
-            memcpy(grown, j->facts, j->nfacts * sizeof(VFact));
-        j->facts = grown;
-    }
-    j->facts[j->nfacts++] = out;
+    VEC_PUSH(j->facts, j->nfacts, c->fcap, out);
     c->work++;
 }
 
