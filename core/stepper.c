@@ -15,7 +15,7 @@
 static void *grown(const void *old, uint32_t n, uint32_t *room, uint32_t limit, size_t size)
 {
     *room = vec_room(*room, (uint64_t)n + 1, limit);
-    return vec_moved(old, n, *room + 1, size, false);
+    return vec_moved(old, n, (uint64_t)*room + 1, size, false);
 }
 
 Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code)

@@ -18,8 +18,9 @@ enum { VEC_FIRST = 16 }; /* items allocated the first time */
  * VEC_FIRST and need, at most max (which wins over need). */
 uint32_t vec_room(uint32_t cap, uint64_t need, uint32_t max);
 
-/* A new zeroed array of cap items of elem bytes holding items' first len. */
-void *vec_moved(const void *items, uint32_t len, uint32_t cap, size_t elem, bool atomic);
+/* A new zeroed array of cap items of elem bytes holding items' first len
+ * (a size past size_t is out of memory). */
+void *vec_moved(const void *items, uint32_t len, uint64_t cap, size_t elem, bool atomic);
 
 /* items (len used, *cap allocated) with room for need: itself if it has the
  * room, else a grown copy (*cap updated).  Past 2^32 items: out of memory. */
