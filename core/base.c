@@ -74,23 +74,6 @@ char *gc_printf(const char *fmt, ...)
     return s;
 }
 
-void vec_push(Vec *v, void *item)
-{
-    if (v->len == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 8;
-        v->items = gc_realloc(v->items, v->cap * sizeof(void *));
-    }
-    v->items[v->len++] = item;
-}
-
-int vec_index(const Vec *v, const void *item)
-{
-    for (uint32_t i = 0; i < v->len; i++)
-        if (v->items[i] == item)
-            return (int)i;
-    return -1;
-}
-
 static void buf_reserve(Buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)

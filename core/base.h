@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vec.h"
+
 #define XVM_VERSION "0.1.0"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -30,15 +32,6 @@ char *gc_strdup(const char *s);
 char *gc_strndup(const char *s, size_t n);
 char *gc_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *gc_vprintf(const char *fmt, va_list ap);
-
-/* A growable array of pointers. */
-typedef struct Vec {
-    void **items;
-    uint32_t len, cap;
-} Vec;
-void vec_push(Vec *v, void *item);
-/* Where item is in v, or -1. */
-int vec_index(const Vec *v, const void *item);
 
 /* A growable string. */
 typedef struct Buf {

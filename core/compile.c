@@ -48,18 +48,10 @@ static void put_target(Emitter *em, int64_t insn, uint32_t i, uint32_t op_cell, 
 static void put(Emitter *em, Cell c, uint32_t insn)
 {
     if (em->n == em->cap) {
-        em->cap = em->cap ? em->cap * 2 : 32;
-        Cell *cells = gc_calloc(em->cap, sizeof(Cell));
-        uint32_t *map = gc_alloc_atomic(em->cap * sizeof(uint32_t));
-        uint32_t *unc = gc_alloc_atomic(em->cap * sizeof(uint32_t));
-        if (em->n) {
-            memcpy(cells, em->cells, em->n * sizeof(Cell));
-            memcpy(map, em->insn_of, em->n * sizeof(uint32_t));
-            memcpy(unc, em->uncharged, em->n * sizeof(uint32_t));
-        }
-        em->cells = cells;
-        em->insn_of = map;
-        em->uncharged = unc;
+        em->cap = vec_room(em->cap, (uint64_t)em->n + 1, UINT32_MAX);
+        em->cells = vec_moved(em->cells, em->n, em->cap, sizeof(Cell), false);
+        em->insn_of = vec_moved(em->insn_of, em->n, em->cap, sizeof(uint32_t), true);
+        em->uncharged = vec_moved(em->uncharged, em->n, em->cap, sizeof(uint32_t), true);
     }
     em->insn_of[em->n] = insn;
     em->uncharged[em->n] = 0;
@@ -239,14 +231,7 @@ static uint32_t emit_insn(Emitter *em, const Body *b, uint32_t i)
 
 static void put_target(Emitter *em, int64_t insn, uint32_t i, uint32_t op_cell, int op)
 {
-    if (em->nfix == em->capfix) {
-        em->capfix = em->capfix ? em->capfix * 2 : 16;
-        Fixup *grown = gc_alloc_atomic(em->capfix * sizeof(Fixup));
-        if (em->nfix)
-            memcpy(grown, em->fix, em->nfix * sizeof(Fixup));
-        em->fix = grown;
-    }
-    em->fix[em->nfix++] = (Fixup){em->n, op_cell, op};
+    VEC_PUSH_ATOMIC(em->fix, em->nfix, em->capfix, (Fixup){em->n, op_cell, op});
     put(em, (Cell){.i = insn}, i); /* the insn index until every cell is placed */
     put(em, (Cell){.i = 0}, i);    /* the refund, known then too */
 }

@@ -5,6 +5,7 @@
 #include "args.h"
 #include "define.h"
 #include "suggest.h"
+#include "cycle.h"
 
 #include <string.h>
 
@@ -589,12 +590,11 @@ static Error *module_lower_ops(ModCtx *mc)
 
 /* A module's own operations calling each other by name must form a DAG
  * (recursion belongs to procedures), and no chain of them may be longer
- * than OWN_NEST_MAX operations.  One depth-first search over the call graph
- * with an explicit stack (no C recursion, however many operations) and a
- * mark per operation, so each operation and each call is looked at once:
- * a call of an operation still on the stack closes a cycle, printed from
- * that operation; a finished one only contributes its height (the longest
- * chain from it). */
+ * than OWN_NEST_MAX operations.  One search over the call graph
+ * (cycle_find: no C recursion, however many operations, each call looked
+ * at once) finds the first cycle, printed from the operation it closes on;
+ * without one, the heights (the longest chain from each operation) follow
+ * in the order it finished them. */
 
 /* OpDef -> its index in m->ops (open addressing on the pointer). */
 typedef struct OwnIndex {
@@ -621,40 +621,9 @@ static uint32_t own_index(const OwnIndex *x, const OpDef *op)
     return x->keys[i] ? x->vals[i] : UINT32_MAX;
 }
 
-/* The callee of the next own call at or after *pc in op's body, or UINT32_MAX. */
-static uint32_t own_next_call(const OwnIndex *x, const OpDef *op, uint32_t *pc)
-{
-    for (; *pc < op->body->n; (*pc)++)
-        if (op->body->insns[*pc].op == P_OWNCALL) {
-            uint32_t k = own_index(x, op->body->insns[*pc].ref.own);
-            if (k != UINT32_MAX)
-                return k;
-        }
-    return UINT32_MAX;
-}
-
-static Error *own_cycle_error(const Module *m, OpDef *const *path, uint32_t n, OpDef *again)
-{
-    Buf cyc = {0};
-    for (uint32_t k = 0; k < n; k++)
-        buf_printf(&cyc, "%s -> ", path[k]->name);
-    buf_puts(&cyc, again->name);
-    return err_hint(err_new(E_DEFINE, again->def->span, "operations of module '%s' call each other in a cycle: %s",
-                            m->name, buf_str(&cyc)),
-                    "operations must form a DAG; use a procedure for recursion");
-}
-
-enum { OWN_NEW, OWN_ON_STACK, OWN_DONE };
-
-typedef struct OwnFrame {
-    uint32_t op, pc, height;
-} OwnFrame;
-
-static Error *module_check_own_cycles(const Module *m)
+static OwnIndex own_index_of(const Module *m)
 {
     uint32_t n = m->nops;
-    if (!n)
-        return NULL;
     OwnIndex x;
     uint32_t cap = 16;
     while (cap < 2 * n + 2)
@@ -669,55 +638,76 @@ static Error *module_check_own_cycles(const Module *m)
             x.vals[slot] = i;
         }
     }
-    uint8_t *mark = gc_alloc_atomic(n);
-    memset(mark, OWN_NEW, n);
-    uint32_t *height = gc_alloc_atomic((size_t)n * sizeof(uint32_t));
-    uint32_t *depth_of = gc_alloc_atomic((size_t)n * sizeof(uint32_t)); /* stack position while on it */
-    OwnFrame *stack = gc_alloc_atomic((size_t)n * sizeof(OwnFrame));
-    OpDef **path = gc_calloc(n, sizeof(OpDef *));
-    for (uint32_t root = 0; root < n; root++) {
-        if (mark[root] != OWN_NEW)
-            continue;
-        uint32_t sp = 0;
-        stack[sp++] = (OwnFrame){root, 0, 1};
-        mark[root] = OWN_ON_STACK;
-        depth_of[root] = 0;
-        path[0] = m->ops[root];
-        while (sp) {
-            OwnFrame *f = &stack[sp - 1];
-            uint32_t callee = own_next_call(&x, m->ops[f->op], &f->pc);
-            if (callee == UINT32_MAX) { /* finished: its height goes to its caller */
-                mark[f->op] = OWN_DONE;
-                height[f->op] = f->height;
-                sp--;
-                if (sp && stack[sp - 1].height < f->height + 1)
-                    stack[sp - 1].height = f->height + 1;
-                continue;
-            }
-            f->pc++;
-            if (mark[callee] == OWN_ON_STACK)
-                return own_cycle_error(m, path + depth_of[callee], sp - depth_of[callee], m->ops[callee]);
-            if (mark[callee] == OWN_DONE) {
-                if (f->height < height[callee] + 1)
-                    f->height = height[callee] + 1;
-                continue;
-            }
-            mark[callee] = OWN_ON_STACK;
-            depth_of[callee] = sp;
-            path[sp] = m->ops[callee];
-            stack[sp++] = (OwnFrame){callee, 0, 1};
+    return x;
+}
+
+/* The callee of the next own call at or after *pc in op's body, or UINT32_MAX. */
+static uint32_t own_next_call(const OwnIndex *x, const OpDef *op, uint32_t *pc)
+{
+    for (; *pc < op->body->n; (*pc)++)
+        if (op->body->insns[*pc].op == P_OWNCALL) {
+            uint32_t k = own_index(x, op->body->insns[*pc].ref.own);
+            if (k != UINT32_MAX)
+                return k;
         }
+    return UINT32_MAX;
+}
+
+/* The call graph for cycle_find: an edge per instruction, own calls only. */
+typedef struct OwnGraph {
+    const Module *m;
+    OwnIndex x;
+} OwnGraph;
+
+static uint32_t own_nsucc(void *g, uint32_t op) { return ((const OwnGraph *)g)->m->ops[op]->body->n; }
+
+static uint32_t own_succ(void *g, uint32_t op, uint32_t k)
+{
+    const OwnGraph *o = g;
+    const Insn *in = &o->m->ops[op]->body->insns[k];
+    return in->op == P_OWNCALL ? own_index(&o->x, in->ref.own) : CYCLE_NONE;
+}
+
+static Error *own_cycle_error(const Module *m, const CyclePath *p)
+{
+    Buf cyc = {0};
+    for (uint32_t k = 0; k < p->len; k++)
+        buf_printf(&cyc, "%s -> ", m->ops[p->path[k]]->name);
+    const OpDef *again = m->ops[p->path[0]];
+    buf_puts(&cyc, again->name);
+    return err_hint(err_new(E_DEFINE, again->def->span, "operations of module '%s' call each other in a cycle: %s",
+                            m->name, buf_str(&cyc)),
+                    "operations must form a DAG; use a procedure for recursion");
+}
+
+/* The longest chain from each operation, in operations: order has every
+ * operation after its callees. */
+static uint32_t *own_heights(const OwnGraph *o, const CyclePath *p)
+{
+    uint32_t *height = gc_alloc_atomic((size_t)o->m->nops * sizeof(uint32_t));
+    for (uint32_t i = 0; i < p->norder; i++) {
+        uint32_t op = p->order[i], h = 1, pc = 0, callee;
+        for (; (callee = own_next_call(&o->x, o->m->ops[op], &pc)) != UINT32_MAX; pc++)
+            if (h < height[callee] + 1)
+                h = height[callee] + 1;
+        height[op] = h;
     }
-    /* No cycle.  A chain longer than the limit is reported where a search
-     * in call order first passes it: from the first operation that starts
-     * one, through the first callee each time whose chain is long enough. */
-    for (uint32_t root = 0; root < n; root++) {
+    return height;
+}
+
+/* A chain longer than the limit is reported where a search in call order
+ * first passes it: from the first operation that starts one, through the
+ * first callee each time whose chain is long enough. */
+static Error *own_too_deep(const OwnGraph *o, const uint32_t *height)
+{
+    const Module *m = o->m;
+    for (uint32_t root = 0; root < m->nops; root++) {
         if (height[root] <= OWN_NEST_MAX)
             continue;
         uint32_t at = root;
         for (uint32_t step = 0; step < OWN_NEST_MAX; step++) {
             uint32_t pc = 0, need = OWN_NEST_MAX - step, callee;
-            while ((callee = own_next_call(&x, m->ops[at], &pc)) != UINT32_MAX && height[callee] < need)
+            while ((callee = own_next_call(&o->x, m->ops[at], &pc)) != UINT32_MAX && height[callee] < need)
                 pc++;
             at = callee;
         }
@@ -725,6 +715,18 @@ static Error *module_check_own_cycles(const Module *m)
                        m->name, OWN_NEST_MAX - 1);
     }
     return NULL;
+}
+
+static Error *module_check_own_cycles(const Module *m)
+{
+    if (!m->nops)
+        return NULL;
+    OwnGraph o = {m, own_index_of(m)};
+    CycleGraph gr = {.g = &o, .nsucc = own_nsucc, .succ = own_succ};
+    CyclePath p;
+    if (cycle_find(&gr, 0, m->nops, &p) == CYCLE_FOUND)
+        return own_cycle_error(m, &p);
+    return own_too_deep(&o, own_heights(&o, &p));
 }
 
 Error *module_build(DefCtx *c, const Node *st, Module **out)

@@ -51,14 +51,7 @@ static Error *put(Body *out, Insn in)
 {
     if (out->n >= FLAT_MAX_INSNS)
         return err_new(E_LIMIT, in.span, "flattened code too large");
-    if (out->n == out->cap) {
-        out->cap = out->cap ? out->cap * 2 : 32;
-        Insn *grown = gc_calloc(out->cap, sizeof(Insn));
-        if (out->n)
-            memcpy(grown, out->insns, out->n * sizeof(Insn));
-        out->insns = grown;
-    }
-    out->insns[out->n++] = in;
+    VEC_PUSH(out->insns, out->n, out->cap, in);
     return NULL;
 }
 

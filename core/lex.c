@@ -112,15 +112,8 @@ static Span span_here(const Lexer *L, size_t off, size_t len)
 static void push_token(Lexer *L, TokKind kind, const char *text, const char *text2,
                        int64_t ival)
 {
-    if (L->ntok == L->cap) {
-        L->cap = L->cap ? L->cap * 2 : 64;
-        L->toks = gc_realloc(L->toks, (size_t)L->cap * sizeof(Token));
-    }
-    L->toks[L->ntok++] = (Token){.kind = kind,
-                                 .span = token_span(L),
-                                 .text = text,
-                                 .text2 = text2,
-                                 .ival = ival};
+    VEC_PUSH(L->toks, L->ntok, L->cap,
+             (Token){.kind = kind, .span = token_span(L), .text = text, .text2 = text2, .ival = ival});
 }
 
 /* ---- blanks and comments ----------------------------------------------- */
@@ -457,16 +450,8 @@ static const char *skip_string_text(const char *p)
 static void scan_set_kind(SyntaxScan *st, uint32_t level, bool brace)
 {
     uint32_t w = level / 64;
-    if (w >= st->nwords) {
-        uint32_t n = st->nwords ? st->nwords * 2 : 4;
-        while (n <= w)
-            n *= 2;
-        uint64_t *grown = gc_alloc_atomic((size_t)n * sizeof(uint64_t));
-        if (st->nwords)
-            memcpy(grown, st->braces, (size_t)st->nwords * sizeof(uint64_t));
-        st->braces = grown;
-        st->nwords = n;
-    }
+    if (w >= st->nwords)
+        st->braces = vec_grow(st->braces, st->nwords, &st->nwords, (uint64_t)w + 1, sizeof(uint64_t), true);
     uint64_t bit = 1ull << (level % 64);
     st->braces[w] = brace ? st->braces[w] | bit : st->braces[w] & ~bit;
 }

@@ -3,6 +3,7 @@
  * result: every import linked, interfaces matching, no name clashes, no
  * cycle among operations. */
 #include "args.h"
+#include "cycle.h"
 #include "define.h"
 #include "suggest.h"
 #include "exec.h"
@@ -341,76 +342,75 @@ static const char *op_node_name(const OpNode *n)
     return gc_printf("%s.%s", n->comp ? n->comp->name : n->op->module->name, n->op->body->name);
 }
 
-static bool node_in(const Vec *done, OpNode n)
+/* The call graph for cycle_find: (component, operation) nodes numbered as
+ * the search meets them, found again through an open-addressing table. */
+typedef struct OpGraph {
+    OpNode *node; /* by number */
+    uint32_t n, cap;
+    uint32_t *slot; /* number + 1, 0 empty */
+    uint32_t mask;
+} OpGraph;
+
+static uint32_t *op_slot(const OpGraph *g, OpNode n)
 {
-    for (uint32_t i = 0; i < done->len; i++) {
-        const OpNode *d = done->items[i];
-        if (d->comp == n.comp && d->op == n.op)
-            return true;
+    uintptr_t h = (uintptr_t)n.comp * 31 ^ (uintptr_t)n.op;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    for (uint32_t i = (uint32_t)h & g->mask;; i = (i + 1) & g->mask) {
+        uint32_t k = g->slot[i];
+        if (!k || (g->node[k - 1].comp == n.comp && g->node[k - 1].op == n.op))
+            return &g->slot[i];
     }
-    return false;
 }
 
-static void mark_done(Vec *done, OpNode n)
+static uint32_t op_number(OpGraph *g, OpNode n)
 {
-    OpNode *copy = gc_alloc(sizeof *copy);
-    *copy = n;
-    vec_push(done, copy);
+    if (2 * ((uint64_t)g->n + 1) > (uint64_t)g->mask + 1) { /* at most half full */
+        uint32_t cap = 0; /* a power of two; past 2^32 slots vec_grow reports out of memory */
+        g->slot = vec_grow(NULL, 0, &cap, g->mask ? 2 * ((uint64_t)g->mask + 1) : 16, sizeof(uint32_t), true);
+        g->mask = cap - 1;
+        for (uint32_t k = 0; k < g->n; k++)
+            *op_slot(g, g->node[k]) = k + 1;
+    }
+    uint32_t *slot = op_slot(g, n);
+    if (!*slot) {
+        VEC_PUSH(g->node, g->n, g->cap, n);
+        *slot = g->n;
+    }
+    return *slot - 1;
 }
 
-/* Depth-first search with an explicit stack: no C recursion on input depth.
- * A node whose callees are all explored is done and never explored again,
- * so the search is linear in the edges even when operations share callees. */
-static Error *check_cycles_from(OpNode start, Span at, Vec *done)
+static uint32_t op_nsucc(void *g, uint32_t k) { return ((const OpGraph *)g)->node[k].op->body->n; }
+
+static uint32_t op_succ(void *g, uint32_t k, uint32_t pc)
 {
-    if (node_in(done, start))
-        return NULL;
-    enum { MAX_DEPTH = OP_NESTING_MAX };
-    OpNode *path = gc_calloc(MAX_DEPTH, sizeof(OpNode));
-    uint32_t *next = gc_calloc(MAX_DEPTH, sizeof(uint32_t));
-    uint32_t depth = 1;
-    path[0] = start;
-    while (depth) {
-        OpNode *top = &path[depth - 1];
-        Body *b = top->op->body;
-        if (next[depth - 1] >= b->n) {
-            mark_done(done, *top);
-            depth--;
-            continue;
-        }
-        OpNode to;
-        if (!op_callee(top, &b->insns[next[depth - 1]++], &to) || node_in(done, to))
-            continue;
-        for (uint32_t i = 0; i < depth; i++)
-            if (path[i].comp == to.comp && path[i].op == to.op) {
-                Buf cyc = {0};
-                for (uint32_t k = i; k < depth; k++)
-                    buf_printf(&cyc, "%s -> ", op_node_name(&path[k]));
-                buf_puts(&cyc, op_node_name(&to));
-                return err_hint(err_new(E_DEFINE, at, "operations call each other in a cycle: %s", buf_str(&cyc)),
-                                "operations must form a DAG; use a procedure for recursion");
-            }
-        if (depth == MAX_DEPTH)
-            return err_new(E_LIMIT, at, "operations nest deeper than %d levels", MAX_DEPTH);
-        path[depth] = to;
-        next[depth] = 0;
-        depth++;
-    }
-    return NULL;
+    OpNode from = ((const OpGraph *)g)->node[k], to;
+    return op_callee(&from, &from.op->body->insns[pc], &to) ? op_number(g, to) : CYCLE_NONE;
 }
 
 static Error *check_cycles(MachCtx *mc, Span at)
 {
-    Vec done = {0};
+    enum { MAX_DEPTH = OP_NESTING_MAX };
+    OpGraph g = {0};
     for (uint32_t i = 0; i < mc->comps.len; i++) {
         Component *comp = mc->comps.items[i];
-        for (uint32_t k = 0; k < comp->module->nops; k++) {
-            Error *e = check_cycles_from((OpNode){comp, comp->module->ops[k]}, at, &done);
-            if (e)
-                return e;
-        }
+        for (uint32_t k = 0; k < comp->module->nops; k++)
+            op_number(&g, (OpNode){comp, comp->module->ops[k]});
     }
-    return NULL;
+    CycleGraph gr = {.g = &g, .nsucc = op_nsucc, .succ = op_succ, .max_depth = MAX_DEPTH};
+    CyclePath p;
+    CycleResult r = cycle_find(&gr, 0, g.n, &p);
+    if (r == CYCLE_TOO_DEEP)
+        return err_new(E_LIMIT, at, "operations nest deeper than %d levels", MAX_DEPTH);
+    if (r == CYCLE_NO)
+        return NULL;
+    Buf cyc = {0};
+    for (uint32_t k = 0; k < p.len; k++)
+        buf_printf(&cyc, "%s -> ", op_node_name(&g.node[p.path[k]]));
+    buf_puts(&cyc, op_node_name(&g.node[p.path[0]]));
+    return err_hint(err_new(E_DEFINE, at, "operations call each other in a cycle: %s", buf_str(&cyc)),
+                    "operations must form a DAG; use a procedure for recursion");
 }
 
 Error *machine_build(DefCtx *c, const Node *st, Machine **out)

@@ -31,14 +31,7 @@ static Error *emit(Body *b, Insn in)
         return err_hint(err_new(E_LIMIT, in.span, "code body too large: more than %u instructions",
                                 xvm_limits.body_insns),
                         "split it into procedures, or raise the limit with :set body-insns N");
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 16;
-        Insn *grown = gc_calloc(b->cap, sizeof(Insn));
-        if (b->n)
-            memcpy(grown, b->insns, b->n * sizeof(Insn));
-        b->insns = grown;
-    }
-    b->insns[b->n++] = in;
+    VEC_PUSH(b->insns, b->n, b->cap, in);
     return NULL;
 }
 

@@ -10,19 +10,12 @@
 
 /* The stack and the frames grow as a run needs them, up to the vm's
  * limits: a run of a few items does not hold (and leave behind for the
- * collector) megabytes sized for the deepest run the limits allow. */
-enum { STEPPER_ROOM = 64 };
-
+ * collector) megabytes sized for the deepest run the limits allow.  One
+ * item of slack past the room, as when they were sized for the limit. */
 static void *grown(const void *old, uint32_t n, uint32_t *room, uint32_t limit, size_t size)
 {
-    uint32_t want = *room > limit / 2 ? limit : *room * 2;
-    if (want < STEPPER_ROOM)
-        want = limit < STEPPER_ROOM ? limit : STEPPER_ROOM;
-    void *p = gc_calloc((size_t)want + 1, size);
-    if (n)
-        memcpy(p, old, (size_t)n * size);
-    *room = want;
-    return p;
+    *room = vec_room(*room, (uint64_t)n + 1, limit);
+    return vec_moved(old, n, (uint64_t)*room + 1, size, false);
 }
 
 Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code)

@@ -58,16 +58,9 @@ static void memo_put(VerifyMemo *m, const Component *comp, const OpDef *op, VSta
         m->head = gc_alloc_atomic(MEMO_BUCKETS * sizeof(uint32_t));
         memset(m->head, 0xff, MEMO_BUCKETS * sizeof(uint32_t));
     }
-    if (m->n == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 16;
-        MemoEntry *grown = gc_calloc(m->cap, sizeof(MemoEntry));
-        if (m->n)
-            memcpy(grown, m->items, m->n * sizeof(MemoEntry));
-        m->items = grown;
-    }
     uint32_t b = memo_bucket(comp, op);
-    m->items[m->n] = (MemoEntry){comp, op, entry, exit, m->head[b]};
-    m->head[b] = m->n++;
+    VEC_PUSH(m->items, m->n, m->cap, (MemoEntry){comp, op, entry, exit, m->head[b]});
+    m->head[b] = m->n - 1;
 }
 
 /* ---- inputs and contracts ----------------------------------------------------------------------- */

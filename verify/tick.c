@@ -36,14 +36,7 @@ static Error *vpush(TickCtx *t, VVal v)
         return err_hint(err_new(E_LIMIT, t->st->span, "verification-time stack overflow: the limit is %u value%s",
                                 xvm_limits.tick_stack, xvm_limits.tick_stack == 1 ? "" : "s"),
                         ":set tick-stack N raises the limit");
-    if (vs->vdepth == vs->vcap) {
-        vs->vcap = vs->vcap ? vs->vcap * 2 : 8;
-        VVal *grown = gc_calloc(vs->vcap, sizeof(VVal));
-        if (vs->vdepth)
-            memcpy(grown, vs->vstack, vs->vdepth * sizeof(VVal));
-        vs->vstack = grown;
-    }
-    vs->vstack[vs->vdepth++] = v;
+    VEC_PUSH(vs->vstack, vs->vdepth, vs->vcap, v);
     return NULL;
 }
 

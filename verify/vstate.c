@@ -31,15 +31,7 @@ VState *vs_copy(const VState *s)
 
 void vs_push_item(VState *s, VItem it)
 {
-    if (s->depth == s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 8;
-        VItem *grown = gc_calloc(cap, sizeof(VItem));
-        if (s->depth)
-            memcpy(grown, s->items, s->depth * sizeof(VItem));
-        s->items = grown;
-        s->cap = cap;
-    }
-    s->items[s->depth++] = it;
+    VEC_PUSH(s->items, s->depth, s->cap, it);
 }
 
 uint32_t vs_push(VState *s, TypeId t)
@@ -359,14 +351,7 @@ static void join_emit(JoinCtx *c, const VFact *mine, const VFact *theirs)
     if (fa->value != fb->value && !(c->lub && c->lub(c->lub_ctx, fa->key, fa->value, fb->value, &out.value)))
         return;
     VState *j = c->j;
-    if (j->nfacts == c->fcap) {
-        c->fcap = c->fcap ? c->fcap * 2 : 16;
-        VFact *grown = gc_calloc(c->fcap, sizeof(VFact));
-        if (j->nfacts)
-            memcpy(grown, j->facts, j->nfacts * sizeof(VFact));
-        j->facts = grown;
-    }
-    j->facts[j->nfacts++] = out;
+    VEC_PUSH(j->facts, j->nfacts, c->fcap, out);
     c->work++;
 }
 
@@ -414,23 +399,12 @@ static uint64_t side_cost(Cands *c, const VState *s)
     return total;
 }
 
-JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out, uint32_t *slot,
-                           uint64_t limit, uint64_t *work)
+/* Number the join's stack in j: a slot keeps the pinned identity both
+ * paths share there, else takes one per distinct pair of identities, the
+ * pairs listed in pa and pb.  Returns how many pairs. */
+static uint32_t join_stack_ids(const VState *a, const VState *b, VState *j, uint32_t *pa, uint32_t *pb)
 {
-    uint64_t spent = 0;
-    if (work)
-        *work = 0;
-    if (a->depth != b->depth)
-        return JOIN_DEPTH;
-    for (uint32_t i = 0; i < a->depth; i++)
-        if (a->items[i].type != b->items[i].type) {
-            *slot = i;
-            return JOIN_TYPE;
-        }
-    VState *j = vs_copy(a);
     uint32_t pinned = a->pinned, n = 0;
-    uint32_t *pa = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
-    uint32_t *pb = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
     IdMap pairs;
     idmap_init(&pairs, a->depth);
     for (uint32_t i = 0; i < a->depth; i++) {
@@ -446,36 +420,65 @@ JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *c
         }
         j->items[i].id = id;
     }
-    spent += a->depth + a->nfacts + b->nfacts;
+    return n;
+}
+
+/* Pair the facts of a and b into j, enumerating from the cheaper side.
+ * *work counts on; false once it passes limit. */
+static bool join_facts(const VState *a, const VState *b, const uint32_t *pa, const uint32_t *pb, uint32_t n,
+                       VLubFn lub, void *ctx, VState *j, uint64_t limit, uint64_t *work)
+{
+    Cands ca, cb;
+    cands_build(&ca, pa, pb, n, a->pinned);
+    cands_build(&cb, pb, pa, n, a->pinned);
+    bool from_a = side_cost(&ca, a) <= side_cost(&cb, b);
+    const VState *mine = from_a ? a : b, *theirs = from_a ? b : a;
+    FactIndex other;
+    index_build(&other, theirs->facts, theirs->nfacts);
+    JoinCtx c = {.cands = from_a ? &ca : &cb, .other = &other, .from_a = from_a, .lub = lub, .lub_ctx = ctx,
+                 .j = j, .work = *work, .limit = limit};
+    for (uint32_t i = 0; i < mine->nfacts; i++) {
+        c.f = &mine->facts[i];
+        if (c.f->arity > KEY_MAX_ARITY)
+            continue;
+        if (++c.work > limit || !join_from(&c, 0)) {
+            *work = c.work;
+            return false;
+        }
+    }
+    *work = c.work;
+    return true;
+}
+
+JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out, uint32_t *slot,
+                           uint64_t limit, uint64_t *work)
+{
+    if (work)
+        *work = 0;
+    if (a->depth != b->depth)
+        return JOIN_DEPTH;
+    for (uint32_t i = 0; i < a->depth; i++)
+        if (a->items[i].type != b->items[i].type) {
+            *slot = i;
+            return JOIN_TYPE;
+        }
+    VState *j = vs_copy(a);
+    uint32_t *pa = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
+    uint32_t *pb = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
+    uint32_t n = join_stack_ids(a, b, j, pa, pb);
+    uint64_t spent = a->depth + a->nfacts + b->nfacts;
     /* One fact on a shared identity can become several: slots that shared
      * an identity on one path may not on the other. */
     j->nfacts = 0;
     j->facts = NULL;
-    if (a->nfacts && b->nfacts) {
-        Cands ca, cb;
-        cands_build(&ca, pa, pb, n, pinned);
-        cands_build(&cb, pb, pa, n, pinned);
-        bool from_a = side_cost(&ca, a) <= side_cost(&cb, b);
-        const VState *mine = from_a ? a : b, *theirs = from_a ? b : a;
-        FactIndex other;
-        index_build(&other, theirs->facts, theirs->nfacts);
-        JoinCtx c = {.cands = from_a ? &ca : &cb, .other = &other, .from_a = from_a, .lub = lub, .lub_ctx = ctx,
-                     .j = j, .work = spent, .limit = limit};
-        for (uint32_t i = 0; i < mine->nfacts; i++) {
-            c.f = &mine->facts[i];
-            if (c.f->arity > KEY_MAX_ARITY)
-                continue;
-            if (++c.work > limit || !join_from(&c, 0)) {
-                if (work)
-                    *work = c.work;
-                return JOIN_BUDGET;
-            }
-        }
-        spent = c.work;
+    if (a->nfacts && b->nfacts && !join_facts(a, b, pa, pb, n, lub, ctx, j, limit, &spent)) {
+        if (work)
+            *work = spent;
+        return JOIN_BUDGET;
     }
     if (!j->facts)
         j->facts = gc_calloc(1, sizeof(VFact));
-    j->next_id = pinned + n;
+    j->next_id = a->pinned + n;
     vs_canon(j);
     spent += a->depth + j->nfacts;
     if (work)

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Fill every ```output block that follows an ```xvm block with the actual
 output of xvm-repl (stdout+stderr, plus [exit N]).  Prints a diff summary."""
-import subprocess, sys, re
+import os, subprocess, sys, re
 path, binary = sys.argv[1], sys.argv[2]
+# Examples run from the root of the checkout holding this script (they
+# :load stdlib/... and the like); a binary given as a path is the caller's.
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if os.sep in binary:
+    binary = os.path.abspath(binary)
 lines = open(path).read().split('\n')
 out = []
 i = 0
@@ -17,7 +22,7 @@ while i < len(lines):
         if i < len(lines) and lines[i] == '```output':
             k = i + 1
             while not lines[k].startswith('```'): k += 1
-            p = subprocess.run([binary], input=code.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd='/work/main')
+            p = subprocess.run([binary], input=code.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=root)
             got = p.stdout.decode()
             if p.returncode: got += '[exit %d]\n' % p.returncode
             new = got.rstrip('\n').split('\n') if got else []
