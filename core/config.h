@@ -42,10 +42,6 @@
  * result, at 4 times the default body-insns. */
 #define FLAT_MAX_INSNS (1u << 22)
 
-/* Definitions built over definitions (a machine over a machine over a
- * module ...): the search for a definition built over itself keeps a path
- * this long and follows no chain deeper. */
-#define DEF_CHAIN_MAX 4096
 
 /* Units loading units (a unit names the units it needs): each level
  * recurses through staging on the C stack, and no real chain comes near. */

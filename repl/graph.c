@@ -1,6 +1,7 @@
 /* graph.c - the dependency graph of the workspace: dependants in order,
  * cycles, and blame. */
 #include "graph.h"
+#include "cycle.h"
 #include "kinds.h"
 
 #include <string.h>
@@ -128,53 +129,46 @@ Vec graph_dependants(Workspace *ws, const Vec *staged)
     return out;
 }
 
+/* The definitions as a graph for cycle_find: a node per definition (its
+ * index in ws->defs), its edges read off its version when the search
+ * enters it.  Procedures may call each other: those edges do not count. */
+typedef struct DefGraph {
+    Workspace *ws;
+    Vec *edges; /* per node, DepEdge*: filled when the search enters it */
+} DefGraph;
+
+static uint32_t def_nsucc(void *g, uint32_t i)
+{
+    DefGraph *dg = g;
+    Def *d = dg->ws->defs.items[i];
+    graph_deps(dg->ws, d, def_current(d), &dg->edges[i]);
+    return dg->edges[i].len;
+}
+
+static uint32_t def_succ(void *g, uint32_t i, uint32_t k)
+{
+    const DepEdge *e = ((DefGraph *)g)->edges[i].items[k];
+    return strcmp(e->why, "calls-procedure") ? e->to->index : CYCLE_NONE;
+}
+
 /* Definitions may not be built over themselves (a machine over a machine
- * over it; a module over the machine that instantiates it).  Procedures
- * may call each other: those edges do not count. */
+ * over it; a module over the machine that instantiates it). */
 static Error *cycle_from(Workspace *ws, Def *start)
 {
-    enum { MAX = DEF_CHAIN_MAX };
-    Def **path = gc_calloc(MAX, sizeof(Def *));
-    Vec *edges = gc_calloc(MAX, sizeof(Vec));
-    uint32_t *next = gc_calloc(MAX, sizeof(uint32_t));
-    /* Each definition is explored once per start: layers reach the same
-     * lower layers by many paths (a machine over a machine its module is
-     * implemented over), and following every path is exponential. */
-    bool *seen = gc_alloc_atomic(ws->defs.len + 1);
     for (uint32_t i = 0; i < ws->defs.len; i++)
         ((Def *)ws->defs.items[i])->index = i;
-    uint32_t depth = 1;
-    path[0] = start;
-    seen[start->index] = true;
-    graph_deps(ws, start, def_current(start), &edges[0]);
-    while (depth) {
-        uint32_t top = depth - 1;
-        if (next[top] >= edges[top].len) {
-            depth--;
-            continue;
-        }
-        DepEdge *e = edges[top].items[next[top]++];
-        if (!strcmp(e->why, "calls-procedure"))
-            continue;
-        if (e->to == start) {
-            Buf cyc = {0};
-            for (uint32_t k = 0; k < depth; k++)
-                buf_printf(&cyc, "%s -> ", path[k]->name);
-            buf_puts(&cyc, start->name);
-            return err_hint(err_new(E_DEFINE, graph_def_span(start), "definitions would be built over themselves: %s",
-                                    buf_str(&cyc)),
-                            "a machine or module can only build on what exists without it");
-        }
-        if (depth == MAX || seen[e->to->index])
-            continue;
-        seen[e->to->index] = true;
-        path[depth] = e->to;
-        next[depth] = 0;
-        edges[depth] = (Vec){0};
-        graph_deps(ws, e->to, def_current(e->to), &edges[depth]);
-        depth++;
-    }
-    return NULL;
+    DefGraph dg = {ws, gc_calloc(ws->defs.len + 1, sizeof(Vec))};
+    CycleGraph gr = {.g = &dg, .nsucc = def_nsucc, .succ = def_succ, .through_start = true};
+    CyclePath p;
+    if (cycle_find(&gr, start->index, 1, &p) != CYCLE_FOUND)
+        return NULL;
+    Buf cyc = {0};
+    for (uint32_t k = 0; k < p.len; k++)
+        buf_printf(&cyc, "%s -> ", ((Def *)ws->defs.items[p.path[k]])->name);
+    buf_puts(&cyc, start->name);
+    return err_hint(err_new(E_DEFINE, graph_def_span(start), "definitions would be built over themselves: %s",
+                            buf_str(&cyc)),
+                    "a machine or module can only build on what exists without it");
 }
 
 /* Only a redefinition can close a cycle: a new definition can use only
