@@ -1,4 +1,5 @@
-/* base.h - memory, source spans and error values shared by every layer.
+/* base.h - memory, strings, source spans and error values shared by every
+ * layer; each section names the file that defines it.
  *
  * All long-lived memory comes from libgc.  Errors are values: a function
  * that can fail returns an Error* (NULL on success) carrying a source span,
@@ -19,7 +20,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define countof(a)  (sizeof(a) / sizeof((a)[0]))
 
-/* ---- memory (libgc) ---------------------------------------------------- */
+/* ---- memory (libgc; gc.c) ---------------------------------------------- */
 
 /* Not named xmalloc & co.: readline exports those names, and ours would
  * interpose them, handing readline GC memory that it then free()s. */
@@ -33,7 +34,7 @@ char *gc_strndup(const char *s, size_t n);
 char *gc_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *gc_vprintf(const char *fmt, va_list ap);
 
-/* A growable string. */
+/* A growable string (buf.c). */
 typedef struct Buf {
     char *s;
     size_t len, cap;
@@ -45,10 +46,10 @@ const char *buf_str(Buf *b); /* never NULL */
 
 /* ---- limits ------------------------------------------------------------- */
 
-/* Every layer checks limits (xvm_limits and the fixed ones): config.h. */
+/* Every layer checks limits (config_limits and the fixed ones): config.h. */
 #include "config.h"
 
-/* ---- sources and spans ------------------------------------------------- */
+/* ---- sources and spans (source.c) --------------------------------------- */
 
 typedef struct Source {
     const char *name; /* file name, or "<input>" for typed text */
@@ -67,9 +68,9 @@ typedef struct Span {
 } Span;
 
 Source *source_new(const char *name, const char *text, size_t len, int first_line);
-Span span_join(Span a, Span b); /* smallest span covering both (same source) */
+Span source_span_join(Span a, Span b); /* smallest span covering both (same source) */
 
-/* ---- errors ------------------------------------------------------------ */
+/* ---- errors (err.c) ------------------------------------------------------ */
 
 /* Stable diagnostic codes: tests assert these, messages may be reworded. */
 #define XVM_ERROR_CODES(X)                                                   \

@@ -10,5 +10,5 @@ const ConfigSetting config_settings[CONFIG_COUNT] = {CONFIG_SETTINGS(CONFIG_ROW)
 #undef CONFIG_ROW
 
 #define CONFIG_INIT(ID, name, at, field, type, def, ...) CONFIG_IF(at, GLOBAL, .field = def, )
-XvmLimits xvm_limits = {CONFIG_SETTINGS(CONFIG_INIT)};
+XvmLimits config_limits = {CONFIG_SETTINGS(CONFIG_INIT)};
 #undef CONFIG_INIT

@@ -21,7 +21,7 @@
 #define KEY_MAX_ARITY 4u
 
 /* Elements of one lattice: a fact's value stores each element in 8 bits
- * (fact_value_make), and the order is a dense n*n table. */
+ * (vstate_fact_value), and the order is a dense n*n table. */
 #define LATTICE_MAX_ELEMS 256
 
 /* Elements in one fact value: three 8-bit elements and an 8-bit length
@@ -41,7 +41,6 @@
  * larger than it was written (body-insns bounds that), and this bounds the
  * result, at 4 times the default body-insns. */
 #define FLAT_MAX_INSNS (1u << 22)
-
 
 /* Units loading units (a unit names the units it needs): each level
  * recurses through staging on the C stack, and no real chain comes near. */
@@ -79,7 +78,7 @@
  *   X(ID, NAME, AT, FIELD, TYPE, DEFAULT, MIN, MAX, ZERO_UNLIMITED, HELP, WHY_MAX)
  * NAME is what :set spells; the value lives in FIELD (of TYPE) of the
  * struct AT names: VM (VmLimits, exec.h), SESSION (Session, session.h) or
- * GLOBAL (xvm_limits).  A larger value is looser, except 0 where
+ * GLOBAL (config_limits).  A larger value is looser, except 0 where
  * ZERO_UNLIMITED says 0 means unlimited.  HELP is the line :set prints and
  * the docs' table shows; WHY_MAX, if not NULL, is the hint for a value over
  * MAX.  Defaults keep every run within seconds and a bounded footprint:
@@ -148,7 +147,7 @@ extern const ConfigSetting config_settings[CONFIG_COUNT];
 typedef struct XvmLimits {
     CONFIG_SETTINGS(CONFIG_MEMBER_GLOBAL)
 } XvmLimits;
-extern XvmLimits xvm_limits;
+extern XvmLimits config_limits;
 
 /* A setting's default, e.g. config_default(CONFIG_FUEL). */
 static inline uint64_t config_default(ConfigId id) { return config_settings[id].def; }

@@ -26,13 +26,13 @@ static Error *arg_is(const Node *st, uint32_t i, NodeKind k, const char *what, c
                     "write: %s", usage);
 }
 
-Key *find_key(Workspace *ws, const char *name)
+Key *define_find_key(Workspace *ws, const char *name)
 {
     Def *d = workspace_find_kind(ws, name, DEF_KEY);
     return d ? def_current(d) : NULL;
 }
 
-Lattice *find_lattice(Workspace *ws, const char *name)
+Lattice *define_find_lattice(Workspace *ws, const char *name)
 {
     Def *d = workspace_find_kind(ws, name, DEF_LATTICE);
     return d ? def_current(d) : NULL;
@@ -172,7 +172,7 @@ static Error *lattice_lubs(Lattice *l, Span at)
     return NULL;
 }
 
-Error *lattice_check_laws(const Lattice *l, Span at)
+Error *define_check_lattice_laws(const Lattice *l, Span at)
 {
     uint32_t n = l->nelems;
     for (uint32_t a = 0; a < n; a++)
@@ -197,7 +197,7 @@ Error *lattice_check_laws(const Lattice *l, Span at)
     return NULL;
 }
 
-Error *lattice_build(DefCtx *c, const Node *st)
+Error *define_lattice(DefCtx *c, const Node *st)
 {
     static const char usage[] = ".define_lattice NAME, { A < B; C < B; };";
     Error *e = arg_count(st, 2, 2, usage);
@@ -226,7 +226,7 @@ Error *lattice_build(DefCtx *c, const Node *st)
     return c->stage(c->cb, DEF_LATTICE, l->name, l, st->kids[0]->span);
 }
 
-Error *key_build(DefCtx *c, const Node *st)
+Error *define_key(DefCtx *c, const Node *st)
 {
     static const char usage[] = ".define_key NAME, LATTICE [, ARITY];";
     Error *e = arg_count(st, 2, 3, usage);
@@ -244,7 +244,7 @@ Error *key_build(DefCtx *c, const Node *st)
     if (st->nkids == 3 && (st->kids[2]->ival < 0 || st->kids[2]->ival > KEY_MAX_ARITY))
         return err_hint(err_new(E_ARGS, st->kids[2]->span, "a key's arity must be 0..%u", KEY_MAX_ARITY),
                         "the arity is how many stack items a fact is about");
-    k->lat = find_lattice(c->ws, st->kids[1]->name);
+    k->lat = define_find_lattice(c->ws, st->kids[1]->name);
     if (!k->lat)
         return unknown_def(c->ws, st->kids[1]->span, st->kids[1]->name, DEF_LATTICE,
                            "define the lattice first with .define_lattice");
@@ -339,7 +339,7 @@ static Error *interface_op_build(const Node *s, OpSig *op)
  * so a misspelt contract is an error now, not a surprise at a call site. */
 static Error *contract_check_names(Workspace *ws, const Contract *ct, bool key_must_exist)
 {
-    Key *k = find_key(ws, ct->key_name);
+    Key *k = define_find_key(ws, ct->key_name);
     if (!k && !key_must_exist) /* a module may declare it later: checked when a module uses the interface */
         return NULL;
     uint32_t el, n;
@@ -348,7 +348,7 @@ static Error *contract_check_names(Workspace *ws, const Contract *ct, bool key_m
         return suggest_unknown(err_new(E_UNKNOWN, ct->span, "contract names unknown key '%s'", ct->key_name),
                                ct->key_name, keys, n, "declare the key before the module that uses the interface (or in it)");
     }
-    if (!lattice_elem(k->lat, ct->elem_name, &el))
+    if (!lookup_lattice_elem(k->lat, ct->elem_name, &el))
         return suggest_unknown(err_new(E_UNKNOWN, ct->span, "lattice '%s' has no element '%s'", k->lat->name, ct->elem_name),
                                ct->elem_name, k->lat->elems, k->lat->nelems, "use an element of %s", k->lat->name);
     if (k->arity != ct->nparams)
@@ -358,7 +358,7 @@ static Error *contract_check_names(Workspace *ws, const Contract *ct, bool key_m
     return NULL;
 }
 
-Error *interface_build(DefCtx *c, const Node *st)
+Error *define_interface(DefCtx *c, const Node *st)
 {
     static const char usage[] = ".define_interface NAME, { .operation OP, (a: int -> b: int); };";
     Error *e = arg_count(st, 2, 2, usage);
@@ -380,7 +380,7 @@ Error *interface_build(DefCtx *c, const Node *st)
         for (uint32_t k = 0; k < itf->ops[itf->nops].ncontracts; k++)
             if ((e = contract_check_names(c->ws, &itf->ops[itf->nops].contracts[k], false)))
                 return e;
-        if (interface_op(itf, itf->ops[itf->nops].name))
+        if (lookup_interface_op(itf, itf->ops[itf->nops].name))
             return err_hint(err_new(E_DEFINE, blk->kids[i]->span, "interface '%s' declares operation '%s' twice",
                                     itf->name, itf->ops[itf->nops].name),
                             "keep one of them");
@@ -488,7 +488,7 @@ static Error *module_op_decl(ModCtx *mc, const Node *s)
                                     op->port->name),
                             "an imported port's operations come from the component it is linked to");
         op->name = s->kids[1]->name;
-        op->sig = interface_op(op->port->iface, op->name);
+        op->sig = lookup_interface_op(op->port->iface, op->name);
         if (!op->sig)
             return suggest_unknown(err_new(E_UNKNOWN, s->kids[1]->span, "interface '%s' (port '%s') has no operation '%s'",
                                            op->port->iface->name, op->port->name, op->name),
@@ -526,9 +526,9 @@ static Error *module_stmt(ModCtx *mc, const Node *s)
     if (!strcmp(d, "define_operation"))
         return module_op_decl(mc, s);
     if (!strcmp(d, "define_lattice"))
-        return lattice_build(mc->c, s);
+        return define_lattice(mc->c, s);
     if (!strcmp(d, "define_key"))
-        return key_build(mc->c, s);
+        return define_key(mc->c, s);
     static const char *const known[] = {"exports", "imports", "state", "define_lattice", "define_key", "define_operation"};
     return suggest_unknown_as(err_new(E_UNKNOWN, s->head_span, "'.%s' does not belong in a module", d), "'.%s'", d,
                               known, countof(known),
@@ -560,7 +560,7 @@ static Error *module_check_complete(ModCtx *mc)
         if (!p->exported)
             continue;
         for (uint32_t k = 0; k < p->iface->nops; k++)
-            if (!module_op(m, p, p->iface->ops[k].name)) {
+            if (!lookup_module_op(m, p, p->iface->ops[k].name)) {
                 Buf eff = {0};
                 effect_print(&eff, &p->iface->ops[k].eff);
                 return err_hint(err_new(E_DEFINE, p->span,
@@ -577,7 +577,7 @@ static Error *module_lower_ops(ModCtx *mc)
     Scope sc = {.ws = mc->c->ws, .machine = mc->m->impl, .module = mc->m};
     for (uint32_t i = 0; i < mc->m->nops; i++) {
         OpDef *op = mc->m->ops[i];
-        op->body = body_new(op->port ? gc_printf("%s.%s", op->port->name, op->name) : op->name);
+        op->body = lower_body_new(op->port ? gc_printf("%s.%s", op->port->name, op->name) : op->name);
         op->body->end_span = op->block->span;
         Error *e = lower_stmts(&sc, op->body, (Node *const *)op->block->kids, op->block->nkids);
         if (!e)
@@ -729,7 +729,7 @@ static Error *module_check_own_cycles(const Module *m)
     return own_too_deep(&o, own_heights(&o, &p));
 }
 
-Error *module_build(DefCtx *c, const Node *st, Module **out)
+Error *define_module(DefCtx *c, const Node *st, Module **out)
 {
     static const char usage[] = ".define_module NAME, IMPLEMENTATION-MACHINE, { ... };";
     Error *e = arg_count(st, 3, 3, usage);
@@ -747,7 +747,7 @@ Error *module_build(DefCtx *c, const Node *st, Module **out)
     m->def = st;
     const char *impl = st->kids[1]->name;
     if (strcmp(impl, "core-machine") == 0) {
-        m->impl = core_machine();
+        m->impl = lookup_core_machine();
     } else {
         Def *d = workspace_find_kind(c->ws, impl, DEF_MACHINE);
         if (!d)

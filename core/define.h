@@ -20,19 +20,19 @@ typedef struct DefCtx {
     void *cb;          /* the callbacks' context */
 } DefCtx;
 
-Error *lattice_build(DefCtx *c, const Node *stmt);
-Error *key_build(DefCtx *c, const Node *stmt);
-Error *interface_build(DefCtx *c, const Node *stmt);
-Error *module_build(DefCtx *c, const Node *stmt, Module **out);
-Error *machine_build(DefCtx *c, const Node *stmt, Machine **out);
+Error *define_lattice(DefCtx *c, const Node *stmt);
+Error *define_key(DefCtx *c, const Node *stmt);
+Error *define_interface(DefCtx *c, const Node *stmt);
+Error *define_module(DefCtx *c, const Node *stmt, Module **out);
+Error *link_machine(DefCtx *c, const Node *stmt, Machine **out);
 
 /* Check that lattice l is a finite partial order with one top and a least
  * upper bound for every pair (used by tests over every stdlib lattice). */
-Error *lattice_check_laws(const Lattice *l, Span at);
+Error *define_check_lattice_laws(const Lattice *l, Span at);
 
 /* Resolve "KEY" to the key a lookup sees now (staged or installed). */
-Key *find_key(Workspace *ws, const char *name);
-Lattice *find_lattice(Workspace *ws, const char *name);
+Key *define_find_key(Workspace *ws, const char *name);
+Lattice *define_find_lattice(Workspace *ws, const char *name);
 
 /* Pretty-print definitions back in the language, with effects (show.c). */
 void show_machine(Buf *out, const Machine *m);

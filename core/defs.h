@@ -27,7 +27,7 @@ typedef struct Key {
     uint32_t arity;   /* stack items the fact is about */
 } Key;
 
-bool lattice_elem(const Lattice *l, const char *name, uint32_t *out);
+bool lookup_lattice_elem(const Lattice *l, const char *name, uint32_t *out);
 static inline bool lattice_leq(const Lattice *l, uint32_t a, uint32_t b) { return l->leq[a * l->nelems + b]; }
 static inline uint32_t lattice_lub(const Lattice *l, uint32_t a, uint32_t b) { return l->lub[a * l->nelems + b]; }
 
@@ -57,7 +57,7 @@ typedef struct Interface {
     uint32_t nops;
 } Interface;
 
-const OpSig *interface_op(const Interface *i, const char *name);
+const OpSig *lookup_interface_op(const Interface *i, const char *name);
 
 /* ---- modules ----------------------------------------------------------------------- */
 
@@ -103,9 +103,9 @@ typedef struct Module {
     uint32_t nops;
 } Module;
 
-const Port *module_port(const Module *m, const char *name, uint32_t *index);
-OpDef *module_op(const Module *m, const Port *port, const char *name);
-int module_state_slot(const Module *m, const char *name);
+const Port *lookup_module_port(const Module *m, const char *name, uint32_t *index);
+OpDef *lookup_module_op(const Module *m, const Port *port, const char *name);
+int lookup_state_slot(const Module *m, const char *name);
 
 /* ---- components and machines -------------------------------------------------------- */
 
@@ -150,11 +150,11 @@ typedef struct Machine {
     Vec interfaces_loaded, modules_loaded; /* unit names, for :show */
 } Machine;
 
-Machine *core_machine(void);
+Machine *lookup_core_machine(void);
 /* The machine a version names by its `over` (NULL: core-machine), as a
  * lookup sees it now; NULL if it no longer exists. */
 Machine *lookup_machine_named(Workspace *ws, const char *name);
-const MachineOp *machine_op(const Machine *m, const char *name);
-Component *machine_component(const Machine *m, const char *name);
+const MachineOp *lookup_machine_op(const Machine *m, const char *name);
+Component *lookup_component(const Machine *m, const char *name);
 
 #endif

@@ -104,7 +104,7 @@ static Error *flatten_insn(FlatCache *fc, Body *out, const Insn *in, const Compo
     case P_PORTCALL: {
         const Link *l = comp ? &comp->links[in->imm] : NULL;
         const OpSig *sig = in->ref.sig;
-        OpDef *op = l && l->provider ? module_op(l->provider->module, l->port, sig->name) : NULL;
+        OpDef *op = l && l->provider ? lookup_module_op(l->provider->module, l->port, sig->name) : NULL;
         if (!op)
             return err_new(E_UNKNOWN, in->span, "internal: port call '%s' has no provider", in->label);
         return emit_call(fc, out, in, l->provider, op);
@@ -125,7 +125,7 @@ static Error *flatten_insn(FlatCache *fc, Body *out, const Insn *in, const Compo
  * ticks vanish and calls expand. */
 static Body *flatten_in(FlatCache *fc, const Body *b, const Component *comp, Error **err)
 {
-    Body *out = body_new(b->name);
+    Body *out = lower_body_new(b->name);
     out->end_span = b->end_span;
     out->max_depth = b->max_depth;
     uint32_t saved = fc->depth_here;

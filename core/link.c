@@ -123,7 +123,7 @@ static Error *endpoint(MachCtx *mc, const Node *t, Component **comp, const Port 
     *comp = comp_named(mc, t->kids[0]->name);
     if (!*comp)
         return unknown_comp(mc, t->kids[0]);
-    *port = module_port((*comp)->module, t->kids[1]->name, idx);
+    *port = lookup_module_port((*comp)->module, t->kids[1]->name, idx);
     return *port ? NULL : unknown_port(*comp, t->kids[1]);
 }
 
@@ -179,14 +179,14 @@ static Error *alias(MachCtx *mc, const Node *st)
     Component *comp = comp_named(mc, st->kids[0]->name);
     if (!comp)
         return unknown_comp(mc, st->kids[0]);
-    const Port *port = module_port(comp->module, st->kids[1]->name, NULL);
+    const Port *port = lookup_module_port(comp->module, st->kids[1]->name, NULL);
     if (!port)
         return unknown_port(comp, st->kids[1]);
     if (!port->exported)
         return err_hint(err_new(E_DEFINE, st->kids[1]->span, "port '%s' of '%s' is imported; only exported operations can be aliased",
                                 port->name, comp->name),
                         "alias an operation of an exported port");
-    OpDef *op = module_op(comp->module, port, st->kids[2]->name);
+    OpDef *op = lookup_module_op(comp->module, port, st->kids[2]->name);
     if (!op)
         return suggest_unknown(err_new(E_UNKNOWN, st->kids[2]->span, "port '%s' of '%s' (interface %s) has no operation '%s'",
                                        port->name, comp->name, port->iface->name, st->kids[2]->name),
@@ -216,7 +216,7 @@ static Error *hide(MachCtx *mc, const Node *st)
             return err_hint(err_new(E_DEFINE, st->kids[i]->span, "'%s' is control flow, which every machine keeps",
                                     st->kids[i]->name),
                             "hide data operations only");
-        if (!machine_op(mc->m->base, st->kids[i]->name))
+        if (!lookup_machine_op(mc->m->base, st->kids[i]->name))
             return suggest_unknown(err_new(E_UNKNOWN, st->kids[i]->span, "base machine '%s' has no operation '%s' to hide",
                                            mc->m->base->name, st->kids[i]->name),
                                    st->kids[i]->name, SUGGEST_NAMES(mc->m->base->ops, mc->m->base->nops),
@@ -254,9 +254,9 @@ static Error *machine_stmt(MachCtx *mc, const Node *s)
         if (strcmp(s->name, table[i].name) == 0)
             return table[i].fn(mc, s);
     if (!strcmp(s->name, "define_lattice"))
-        return lattice_build(mc->c, s);
+        return define_lattice(mc->c, s);
     if (!strcmp(s->name, "define_key"))
-        return key_build(mc->c, s);
+        return define_key(mc->c, s);
     const char *known[countof(table) + 2] = {"define_lattice", "define_key"};
     for (size_t i = 0; i < countof(table); i++)
         known[i + 2] = table[i].name;
@@ -299,7 +299,7 @@ static Error *build_op_table(MachCtx *mc, Span at)
             m->ops[m->nops++] = m->base->ops[i];
     for (uint32_t i = 0; i < mc->aliases.len; i++) {
         MachineOp *a = mc->aliases.items[i];
-        if (machine_op(m, a->name))
+        if (lookup_machine_op(m, a->name))
             return err_hint(err_new(E_DEFINE, a->span, "alias '%s' clashes with operation '%s' of base machine '%s'",
                                     a->name, a->name, m->base->name),
                             "choose another name, or .hide %s first", a->name);
@@ -331,7 +331,7 @@ static bool op_callee(const OpNode *from, const Insn *in, OpNode *to)
         const OpSig *sig = in->ref.sig;
         if (!l->provider)
             return false;
-        *to = (OpNode){l->provider, module_op(l->provider->module, l->port, sig->name)};
+        *to = (OpNode){l->provider, lookup_module_op(l->provider->module, l->port, sig->name)};
         return to->op != NULL;
     }
     return false;
@@ -413,7 +413,7 @@ static Error *check_cycles(MachCtx *mc, Span at)
                     "operations must form a DAG; use a procedure for recursion");
 }
 
-Error *machine_build(DefCtx *c, const Node *st, Machine **out)
+Error *link_machine(DefCtx *c, const Node *st, Machine **out)
 {
     static const char usage[] = ".define_machine NAME, BASE, { ... };";
     Error *e = want(st, 3, 3, usage);
@@ -434,7 +434,7 @@ Error *machine_build(DefCtx *c, const Node *st, Machine **out)
                         "define a new machine over it");
     const char *base = st->kids[1]->name;
     if (strcmp(base, "core-machine") == 0) {
-        m->base = core_machine();
+        m->base = lookup_core_machine();
     } else {
         Def *d = workspace_find_kind(c->ws, base, DEF_MACHINE);
         if (!d) {

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-Machine *core_machine(void)
+Machine *lookup_core_machine(void)
 {
     static Machine core;
     if (core.name)
@@ -25,12 +25,12 @@ Machine *core_machine(void)
 Machine *lookup_machine_named(Workspace *ws, const char *name)
 {
     if (!name)
-        return core_machine();
+        return lookup_core_machine();
     Def *d = workspace_find_kind(ws, name, DEF_MACHINE);
     return d ? def_current(d) : NULL;
 }
 
-const MachineOp *machine_op(const Machine *m, const char *name)
+const MachineOp *lookup_machine_op(const Machine *m, const char *name)
 {
     for (uint32_t i = 0; i < m->nops; i++)
         if (strcmp(m->ops[i].name, name) == 0)
@@ -38,7 +38,7 @@ const MachineOp *machine_op(const Machine *m, const char *name)
     return NULL;
 }
 
-Component *machine_component(const Machine *m, const char *name)
+Component *lookup_component(const Machine *m, const char *name)
 {
     for (uint32_t i = 0; i < m->ncomps; i++)
         if (strcmp(m->comps[i]->name, name) == 0)
@@ -46,7 +46,7 @@ Component *machine_component(const Machine *m, const char *name)
     return NULL;
 }
 
-const OpSig *interface_op(const Interface *i, const char *name)
+const OpSig *lookup_interface_op(const Interface *i, const char *name)
 {
     for (uint32_t k = 0; k < i->nops; k++)
         if (strcmp(i->ops[k].name, name) == 0)
@@ -54,7 +54,7 @@ const OpSig *interface_op(const Interface *i, const char *name)
     return NULL;
 }
 
-const Port *module_port(const Module *m, const char *name, uint32_t *index)
+const Port *lookup_module_port(const Module *m, const char *name, uint32_t *index)
 {
     for (uint32_t i = 0; i < m->nports; i++)
         if (strcmp(m->ports[i]->name, name) == 0) {
@@ -65,7 +65,7 @@ const Port *module_port(const Module *m, const char *name, uint32_t *index)
     return NULL;
 }
 
-OpDef *module_op(const Module *m, const Port *port, const char *name)
+OpDef *lookup_module_op(const Module *m, const Port *port, const char *name)
 {
     for (uint32_t i = 0; i < m->nops; i++)
         if (m->ops[i]->port == port && strcmp(m->ops[i]->name, name) == 0)
@@ -73,7 +73,7 @@ OpDef *module_op(const Module *m, const Port *port, const char *name)
     return NULL;
 }
 
-int module_state_slot(const Module *m, const char *name)
+int lookup_state_slot(const Module *m, const char *name)
 {
     for (uint32_t i = 0; i < m->nstate; i++)
         if (strcmp(m->state[i].name, name) == 0)
@@ -81,7 +81,7 @@ int module_state_slot(const Module *m, const char *name)
     return -1;
 }
 
-bool lattice_elem(const Lattice *l, const char *name, uint32_t *out)
+bool lookup_lattice_elem(const Lattice *l, const char *name, uint32_t *out)
 {
     for (uint32_t i = 0; i < l->nelems; i++)
         if (strcmp(l->elems[i], name) == 0) {

@@ -18,7 +18,7 @@ typedef struct Label {
     Span def_span, ref_span;
 } Label;
 
-Body *body_new(const char *name)
+Body *lower_body_new(const char *name)
 {
     Body *b = gc_alloc(sizeof *b);
     b->name = name;
@@ -27,9 +27,9 @@ Body *body_new(const char *name)
 
 static Error *emit(Body *b, Insn in)
 {
-    if (b->n >= xvm_limits.body_insns)
+    if (b->n >= config_limits.body_insns)
         return err_hint(err_new(E_LIMIT, in.span, "code body too large: more than %u instructions",
-                                xvm_limits.body_insns),
+                                config_limits.body_insns),
                         "split it into procedures, or raise the limit with :set body-insns N");
     VEC_PUSH(b->insns, b->n, b->cap, in);
     return NULL;
@@ -273,7 +273,7 @@ static const char *machine_name(const Scope *sc)
 
 static Error *unknown_op(const Scope *sc, const Node *s)
 {
-    const Machine *m = sc->machine ? sc->machine : core_machine();
+    const Machine *m = sc->machine ? sc->machine : lookup_core_machine();
     Error *e = err_new(E_UNKNOWN, s->head_span, "unknown operation '%s' on %s", s->name, m->name);
     Vec names = {0};
     for (uint32_t i = 0; i < m->nops; i++)
@@ -296,7 +296,7 @@ static Error *lower_state(const Scope *sc, Body *b, const Node *s, Prim op)
         e = want_kind(s->kids[0], N_NAME, "the state slot", usage);
     if (e)
         return e;
-    int slot = module_state_slot(sc->module, s->kids[0]->name);
+    int slot = lookup_state_slot(sc->module, s->kids[0]->name);
     if (slot < 0)
         return suggest_unknown(err_new(E_UNKNOWN, s->kids[0]->span, "module '%s' has no state slot '%s'",
                                        sc->module->name, s->kids[0]->name),
@@ -358,8 +358,8 @@ static Error *lower_op(const Scope *sc, Body *b, const Node *s)
         Error *e = want_args(s, s->name, 0, 0, gc_printf("%s;", s->name));
         return e ? e : emit(b, (Insn){.op = P_OWNCALL, .ref.own = own, .label = own->name, .span = s->span});
     }
-    const Machine *m = sc->machine ? sc->machine : core_machine();
-    const MachineOp *mop = machine_op(m, s->name);
+    const Machine *m = sc->machine ? sc->machine : lookup_core_machine();
+    const MachineOp *mop = lookup_machine_op(m, s->name);
     if (mop && mop->kind == MOP_PRIM)
         return lower_prim(sc, b, s, mop->prim);
     if (mop)
@@ -383,7 +383,7 @@ static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
         return err_hint(err_new(E_UNKNOWN, s->head_span, "no port '%s' here", s->name),
                         "PORT.OP calls belong inside a module that imports PORT");
     uint32_t idx;
-    const Port *port = module_port(sc->module, s->name, &idx);
+    const Port *port = lookup_module_port(sc->module, s->name, &idx);
     if (!port)
         return suggest_unknown(err_new(E_UNKNOWN, s->head_span, "module '%s' has no port '%s'", sc->module->name,
                                        s->name),
@@ -394,7 +394,7 @@ static Error *lower_port_call(const Scope *sc, Body *b, const Node *s)
                                 "port '%s' is exported by '%s'; only imported ports can be called",
                                 s->name, sc->module->name),
                         "call the module's own operation by its name");
-    const OpSig *sig = interface_op(port->iface, s->name2);
+    const OpSig *sig = lookup_interface_op(port->iface, s->name2);
     if (!sig)
         return suggest_unknown(err_new(E_UNKNOWN, s->head_span, "interface '%s' (port '%s') has no operation '%s'",
                                        port->iface->name, s->name, s->name2),
@@ -492,7 +492,7 @@ Error *lower_finish(Body *b)
 
 /* ---- disassembly ---------------------------------------------------------------- */
 
-void insn_print(Buf *out, const Insn *in)
+void lower_insn_print(Buf *out, const Insn *in)
 {
     switch (in->op) {
     case P_PUSH: buf_printf(out, "push %s(%lld)", type_name(in->ty), (long long)in->imm); return;
@@ -528,11 +528,11 @@ void insn_print(Buf *out, const Insn *in)
     }
 }
 
-void body_disasm(Buf *out, const Body *b)
+void lower_disasm(Buf *out, const Body *b)
 {
     for (uint32_t i = 0; i < b->n; i++) {
         buf_printf(out, "  %4u  ", i);
-        insn_print(out, &b->insns[i]);
+        lower_insn_print(out, &b->insns[i]);
         buf_putc(out, '\n');
     }
 }

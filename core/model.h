@@ -232,9 +232,9 @@ typedef struct Scope {
 Error *lower_stmts(const Scope *sc, Body *body, Node *const *stmts, uint32_t n);
 /* Resolve jump targets once every statement is lowered. */
 Error *lower_finish(Body *body);
-Body *body_new(const char *name);
-void body_disasm(Buf *out, const Body *b);
-void insn_print(Buf *out, const Insn *in);
+Body *lower_body_new(const char *name);
+void lower_disasm(Buf *out, const Body *b);
+void lower_insn_print(Buf *out, const Insn *in);
 
 /* Check a .define_procedure statement's shape and build its pieces. */
 Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const Node **block);

@@ -3,7 +3,7 @@
  *
  * The parser knows no directive: it builds the same N_STMT shape for all of
  * them and later layers check argument shapes.  Every recursion goes through
- * an opening bracket, and brackets are counted against xvm_limits.nesting, so
+ * an opening bracket, and brackets are counted against config_limits.nesting, so
  * hostile input gets E_LIMIT instead of a C stack overflow. */
 #include "syntax.h"
 
@@ -169,7 +169,7 @@ static void set_kids(Node *n, Vec *v)
 static void extend_to_prev(Node *n, const Parser *P)
 {
     if (P->pos > 0)
-        n->span = span_join(n->span, P->toks[P->pos - 1].span);
+        n->span = source_span_join(n->span, P->toks[P->pos - 1].span);
 }
 
 static bool is_contract_word(const char *s)
@@ -179,14 +179,14 @@ static bool is_contract_word(const char *s)
 
 /* ---- brackets and depth ------------------------------------------------- */
 
-/* Consumes an opening bracket, refusing nesting past xvm_limits.nesting. */
+/* Consumes an opening bracket, refusing nesting past config_limits.nesting. */
 static Error *open_bracket(Parser *P, TokKind k, const char *expected)
 {
     if (!at(P, k))
         return syntax_error(P, expected, NULL);
-    if ((uint32_t)P->depth >= xvm_limits.nesting)
+    if ((uint32_t)P->depth >= config_limits.nesting)
         return err_hint(err_new(E_LIMIT, tok(P)->span,
-                                "brackets nested more than %u deep", xvm_limits.nesting),
+                                "brackets nested more than %u deep", config_limits.nesting),
                         "split the definition into smaller pieces, or raise the limit with :set nesting N");
     P->depth++;
     advance(P);

@@ -27,7 +27,7 @@ Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code)
     for (uint32_t i = 0; i < vm->depth; i++)
         st->stack[i] = (TVal){vm->stack[i], types[i]};
     st->depth = vm->depth;
-    uint64_t cap = vm_frame_cap(vm->limits.call_depth, xvm_limits.op_nesting);
+    uint64_t cap = vm_frame_cap(vm->limits.call_depth, config_limits.op_nesting);
     st->max_frames = cap < UINT32_MAX ? (uint32_t)cap : UINT32_MAX;
     st->call_depth = vm->limits.call_depth;
     st->frames = grown(NULL, 0, &st->frame_room, st->max_frames, sizeof(SFrame));
@@ -189,7 +189,7 @@ static StepStatus step_call(Stepper *st, const Insn *in, const SFrame *f)
     default: { /* P_PORTCALL */
         const Link *l = f->comp ? &f->comp->links[in->imm] : NULL;
         const OpSig *sig = in->ref.sig;
-        const OpDef *op = l && l->provider ? module_op(l->provider->module, l->port, sig->name) : NULL;
+        const OpDef *op = l && l->provider ? lookup_module_op(l->provider->module, l->port, sig->name) : NULL;
         StepStatus s = call_op(st, in, l ? l->provider : NULL, op);
         if (s == STEP_OK) /* name the frame after what runs: the provider's operation */
             st->frames[st->nframes - 1].name = gc_printf("%s.%s", l->provider->name, op->body->name);

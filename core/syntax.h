@@ -93,7 +93,7 @@ typedef struct Node {
 } Node;
 
 
-/* Parse a whole unit.  Nesting deeper than xvm_limits.nesting brackets is
+/* Parse a whole unit.  Nesting deeper than config_limits.nesting brackets is
  * an error (E_LIMIT), so the recursive descent never overflows the C stack
  * (the cap on :set nesting, SYNTAX_MAX_DEPTH_CAP: config.h). */
 Error *parse_unit(const Source *src, Node **out);

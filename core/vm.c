@@ -85,7 +85,7 @@ static Span span_of(const Code *code, const Cell *at)
 static __attribute__((noinline)) Frame *grow_frames(Vm *vm, Frame *fp)
 {
     uint64_t used = (uint64_t)(fp - vm->frames);
-    uint64_t cap = vm_frame_cap(vm->limits.call_depth, xvm_limits.op_nesting);
+    uint64_t cap = vm_frame_cap(vm->limits.call_depth, config_limits.op_nesting);
     if (used + 1 >= cap)
         return NULL;
     uint64_t room = vm->frame_room * 2 < cap ? vm->frame_room * 2 : cap;

@@ -235,9 +235,9 @@ static Error *cmd_load(CmdCtx *c)
         if (e)
             return units_suggest(c->r->s, paths.items[i], e);
         /* The files are one input: together they are bounded like one. */
-        if ((total += len) > xvm_limits.input_bytes)
+        if ((total += len) > config_limits.input_bytes)
             return err_hint(err_new(E_LIMIT, c->args_span, "input too large: the files come to more than %u bytes",
-                                    xvm_limits.input_bytes),
+                                    config_limits.input_bytes),
                             "load them with several :load commands, or raise the limit with :set input-bytes N");
         vec_push(&srcs, source_new(paths.items[i], text, len, 1));
     }
@@ -345,7 +345,7 @@ static Error *cmd_gc(CmdCtx *c)
  * stack and the call depth also reallocate what they bound. */
 #define SETTING_AT_VM(s, field) (s)->vm->limits.field
 #define SETTING_AT_SESSION(s, field) (s)->field
-#define SETTING_AT_GLOBAL(s, field) xvm_limits.field
+#define SETTING_AT_GLOBAL(s, field) config_limits.field
 
 static uint64_t setting_value(const ConfigSetting *st, Session *s)
 {

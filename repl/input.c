@@ -13,7 +13,7 @@ const char *input_prompt(const Repl *r, bool cont)
 {
     static char buf[160];
     const Machine *m = r->s->machine;
-    const char *name = m == core_machine() ? "core" : m->name;
+    const char *name = m == lookup_core_machine() ? "core" : m->name;
     snprintf(buf, sizeof buf, "xvm:%.140s%s ", name, cont ? "|" : ">");
     return buf;
 }
@@ -58,13 +58,13 @@ bool input_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
     lex_scan(&r->scan, line);
     if (!r->poisoned) {
         size_t len = strlen(line);
-        if (r->pending.len + (r->open ? 1 : 0) + len > xvm_limits.input_bytes) {
+        if (r->pending.len + (r->open ? 1 : 0) + len > config_limits.input_bytes) {
             /* Keep reading (the brackets say where it ends) but not keeping:
              * an endless input costs no memory. */
             Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
             print_error(r, err_hint(err_new(E_LIMIT, at,
                                                  "input too large: more than %u bytes (a line with its continuation lines)",
-                                                 xvm_limits.input_bytes),
+                                                 config_limits.input_bytes),
                                          "it is dropped when its brackets close; split it into several inputs, or "
                                          "raise the limit with :set input-bytes N"));
             r->failures++;
@@ -146,16 +146,16 @@ void input_run_stream(Repl *r, FILE *f, const char *srcname)
     size_t n;
     bool nul, cont = false;
     int lineno = 0;
-    while (!r->quit && read_line(f, &line, xvm_limits.line_bytes, &n, &nul)) {
+    while (!r->quit && read_line(f, &line, config_limits.line_bytes, &n, &nul)) {
         lineno++;
         const char *text = buf_str(&line);
         if (r->echo)
-            fprintf(r->s->out, "%s%.*s%s\n", input_prompt(r, cont), (int)(n > xvm_limits.line_bytes ? 40 : n), text,
-                    n > xvm_limits.line_bytes ? gc_printf("... (%zu bytes)", n) : "");
+            fprintf(r->s->out, "%s%.*s%s\n", input_prompt(r, cont), (int)(n > config_limits.line_bytes ? 40 : n), text,
+                    n > config_limits.line_bytes ? gc_printf("... (%zu bytes)", n) : "");
         Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
-        if (n > xvm_limits.line_bytes) {
+        if (n > config_limits.line_bytes) {
             input_refuse_line(r, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)", n,
-                                           xvm_limits.line_bytes),
+                                           config_limits.line_bytes),
                                    "split the input over several lines, or raise the limit with :set line-bytes N"));
             cont = r->open;
             continue;

@@ -172,15 +172,15 @@ static void on_line(char *line)
         return;
     }
     g_lineno++;
-    if (strlen(line) > xvm_limits.line_bytes) {
+    if (strlen(line) > config_limits.line_bytes) {
         Span at = {.src = source_new("<stdin>", "", 0, g_lineno), .line = (uint32_t)g_lineno, .col = 1};
         input_refuse_line(g_repl, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)",
-                                                  strlen(line), xvm_limits.line_bytes),
+                                                  strlen(line), config_limits.line_bytes),
                                           "split the input over several lines, or raise the limit with :set line-bytes N"));
         free(line);
         return;
     }
-    if (g_entry.len + strlen(line) < xvm_limits.input_bytes) { /* the history entry: bounded like the input */
+    if (g_entry.len + strlen(line) < config_limits.input_bytes) { /* the history entry: bounded like the input */
         if (g_cont)
             buf_putc(&g_entry, '\n');
         buf_puts(&g_entry, line);

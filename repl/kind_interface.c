@@ -3,7 +3,7 @@
 #include "edges.h"
 #include "kinds.h"
 
-static Error *stage(Txn *t, DefCtx *c, const Node *st) { return interface_build(c, st); }
+static Error *stage(Txn *t, DefCtx *c, const Node *st) { return define_interface(c, st); }
 
 /* Contracts read keys. */
 static void deps(Workspace *ws, const void *version, Vec *out)

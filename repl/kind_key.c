@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-static Error *stage(Txn *t, DefCtx *c, const Node *st) { return key_build(c, st); }
+static Error *stage(Txn *t, DefCtx *c, const Node *st) { return define_key(c, st); }
 
 static void deps(Workspace *ws, const void *version, Vec *out)
 {

@@ -1,7 +1,7 @@
 /* kind_lattice.c - lattices (DESIGN §4.1): the values facts take. */
 #include "kinds.h"
 
-static Error *stage(Txn *t, DefCtx *c, const Node *st) { return lattice_build(c, st); }
+static Error *stage(Txn *t, DefCtx *c, const Node *st) { return define_lattice(c, st); }
 
 static void summary(Buf *out, const void *version)
 {

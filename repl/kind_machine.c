@@ -9,13 +9,13 @@
 static Error *stage(Txn *t, DefCtx *c, const Node *st)
 {
     Machine *m;
-    return machine_build(c, st, &m);
+    return link_machine(c, st, &m);
 }
 
 static void deps(Workspace *ws, const void *version, Vec *out)
 {
     const Machine *m = version;
-    if (m->base && m->base != core_machine())
+    if (m->base && m->base != lookup_core_machine())
         edges_add(out, edges_named(ws, m->base->name, DEF_MACHINE), "built-over");
     for (uint32_t i = 0; i < m->ncomps; i++)
         edges_add(out, edges_named(ws, m->comps[i]->module->name, DEF_MODULE), "instantiates");
@@ -39,7 +39,7 @@ static void carry(Txn *t, Def *d, void *version)
     const Machine *old = d->cur;
     for (uint32_t i = 0; old && i < neu->ncomps; i++) {
         Component *c = neu->comps[i];
-        const Component *o = machine_component(old, c->name);
+        const Component *o = lookup_component(old, c->name);
         if (!o || strcmp(o->module->name, c->module->name))
             continue;
         if (same_state_layout(o->module, c->module)) {
@@ -47,7 +47,7 @@ static void carry(Txn *t, Def *d, void *version)
             continue;
         }
         for (uint32_t k = 0; k < c->module->nstate; k++) {
-            int j = module_state_slot(o->module, c->module->state[k].name);
+            int j = lookup_state_slot(o->module, c->module->state[k].name);
             if (j >= 0 && o->module->state[j].type == c->module->state[k].type)
                 c->state[k] = o->state[j];
         }

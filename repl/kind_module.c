@@ -8,7 +8,7 @@
 static Error *stage(Txn *t, DefCtx *c, const Node *st)
 {
     Module *m;
-    Error *e = module_build(c, st, &m);
+    Error *e = define_module(c, st, &m);
     for (uint32_t i = 0; !e && i < m->nops; i++)
         e = trust_check_calls(t->s->ws, m->principal, m->ops[i]->body);
     return e ? e : module_verify(t->s->ws, m, t->s->verify_budget);
@@ -17,7 +17,7 @@ static Error *stage(Txn *t, DefCtx *c, const Node *st)
 static void deps(Workspace *ws, const void *version, Vec *out)
 {
     const Module *m = version;
-    if (m->impl != core_machine())
+    if (m->impl != lookup_core_machine())
         edges_add(out, edges_named(ws, m->impl->name, DEF_MACHINE), "implemented-over");
     for (uint32_t i = 0; i < m->nports; i++)
         edges_add(out, edges_named(ws, m->ports[i]->iface->name, DEF_INTERFACE), "uses-interface");

@@ -12,7 +12,7 @@
 static Error *build_body(Txn *t, ProcVersion *v, const Node *block)
 {
     Session *s = t->s;
-    Body *b = body_new(v->name);
+    Body *b = lower_body_new(v->name);
     b->end_span = node_block_end(block);
     Machine *m = lookup_machine_named(s->ws, v->over);
     if (!m)
@@ -25,7 +25,7 @@ static Error *build_body(Txn *t, ProcVersion *v, const Node *block)
     if (!e) {
         VerifyOpts o = trust_verify_opts(s, v->principal, NULL); /* whoever wrote it, not whoever is at the prompt */
         o.verified = &v->verified;
-        e = verify_body(b, vs_from_inputs(&v->eff), &v->eff, &o, NULL);
+        e = verify_body(b, vstate_from_inputs(&v->eff), &v->eff, &o, NULL);
     }
     v->body = b;
     return e;
@@ -38,7 +38,7 @@ static const char *machine_over(const Txn *t, const char *name)
     Def *d = t->rebuilding ? workspace_find_kind(t->s->ws, name, DEF_PROC) : NULL;
     if (d && d->cur)
         return ((const ProcVersion *)d->cur)->over;
-    return t->s->machine == core_machine() ? NULL : t->s->machine->name;
+    return t->s->machine == lookup_core_machine() ? NULL : t->s->machine->name;
 }
 
 /* Stage a procedure's name and effect, without its body yet. */

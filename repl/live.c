@@ -39,7 +39,7 @@ Error *live_link(Session *s, const Source *src, bool dry_run)
                         "switch to a machine built from components with :use NAME");
     const Machine *m = s->machine;
     if (s->principal == PRINCIPAL_UNTRUSTED && m->principal == PRINCIPAL_TRUSTED)
-        return err_hint(err_new(E_TRUST, span_join(args->kids[0]->span, args->kids[1]->span),
+        return err_hint(err_new(E_TRUST, source_span_join(args->kids[0]->span, args->kids[1]->span),
                                 "untrusted input cannot relink trusted machine '%s'", m->name),
                         "only the machine's principal may rewire it");
     Node *link = gc_alloc(sizeof *link);
@@ -47,7 +47,7 @@ Error *live_link(Session *s, const Source *src, bool dry_run)
     link->kind = N_STMT;
     link->head = HEAD_DIRECTIVE;
     link->name = "link";
-    link->span = link->head_span = span_join(args->kids[0]->span, args->kids[1]->span);
+    link->span = link->head_span = source_span_join(args->kids[0]->span, args->kids[1]->span);
     const Node *body = m->def->kids[2];
     Vec stmts = {0};
     bool replaced = false;
@@ -119,7 +119,7 @@ static Error *reload_one(Session *s, LoadedFile *f, Source *src)
             s->machine_def = d;
         }
     } else {
-        s->machine = core_machine();
+        s->machine = lookup_core_machine();
         s->machine_def = NULL;
     }
     Error *e = session_eval_files(s, (const Source *const *)&src, 1, f->principal, true);

@@ -61,7 +61,7 @@ Error *query_verify_log(Session *s, const char *name, Span at, Buf *out)
     effect_print(out, &v->eff);
     buf_putc(out, '\n');
     VerifyOpts o = trust_verify_opts(s, v->principal, out);
-    Error *e = verify_body(v->body, vs_from_inputs(&v->eff), &v->eff, &o, NULL);
+    Error *e = verify_body(v->body, vstate_from_inputs(&v->eff), &v->eff, &o, NULL);
     if (!e)
         buf_puts(out, "verified: ok\n");
     return e;
@@ -70,7 +70,7 @@ Error *query_verify_log(Session *s, const char *name, Span at, Buf *out)
 Error *query_show(Session *s, const char *name, Span at, Buf *out)
 {
     if (strcmp(name, "core-machine") == 0) {
-        show_machine(out, core_machine());
+        show_machine(out, lookup_core_machine());
         return NULL;
     }
     Def *d = workspace_find(s->ws, name);
@@ -78,7 +78,7 @@ Error *query_show(Session *s, const char *name, Span at, Buf *out)
         kinds_show(out, d);
         return NULL;
     }
-    const MachineOp *op = machine_op(s->machine, name);
+    const MachineOp *op = lookup_machine_op(s->machine, name);
     if (!op)
         return query_unknown(s, name, at, DEF__COUNT);
     show_machine_op(out, s->machine, op);
@@ -88,7 +88,7 @@ Error *query_show(Session *s, const char *name, Span at, Buf *out)
 Error *query_graph(Session *s, const char *name, Span at, Buf *out)
 {
     if (strcmp(name, "core-machine") == 0) {
-        show_machine_dot(out, core_machine());
+        show_machine_dot(out, lookup_core_machine());
         return NULL;
     }
     Def *d = workspace_find_kind(s->ws, name, DEF_MACHINE);
@@ -101,7 +101,7 @@ Error *query_graph(Session *s, const char *name, Span at, Buf *out)
 void query_list(Session *s, DefKind kind, Buf *out)
 {
     if (kind == DEF_MACHINE)
-        buf_printf(out, "%score-machine (built in)\n", s->machine == core_machine() ? "* " : "  ");
+        buf_printf(out, "%score-machine (built in)\n", s->machine == lookup_core_machine() ? "* " : "  ");
     for (uint32_t i = 0; i < s->ws->defs.len; i++) {
         Def *d = s->ws->defs.items[i];
         if (d->kind != kind || !d->cur)
@@ -127,7 +127,7 @@ Error *query_deps(Session *s, const char *name, Span at, Buf *out)
                       "every module implemented over it\n");
         return NULL;
     }
-    const MachineOp *op = d ? NULL : machine_op(s->machine, name);
+    const MachineOp *op = d ? NULL : lookup_machine_op(s->machine, name);
     if (op && op->kind == MOP_ALIAS) {
         buf_printf(out, "%s is an operation of %s: %s.%s of module %s@v%d (:deps %s for more)\n", name,
                    s->machine->name, op->comp->name, op->op->body->name, op->op->module->name,

@@ -40,8 +40,8 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     Session *s = gc_alloc(sizeof *s);
     s->ws = workspace_new();
     s->vm = vm_new((VmLimits){.fuel = config_default(CONFIG_FUEL)}, out);
-    s->vs = vs_new();
-    s->machine = core_machine();
+    s->vs = vstate_new();
+    s->machine = lookup_core_machine();
     s->out = out;
     s->verify_budget = config_default(CONFIG_VERIFY_BUDGET);
     s->trace_limit = config_default(CONFIG_TRACE_LIMIT);
@@ -50,7 +50,7 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     add_search_dirs(s, getenv("XVM_PATH"));
     if (stdlib_dir)
         vec_push(&s->search_path, (void *)stdlib_dir);
-    vs_set_names(s->ws);
+    vstate_set_names(s->ws);
     verify_set_interrupt(&s->vm->interrupt);
     return s;
 }
@@ -191,7 +191,7 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
         return e;
     double t0 = session_now_ms();
     Txn t = txn_begin(s, p, units_load);
-    Body *code = body_new("<input>");
+    Body *code = lower_body_new("<input>");
     code->end_span = (Span){.src = src, .off = (uint32_t)src->len, .line = (uint32_t)src->first_line, .col = 1};
     Vec stmts = {0};
     e = stage_definitions(&t, unit, &stmts);
@@ -217,14 +217,14 @@ Error *session_redefine(Session *s, const Node *stmt, bool dry_run)
         txn_abort(&t);
         return e;
     }
-    return finish(s, &t, body_new("<input>"), t0, dry_run);
+    return finish(s, &t, lower_body_new("<input>"), t0, dry_run);
 }
 
 Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p, bool defs_only)
 {
     double t0 = session_now_ms();
     Txn t = txn_begin(s, p, units_load);
-    Body *code = body_new("<input>");
+    Body *code = lower_body_new("<input>");
     Vec *stmts = gc_calloc(n + 1, sizeof(Vec));
     Error *e = NULL;
     for (uint32_t i = 0; i < n && !e; i++) {
@@ -253,7 +253,7 @@ Error *session_eval(Session *s, const Source *src) { return session_eval_as(s, s
 Error *session_use(Session *s, const char *name, Span at)
 {
     if (strcmp(name, "core-machine") == 0 || strcmp(name, "core") == 0) {
-        s->machine = core_machine();
+        s->machine = lookup_core_machine();
         s->machine_def = NULL;
         return NULL;
     }
@@ -277,14 +277,14 @@ void session_print_stack(Session *s, Buf *out)
 void session_print_facts(Session *s, Buf *out)
 {
     buf_puts(out, "simulated stack: ");
-    vs_print_stack(out, s->vs);
+    vstate_print_stack(out, s->vs);
     buf_puts(out, s->vs->nfacts ? "\nfacts:\n" : "\nfacts: none\n");
     for (uint32_t i = 0; i < s->vs->nfacts; i++) {
         VState one = *s->vs;
         one.facts = &s->vs->facts[i];
         one.nfacts = 1;
         buf_puts(out, "  ");
-        vs_print_facts(out, &one, s->ws);
+        vstate_print_facts(out, &one, s->ws);
         buf_putc(out, '\n');
     }
 }

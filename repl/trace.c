@@ -58,7 +58,7 @@ static const char *sim_stack(const VState *vs)
 
 static bool fact_known(const VState *before, const VFact *f)
 {
-    const VFact *g = vs_fact(before, f->key, f->ids, f->arity);
+    const VFact *g = vstate_fact(before, f->key, f->ids, f->arity);
     return g && g->value == f->value;
 }
 
@@ -74,11 +74,11 @@ static const char *delta(Session *s, const VState *before, const VState *after, 
         one.facts = &after->facts[i];
         one.nfacts = 1;
         buf_puts(&b, b.len ? " +" : "+");
-        vs_print_facts(&b, &one, s->ws);
+        vstate_print_facts(&b, &one, s->ws);
     }
     if (in->op == P_TICK) {
         buf_puts(&b, b.len ? "  tick stack " : "tick stack ");
-        vs_print_vstack(&b, after, s->ws);
+        vstate_print_vstack(&b, after, s->ws);
     }
     if (entered)
         buf_puts(&b, b.len ? "  enter" : "enter");
@@ -113,7 +113,7 @@ static void print_row(Session *s, bool table, uint64_t n, const StepInfo *info, 
     Buf insn = {0};
     for (uint32_t i = 0; i < info->depth; i++)
         buf_puts(&insn, "  ");
-    insn_print(&insn, info->insn);
+    lower_insn_print(&insn, info->insn);
     buf_printf(&r.line, table ? "%5llu  " : "%llu ", (unsigned long long)n);
     cell(&r, position(info), 24);
     buf_putc(&r.line, ' ');
@@ -144,7 +144,7 @@ static Error *lower_code(Session *s, const Source *src, Body **out)
         if (unit->kids[i]->kind == N_STMT && unit->kids[i]->head == HEAD_DIRECTIVE)
             return err_hint(err_new(E_USAGE, unit->kids[i]->span, ":trace runs code, not definitions"),
                             "define things first, then :trace the code that uses them");
-    Body *b = body_new("<input>");
+    Body *b = lower_body_new("<input>");
     b->end_span = (Span){.src = src, .off = (uint32_t)src->len, .line = (uint32_t)src->first_line, .col = 1};
     *out = b;
     return session_lower_code(s, s->principal, (Node *const *)unit->kids, unit->nkids, b);
@@ -231,7 +231,7 @@ static Error *begin_run(Session *s, const Source *src, bool table, Trace **out)
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
     Trace *t = gc_alloc(sizeof *t);
-    *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vs_copy(s->vs), .exit = exit, .table = table,
+    *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vstate_copy(s->vs), .exit = exit, .table = table,
                  .principal = s->principal};
     t->captured = open_memstream(&t->outbuf, &t->outlen);
     if (t->captured)
@@ -274,7 +274,7 @@ static Error *step_once(Trace *t, bool *done)
     if (status != STEP_OK)
         return t->st->error;
     uint64_t n = ++t->n;
-    VState *before = vs_copy(t->sim);
+    VState *before = vstate_copy(t->sim);
     Error *e = simulate(s, t->sim, &info, t->principal);
     if (e)
         return err_hint(err_new(E_TRAP, info.insn->span, "the simulation rejects step %llu: %s", (unsigned long long)n,

@@ -51,9 +51,9 @@ Error *units_read_file(const char *path, Span at, char **text, size_t *len)
     for (const char *line = b.s, *nl; line && *line; line = nl ? nl + 1 : NULL) {
         nl = strchr(line, '\n');
         size_t len_line = nl ? (size_t)(nl - line) : strlen(line);
-        if (len_line > xvm_limits.line_bytes)
+        if (len_line > config_limits.line_bytes)
             return err_hint(err_new(E_LIMIT, at, "'%s' has a line of %zu bytes (the limit is %u)", path, len_line,
-                                    xvm_limits.line_bytes),
+                                    config_limits.line_bytes),
                             "split the line, or raise the limit with :set line-bytes N");
     }
     *text = b.s ? b.s : gc_strdup("");

@@ -45,7 +45,7 @@ static VState *memo_find(const VerifyMemo *m, const Component *comp, const OpDef
     if (!m || !m->head)
         return NULL;
     for (uint32_t i = m->head[memo_bucket(comp, op)]; i != NO_ENTRY; i = m->items[i].next)
-        if (m->items[i].op == op && m->items[i].comp == comp && vs_equal(m->items[i].entry, entry))
+        if (m->items[i].op == op && m->items[i].comp == comp && vstate_equal(m->items[i].entry, entry))
             return m->items[i].exit;
     return NULL;
 }
@@ -98,7 +98,7 @@ typedef struct ContractKey {
  * followed by the nout outputs, as identities. */
 static Error *contract_resolve(Workspace *ws, const Contract *ct, const uint32_t *items, ContractKey *out)
 {
-    Key *k = ws ? find_key(ws, ct->key_name) : NULL;
+    Key *k = ws ? define_find_key(ws, ct->key_name) : NULL;
     uint32_t n = 0;
     const char **keys = k || !ws ? NULL : workspace_names(ws, DEF_KEY, &n);
     if (!k)
@@ -107,7 +107,7 @@ static Error *contract_resolve(Workspace *ws, const Contract *ct, const uint32_t
     if (k->arity != ct->nparams)
         return err_new(E_ARGS, ct->span, "key '%s' is about %u item%s, the contract names %u", k->name, k->arity,
                        k->arity == 1 ? "" : "s", ct->nparams);
-    if (!lattice_elem(k->lat, ct->elem_name, &out->elem))
+    if (!lookup_lattice_elem(k->lat, ct->elem_name, &out->elem))
         return suggest_unknown(err_new(E_UNKNOWN, ct->span, "lattice '%s' has no element '%s'", k->lat->name, ct->elem_name),
                                ct->elem_name, k->lat->elems, k->lat->nelems, "use an element of %s", k->lat->name);
     out->key = k;
@@ -118,7 +118,7 @@ static Error *contract_resolve(Workspace *ws, const Contract *ct, const uint32_t
 
 static uint32_t fact_elem_or_top(const VState *vs, const ContractKey *ck)
 {
-    const VFact *f = vs_fact(vs, ck->key->id, ck->ids, ck->key->arity);
+    const VFact *f = vstate_fact(vs, ck->key->id, ck->ids, ck->key->arity);
     return f && fact_value_len(f->value) == 1 ? fact_value_elem(f->value, 0) : ck->key->lat->top;
 }
 
@@ -176,9 +176,9 @@ static Error *assume(Workspace *ws, VState *vs, const OpSig *sig, const uint32_t
         Error *e = contract_resolve(ws, ct, ids, &ck);
         if (e)
             return e;
-        VFact f = {.key = ck.key->id, .arity = ck.key->arity, .value = fact_value_make(&ck.elem, 1)};
+        VFact f = {.key = ck.key->id, .arity = ck.key->arity, .value = vstate_fact_value(&ck.elem, 1)};
         memcpy(f.ids, ck.ids, sizeof f.ids);
-        vs_set_fact(vs, f);
+        vstate_set_fact(vs, f);
     }
     return NULL;
 }
@@ -226,7 +226,7 @@ Error *call_abstract(Workspace *ws, VState *vs, const Insn *in, const OpSig *sig
     uint32_t *ids = input_ids(vs, &sig->eff);
     vs->depth -= sig->eff.nin;
     for (uint32_t i = 0; i < sig->eff.nout; i++)
-        ids[sig->eff.nin + i] = vs_push(vs, sig->eff.out[i].type);
+        ids[sig->eff.nin + i] = vstate_push(vs, sig->eff.out[i].type);
     return assume(ws, vs, sig, ids, true);
 }
 
@@ -237,7 +237,7 @@ Error *call_abstract(Workspace *ws, VState *vs, const Insn *in, const OpSig *sig
  * that speak only of them. */
 static VState *callee_entry(const VState *vs, uint32_t nin, uint32_t *caller_id)
 {
-    VState *s = vs_new();
+    VState *s = vstate_new();
     uint32_t k = 0;
     for (uint32_t i = 0; i < nin; i++) {
         uint32_t id = vs->items[vs->depth - nin + i].id, pin = k;
@@ -246,7 +246,7 @@ static VState *callee_entry(const VState *vs, uint32_t nin, uint32_t *caller_id)
                 pin = j;
         if (pin == k)
             caller_id[k++] = id;
-        vs_push_item(s, (VItem){pin, vs->items[vs->depth - nin + i].type});
+        vstate_push_item(s, (VItem){pin, vs->items[vs->depth - nin + i].type});
     }
     s->pinned = s->next_id = k;
     for (uint32_t f = 0; f < vs->nfacts; f++) {
@@ -262,9 +262,9 @@ static VState *callee_entry(const VState *vs, uint32_t nin, uint32_t *caller_id)
                 }
         }
         if (inside)
-            vs_set_fact(s, fact);
+            vstate_set_fact(s, fact);
     }
-    vs_canon(s);
+    vstate_canon(s);
     return s;
 }
 
@@ -293,7 +293,7 @@ static void splice(VState *vs, uint32_t nin, const VState *exit, const uint32_t 
     memset(fresh, 0xff, (exit->next_id + 1) * sizeof(uint32_t));
     vs->depth -= nin;
     for (uint32_t i = 0; i < exit->depth; i++)
-        vs_push_item(vs, (VItem){map_back(exit->items[i].id, exit, caller_id, fresh, vs), exit->items[i].type});
+        vstate_push_item(vs, (VItem){map_back(exit->items[i].id, exit, caller_id, fresh, vs), exit->items[i].type});
     uint32_t kept = 0;
     for (uint32_t f = 0; f < vs->nfacts; f++)
         if (!fact_mentions(&vs->facts[f], caller_id, exit->pinned))
@@ -303,7 +303,7 @@ static void splice(VState *vs, uint32_t nin, const VState *exit, const uint32_t 
         VFact fact = exit->facts[f];
         for (uint32_t a = 0; a < fact.arity; a++)
             fact.ids[a] = map_back(fact.ids[a], exit, caller_id, fresh, vs);
-        vs_set_fact(vs, fact);
+        vstate_set_fact(vs, fact);
     }
 }
 
@@ -322,8 +322,8 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
         e = call_check_requires(o->ws, vs, in, sig);
     if (e)
         return e;
-    if (o->nest >= xvm_limits.op_nesting)
-        return err_hint(err_new(E_LIMIT, in->span, "operations nest deeper than %u levels", xvm_limits.op_nesting),
+    if (o->nest >= config_limits.op_nesting)
+        return err_hint(err_new(E_LIMIT, in->span, "operations nest deeper than %u levels", config_limits.op_nesting),
                         "raise the limit with :set op-nesting N");
     uint32_t *caller_id = gc_calloc(op->eff.nin + 1, sizeof(uint32_t));
     VState *entry = callee_entry(vs, op->eff.nin, caller_id);

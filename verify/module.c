@@ -18,7 +18,7 @@ static bool ensures_names_input(const OpSig *sig)
 
 Error *module_op_entry(Workspace *ws, const OpDef *op, VState **out)
 {
-    VState *entry = vs_from_inputs(&op->eff);
+    VState *entry = vstate_from_inputs(&op->eff);
     if (ensures_names_input(op->sig))
         entry->pinned = entry->next_id;
     *out = entry;

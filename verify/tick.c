@@ -32,9 +32,9 @@ static const char *vval_kind_name(uint8_t k)
 static Error *vpush(TickCtx *t, VVal v)
 {
     VState *vs = t->vs;
-    if (vs->vdepth >= xvm_limits.tick_stack || vs->vdepth >= VSTACK_MAX)
+    if (vs->vdepth >= config_limits.tick_stack || vs->vdepth >= VSTACK_MAX)
         return err_hint(err_new(E_LIMIT, t->st->span, "verification-time stack overflow: the limit is %u value%s",
-                                xvm_limits.tick_stack, xvm_limits.tick_stack == 1 ? "" : "s"),
+                                config_limits.tick_stack, config_limits.tick_stack == 1 ? "" : "s"),
                         ":set tick-stack N raises the limit");
     VEC_PUSH(vs->vstack, vs->vdepth, vs->vcap, v);
     return NULL;
@@ -84,7 +84,7 @@ static Error *key_arg(TickCtx *t, const Node *a, Key **out)
 {
     if (a->kind != N_NAME)
         return err_new(E_ARGS, a->span, "'%s needs a key name", t->st->name);
-    *out = t->env->ws ? find_key(t->env->ws, a->name) : NULL;
+    *out = t->env->ws ? define_find_key(t->env->ws, a->name) : NULL;
     uint32_t n = 0;
     const char **keys = *out || !t->env->ws ? NULL : workspace_names(t->env->ws, DEF_KEY, &n);
     if (!*out)
@@ -97,13 +97,13 @@ static Error *elem_arg(TickCtx *t, const Node *lat, const Node *el, const Lattic
 {
     if (lat->kind != N_NAME || el->kind != N_NAME)
         return err_new(E_ARGS, t->st->span, "'%s needs a lattice and an element: LATTICE, ELEMENT", t->st->name);
-    *l = t->env->ws ? find_lattice(t->env->ws, lat->name) : NULL;
+    *l = t->env->ws ? define_find_lattice(t->env->ws, lat->name) : NULL;
     uint32_t n = 0;
     const char **lats = *l || !t->env->ws ? NULL : workspace_names(t->env->ws, DEF_LATTICE, &n);
     if (!*l)
         return suggest_unknown(err_new(E_UNKNOWN, lat->span, "unknown lattice '%s'", lat->name), lat->name, lats, n,
                                "declare it with .define_lattice");
-    if (!lattice_elem(*l, el->name, e))
+    if (!lookup_lattice_elem(*l, el->name, e))
         return suggest_unknown(err_new(E_UNKNOWN, el->span, "lattice '%s' has no element '%s'", lat->name, el->name),
                                el->name, (*l)->elems, (*l)->nelems, "its elements are declared in .define_lattice %s",
                                lat->name);
@@ -170,7 +170,7 @@ static const Key *key_of(const TickCtx *t, const VVal *k) { return t->env->ws->k
 static VVal fact_or_top(const TickCtx *t, const VVal *key)
 {
     const Key *k = key_of(t, key);
-    const VFact *f = vs_fact(t->vs, key->key, key->x, key->n);
+    const VFact *f = vstate_fact(t->vs, key->key, key->x, key->n);
     VVal v = {.kind = VV_VALUE, .lat = k->lat, .n = 1, .x = {k->lat->top}};
     if (f) {
         v.n = (uint8_t)fact_value_len(f->value);
@@ -397,15 +397,15 @@ static Error *t_define(TickCtx *t)
                                 owner_text(owner), owner_text(k->owner)),
                         "only the module or machine that declares a key may define facts with it");
     uint32_t elems[FACT_VALUE_MAX];
-    const VFact *old = vs_fact(t->vs, key.key, key.x, key.n);
+    const VFact *old = vstate_fact(t->vs, key.key, key.x, key.n);
     if (old && fact_value_len(old->value) != val.n)
         return err_new(E_TYPE, t->st->span, "fact %s already has %u elements; this value has %u", k->name,
                        fact_value_len(old->value), val.n);
     for (uint32_t i = 0; i < val.n; i++) /* absent counts as bottom: lub(bottom, v) = v */
         elems[i] = old ? lattice_lub(k->lat, fact_value_elem(old->value, i), val.x[i]) : val.x[i];
-    VFact f = {.key = key.key, .arity = key.n, .value = fact_value_make(elems, val.n)};
+    VFact f = {.key = key.key, .arity = key.n, .value = vstate_fact_value(elems, val.n)};
     memcpy(f.ids, key.x, sizeof f.ids);
-    vs_set_fact(t->vs, f);
+    vstate_set_fact(t->vs, f);
     return NULL;
 }
 
@@ -504,7 +504,7 @@ static Error *run_block(TickCtx *t, const Node *blk)
 
 Error *tick_step(const TickEnv *env, VState *vs, const Node *st) { return run_stmt(env, vs, st); }
 
-bool fact_lub(void *ctx, uint32_t key, uint32_t a, uint32_t b, uint32_t *out)
+bool tick_fact_lub(void *ctx, uint32_t key, uint32_t a, uint32_t b, uint32_t *out)
 {
     const Workspace *ws = ctx;
     if (!ws || key >= ws->keys.len || fact_value_len(a) != fact_value_len(b))
@@ -513,6 +513,6 @@ bool fact_lub(void *ctx, uint32_t key, uint32_t a, uint32_t b, uint32_t *out)
     uint32_t n = fact_value_len(a), elems[FACT_VALUE_MAX];
     for (uint32_t i = 0; i < n; i++)
         elems[i] = lattice_lub(k->lat, fact_value_elem(a, i), fact_value_elem(b, i));
-    *out = fact_value_make(elems, n);
+    *out = vstate_fact_value(elems, n);
     return true;
 }

@@ -22,6 +22,6 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
                      const OpSig *sig);
 
 /* The lub callback for joins: component-wise in the key's lattice. */
-bool fact_lub(void *ws, uint32_t key, uint32_t a, uint32_t b, uint32_t *out);
+bool tick_fact_lub(void *ws, uint32_t key, uint32_t a, uint32_t b, uint32_t *out);
 
 #endif

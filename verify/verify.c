@@ -46,10 +46,10 @@ static const char *sig_text(const PrimInfo *pi)
  * user sees them everywhere else. */
 static const char *stack_text(const VState *vs)
 {
-    VState *c = vs_copy(vs);
-    vs_canon(c);
+    VState *c = vstate_copy(vs);
+    vstate_canon(c);
     Buf b = {0};
-    vs_print(&b, c);
+    vstate_print(&b, c);
     return buf_str(&b);
 }
 
@@ -61,7 +61,7 @@ static Error *with_state(Error *e, const VState *vs)
 static const char *insn_text(const Insn *in)
 {
     Buf b = {0};
-    insn_print(&b, in);
+    lower_insn_print(&b, in);
     return buf_str(&b);
 }
 
@@ -114,9 +114,9 @@ static Error *apply_table(Ctx *c, VState *vs, Insn *in)
     for (uint32_t k = 0; k < pi->nout; k++) {
         const PrimOut *o = &pi->out[k];
         if (o->kind == PO_INPUT)
-            vs_push_item(vs, args[o->input]);
+            vstate_push_item(vs, args[o->input]);
         else
-            vs_push(vs, o->kind == PO_IMM ? in->ty : o->type);
+            vstate_push(vs, o->kind == PO_IMM ? in->ty : o->type);
     }
     return NULL;
 }
@@ -125,7 +125,7 @@ static Error *apply_pick(Ctx *c, VState *vs, const Insn *in)
 {
     if ((uint64_t)in->imm >= vs->depth)
         return underflow(c, in, vs, (uint32_t)in->imm + 1, "any");
-    vs_push_item(vs, vs->items[vs->depth - 1 - (uint32_t)in->imm]);
+    vstate_push_item(vs, vs->items[vs->depth - 1 - (uint32_t)in->imm]);
     return NULL;
 }
 
@@ -143,14 +143,14 @@ static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
             return type_mismatch(in, vs, eff->nin, buf_str(&sig));
     vs->depth -= eff->nin;
     for (uint32_t k = 0; k < eff->nout; k++)
-        vs_push(vs, eff->out[k].type);
+        vstate_push(vs, eff->out[k].type);
     return NULL;
 }
 
 static Error *apply_state(VState *vs, const Insn *in)
 {
     if (in->op == P_STATE_GET) {
-        vs_push(vs, in->ty);
+        vstate_push(vs, in->ty);
         return NULL;
     }
     if (!vs->depth)
@@ -169,7 +169,7 @@ static Error *apply_portcall(Ctx *c, VState *vs, const Insn *in)
     if (!comp) /* a module on its own: the port is only its interface */
         return call_abstract(c->o->ws, vs, in, sig);
     const Link *l = &comp->links[in->imm];
-    OpDef *op = l->provider ? module_op(l->provider->module, l->port, sig->name) : NULL;
+    OpDef *op = l->provider ? lookup_module_op(l->provider->module, l->port, sig->name) : NULL;
     if (!op)
         return err_new(E_UNKNOWN, in->span, "port '%s' of component '%s' is not linked", in->label, comp->name);
     return call_concrete(c->o, vs, in, l->provider, op, sig);
@@ -269,8 +269,8 @@ static Error *join_error(const Ctx *c, Span at, const char *where, const VState 
 static Error *merge(Ctx *c, VState **slot_in, int64_t *slot_from, const VState *vs, int64_t from,
                     Span at, const char *where, bool *changed)
 {
-    VState *s = vs_copy(vs);
-    vs_canon(s);
+    VState *s = vstate_copy(vs);
+    vstate_canon(s);
     *changed = false;
     if (!*slot_in) {
         *slot_in = s;
@@ -283,7 +283,7 @@ static Error *merge(Ctx *c, VState **slot_in, int64_t *slot_from, const VState *
     /* A join's work depends on what it makes (keys about several items can
      * pair many facts): it is charged as it goes, and stops at the budget. */
     uint64_t work = 0, left = c->budget > *c->steps ? c->budget - *c->steps : 0;
-    JoinResult r = vs_join_bounded(*slot_in, s, fact_lub, c->o->ws, &joined, &bad_slot, left, &work);
+    JoinResult r = vstate_join_bounded(*slot_in, s, tick_fact_lub, c->o->ws, &joined, &bad_slot, left, &work);
     *c->steps += work;
     if (r == JOIN_BUDGET)
         return err_hint(err_new(E_BUDGET, at, "verification budget exhausted after %llu steps",
@@ -291,7 +291,7 @@ static Error *merge(Ctx *c, VState **slot_in, int64_t *slot_from, const VState *
                         "simplify the control flow, or raise the budget with :set verify-budget N");
     if (r != JOIN_OK)
         return join_error(c, at, where, *slot_in, *slot_from, s, from, r, bad_slot);
-    if (!vs_equal(joined, *slot_in)) {
+    if (!vstate_equal(joined, *slot_in)) {
         *slot_in = joined;
         *changed = true;
     }
@@ -392,7 +392,7 @@ static Error *simulate_block(Ctx *c, uint32_t blk)
         return err_hint(err_new(E_BUDGET, c->b->insns[c->blocks[blk].start].span, "verification interrupted (Ctrl-C)"),
                         "nothing was installed; the session is as it was");
     Block *bl = &c->blocks[blk];
-    VState *vs = vs_copy(bl->in);
+    VState *vs = vstate_copy(bl->in);
     for (uint32_t i = bl->start; i < bl->end; i++) {
         if (++*c->steps > c->budget)
             return err_hint(err_new(E_BUDGET, c->b->insns[i].span,
@@ -436,15 +436,15 @@ static void write_log(const Ctx *c, Buf *log)
             continue;
         }
         buf_puts(log, "  in:  ");
-        vs_print(log, bl->in);
+        vstate_print(log, bl->in);
         buf_printf(log, "   (from %s)\n", edge_text(c, bl->from));
         for (uint32_t i = bl->start; i < bl->end; i++) {
             buf_printf(log, "  %4u  ", i);
-            insn_print(log, &c->b->insns[i]);
+            lower_insn_print(log, &c->b->insns[i]);
             buf_putc(log, '\n');
         }
         buf_puts(log, "  out: ");
-        vs_print(log, bl->out);
+        vstate_print(log, bl->out);
         buf_putc(log, '\n');
     }
 }
@@ -464,12 +464,12 @@ Error *verify_step(const VerifyOpts *opts, VState *vs, Insn *in)
  * but callers still need a state of the declared shape. */
 static VState *never_returns(const VState *entry, const Effect *eff)
 {
-    VState *s = vs_copy(entry);
+    VState *s = vstate_copy(entry);
     if (!eff)
         return s;
     s->depth = s->depth >= eff->nin ? s->depth - eff->nin : 0;
     for (uint32_t i = 0; i < eff->nout; i++)
-        vs_push(s, eff->out[i].type);
+        vstate_push(s, eff->out[i].type);
     return s;
 }
 
@@ -506,8 +506,8 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
     if (c.nblocks == 0) {
         e = flow_exit(&c, entry, FROM_ENTRY, NULL);
     } else {
-        VState *in = vs_copy(entry);
-        vs_canon(&*in);
+        VState *in = vstate_copy(entry);
+        vstate_canon(&*in);
         c.blocks[0].in = in;
         c.blocks[0].from = FROM_ENTRY;
         enqueue(&c, 0);

@@ -29,7 +29,7 @@ typedef struct VFact {
 
 static inline uint32_t fact_value_len(uint32_t v) { return v >> 24; }
 static inline uint32_t fact_value_elem(uint32_t v, uint32_t i) { return (v >> (8 * i)) & 0xff; }
-uint32_t fact_value_make(const uint32_t *elems, uint32_t n);
+uint32_t vstate_fact_value(const uint32_t *elems, uint32_t n);
 
 /* A verification-time value (tick stack). */
 typedef enum { VV_KEYCTOR, VV_ID, VV_KEY, VV_ELEM, VV_VALUE } VValKind;
@@ -55,21 +55,21 @@ typedef struct VState {
 /* Least upper bound of two values of the same key.  NULL: equal or dropped. */
 typedef bool (*VLubFn)(void *ctx, uint32_t key, uint32_t a, uint32_t b, uint32_t *out);
 
-VState *vs_new(void);
-VState *vs_copy(const VState *s);
-VState *vs_from_inputs(const Effect *eff); /* a procedure's entry state */
-uint32_t vs_push(VState *s, TypeId t);     /* new item; returns its identity */
-void vs_push_item(VState *s, VItem it);
-VItem vs_pop(VState *s);
-void vs_canon(VState *s);                  /* renumber ids by slot; drop stale facts */
-const VFact *vs_fact(const VState *s, uint32_t key, const uint32_t *ids, uint32_t arity);
-void vs_set_fact(VState *s, VFact f);      /* add or replace */
-bool vs_equal(const VState *a, const VState *b); /* both canonical */
+VState *vstate_new(void);
+VState *vstate_copy(const VState *s);
+VState *vstate_from_inputs(const Effect *eff); /* a procedure's entry state */
+uint32_t vstate_push(VState *s, TypeId t);     /* new item; returns its identity */
+void vstate_push_item(VState *s, VItem it);
+VItem vstate_pop(VState *s);
+void vstate_canon(VState *s);                  /* renumber ids by slot; drop stale facts */
+const VFact *vstate_fact(const VState *s, uint32_t key, const uint32_t *ids, uint32_t arity);
+void vstate_set_fact(VState *s, VFact f);      /* add or replace */
+bool vstate_equal(const VState *a, const VState *b); /* both canonical */
 
 typedef enum { JOIN_OK, JOIN_DEPTH, JOIN_TYPE, JOIN_BUDGET } JoinResult;
 /* Join b into a copy of a; *slot says where types differ (from the bottom).
- * vs_canon costs O(depth + nfacts log nfacts). */
-JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
+ * vstate_canon costs O(depth + nfacts log nfacts). */
+JoinResult vstate_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
                    uint32_t *slot);
 /* The same, counting its work in *work (NULL: not reported): depth, both
  * fact counts, one per pairing candidate tried, the joined facts, and their
@@ -77,16 +77,16 @@ JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VSta
  * joined facts (+ sorting them); the candidates tried grow only where one
  * identity pairs with several.  JOIN_BUDGET (and no *out) once the work
  * would pass limit. */
-JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
+JoinResult vstate_join_bounded(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,
                            uint32_t *slot, uint64_t limit, uint64_t *work);
 
 /* "<2> s0:int s1:ref" (bottom first, top last), then facts if any (named
  * through ws's key table when ws is given). */
-void vs_print(Buf *out, const VState *s);
-void vs_print_facts(Buf *out, const VState *s, const Workspace *ws);
-void vs_print_vstack(Buf *out, const VState *s, const Workspace *ws); /* [HAS_PARITY(s1) EVEN] */
-void vs_set_names(const Workspace *ws); /* key names for vs_print */
-void vs_print_stack(Buf *out, const VState *s);
+void vstate_print(Buf *out, const VState *s);
+void vstate_print_facts(Buf *out, const VState *s, const Workspace *ws);
+void vstate_print_vstack(Buf *out, const VState *s, const Workspace *ws); /* [HAS_PARITY(s1) EVEN] */
+void vstate_set_names(const Workspace *ws); /* key names for vstate_print */
+void vstate_print_stack(Buf *out, const VState *s);
 
 /* ---- body verification --------------------------------------------------------- */
 

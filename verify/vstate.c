@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-VState *vs_new(void) { return gc_alloc(sizeof(VState)); }
+VState *vstate_new(void) { return gc_alloc(sizeof(VState)); }
 
-VState *vs_copy(const VState *s)
+VState *vstate_copy(const VState *s)
 {
-    VState *c = vs_new();
+    VState *c = vstate_new();
     *c = *s;
     c->cap = s->depth;
     c->items = gc_calloc(s->depth + 1, sizeof(VItem));
@@ -29,25 +29,25 @@ VState *vs_copy(const VState *s)
     return c;
 }
 
-void vs_push_item(VState *s, VItem it)
+void vstate_push_item(VState *s, VItem it)
 {
     VEC_PUSH(s->items, s->depth, s->cap, it);
 }
 
-uint32_t vs_push(VState *s, TypeId t)
+uint32_t vstate_push(VState *s, TypeId t)
 {
     uint32_t id = s->next_id++;
-    vs_push_item(s, (VItem){id, t});
+    vstate_push_item(s, (VItem){id, t});
     return id;
 }
 
-VItem vs_pop(VState *s) { return s->items[--s->depth]; }
+VItem vstate_pop(VState *s) { return s->items[--s->depth]; }
 
-VState *vs_from_inputs(const Effect *eff)
+VState *vstate_from_inputs(const Effect *eff)
 {
-    VState *s = vs_new();
+    VState *s = vstate_new();
     for (uint32_t i = 0; i < eff->nin; i++)
-        vs_push(s, eff->in[i].type);
+        vstate_push(s, eff->in[i].type);
     return s;
 }
 
@@ -120,7 +120,7 @@ static int fact_cmp(const void *pa, const void *pb)
  * an identity no longer on the stack is dropped.  Expected cost: one hash
  * probe per stack slot and per fact argument, plus sorting the facts:
  * O(depth + nfacts log nfacts). */
-void vs_canon(VState *s)
+void vstate_canon(VState *s)
 {
     IdMap m;
     idmap_init(&m, s->depth);
@@ -154,7 +154,7 @@ void vs_canon(VState *s)
     s->next_id = next;
 }
 
-bool vs_equal(const VState *a, const VState *b)
+bool vstate_equal(const VState *a, const VState *b)
 {
     if (a->depth != b->depth || a->nfacts != b->nfacts || a->vdepth != b->vdepth)
         return false;
@@ -450,7 +450,7 @@ static bool join_facts(const VState *a, const VState *b, const uint32_t *pa, con
     return true;
 }
 
-JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out, uint32_t *slot,
+JoinResult vstate_join_bounded(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out, uint32_t *slot,
                            uint64_t limit, uint64_t *work)
 {
     if (work)
@@ -462,7 +462,7 @@ JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *c
             *slot = i;
             return JOIN_TYPE;
         }
-    VState *j = vs_copy(a);
+    VState *j = vstate_copy(a);
     uint32_t *pa = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
     uint32_t *pb = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
     uint32_t n = join_stack_ids(a, b, j, pa, pb);
@@ -479,7 +479,7 @@ JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *c
     if (!j->facts)
         j->facts = gc_calloc(1, sizeof(VFact));
     j->next_id = a->pinned + n;
-    vs_canon(j);
+    vstate_canon(j);
     spent += a->depth + j->nfacts;
     if (work)
         *work = spent;
@@ -489,14 +489,14 @@ JoinResult vs_join_bounded(const VState *a, const VState *b, VLubFn lub, void *c
     return JOIN_OK;
 }
 
-JoinResult vs_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out, uint32_t *slot)
+JoinResult vstate_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out, uint32_t *slot)
 {
-    return vs_join_bounded(a, b, lub, ctx, out, slot, UINT64_MAX, NULL);
+    return vstate_join_bounded(a, b, lub, ctx, out, slot, UINT64_MAX, NULL);
 }
 
 /* ---- facts ------------------------------------------------------------------------------ */
 
-uint32_t fact_value_make(const uint32_t *elems, uint32_t n)
+uint32_t vstate_fact_value(const uint32_t *elems, uint32_t n)
 {
     uint32_t v = n << 24;
     for (uint32_t i = 0; i < n && i < FACT_VALUE_MAX; i++)
@@ -504,7 +504,7 @@ uint32_t fact_value_make(const uint32_t *elems, uint32_t n)
     return v;
 }
 
-const VFact *vs_fact(const VState *s, uint32_t key, const uint32_t *ids, uint32_t arity)
+const VFact *vstate_fact(const VState *s, uint32_t key, const uint32_t *ids, uint32_t arity)
 {
     for (uint32_t i = 0; i < s->nfacts; i++) {
         const VFact *f = &s->facts[i];
@@ -514,7 +514,7 @@ const VFact *vs_fact(const VState *s, uint32_t key, const uint32_t *ids, uint32_
     return NULL;
 }
 
-void vs_set_fact(VState *s, VFact f)
+void vstate_set_fact(VState *s, VFact f)
 {
     for (uint32_t i = 0; i < s->nfacts; i++) {
         VFact *g = &s->facts[i];
@@ -534,9 +534,9 @@ void vs_set_fact(VState *s, VFact f)
 
 static const Workspace *g_names; /* key names for printing, set by the session */
 
-void vs_set_names(const Workspace *ws) { g_names = ws; }
+void vstate_set_names(const Workspace *ws) { g_names = ws; }
 
-void vs_print_stack(Buf *out, const VState *s)
+void vstate_print_stack(Buf *out, const VState *s)
 {
     buf_printf(out, "<%u>", s->depth);
     for (uint32_t i = 0; i < s->depth; i++)
@@ -574,7 +574,7 @@ static void fact_print(Buf *out, const VFact *f, const Workspace *ws)
         buf_putc(out, ')');
 }
 
-void vs_print_facts(Buf *out, const VState *s, const Workspace *ws)
+void vstate_print_facts(Buf *out, const VState *s, const Workspace *ws)
 {
     for (uint32_t i = 0; i < s->nfacts; i++) {
         buf_puts(out, i ? ", " : "");
@@ -606,7 +606,7 @@ static void vval_print(Buf *out, const VVal *v, const Workspace *ws)
     }
 }
 
-void vs_print_vstack(Buf *out, const VState *s, const Workspace *ws)
+void vstate_print_vstack(Buf *out, const VState *s, const Workspace *ws)
 {
     buf_putc(out, '[');
     for (uint32_t i = 0; i < s->vdepth; i++) {
@@ -616,11 +616,11 @@ void vs_print_vstack(Buf *out, const VState *s, const Workspace *ws)
     buf_putc(out, ']');
 }
 
-void vs_print(Buf *out, const VState *s)
+void vstate_print(Buf *out, const VState *s)
 {
-    vs_print_stack(out, s);
+    vstate_print_stack(out, s);
     if (s->nfacts) {
         buf_puts(out, "  facts: ");
-        vs_print_facts(out, s, g_names);
+        vstate_print_facts(out, s, g_names);
     }
 }

@@ -18,13 +18,13 @@ static Snapshot snap(const Session *s)
     n.cur = gc_calloc(n.ndefs + 1, sizeof(void *));
     for (uint32_t i = 0; i < n.ndefs; i++)
         n.cur[i] = ((Def *)s->ws->defs.items[i])->cur;
-    n.vs = vs_copy(s->vs);
+    n.vs = vstate_copy(s->vs);
     return n;
 }
 
 static bool same(const Snapshot *a, const Snapshot *b)
 {
-    if (a->depth != b->depth || a->ndefs != b->ndefs || a->machine != b->machine || !vs_equal(a->vs, b->vs))
+    if (a->depth != b->depth || a->ndefs != b->ndefs || a->machine != b->machine || !vstate_equal(a->vs, b->vs))
         return false;
     return !memcmp(a->stack, b->stack, a->depth * sizeof(Value)) && !memcmp(a->cur, b->cur, a->ndefs * sizeof(void *));
 }

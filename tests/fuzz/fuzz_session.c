@@ -951,7 +951,7 @@ static const char *generate(Rd *r, Session *s, History *h, const char **twin)
         const Module *m = s->module_sel ? live(s, s->module_sel, DEF_MODULE) : NULL;
         Gen mg = g;
         mg.in_module = true;
-        mg.machine = m && m->impl && m->impl != core_machine() ? m->impl : NULL;
+        mg.machine = m && m->impl && m->impl != lookup_core_machine() ? m->impl : NULL;
         for (uint32_t i = 0; m && i < m->nstate; i++)
             if (m->state[i].type == TY_INT || m->state[i].type == TY_REF) {
                 mg.state_name = m->state[i].name;
@@ -1076,13 +1076,13 @@ static Snapshot snap(const Session *s)
     Snapshot n = {.depth = s->vm->depth, .ndefs = s->ws->defs.len, .nunits = s->loaded_units.len,
                   .machine = s->machine, .machine_def = s->machine_def, .principal = s->principal,
                   .module_sel = s->module_sel, .limits = s->vm->limits, .budget = s->verify_budget,
-                  .trace_limit = s->trace_limit, .xl = xvm_limits, .active = s->active};
+                  .trace_limit = s->trace_limit, .xl = config_limits, .active = s->active};
     n.stack = gc_calloc(n.depth + 1, sizeof(Value));
     memcpy(n.stack, s->vm->stack, n.depth * sizeof(Value));
     n.cur = gc_calloc(n.ndefs + 1, sizeof(void *));
     for (uint32_t i = 0; i < n.ndefs; i++)
         n.cur[i] = ((Def *)s->ws->defs.items[i])->cur;
-    n.vs = vs_copy(s->vs);
+    n.vs = vstate_copy(s->vs);
     return n;
 }
 
@@ -1092,7 +1092,7 @@ static const char *differ(const Snapshot *a, const Snapshot *b, bool run_may_end
         return "the REPL stack";
     if (a->ndefs != b->ndefs || memcmp(a->cur, b->cur, a->ndefs * sizeof(void *)))
         return "a definition";
-    if (!vs_equal(a->vs, b->vs))
+    if (!vstate_equal(a->vs, b->vs))
         return "the simulated stack";
     if (a->machine != b->machine || a->machine_def != b->machine_def)
         return "the machine in use";
@@ -1225,7 +1225,7 @@ static void check_parity(Ctx *c, Session *s, const char *line)
         return;
     }
     uint32_t even, odd;
-    if (!lattice_elem(l, "EVEN", &even) || !lattice_elem(l, "ODD", &odd))
+    if (!lookup_lattice_elem(l, "EVEN", &even) || !lookup_lattice_elem(l, "ODD", &odd))
         return;
     const VState *vs = s->vs;
     for (uint32_t f = 0; f < vs->nfacts; f++) {
@@ -1366,7 +1366,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     GC_INIT();
-    initial_limits = xvm_limits;
+    initial_limits = config_limits;
     const char *f = getenv("XVM_FUZZ_FUEL");
     if (f && strtoull(f, NULL, 10))
         default_fuel = strtoull(f, NULL, 10);
@@ -1392,7 +1392,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 1 << 15)
         return 0;
-    xvm_limits = initial_limits; /* :set of a global limit must not outlive its input */
+    config_limits = initial_limits; /* :set of a global limit must not outlive its input */
     Ctx c = {.diff = true};
     const char *fo = getenv("XVM_FUZZ_FUEL_ORACLE");
     c.fuel_oracle = fo && *fo == '1';
@@ -1431,6 +1431,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fclose(c.dump);
     side_close(&c.fast);
     side_close(&c.checked);
-    xvm_limits = initial_limits;
+    config_limits = initial_limits;
     return 0;
 }

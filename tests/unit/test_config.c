@@ -123,7 +123,7 @@ static void test_table_consistent(void **state)
     }
     Vm *vm = vm_new((VmLimits){.fuel = config_default(CONFIG_FUEL)}, stdout);
 #define CHECK_DEFAULT(ID, name, at, field, ...)                                                        \
-    CONFIG_IF(at, GLOBAL, assert_int_equal(xvm_limits.field, config_default(CONFIG_##ID));)         \
+    CONFIG_IF(at, GLOBAL, assert_int_equal(config_limits.field, config_default(CONFIG_##ID));)         \
     CONFIG_IF(at, VM, assert_int_equal(vm->limits.field, config_default(CONFIG_##ID));)
     CONFIG_SETTINGS(CHECK_DEFAULT)
 #undef CHECK_DEFAULT

@@ -2,8 +2,8 @@
  * (DESIGN §3.4 lattices and keys, §3.6 tick operations, §4 joins), and the
  * paper's Figure 2 end to end at the verifier level.
  *
- * Definitions are driven through core's builders (lattice_build, key_build,
- * interface_build, module_build, machine_build) with this file's own `stage`
+ * Definitions are driven through core's builders (define_lattice, define_key,
+ * define_interface, define_module, link_machine) with this file's own `stage`
  * callback, which installs each new version straight into a Workspace (no
  * transactions: every test starts from a fresh workspace), and a
  * `load_unit` callback that reads stdlib/U.xvm (tests run from the repo
@@ -29,7 +29,7 @@
 
 /* ---- lattice laws, checked by hand ------------------------------------------------------------ */
 
-/* Every law over all pairs and triples, independently of lattice_check_laws:
+/* Every law over all pairs and triples, independently of define_check_lattice_laws:
  * <= is a partial order, top is above everything, lub is an upper bound,
  * the least one, commutative, associative, idempotent, agrees with <=, and
  * monotone. */
@@ -105,13 +105,13 @@ static void test_stdlib_lattice_laws(void **state)
             World *w = world_new();
             DefCtx c = def_ctx(w);
             const Node *st = stmts.items[i];
-            Error *e = lattice_build(&c, st);
+            Error *e = define_lattice(&c, st);
             if (e)
                 fail_msg("%s: lattice rejected: %s", path, err_text(e));
             assert_int_equal(w->lattices.len, 1);
             const Lattice *l = w->lattices.items[0];
             assert_string_equal(l->name, st->kids[0]->name);
-            assert_ok(lattice_check_laws(l, st->span));
+            assert_ok(define_check_lattice_laws(l, st->span));
             check_laws_by_hand(l);
             if (strcmp(l->name, "PARITY") == 0)
                 saw_parity = true;
@@ -124,7 +124,7 @@ static void test_stdlib_lattice_laws(void **state)
     assert_true(saw_parity);
 }
 
-/* ---- lattice_build: acceptances and rejections ------------------------------------------------ */
+/* ---- define_lattice: acceptances and rejections ------------------------------------------------ */
 
 static Error *build_lattice(World *w, const char *text, const Lattice **out)
 {
@@ -135,7 +135,7 @@ static Error *build_lattice(World *w, const char *text, const Lattice **out)
     assert_int_equal(unit->nkids, 1);
     DefCtx c = def_ctx(w);
     uint32_t before = w->lattices.len;
-    e = lattice_build(&c, unit->kids[0]);
+    e = define_lattice(&c, unit->kids[0]);
     if (!e && out) {
         assert_int_equal(w->lattices.len, before + 1);
         *out = w->lattices.items[before];
@@ -151,7 +151,7 @@ static const Lattice *lattice_ok(World *w, const char *text)
     Error *e = build_lattice(w, text, &l);
     if (e)
         fail_msg("lattice rejected: %s", err_text(e));
-    assert_ok(lattice_check_laws(l, (Span){0}));
+    assert_ok(define_check_lattice_laws(l, (Span){0}));
     check_laws_by_hand(l);
     return l;
 }
@@ -230,7 +230,7 @@ static void test_lattice_limit(void **state)
     assert_int_equal(lattice_lub(l, elem_of(l, "E0"), elem_of(l, "E254")), l->top);
     /* ... and the last element still round-trips through a packed fact value. */
     uint32_t last = l->nelems - 1;
-    uint32_t v = fact_value_make(&last, 1);
+    uint32_t v = vstate_fact_value(&last, 1);
     assert_int_equal(fact_value_len(v), 1);
     assert_int_equal(fact_value_elem(v, 0), last);
     /* 257 is one too many. */
@@ -331,7 +331,7 @@ static void test_lub_chain(void **state)
     assert_false(lattice_leq(c, hi, lo));
 }
 
-/* lattice_check_laws must catch a broken table, not only pass good ones. */
+/* define_check_lattice_laws must catch a broken table, not only pass good ones. */
 static void test_check_laws_catches_broken_tables(void **state)
 {
     (void)state;
@@ -345,17 +345,17 @@ static void test_check_laws_catches_broken_tables(void **state)
     /* lub(ODD, EVEN) = ODD: not an upper bound. */
     memcpy(bad.lub, good->lub, n * n * sizeof(uint32_t));
     bad.lub[odd * n + even] = bad.lub[even * n + odd] = odd;
-    assert_err(lattice_check_laws(&bad, (Span){0}), E_DEFINE);
+    assert_err(define_check_lattice_laws(&bad, (Span){0}), E_DEFINE);
 
     /* Not commutative. */
     memcpy(bad.lub, good->lub, n * n * sizeof(uint32_t));
     bad.lub[unk * n + odd] = odd;
-    assert_err(lattice_check_laws(&bad, (Span){0}), E_DEFINE);
+    assert_err(define_check_lattice_laws(&bad, (Span){0}), E_DEFINE);
 
     /* Not idempotent: lub(ODD, ODD) = UNKNOWN. */
     memcpy(bad.lub, good->lub, n * n * sizeof(uint32_t));
     bad.lub[odd * n + odd] = unk;
-    assert_err(lattice_check_laws(&bad, (Span){0}), E_DEFINE);
+    assert_err(define_check_lattice_laws(&bad, (Span){0}), E_DEFINE);
 
     /* An upper bound that is not the least: chain A < B < C with lub(A, B) = C. */
     const Lattice *ch = lattice_ok(w, ".define_lattice ABC, { A < B < C; };");
@@ -364,7 +364,7 @@ static void test_check_laws_catches_broken_tables(void **state)
     bad2.lub = gc_alloc_atomic(m * m * sizeof(uint32_t));
     memcpy(bad2.lub, ch->lub, m * m * sizeof(uint32_t));
     bad2.lub[a * m + b] = bad2.lub[b * m + a] = c;
-    assert_err(lattice_check_laws(&bad2, (Span){0}), E_DEFINE);
+    assert_err(define_check_lattice_laws(&bad2, (Span){0}), E_DEFINE);
 }
 
 /* ---- tick operations, one at a time ------------------------------------------------------------ */
@@ -389,9 +389,9 @@ static TickFix *tick_fix(void)
                     ".define_key SAME_PARITY, PARITY, 2;"
                     ".define_lattice LEVEL, { LOW < HIGH; };");
     f->env = (TickEnv){.ws = f->w->ws, .owner = "m"};
-    f->par = find_lattice(f->w->ws, "PARITY");
-    f->hp = find_key(f->w->ws, "HAS_PARITY");
-    f->rel = find_key(f->w->ws, "SAME_PARITY");
+    f->par = define_find_lattice(f->w->ws, "PARITY");
+    f->hp = define_find_key(f->w->ws, "HAS_PARITY");
+    f->rel = define_find_key(f->w->ws, "SAME_PARITY");
     assert_non_null(f->par);
     assert_non_null(f->hp);
     assert_non_null(f->rel);
@@ -402,9 +402,9 @@ static TickFix *tick_fix(void)
     f->odd = elem_of(f->par, "ODD");
     f->even = elem_of(f->par, "EVEN");
     f->unk = elem_of(f->par, "UNKNOWN");
-    f->vs = vs_new();
+    f->vs = vstate_new();
     for (int i = 0; i < 3; i++)
-        f->id[i] = vs_push(f->vs, TY_INT);
+        f->id[i] = vstate_push(f->vs, TY_INT);
     return f;
 }
 
@@ -438,14 +438,14 @@ static void assert_elem(const VVal *v, const Lattice *l, uint32_t e)
 
 static void set_parity(TickFix *f, uint32_t id, uint32_t elem)
 {
-    VFact fact = {.key = f->hp->id, .arity = 1, .ids = {id}, .value = fact_value_make(&elem, 1)};
-    vs_set_fact(f->vs, fact);
+    VFact fact = {.key = f->hp->id, .arity = 1, .ids = {id}, .value = vstate_fact_value(&elem, 1)};
+    vstate_set_fact(f->vs, fact);
 }
 
 /* The element of HAS_PARITY(id), or UINT32_MAX when absent. */
 static uint32_t parity_of(const VState *vs, const Key *k, uint32_t id)
 {
-    const VFact *fact = vs_fact(vs, k->id, &id, 1);
+    const VFact *fact = vstate_fact(vs, k->id, &id, 1);
     if (!fact)
         return UINT32_MAX;
     assert_int_equal(fact_value_len(fact->value), 1);
@@ -767,8 +767,8 @@ static void test_tick_if_nested_at_cap(void **state)
 {
     (void)state;
     TickFix *f = tick_fix();
-    uint32_t saved = xvm_limits.nesting, n = SYNTAX_MAX_DEPTH_CAP;
-    xvm_limits.nesting = n;
+    uint32_t saved = config_limits.nesting, n = SYNTAX_MAX_DEPTH_CAP;
+    config_limits.nesting = n;
     Buf b = {0};
     buf_puts(&b, "'push_val PARITY, EVEN; ");
     for (uint32_t i = 0; i < n; i++)
@@ -779,7 +779,7 @@ static void test_tick_if_nested_at_cap(void **state)
     ticks_ok(f, buf_str(&b));
     assert_int_equal(f->vs->vdepth, 1);
     assert_elem(vtop(f, 0), f->par, f->odd);
-    xvm_limits.nesting = saved;
+    config_limits.nesting = saved;
 }
 
 /* A key of arity 0: a fact about no item, e.g. a global mode. */
@@ -788,20 +788,20 @@ static void test_tick_nullary_key(void **state)
     (void)state;
     TickFix *f = tick_fix();
     define_ok(f->w, ".define_key MODE, PARITY, 0;");
-    const Key *mode = find_key(f->w->ws, "MODE");
+    const Key *mode = define_find_key(f->w->ws, "MODE");
     assert_non_null(mode);
     assert_int_equal(mode->arity, 0);
     ticks_ok(f, "'push_key MODE; 'make_key 1; 'lookup; 'expand_val;");
     assert_elem(vtop(f, 0), f->par, f->unk);
     f->vs->vdepth = 0;
     ticks_ok(f, "'push_key MODE; 'make_key 1; 'push_val PARITY, ODD; 'make_val 1; 'define;");
-    const VFact *fact = vs_fact(f->vs, mode->id, NULL, 0);
+    const VFact *fact = vstate_fact(f->vs, mode->id, NULL, 0);
     assert_non_null(fact);
     assert_int_equal(fact_value_elem(fact->value, 0), f->odd);
     /* It survives canonicalisation even with no items on the stack. */
     f->vs->depth = 0;
-    vs_canon(f->vs);
-    assert_non_null(vs_fact(f->vs, mode->id, NULL, 0));
+    vstate_canon(f->vs);
+    assert_non_null(vstate_fact(f->vs, mode->id, NULL, 0));
     ticks_ok(f, "'push_key MODE; 'make_key 1; 'push_val PARITY, ODD; 'make_val 1; 'require \"odd mode\";");
     assert_err(ticks(f, "'push_key MODE; 'push_id 0; 'make_key 2;"), E_STACK);
 }
@@ -821,7 +821,7 @@ static void test_tick_if_at_most(void **state)
                               " { 'push_val LEVEL, HIGH; }, { 'push_val LEVEL, LOW; };",
                               cases[i].val, cases[i].bound));
         assert_int_equal(f->vs->vdepth, 1);
-        const Lattice *lev = find_lattice(f->w->ws, "LEVEL");
+        const Lattice *lev = define_find_lattice(f->w->ws, "LEVEL");
         assert_elem(vtop(f, 0), lev, elem_of(lev, cases[i].taken ? "HIGH" : "LOW"));
     }
     /* Only the chosen branch runs. */
@@ -858,11 +858,11 @@ static void test_tick_define(void **state)
     /* A binary key. */
     ticks_ok(f, "'push_key SAME_PARITY; 'push_id 2; 'push_id 1; 'make_key 3; 'push_val PARITY, ODD; 'make_val 1; 'define;");
     uint32_t pair[2] = {f->id[0], f->id[1]};
-    const VFact *rel = vs_fact(f->vs, f->rel->id, pair, 2);
+    const VFact *rel = vstate_fact(f->vs, f->rel->id, pair, 2);
     assert_non_null(rel);
     assert_int_equal(fact_value_elem(rel->value, 0), f->odd);
     uint32_t swapped[2] = {f->id[1], f->id[0]};
-    assert_null(vs_fact(f->vs, f->rel->id, swapped, 2));
+    assert_null(vstate_fact(f->vs, f->rel->id, swapped, 2));
     /* Owner mismatch: E_TRUST, and no fact changes. */
     uint32_t nfacts = f->vs->nfacts;
     f->env.owner = "intruder";
@@ -949,45 +949,45 @@ static void test_join_facts(void **state)
     (void)state;
     TickFix *f = tick_fix();
     /* Two paths, each with one int item: EVEN on one, ODD on the other. */
-    VState *a = vs_new(), *b = vs_new();
-    uint32_t ia = vs_push(a, TY_INT), ib0 = vs_push(b, TY_INT);
+    VState *a = vstate_new(), *b = vstate_new();
+    uint32_t ia = vstate_push(a, TY_INT), ib0 = vstate_push(b, TY_INT);
     (void)ib0;
     /* b's item has a different identity: joins go by slot. */
     b->items[0].id = 7;
     b->next_id = 8;
     uint32_t even = f->even, odd = f->odd;
-    vs_set_fact(a, (VFact){.key = f->hp->id, .arity = 1, .ids = {ia}, .value = fact_value_make(&even, 1)});
-    vs_set_fact(b, (VFact){.key = f->hp->id, .arity = 1, .ids = {7}, .value = fact_value_make(&odd, 1)});
+    vstate_set_fact(a, (VFact){.key = f->hp->id, .arity = 1, .ids = {ia}, .value = vstate_fact_value(&even, 1)});
+    vstate_set_fact(b, (VFact){.key = f->hp->id, .arity = 1, .ids = {7}, .value = vstate_fact_value(&odd, 1)});
     VState *j = NULL;
     uint32_t slot = 0;
-    assert_int_equal(vs_join(a, b, fact_lub, f->w->ws, &j, &slot), JOIN_OK);
+    assert_int_equal(vstate_join(a, b, tick_fact_lub, f->w->ws, &j, &slot), JOIN_OK);
     assert_int_equal(j->depth, 1);
     assert_int_equal(j->nfacts, 1);
     assert_int_equal(parity_of(j, f->hp, j->items[0].id), f->unk);
     /* EVEN with EVEN stays EVEN. */
-    VState *a2 = vs_copy(a);
-    assert_int_equal(vs_join(a, a2, fact_lub, f->w->ws, &j, &slot), JOIN_OK);
+    VState *a2 = vstate_copy(a);
+    assert_int_equal(vstate_join(a, a2, tick_fact_lub, f->w->ws, &j, &slot), JOIN_OK);
     assert_int_equal(parity_of(j, f->hp, j->items[0].id), f->even);
     /* A fact on one path only is dropped (absent = top). */
-    VState *c = vs_new();
-    vs_push(c, TY_INT);
-    assert_int_equal(vs_join(a, c, fact_lub, f->w->ws, &j, &slot), JOIN_OK);
+    VState *c = vstate_new();
+    vstate_push(c, TY_INT);
+    assert_int_equal(vstate_join(a, c, tick_fact_lub, f->w->ws, &j, &slot), JOIN_OK);
     assert_int_equal(j->nfacts, 0);
-    assert_int_equal(vs_join(c, a, fact_lub, f->w->ws, &j, &slot), JOIN_OK);
+    assert_int_equal(vstate_join(c, a, tick_fact_lub, f->w->ws, &j, &slot), JOIN_OK);
     assert_int_equal(j->nfacts, 0);
-    /* fact_lub itself: component-wise. */
+    /* tick_fact_lub itself: component-wise. */
     uint32_t out = 0;
-    assert_true(fact_lub(f->w->ws, f->hp->id, fact_value_make(&even, 1), fact_value_make(&odd, 1), &out));
+    assert_true(tick_fact_lub(f->w->ws, f->hp->id, vstate_fact_value(&even, 1), vstate_fact_value(&odd, 1), &out));
     assert_int_equal(fact_value_len(out), 1);
     assert_int_equal(fact_value_elem(out, 0), f->unk);
     uint32_t two_a[2] = {f->even, f->odd}, two_b[2] = {f->even, f->even};
-    assert_true(fact_lub(f->w->ws, f->hp->id, fact_value_make(two_a, 2), fact_value_make(two_b, 2), &out));
+    assert_true(tick_fact_lub(f->w->ws, f->hp->id, vstate_fact_value(two_a, 2), vstate_fact_value(two_b, 2), &out));
     assert_int_equal(fact_value_len(out), 2);
     assert_int_equal(fact_value_elem(out, 0), f->even);
     assert_int_equal(fact_value_elem(out, 1), f->unk);
     /* Values of different lengths, or an unknown key, do not join. */
-    assert_false(fact_lub(f->w->ws, f->hp->id, fact_value_make(two_a, 2), fact_value_make(&even, 1), &out));
-    assert_false(fact_lub(f->w->ws, 999, fact_value_make(&even, 1), fact_value_make(&odd, 1), &out));
+    assert_false(tick_fact_lub(f->w->ws, f->hp->id, vstate_fact_value(two_a, 2), vstate_fact_value(&even, 1), &out));
+    assert_false(tick_fact_lub(f->w->ws, 999, vstate_fact_value(&even, 1), vstate_fact_value(&odd, 1), &out));
 }
 
 /* ---- Figure 2 end to end ---------------------------------------------------------------------- */
@@ -1013,11 +1013,11 @@ static Fig2 *fig2(void)
     f->w->verify_modules = true;
     load_ok(f->w, "parity-machine");
     f->pm = machine_named(f->w, "parity-machine");
-    assert_non_null(machine_op(f->pm, "pdouble"));
-    assert_non_null(machine_op(f->pm, "pinc"));
-    assert_non_null(machine_op(f->pm, "add")); /* the base's operations stay */
-    f->hp = find_key(f->w->ws, "HAS_PARITY");
-    f->par = find_lattice(f->w->ws, "PARITY");
+    assert_non_null(lookup_machine_op(f->pm, "pdouble"));
+    assert_non_null(lookup_machine_op(f->pm, "pinc"));
+    assert_non_null(lookup_machine_op(f->pm, "add")); /* the base's operations stay */
+    f->hp = define_find_key(f->w->ws, "HAS_PARITY");
+    f->par = define_find_lattice(f->w->ws, "PARITY");
     assert_non_null(f->hp);
     assert_string_equal(f->hp->owner, "parity-module");
     f->odd = elem_of(f->par, "ODD");
@@ -1034,7 +1034,7 @@ static Error *verify_code(World *w, const Machine *m, const char *text, const VS
     Error *e = parse_unit(src_of(text), &unit);
     if (e)
         return e;
-    Body *b = body_new("<input>");
+    Body *b = lower_body_new("<input>");
     b->end_span = (Span){.src = unit->span.src, .off = (uint32_t)strlen(text), .line = 1, .col = 1};
     Scope sc = {.ws = w->ws, .machine = m};
     e = lower_stmts(&sc, b, (Node *const *)unit->kids, unit->nkids);
@@ -1045,7 +1045,7 @@ static Error *verify_code(World *w, const Machine *m, const char *text, const VS
     if (bo)
         *bo = b;
     VerifyOpts o = {.ws = w->ws, .owner = "<session>"};
-    return verify_body(b, entry ? entry : vs_new(), NULL, &o, exit);
+    return verify_body(b, entry ? entry : vstate_new(), NULL, &o, exit);
 }
 
 static VState *code_ok(World *w, const Machine *m, const char *text, const VState *entry)
@@ -1194,11 +1194,11 @@ static void test_figure2_module_alone(void **state)
     /* input fact: absent, EVEN, ODD, UNKNOWN -> output fact */
     uint32_t in_el[4] = {UINT32_MAX, f->even, f->odd, f->unk}, out_el[4] = {f->unk, f->odd, f->even, f->unk};
     for (int i = 0; i < 4; i++) {
-        VState *entry = vs_from_inputs(&pinc->eff);
+        VState *entry = vstate_from_inputs(&pinc->eff);
         if (in_el[i] != UINT32_MAX) {
             uint32_t el = in_el[i];
-            vs_set_fact(entry, (VFact){.key = f->hp->id, .arity = 1, .ids = {entry->items[0].id},
-                                       .value = fact_value_make(&el, 1)});
+            vstate_set_fact(entry, (VFact){.key = f->hp->id, .arity = 1, .ids = {entry->items[0].id},
+                                       .value = vstate_fact_value(&el, 1)});
         }
         VState *exit = NULL;
         assert_ok(verify_body(pinc->body, entry, &pinc->eff, &o, &exit));
@@ -1206,7 +1206,7 @@ static void test_figure2_module_alone(void **state)
         assert_int_equal(fig2_fact(f, exit, 0), out_el[i]);
     }
     VState *exit = NULL;
-    assert_ok(verify_body(pdouble->body, vs_from_inputs(&pdouble->eff), &pdouble->eff, &o, &exit));
+    assert_ok(verify_body(pdouble->body, vstate_from_inputs(&pdouble->eff), &pdouble->eff, &o, &exit));
     assert_int_equal(fig2_fact(f, exit, 0), f->even);
 }
 

@@ -67,7 +67,7 @@ static void proc_ok(const char *text)
     v->def = unit->kids[0];
     p->cur = v;
     vec_push(&w->ws->defs, p);
-    Body *b = body_new(name);
+    Body *b = lower_body_new(name);
     b->end_span = block_end(block);
     v->body = b;
     e = lower_stmts(&(Scope){.ws = w->ws}, b, (Node *const *)block->kids, block->nkids);
@@ -75,7 +75,7 @@ static void proc_ok(const char *text)
         e = lower_finish(b);
     if (!e) {
         VerifyOpts o = {.ws = w->ws, .owner = "<session>", .verified = &v->verified};
-        e = verify_body(b, vs_from_inputs(&eff), &eff, &o, NULL);
+        e = verify_body(b, vstate_from_inputs(&eff), &eff, &o, NULL);
     }
     if (e)
         fail_msg("procedure rejected: %s", err_text(e));
@@ -164,7 +164,7 @@ static Prog prepare(const char *text, const char *machine)
     Prog p = {.text = text, .m = machine ? machine_named(w, machine) : NULL};
     Node *unit;
     assert_ok(parse_unit(src_of(text), &unit));
-    Body *b = body_new("<input>");
+    Body *b = lower_body_new("<input>");
     b->end_span = (Span){.src = unit->span.src, .off = (uint32_t)strlen(text), .line = 1, .col = 1};
     Scope sc = {.ws = w->ws, .machine = p.m};
     Error *e = lower_stmts(&sc, b, (Node *const *)unit->kids, unit->nkids);
@@ -173,7 +173,7 @@ static Prog prepare(const char *text, const char *machine)
     Body *verified = NULL;
     if (!e) {
         VerifyOpts o = {.ws = w->ws, .owner = "<session>", .verified = &verified};
-        e = verify_body(b, vs_new(), NULL, &o, NULL);
+        e = verify_body(b, vstate_new(), NULL, &o, NULL);
     }
     if (!e)
         p.code = flatten_compile(verified, NULL, false, 0, 0, &e);

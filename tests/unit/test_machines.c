@@ -1,5 +1,5 @@
 /* test_machines.c - machines from components (DESIGN §3.4, §4, §6):
- * machine_build's checks, interface contracts (requires / ensures) on the
+ * link_machine's checks, interface contracts (requires / ensures) on the
  * concrete and the abstract path, memoised verification of deep towers of
  * operations, and flattening of layered operations to core code.
  *
@@ -45,7 +45,7 @@ static Body *lower_code(World *w, const Machine *m, const char *text, Error **er
     *err = parse_unit(src_of(text), &unit);
     if (*err)
         return NULL;
-    Body *b = body_new("<input>");
+    Body *b = lower_body_new("<input>");
     b->end_span = (Span){.src = unit->span.src, .off = (uint32_t)strlen(text), .line = 1, .col = 1};
     Scope sc = {.ws = w->ws, .machine = m};
     *err = lower_stmts(&sc, b, (Node *const *)unit->kids, unit->nkids);
@@ -62,7 +62,7 @@ static Error *verify_code(World *w, const Machine *m, const char *text, VState *
     if (e)
         return e;
     VerifyOpts o = {.ws = w->ws, .owner = "<session>", .steps = steps, .verified = bo};
-    return verify_body(b, vs_new(), NULL, &o, exit);
+    return verify_body(b, vstate_new(), NULL, &o, exit);
 }
 
 static VState *code_ok(World *w, const Machine *m, const char *text)
@@ -87,7 +87,7 @@ static Error *build_machine(World *w, const char *text, Machine **out)
     DefCtx c = def_ctx(w);
     uint32_t before = w->ws->defs.len;
     Machine *m = NULL;
-    e = machine_build(&c, unit->kids[0], &m);
+    e = link_machine(&c, unit->kids[0], &m);
     if (e) {
         assert_int_equal(w->ws->defs.len, before);
         assert_null(workspace_find(w->ws, unit->kids[0]->kids[0]->name));
@@ -119,7 +119,7 @@ static World *fig1_world(void)
     return w;
 }
 
-/* ---- machine_build checks -------------------------------------------------------------------- */
+/* ---- link_machine checks -------------------------------------------------------------------- */
 
 static void test_machine_unlinked_import(void **state)
 {
@@ -133,11 +133,11 @@ static void test_machine_unlinked_import(void **state)
     Machine *m = machine_ok(w, ".define_machine m, core-machine, { .instantiate do-as-ternary-module, t;"
                                ".instantiate core-wrappers-module, cw; .link (cw, binary-add-port), (t, binary-op-port); };");
     assert_int_equal(m->ncomps, 2);
-    Component *t = machine_component(m, "t");
+    Component *t = lookup_component(m, "t");
     assert_non_null(t);
     uint32_t idx;
-    assert_non_null(module_port(t->module, "binary-op-port", &idx));
-    assert_ptr_equal(t->links[idx].provider, machine_component(m, "cw"));
+    assert_non_null(lookup_module_port(t->module, "binary-op-port", &idx));
+    assert_ptr_equal(t->links[idx].provider, lookup_component(m, "cw"));
     assert_string_equal(t->links[idx].port->name, "binary-add-port");
 }
 
@@ -234,10 +234,10 @@ static void test_machine_alias_checks(void **state)
     Machine *m = machine_ok(w, gc_printf(".define_machine m, core-machine, { %s .hide add;"
                                          ".alias_operation cw, binary-mul-port, op, add; };",
                                          cw));
-    const MachineOp *op = machine_op(m, "add");
+    const MachineOp *op = lookup_machine_op(m, "add");
     assert_non_null(op);
     assert_int_equal(op->kind, MOP_ALIAS);
-    assert_ptr_equal(op->comp, machine_component(m, "cw"));
+    assert_ptr_equal(op->comp, lookup_component(m, "cw"));
     assert_string_equal(op->op->port->name, "binary-mul-port");
     /* A machine over m clashes with m's alias too. */
     e = build_machine(w, gc_printf(".define_machine m2, m, { %s .alias_operation cw, binary-sub-port, op, add; };", cw), NULL);
@@ -260,10 +260,10 @@ static void test_machine_hide(void **state)
     Error *e = build_machine(w, ".define_machine m, core-machine, { .hide frobnicate; };", NULL);
     assert_err(e, E_UNKNOWN);
     Machine *m = machine_ok(w, ".define_machine nomul, core-machine, { .hide mul, div; };");
-    assert_null(machine_op(m, "mul"));
-    assert_null(machine_op(m, "div"));
-    assert_non_null(machine_op(m, "add"));
-    assert_int_equal(m->nops, core_machine()->nops - 2);
+    assert_null(lookup_machine_op(m, "mul"));
+    assert_null(lookup_machine_op(m, "div"));
+    assert_non_null(lookup_machine_op(m, "add"));
+    assert_int_equal(m->nops, lookup_core_machine()->nops - 2);
     code_ok(w, m, "push int(2); push int(3); add;");
     e = verify_code(w, m, "push int(2); push int(3); mul;", NULL, NULL, NULL);
     assert_err(e, E_UNKNOWN);
@@ -272,7 +272,7 @@ static void test_machine_hide(void **state)
     code_ok(w, m, "push int(1); if { push int(2); }, { push int(3); }; label l; push int(0); jump_if l;");
     /* Hidden in the base stays hidden above it. */
     Machine *above = machine_ok(w, ".define_machine above, nomul, { };");
-    assert_null(machine_op(above, "mul"));
+    assert_null(lookup_machine_op(above, "mul"));
 }
 
 /* Regression: at 42cb8ad `.hide pick` was refused as "control flow"
@@ -288,7 +288,7 @@ static void test_machine_hide_pick(void **state)
     Error *e = build_machine(w, ".define_machine nopick, core-machine, { .hide pick; };", &m);
     if (e)
         fail_msg(".hide pick rejected: %s", e->msg);
-    assert_null(machine_op(m, "pick"));
+    assert_null(lookup_machine_op(m, "pick"));
     e = verify_code(w, m, "push int(1); pick 0;", NULL, NULL, NULL);
     assert_err(e, E_UNKNOWN);
 }
@@ -378,8 +378,8 @@ static Contracts *contracts(void)
                      "  .alias_operation hm, h, half, half; };",
                      need_even_body));
     c->calc = machine_named(w, "calc");
-    c->hp = find_key(w->ws, "HAS_PARITY");
-    const Lattice *p = find_lattice(w->ws, "PARITY");
+    c->hp = define_find_key(w->ws, "HAS_PARITY");
+    const Lattice *p = define_find_lattice(w->ws, "PARITY");
     c->odd = elem_of(p, "ODD");
     c->even = elem_of(p, "EVEN");
     c->unk = elem_of(p, "UNKNOWN");
@@ -390,7 +390,7 @@ static uint32_t top_parity(const Contracts *c, const VState *vs)
 {
     assert_true(vs->depth > 0);
     uint32_t id = vs->items[vs->depth - 1].id;
-    const VFact *f = vs_fact(vs, c->hp->id, &id, 1);
+    const VFact *f = vstate_fact(vs, c->hp->id, &id, 1);
     return f ? fact_value_elem(f->value, 0) : UINT32_MAX;
 }
 
@@ -556,17 +556,17 @@ static const char *tower_modules(void)
 
 /* The tower's components wired by hand, so the verifier's memoisation is
  * tested apart from the linker (see test_tower_machine_build for the same
- * tower through machine_build), with alias `topN` for level N. */
+ * tower through link_machine), with alias `topN` for level N. */
 static Machine *tower_by_hand(World *w, Component **comps)
 {
     Machine *m = gc_alloc(sizeof *m);
     m->name = "tower";
-    m->base = core_machine();
+    m->base = lookup_core_machine();
     m->comps = comps;
     m->ncomps = TOWER;
-    m->ops = gc_calloc(core_machine()->nops + TOWER + 1, sizeof(MachineOp));
-    for (uint32_t i = 0; i < core_machine()->nops; i++)
-        m->ops[m->nops++] = core_machine()->ops[i];
+    m->ops = gc_calloc(lookup_core_machine()->nops + TOWER + 1, sizeof(MachineOp));
+    for (uint32_t i = 0; i < lookup_core_machine()->nops; i++)
+        m->ops[m->nops++] = lookup_core_machine()->ops[i];
     for (int k = 0; k < TOWER; k++) {
         Module *mod = module_named(w, gc_printf("level%d", k));
         Component *c = comps[k] = gc_alloc(sizeof *c);
@@ -577,12 +577,12 @@ static Machine *tower_by_hand(World *w, Component **comps)
         c->links = gc_calloc(mod->nports + 1, sizeof(Link));
         uint32_t lo;
         if (k > 0) {
-            assert_non_null(module_port(mod, "lo", &lo));
-            c->links[lo] = (Link){.provider = comps[k - 1], .port = module_port(comps[k - 1]->module, "p", NULL)};
+            assert_non_null(lookup_module_port(mod, "lo", &lo));
+            c->links[lo] = (Link){.provider = comps[k - 1], .port = lookup_module_port(comps[k - 1]->module, "p", NULL)};
         }
-        const Port *p = module_port(mod, "p", NULL);
+        const Port *p = lookup_module_port(mod, "p", NULL);
         m->ops[m->nops++] = (MachineOp){.name = gc_printf("top%d", k), .kind = MOP_ALIAS, .comp = c,
-                                        .op = module_op(mod, p, "op")};
+                                        .op = lookup_module_op(mod, p, "op")};
     }
     return m;
 }
@@ -618,7 +618,7 @@ static void test_tower_memoised_verification(void **state)
     b = lower_code(w, m, gc_printf("push int(1); top%d;", TOWER - 1), &le);
     assert_ok(le);
     VerifyOpts o = {.ws = w->ws, .owner = "<session>", .budget = 20};
-    assert_err(verify_body(b, vs_new(), NULL, &o, NULL), E_BUDGET);
+    assert_err(verify_body(b, vstate_new(), NULL, &o, NULL), E_BUDGET);
 }
 
 /* Flattening the tower is memoised too: large callees become subroutines. */
@@ -678,8 +678,8 @@ static int child_fail(const char *what, const Error *e)
     return 1;
 }
 
-/* The same tower built with machine_build.
- * Regression: at 42cb8ad machine_build's cycle check (link.c
+/* The same tower built with link_machine.
+ * Regression: at 42cb8ad link_machine's cycle check (link.c
  * check_cycles_from) walked every path through the call graph without
  * remembering finished nodes, so this shape cost 2^levels (22 levels 0.36 s,
  * 24 levels 0.8 s, 26 levels 3 s; 50 never finished, hanging xvm-repl on one
@@ -699,15 +699,15 @@ static int tower_machine_build_child(void *arg)
         return child_fail("parse", e);
     DefCtx c = def_ctx(w);
     Machine *m = NULL;
-    if ((e = machine_build(&c, unit->kids[0], &m)))
-        return child_fail("machine_build", e);
+    if ((e = link_machine(&c, unit->kids[0], &m)))
+        return child_fail("link_machine", e);
     double t_build = now_s() - t0;
     uint64_t steps = 0;
     if ((e = verify_code(w, m, "push int(1); top;", NULL, NULL, &steps)))
         return child_fail("verify", e);
     double dt = now_s() - t0;
     if (steps >= 100000 || dt >= 1.0) {
-        fprintf(stderr, "tower: machine_build %.3f s, total %.3f s, %llu steps\n", t_build, dt,
+        fprintf(stderr, "tower: link_machine %.3f s, total %.3f s, %llu steps\n", t_build, dt,
                 (unsigned long long)steps);
         return 1;
     }
@@ -719,7 +719,7 @@ static void test_tower_machine_build(void **state)
     (void)state;
     World *w = world_new();
     define_ok(w, tower_modules());
-    in_child("machine_build and verification of a 50-level tower", tower_machine_build_child, w, 10);
+    in_child("link_machine and verification of a 50-level tower", tower_machine_build_child, w, 10);
 }
 
 /* A tower of 50 machines: module k is implemented over machine k-1 and calls
@@ -751,7 +751,7 @@ static int tower_of_machines_child(void *arg)
     Machine *top = d->cur;
     /* Every level's operation is visible on the top machine. */
     for (int k = 0; k < TOWER; k++)
-        if (!machine_op(top, gc_printf("op%d", k)))
+        if (!lookup_machine_op(top, gc_printf("op%d", k)))
             return child_fail(gc_printf("op%d missing on the top machine", k), NULL);
     uint64_t steps = 0;
     VState *exit = NULL;
@@ -800,7 +800,7 @@ static World *fig1_machine(Machine **m)
     Error *e = define_source(w, source_new("tests/paper/figure1.xvm", text, strlen(text), 1));
     assert_ok(e);
     *m = machine_named(w, "extended-machine");
-    assert_non_null(machine_op(*m, "tadd"));
+    assert_non_null(lookup_machine_op(*m, "tadd"));
     return w;
 }
 
@@ -863,7 +863,7 @@ static void test_flatten_tadd(void **state)
     assert_int_equal(counts[P_CALL], 0);
     assert_int_equal(flat->n, 5 + counts[P_LABEL]);
     Buf dis = {0};
-    body_disasm(&dis, flat);
+    lower_disasm(&dis, flat);
     assert_false(contains(buf_str(&dis), "tadd"));
     assert_false(contains(buf_str(&dis), "binary-op-port.op"));
     assert_int_equal(run_top(layered), 9);

@@ -632,7 +632,7 @@ static void test_parse_depth_limit(void **state)
     assert_int_equal(e->code, E_SYNTAX); /* a bare '{' is no statement */
     e = parse_err(repeat("f {", 10000, ""));
     assert_int_equal(e->code, E_LIMIT);
-    assert_int_equal(e->span.col, 3 * ((int)xvm_limits.nesting) + 3);
+    assert_int_equal(e->span.col, 3 * ((int)config_limits.nesting) + 3);
     e = parse_err(repeat("f (", 10000, ""));
     assert_int_equal(e->code, E_LIMIT);
     e = parse_err(repeat("f (g, ", 10000, ""));
@@ -640,10 +640,10 @@ static void test_parse_depth_limit(void **state)
     e = parse_err(gc_printf("f %s", repeat("x(", 10000, "")));
     assert_int_equal(e->code, E_LIMIT);
 
-    /* exactly ((int)xvm_limits.nesting) nested brackets are fine */
-    char *ok = repeat("f {", ((int)xvm_limits.nesting), repeat("}", ((int)xvm_limits.nesting), ""));
+    /* exactly ((int)config_limits.nesting) nested brackets are fine */
+    char *ok = repeat("f {", ((int)config_limits.nesting), repeat("}", ((int)config_limits.nesting), ""));
     assert_int_equal(parse_ok(ok)->nkids, 1);
-    char *deep = repeat("f {", ((int)xvm_limits.nesting) + 1, repeat("}", ((int)xvm_limits.nesting) + 1, ""));
+    char *deep = repeat("f {", ((int)config_limits.nesting) + 1, repeat("}", ((int)config_limits.nesting) + 1, ""));
     assert_int_equal(parse_err(deep)->code, E_LIMIT);
 }
 

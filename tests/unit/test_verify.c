@@ -36,7 +36,7 @@ static int make_vm(VmLimits limits)
     if (!out)
         return -1;
     vm = vm_new(limits, out);
-    repl_vs = vs_new();
+    repl_vs = vstate_new();
     return 0;
 }
 
@@ -83,7 +83,7 @@ static Error *check_opts(const char *text, const VState *entry, const VerifyOpts
                          VState **exit)
 {
     Node *unit = parse_or_fail(text);
-    Body *b = body_new("<input>");
+    Body *b = lower_body_new("<input>");
     b->end_span = (Span){.src = unit->span.src, .off = (uint32_t)strlen(text), .line = 1, .col = 1};
     if (bo)
         *bo = b;
@@ -123,8 +123,8 @@ static const char *nested(const char *pre, const char *open, const char *mid, co
 static void test_nesting_at_cap(void **state)
 {
     (void)state;
-    uint32_t saved = xvm_limits.nesting, n = SYNTAX_MAX_DEPTH_CAP;
-    xvm_limits.nesting = n;
+    uint32_t saved = config_limits.nesting, n = SYNTAX_MAX_DEPTH_CAP;
+    config_limits.nesting = n;
     const char *ifs = nested("push int(1); ", "dup; if { ", "dup; print; ", "}; ", "pop;", n);
     const char *elses = nested("push int(0); ", "dup; if { }, { ", "dup; print; ", "}; ", "pop;", n);
     const char *whiles = nested("push int(0); ", "while { dup; }, { ", "dup; sub; ", "}; ", "pop;", n - 1);
@@ -145,7 +145,7 @@ static void test_nesting_at_cap(void **state)
     Error *e = parse_unit(src_of(nested("push int(1); ", "dup; if { ", "", "}; ", "", n + 1)), &unit);
     assert_non_null(e);
     assert_int_equal(e->code, E_LIMIT);
-    xvm_limits.nesting = saved;
+    config_limits.nesting = saved;
 }
 
 /* Labels are found by name in constant time: a body of 200,000 labels and
@@ -158,7 +158,7 @@ static void test_many_labels_lower_fast(void **state)
     for (uint32_t i = 0; i < n; i++)
         buf_printf(&b, "label l%u; jump_if l%u; ", i, (i * 7919u) % n);
     Node *unit = parse_or_fail(buf_str(&b));
-    Body *body = body_new("<labels>");
+    Body *body = lower_body_new("<labels>");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     Error *e = lower_stmts(&(Scope){.ws = ws}, body, (Node *const *)unit->kids, unit->nkids);
@@ -190,7 +190,7 @@ static void test_shared_body_untouched(void **state)
 {
     (void)state;
     Node *unit = parse_or_fail("push int(1);\nalloc;\nprint;\npush int(2);\npush int(3);");
-    Body *b = body_new("<input>");
+    Body *b = lower_body_new("<input>");
     assert_null(lower_stmts(&(Scope){.ws = ws}, b, (Node *const *)unit->kids, unit->nkids));
     assert_null(lower_finish(b));
     Body before = *b;
@@ -198,7 +198,7 @@ static void test_shared_body_untouched(void **state)
     memcpy(insns, b->insns, b->n * sizeof(Insn));
     Body *verified = NULL;
     VerifyOpts o = {.verified = &verified};
-    assert_null(verify_body(b, vs_new(), NULL, &o, NULL));
+    assert_null(verify_body(b, vstate_new(), NULL, &o, NULL));
     assert_int_equal(b->max_depth, before.max_depth);
     assert_memory_equal(b->insns, insns, b->n * sizeof(Insn));
     assert_non_null(verified);
@@ -284,7 +284,7 @@ static Error *define(const char *text, Proc **pout)
     p->kind = DEF_PROC;
     p->cur = v;
     vec_push(&ws->defs, p);
-    Body *b = body_new(name);
+    Body *b = lower_body_new(name);
     b->end_span = block_end(block);
     v->body = b;
     e = lower_stmts(&(Scope){.ws = ws}, b, (Node *const *)block->kids, block->nkids);
@@ -292,7 +292,7 @@ static Error *define(const char *text, Proc **pout)
         e = lower_finish(b);
     if (!e) {
         VerifyOpts o = {.verified = &v->verified};
-        e = verify_body(b, vs_from_inputs(&eff), &eff, &o, NULL);
+        e = verify_body(b, vstate_from_inputs(&eff), &eff, &o, NULL);
     }
     if (e) {
         ws->defs.len--;
@@ -337,7 +337,7 @@ static void assert_contains(const char *hay, const char *needle)
 static const char *state_text(const VState *s)
 {
     Buf b = {0};
-    vs_print(&b, s);
+    vstate_print(&b, s);
     return gc_strdup(buf_str(&b));
 }
 
@@ -366,9 +366,9 @@ static void test_underflow_uses_repl_state(void **state)
 {
     (void)state;
     /* The REPL's entry state counts: two items left by an earlier input. */
-    VState *entry = vs_new();
-    vs_push(entry, TY_INT);
-    vs_push(entry, TY_INT);
+    VState *entry = vstate_new();
+    vstate_push(entry, TY_INT);
+    vstate_push(entry, TY_INT);
     VState *x = NULL;
     Error *e = check_opts("add;", entry, NULL, NULL, &x);
     assert_null(e);
@@ -815,7 +815,7 @@ static void test_unreachable_code_accepted(void **state)
     assert_int_equal(vm->depth, 1);
     assert_int_equal(vm->stack[0], 4);
     /* Code after an endless loop is unreachable too. */
-    assert_null(check_opts("label l;\njump l;\npop;\npop;", vs_new(), NULL, NULL, &x));
+    assert_null(check_opts("label l;\njump l;\npop;\npop;", vstate_new(), NULL, NULL, &x));
     assert_int_equal(x->depth, 0);
 }
 
@@ -892,9 +892,9 @@ static void test_max_depth(void **state)
     Body *b = check_ok("push int(1);\npush int(2);\npush int(3);\nadd;\nadd;\npush int(9);", NULL);
     assert_int_equal(b->max_depth, 3);
     /* Counted from the body's bottom: the entry's items count. */
-    VState *entry = vs_new();
-    vs_push(entry, TY_INT);
-    vs_push(entry, TY_REF);
+    VState *entry = vstate_new();
+    vstate_push(entry, TY_INT);
+    vstate_push(entry, TY_REF);
     Body *b2;
     assert_null(check_opts("push int(1);\npush int(2);\npush int(3);\nadd;\nadd;", entry, NULL, &b2, NULL));
     assert_int_equal(b2->max_depth, 5);

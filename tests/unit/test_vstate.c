@@ -40,10 +40,10 @@ static bool parity_lub(void *ctx, uint32_t key, uint32_t a, uint32_t b, uint32_t
 /* A state whose stack holds the given (id, type) pairs, bottom first. */
 static VState *mk(uint32_t n, const uint32_t *ids, const TypeId *types)
 {
-    VState *s = vs_new();
+    VState *s = vstate_new();
     uint32_t next = 0;
     for (uint32_t i = 0; i < n; i++) {
-        vs_push_item(s, (VItem){ids[i], types[i]});
+        vstate_push_item(s, (VItem){ids[i], types[i]});
         if (ids[i] + 1 > next)
             next = ids[i] + 1;
     }
@@ -74,7 +74,7 @@ static void fact1(VState *s, uint32_t key, uint32_t id, uint32_t value)
 static const char *printed(const VState *s)
 {
     Buf b = {0};
-    vs_print(&b, s);
+    vstate_print(&b, s);
     return gc_strdup(buf_str(&b));
 }
 
@@ -91,7 +91,7 @@ static VState *join_ok(const VState *a, const VState *b, VLubFn lub, void *ctx)
 {
     VState *out = NULL;
     uint32_t slot = 12345;
-    JoinResult r = vs_join(a, b, lub, ctx, &out, &slot);
+    JoinResult r = vstate_join(a, b, lub, ctx, &out, &slot);
     if (r != JOIN_OK)
         fail_msg("join of %s and %s failed with %d", printed(a), printed(b), (int)r);
     assert_non_null(out);
@@ -106,25 +106,25 @@ static VState *join_ok(const VState *a, const VState *b, VLubFn lub, void *ctx)
 static void test_push_pop_ids(void **state)
 {
     (void)state;
-    VState *s = vs_new();
+    VState *s = vstate_new();
     assert_int_equal(s->depth, 0);
-    uint32_t a = vs_push(s, TY_INT);
-    uint32_t b = vs_push(s, TY_REF);
-    uint32_t c = vs_push(s, TY_INT);
+    uint32_t a = vstate_push(s, TY_INT);
+    uint32_t b = vstate_push(s, TY_REF);
+    uint32_t c = vstate_push(s, TY_INT);
     assert_int_not_equal(a, b);
     assert_int_not_equal(b, c);
     assert_int_not_equal(a, c);
     assert_int_equal(s->depth, 3);
     /* Grows past the initial capacity without losing items. */
     for (int i = 0; i < 20; i++)
-        vs_push(s, TY_INT);
+        vstate_push(s, TY_INT);
     assert_int_equal(s->depth, 23);
     for (int i = 0; i < 20; i++)
-        vs_pop(s);
-    VItem top = vs_pop(s);
+        vstate_pop(s);
+    VItem top = vstate_pop(s);
     assert_int_equal(top.id, c);
     assert_int_equal(top.type, TY_INT);
-    top = vs_pop(s);
+    top = vstate_pop(s);
     assert_int_equal(top.id, b);
     assert_int_equal(top.type, TY_REF);
     assert_int_equal(s->depth, 1);
@@ -137,7 +137,7 @@ static void test_from_inputs(void **state)
     Param in[3] = {{"a", TY_INT, {0}}, {"r", TY_REF, {0}}, {"b", TY_INT, {0}}};
     Param out[1] = {{"x", TY_INT, {0}}};
     Effect eff = {.nin = 3, .nout = 1, .in = in, .out = out};
-    VState *s = vs_from_inputs(&eff);
+    VState *s = vstate_from_inputs(&eff);
     assert_int_equal(s->depth, 3);
     assert_int_equal(s->items[0].type, TY_INT);
     assert_int_equal(s->items[1].type, TY_REF);
@@ -148,7 +148,7 @@ static void test_from_inputs(void **state)
     assert_int_not_equal(s->items[0].id, s->items[2].id);
     assert_int_equal(s->nfacts, 0);
     /* A new item does not collide with the inputs. */
-    uint32_t id = vs_push(s, TY_INT);
+    uint32_t id = vstate_push(s, TY_INT);
     for (int i = 0; i < 3; i++)
         assert_int_not_equal(id, s->items[i].id);
 }
@@ -160,8 +160,8 @@ static void test_copy_is_independent(void **state)
     (void)state;
     VState *s = mk(2, IDS(0, 1), TYS(TY_INT, TY_REF));
     fact1(s, K_PARITY, 0, ODD);
-    VState *c = vs_copy(s);
-    assert_true(vs_equal(s, c));
+    VState *c = vstate_copy(s);
+    assert_true(vstate_equal(s, c));
     assert_ptr_not_equal(c->items, s->items);
     assert_ptr_not_equal(c->facts, s->facts);
 
@@ -169,7 +169,7 @@ static void test_copy_is_independent(void **state)
     c->items[0].type = TY_REF;
     c->facts[0].value = EVEN;
     for (int i = 0; i < 30; i++) /* forces the copy's stack to grow */
-        vs_push(c, TY_INT);
+        vstate_push(c, TY_INT);
     assert_int_equal(s->depth, 2);
     assert_int_equal(s->items[0].type, TY_INT);
     assert_int_equal(s->items[1].type, TY_REF);
@@ -177,11 +177,11 @@ static void test_copy_is_independent(void **state)
     assert_int_equal(s->nfacts, 1);
 
     /* ... and the other way round. */
-    VState *c2 = vs_copy(s);
-    vs_pop(s);
+    VState *c2 = vstate_copy(s);
+    vstate_pop(s);
     s->items[0].id = 42;
     s->facts[0].value = UNKNOWN;
-    vs_push(s, TY_INT);
+    vstate_push(s, TY_INT);
     assert_int_equal(c2->depth, 2);
     assert_int_equal(c2->items[0].id, 0);
     assert_int_equal(c2->items[1].type, TY_REF);
@@ -191,11 +191,11 @@ static void test_copy_is_independent(void **state)
 static void test_copy_of_empty_and_push(void **state)
 {
     (void)state;
-    VState *s = vs_new();
-    VState *c = vs_copy(s);
+    VState *s = vstate_new();
+    VState *c = vstate_copy(s);
     assert_int_equal(c->depth, 0);
     assert_int_equal(c->nfacts, 0);
-    vs_push(c, TY_REF);
+    vstate_push(c, TY_REF);
     assert_int_equal(c->depth, 1);
     assert_int_equal(s->depth, 0);
     assert_int_equal(c->items[0].type, TY_REF);
@@ -207,7 +207,7 @@ static void test_canon_numbers_by_first_appearance(void **state)
 {
     (void)state;
     VState *s = mk(3, IDS(7, 3, 7), TYS(TY_INT, TY_REF, TY_INT));
-    vs_canon(s);
+    vstate_canon(s);
     assert_int_equal(s->depth, 3);
     assert_int_equal(s->items[0].id, 0);
     assert_int_equal(s->items[1].id, 1);
@@ -218,7 +218,7 @@ static void test_canon_numbers_by_first_appearance(void **state)
     assert_int_equal(s->items[2].type, TY_INT);
     /* The next fresh identity follows the canonical ones. */
     assert_int_equal(s->next_id, 2);
-    assert_int_equal(vs_push(s, TY_INT), 2);
+    assert_int_equal(vstate_push(s, TY_INT), 2);
 }
 
 static void test_canon_remaps_and_drops_facts(void **state)
@@ -230,7 +230,7 @@ static void test_canon_remaps_and_drops_facts(void **state)
     fact1(s, K_PARITY, 7, ODD);                     /* -> parity(0) */
     add_fact(s, K_LESS, 2, IDS(7, 11), 1);          /* 11 is gone: dropped */
     fact1(s, K_PARITY, 3, EVEN);                    /* -> parity(1) */
-    vs_canon(s);
+    vstate_canon(s);
     assert_int_equal(s->nfacts, 3);
     const VFact *p0 = find1(s, K_PARITY, 0), *p1 = find1(s, K_PARITY, 1);
     assert_non_null(p0);
@@ -264,13 +264,13 @@ static void test_canon_is_idempotent_and_order_free(void **state)
     VState *b = mk(3, IDS(5, 2, 5), TYS(TY_REF, TY_INT, TY_REF));
     add_fact(b, K_LESS, 2, IDS(2, 5), 1);
     fact1(b, K_PARITY, 2, ODD);
-    vs_canon(a);
-    vs_canon(b);
-    assert_true(vs_equal(a, b));
+    vstate_canon(a);
+    vstate_canon(b);
+    assert_true(vstate_equal(a, b));
     assert_string_equal(printed(a), printed(b));
-    VState *again = vs_copy(a);
-    vs_canon(again);
-    assert_true(vs_equal(a, again));
+    VState *again = vstate_copy(a);
+    vstate_canon(again);
+    assert_true(vstate_equal(a, again));
     assert_string_equal(printed(a), printed(again));
 }
 
@@ -281,36 +281,36 @@ static void test_equal(void **state)
     (void)state;
     VState *base = mk(2, IDS(0, 1), TYS(TY_INT, TY_REF));
     fact1(base, K_PARITY, 0, ODD);
-    VState *same = vs_copy(base);
-    assert_true(vs_equal(base, same));
-    assert_true(vs_equal(base, base));
+    VState *same = vstate_copy(base);
+    assert_true(vstate_equal(base, same));
+    assert_true(vstate_equal(base, base));
 
-    VState *t = vs_copy(base);
+    VState *t = vstate_copy(base);
     t->items[1].type = TY_INT;
-    assert_false(vs_equal(base, t));
+    assert_false(vstate_equal(base, t));
 
     VState *shared = mk(2, IDS(0, 0), TYS(TY_INT, TY_REF));
     fact1(shared, K_PARITY, 0, ODD);
-    assert_false(vs_equal(base, shared));
+    assert_false(vstate_equal(base, shared));
 
-    VState *val = vs_copy(base);
+    VState *val = vstate_copy(base);
     val->facts[0].value = EVEN;
-    assert_false(vs_equal(base, val));
+    assert_false(vstate_equal(base, val));
 
     VState *nofact = mk(2, IDS(0, 1), TYS(TY_INT, TY_REF));
-    assert_false(vs_equal(base, nofact));
-    assert_false(vs_equal(nofact, base));
+    assert_false(vstate_equal(base, nofact));
+    assert_false(vstate_equal(nofact, base));
 
     VState *other_fact = mk(2, IDS(0, 1), TYS(TY_INT, TY_REF));
     fact1(other_fact, K_PARITY, 1, ODD);
-    assert_false(vs_equal(base, other_fact));
+    assert_false(vstate_equal(base, other_fact));
 
-    VState *deeper = vs_copy(base);
-    vs_push_item(deeper, (VItem){2, TY_INT});
-    assert_false(vs_equal(base, deeper));
-    assert_false(vs_equal(deeper, base));
+    VState *deeper = vstate_copy(base);
+    vstate_push_item(deeper, (VItem){2, TY_INT});
+    assert_false(vstate_equal(base, deeper));
+    assert_false(vstate_equal(deeper, base));
 
-    assert_true(vs_equal(vs_new(), vs_new()));
+    assert_true(vstate_equal(vstate_new(), vstate_new()));
 }
 
 /* ---- join ------------------------------------------------------------------------- */
@@ -334,7 +334,7 @@ static void test_join_same_shape(void **state)
     assert_int_equal(b->items[0].id, 8);
     assert_int_equal(a->depth, 3);
 
-    VState *e = join_ok(vs_new(), vs_new(), NULL, NULL);
+    VState *e = join_ok(vstate_new(), vstate_new(), NULL, NULL);
     assert_int_equal(e->depth, 0);
 }
 
@@ -374,11 +374,11 @@ static void test_join_depth(void **state)
     (void)state;
     VState *out = NULL;
     uint32_t slot = 77;
-    assert_int_equal(vs_join(mk(2, IDS(0, 1), TYS(TY_INT, TY_INT)), mk(1, IDS(0), TYS(TY_INT)), NULL, NULL,
+    assert_int_equal(vstate_join(mk(2, IDS(0, 1), TYS(TY_INT, TY_INT)), mk(1, IDS(0), TYS(TY_INT)), NULL, NULL,
                              &out, &slot),
                      JOIN_DEPTH);
     assert_null(out);
-    assert_int_equal(vs_join(vs_new(), mk(1, IDS(0), TYS(TY_REF)), NULL, NULL, &out, &slot), JOIN_DEPTH);
+    assert_int_equal(vstate_join(vstate_new(), mk(1, IDS(0), TYS(TY_REF)), NULL, NULL, &out, &slot), JOIN_DEPTH);
     assert_null(out);
 }
 
@@ -389,20 +389,20 @@ static void test_join_type(void **state)
     uint32_t slot = 77;
     VState *a = mk(4, IDS(0, 1, 2, 3), TYS(TY_INT, TY_INT, TY_INT, TY_REF));
     VState *b = mk(4, IDS(0, 1, 2, 3), TYS(TY_INT, TY_INT, TY_REF, TY_REF));
-    assert_int_equal(vs_join(a, b, NULL, NULL, &out, &slot), JOIN_TYPE);
+    assert_int_equal(vstate_join(a, b, NULL, NULL, &out, &slot), JOIN_TYPE);
     assert_int_equal(slot, 2);
     assert_null(out);
     /* Several differences: the lowest slot is reported. */
     VState *c = mk(4, IDS(0, 1, 2, 3), TYS(TY_INT, TY_REF, TY_INT, TY_INT));
     slot = 77;
-    assert_int_equal(vs_join(a, c, NULL, NULL, &out, &slot), JOIN_TYPE);
+    assert_int_equal(vstate_join(a, c, NULL, NULL, &out, &slot), JOIN_TYPE);
     assert_int_equal(slot, 1);
     slot = 77;
-    assert_int_equal(vs_join(c, a, NULL, NULL, &out, &slot), JOIN_TYPE);
+    assert_int_equal(vstate_join(c, a, NULL, NULL, &out, &slot), JOIN_TYPE);
     assert_int_equal(slot, 1);
     /* Slot 0 is a slot like any other. */
     slot = 77;
-    assert_int_equal(vs_join(mk(1, IDS(0), TYS(TY_REF)), mk(1, IDS(0), TYS(TY_INT)), NULL, NULL, &out, &slot),
+    assert_int_equal(vstate_join(mk(1, IDS(0), TYS(TY_REF)), mk(1, IDS(0), TYS(TY_INT)), NULL, NULL, &out, &slot),
                      JOIN_TYPE);
     assert_int_equal(slot, 0);
 }
@@ -509,7 +509,7 @@ static void test_join_fact_on_split_identity(void **state)
     assert_null(find1(j, K_PARITY, 1));
 }
 
-/* BUG: vs_join caps the joined facts at a->nfacts (`j->nfacts < a->nfacts`
+/* BUG: vstate_join caps the joined facts at a->nfacts (`j->nfacts < a->nfacts`
  * in vstate.c), but one fact of a shared item on path a can become several
  * facts when the item is split by the join.  Here path a has [x, x] with
  * parity(x)=ODD, path b has [y, z] with parity(y)=ODD and parity(z)=ODD:
@@ -536,16 +536,16 @@ static void test_join_fact_on_split_identity_both_slots(void **state)
     assert_int_equal(ab->nfacts, 2);
     assert_non_null(find1(ab, K_PARITY, 0));
     assert_non_null(find1(ab, K_PARITY, 1));
-    assert_true(vs_equal(ab, ba));
+    assert_true(vstate_equal(ab, ba));
 }
 
 static void check_commutes(VState *a, VState *b)
 {
     VState *ab = join_ok(a, b, parity_lub, NULL);
     VState *ba = join_ok(b, a, parity_lub, NULL);
-    vs_canon(ab);
-    vs_canon(ba);
-    if (!vs_equal(ab, ba))
+    vstate_canon(ab);
+    vstate_canon(ba);
+    if (!vstate_equal(ab, ba))
         fail_msg("join(a, b) = %s but join(b, a) = %s", printed(ab), printed(ba));
 }
 
@@ -582,9 +582,9 @@ static void test_join_idempotent(void **state)
     VState *a = mk(3, IDS(1, 2, 1), TYS(TY_INT, TY_REF, TY_INT));
     fact1(a, K_PARITY, 1, ODD);
     add_fact(a, K_LESS, 2, IDS(2, 1), 1);
-    vs_canon(a);
+    vstate_canon(a);
     VState *j = join_ok(a, a, parity_lub, NULL);
-    assert_true(vs_equal(j, a));
+    assert_true(vstate_equal(j, a));
     assert_string_equal(printed(j), printed(a));
 }
 
@@ -593,7 +593,7 @@ static void test_join_idempotent(void **state)
 static void test_print(void **state)
 {
     (void)state;
-    assert_string_equal(printed(vs_new()), "<0>");
+    assert_string_equal(printed(vstate_new()), "<0>");
     VState *s = mk(3, IDS(0, 1, 0), TYS(TY_INT, TY_REF, TY_INT));
     assert_string_equal(printed(s), "<3> s0:int s1:ref s0:int");
     fact1(s, K_PARITY, 0, ODD);
@@ -601,7 +601,7 @@ static void test_print(void **state)
     add_fact(s, K_LESS, 2, IDS(1, 0), 2);
     assert_string_equal(printed(s), "<3> s0:int s1:ref s0:int  facts: key5(s0) = 1, key9(s1, s0) = 2");
     Buf b = {0};
-    vs_print_stack(&b, s);
+    vstate_print_stack(&b, s);
     assert_string_equal(buf_str(&b), "<3> s0:int s1:ref s0:int");
 }
 
@@ -680,7 +680,7 @@ static JoinResult ref_join(const VState *a, const VState *b, VLubFn lub, void *c
     for (uint32_t i = 0; i < a->depth; i++)
         if (a->items[i].type != b->items[i].type)
             return JOIN_TYPE;
-    VState *j = vs_copy(a);
+    VState *j = vstate_copy(a);
     uint32_t *pa = gc_calloc(a->depth + 1, sizeof(uint32_t)), *pb = gc_calloc(a->depth + 1, sizeof(uint32_t));
     uint32_t n = 0, pinned = a->pinned;
     for (uint32_t i = 0; i < a->depth; i++) {
@@ -729,10 +729,10 @@ static uint32_t rnd(uint32_t n)
 
 static VState *random_state(uint32_t depth, uint32_t pinned, uint32_t pool, const TypeId *types)
 {
-    VState *s = vs_new();
+    VState *s = vstate_new();
     s->pinned = pinned;
     for (uint32_t i = 0; i < depth; i++)
-        vs_push_item(s, (VItem){rnd(pool), types[i]});
+        vstate_push_item(s, (VItem){rnd(pool), types[i]});
     s->next_id = pool + 1;
     uint32_t nf = rnd(3 * depth + 2);
     for (uint32_t i = 0; i < nf; i++) {
@@ -770,15 +770,15 @@ static void test_canon_and_join_match_reference(void **state)
         if (round % 7 == 0 && depth) /* now and then a type or depth mismatch */
             b->items[rnd(depth)].type = b->items[0].type == TY_INT ? TY_REF : TY_INT;
         if (round % 11 == 0)
-            vs_push_item(b, (VItem){0, TY_INT});
-        VState *ca = vs_copy(a), *ra = vs_copy(a);
-        vs_canon(ca);
+            vstate_push_item(b, (VItem){0, TY_INT});
+        VState *ca = vstate_copy(a), *ra = vstate_copy(a);
+        vstate_canon(ca);
         ref_canon(ra);
-        if (!vs_equal(ca, ra))
+        if (!vstate_equal(ca, ra))
             fail_msg("round %d: canon %s, reference %s", round, printed(ca), printed(ra));
         assert_int_equal(ca->next_id, ra->next_id);
-        VState *cb = vs_copy(b), *rb = vs_copy(b);
-        vs_canon(cb);
+        VState *cb = vstate_copy(b), *rb = vstate_copy(b);
+        vstate_canon(cb);
         ref_canon(rb);
         /* join raw states and canonical ones, both ways round */
         const VState *pairs[][2] = {{a, b}, {b, a}, {ca, cb}, {cb, ca}};
@@ -786,12 +786,12 @@ static void test_canon_and_join_match_reference(void **state)
             VState *got = NULL, *want = NULL;
             uint32_t slot = 0;
             uint64_t work = 0;
-            JoinResult r = vs_join_bounded(pairs[p][0], pairs[p][1], value_lub, NULL, &got, &slot, UINT64_MAX, &work);
+            JoinResult r = vstate_join_bounded(pairs[p][0], pairs[p][1], value_lub, NULL, &got, &slot, UINT64_MAX, &work);
             JoinResult w = ref_join(pairs[p][0], pairs[p][1], value_lub, NULL, &want);
             assert_int_equal(r, w);
             if (r != JOIN_OK)
                 continue;
-            if (!vs_equal(got, want))
+            if (!vstate_equal(got, want))
                 fail_msg("round %d/%d: join %s + %s gave %s, reference %s", round, p, printed(pairs[p][0]),
                          printed(pairs[p][1]), printed(got), printed(want));
             assert_int_equal(got->next_id, want->next_id);
@@ -799,7 +799,7 @@ static void test_canon_and_join_match_reference(void **state)
             /* the same join under a limit below its work is refused */
             if (work > 0) {
                 VState *none = NULL;
-                assert_int_equal(vs_join_bounded(pairs[p][0], pairs[p][1], value_lub, NULL, &none, &slot, work - 1,
+                assert_int_equal(vstate_join_bounded(pairs[p][0], pairs[p][1], value_lub, NULL, &none, &slot, work - 1,
                                                  NULL),
                                  JOIN_BUDGET);
                 assert_null(none);
@@ -821,15 +821,15 @@ static void test_canon_deep_stack_fast(void **state)
 {
     (void)state;
     uint32_t n = 300000;
-    VState *s = vs_new();
+    VState *s = vstate_new();
     for (uint32_t i = 0; i < n; i++) /* identities in reverse, so none is already canonical */
-        vs_push_item(s, (VItem){2 * (n - i), TY_INT});
+        vstate_push_item(s, (VItem){2 * (n - i), TY_INT});
     for (uint32_t i = 0; i < 1000; i++)
         fact1(s, K_PARITY, 2 * (n - i), ODD);
     fact1(s, K_PARITY, 1, EVEN); /* not on the stack: dropped */
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    vs_canon(s);
+    vstate_canon(s);
     double secs = seconds_since(&t0);
     for (uint32_t i = 0; i < n; i++)
         assert_int_equal(s->items[i].id, i);
@@ -845,10 +845,10 @@ static void test_join_many_facts_fast(void **state)
 {
     (void)state;
     uint32_t n = 4000;
-    VState *a = vs_new(), *b = vs_new();
+    VState *a = vstate_new(), *b = vstate_new();
     for (uint32_t i = 0; i < n; i++) {
-        vs_push_item(a, (VItem){i, TY_INT});
-        vs_push_item(b, (VItem){i, TY_INT});
+        vstate_push_item(a, (VItem){i, TY_INT});
+        vstate_push_item(b, (VItem){i, TY_INT});
     }
     a->next_id = b->next_id = n;
     for (uint32_t i = 0; i < n; i++) {
@@ -857,14 +857,14 @@ static void test_join_many_facts_fast(void **state)
         add_fact(a, K_LESS, 2, IDS(i, (i + 1) % n), ODD);
         add_fact(b, K_LESS, 2, IDS(i, (i + 1) % n), EVEN);
     }
-    vs_canon(a);
-    vs_canon(b);
+    vstate_canon(a);
+    vstate_canon(b);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     VState *j = NULL;
     uint32_t slot;
     uint64_t work = 0;
-    assert_int_equal(vs_join_bounded(a, b, parity_lub, NULL, &j, &slot, UINT64_MAX, &work), JOIN_OK);
+    assert_int_equal(vstate_join_bounded(a, b, parity_lub, NULL, &j, &slot, UINT64_MAX, &work), JOIN_OK);
     double secs = seconds_since(&t0);
     assert_int_equal(j->nfacts, 2 * n);
     for (uint32_t i = 0; i < n; i++) {
@@ -879,21 +879,21 @@ static void test_join_many_facts_fast(void **state)
 }
 
 /* Facts whose arguments can pair many ways: the output itself is large
- * (here n x n facts from 2n), and vs_join_bounded stops at its limit. */
+ * (here n x n facts from 2n), and vstate_join_bounded stops at its limit. */
 static void test_join_bounded_stops(void **state)
 {
     (void)state;
     uint32_t n = 300;
-    VState *a = vs_new(), *b = vs_new();
+    VState *a = vstate_new(), *b = vstate_new();
     /* slots 0..n-1: a has x (id 0) everywhere, b distinct; slots n..2n-1: a
      * distinct, b has y (id 0) everywhere */
     for (uint32_t i = 0; i < n; i++) {
-        vs_push_item(a, (VItem){0, TY_INT});
-        vs_push_item(b, (VItem){1 + i, TY_INT});
+        vstate_push_item(a, (VItem){0, TY_INT});
+        vstate_push_item(b, (VItem){1 + i, TY_INT});
     }
     for (uint32_t i = 0; i < n; i++) {
-        vs_push_item(a, (VItem){1 + i, TY_INT});
-        vs_push_item(b, (VItem){0, TY_INT});
+        vstate_push_item(a, (VItem){1 + i, TY_INT});
+        vstate_push_item(b, (VItem){0, TY_INT});
     }
     a->next_id = b->next_id = n + 1;
     for (uint32_t i = 0; i < n; i++) {
@@ -903,10 +903,10 @@ static void test_join_bounded_stops(void **state)
     VState *j = NULL;
     uint32_t slot;
     uint64_t work = 0;
-    assert_int_equal(vs_join_bounded(a, b, parity_lub, NULL, &j, &slot, UINT64_MAX, &work), JOIN_OK);
+    assert_int_equal(vstate_join_bounded(a, b, parity_lub, NULL, &j, &slot, UINT64_MAX, &work), JOIN_OK);
     assert_int_equal(j->nfacts, n * n);
     assert_true(work >= (uint64_t)n * n);
-    assert_int_equal(vs_join_bounded(a, b, parity_lub, NULL, &j, &slot, 10000, &work), JOIN_BUDGET);
+    assert_int_equal(vstate_join_bounded(a, b, parity_lub, NULL, &j, &slot, 10000, &work), JOIN_BUDGET);
     assert_true(work > 10000 && work < 10000 + 4 * n);
 }
 

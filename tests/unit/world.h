@@ -25,7 +25,7 @@ static World *world_new(void)
     w->owner = "<session>";
     w->principal = PRINCIPAL_TRUSTED;
     w->verify_modules = true;
-    vs_set_names(w->ws);
+    vstate_set_names(w->ws);
     return w;
 }
 
@@ -70,19 +70,19 @@ static Error *define_stmt(World *w, DefCtx *c, const Node *st)
         return err_new(E_DEFINE, st->span, "not a definition");
     const char *d = st->name;
     if (!strcmp(d, "define_interface"))
-        return interface_build(c, st);
+        return define_interface(c, st);
     if (!strcmp(d, "define_lattice"))
-        return lattice_build(c, st);
+        return define_lattice(c, st);
     if (!strcmp(d, "define_key"))
-        return key_build(c, st);
+        return define_key(c, st);
     if (!strcmp(d, "define_module")) {
         Module *m;
-        Error *e = module_build(c, st, &m);
+        Error *e = define_module(c, st, &m);
         return e || !w->verify_modules ? e : module_verify(w->ws, m, 0);
     }
     if (!strcmp(d, "define_machine")) {
         Machine *m;
-        return machine_build(c, st, &m);
+        return link_machine(c, st, &m);
     }
     if (!strcmp(d, "load_interfaces") || !strcmp(d, "load_modules")) {
         for (uint32_t i = 0; i < st->nkids; i++) {
@@ -176,7 +176,7 @@ static Module *module_named(World *w, const char *name) { return def_named(w, na
 static uint32_t elem_of(const Lattice *l, const char *name)
 {
     uint32_t e;
-    if (!lattice_elem(l, name, &e))
+    if (!lookup_lattice_elem(l, name, &e))
         fail_msg("lattice %s has no element %s", l->name, name);
     return e;
 }
