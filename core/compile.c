@@ -4,7 +4,7 @@
  * resolves jumps to cell addresses.  Tick operations and labels produce no
  * cells: they exist only for the verifier.
  *
- * Fuel (exec.h): the pass counts the instructions since the last charge
+ * Fuel (vm.h): the pass counts the instructions since the last charge
  * and puts the count in a weight cell of the next instruction that charges
  * (exec_fuel_charges), which subtracts it from the fuel, checked, before it
  * runs.  A conditional jump charges only when taken, and a label does not
@@ -19,7 +19,8 @@
  * the last check is a straight run of instructions ending where the check
  * is, which is how the executor finds the first instruction past the limit
  * (vm.c, counted_back). */
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 #include "vm_ops.h"
 
 #include <string.h>

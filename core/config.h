@@ -77,7 +77,7 @@
 /* One row per setting, in the order :set lists them:
  *   X(ID, NAME, AT, FIELD, TYPE, DEFAULT, MIN, MAX, ZERO_UNLIMITED, HELP, WHY_MAX)
  * NAME is what :set spells; the value lives in FIELD (of TYPE) of the
- * struct AT names: VM (VmLimits, exec.h), SESSION (Session, session.h) or
+ * struct AT names: VM (VmLimits, vm.h), SESSION (Session, session.h) or
  * GLOBAL (config_limits).  A larger value is looser, except 0 where
  * ZERO_UNLIMITED says 0 means unlimited.  HELP is the line :set prints and
  * the docs' table shows; WHY_MAX, if not NULL, is the hint for a value over

@@ -7,7 +7,8 @@
  * body is large is compiled once as a subroutine instead of copied into
  * every caller.  Results are memoised per (component, operation). */
 #include "define.h"
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 
 #include <string.h>
 

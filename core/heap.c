@@ -1,7 +1,8 @@
 /* heap.c - the core machine's checked heap: blocks of words, each tagged
  * int or ref, on libgc.  Every access is checked, so no program can crash
  * the process: a failed check becomes a trap with a message. */
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 
 #include <gc.h>
 #include <inttypes.h>

@@ -6,7 +6,8 @@
 #include "cycle.h"
 #include "define.h"
 #include "suggest.h"
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 
 #include <string.h>
 

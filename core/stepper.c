@@ -94,7 +94,7 @@ static bool push(Stepper *st, Value v, TypeId t)
     return true;
 }
 
-/* Fuel (exec.h): one unit per instruction as flattened code has it, paid
+/* Fuel (vm.h): one unit per instruction as flattened code has it, paid
  * before the instruction runs.  Labels, ticks and machine-operation calls
  * vanish when code is flattened (the operation's own instructions count). */
 static bool costs_fuel(int op)

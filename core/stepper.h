@@ -10,7 +10,8 @@
 #define XVM_STEPPER_H
 
 #include "defs.h"
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 
 typedef struct TVal {
     Value v;
@@ -43,7 +44,7 @@ typedef struct Stepper {
     uint32_t nframes, max_frames; /* max_frames: operations' frames included */
     uint32_t call_depth, calls;   /* the limit, and procedure frames now */
     uint32_t stack_room, frame_room; /* allocated so far (grown up to the limits) */
-    uint64_t safepoints, fuel; /* instructions run, and the limit (exec.h, "Fuel") */
+    uint64_t safepoints, fuel; /* instructions run, and the limit (vm.h, "Fuel") */
     int64_t max_block_words;
     uint64_t heap_bytes;
     FILE *out;

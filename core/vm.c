@@ -5,7 +5,8 @@
  * sp == &stack[depth-1]; stack[-1] is a guard slot so an empty stack needs
  * no special case.  Verified code needs no type checks; heap access is
  * checked because the core heap promises a clean trap, never a crash. */
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 #include "vm_ops.h"
 
 #include <gc.h>
@@ -248,7 +249,7 @@ static Error *run(Vm *vm, Code *code, bool init)
 #define PUSHV(v) do { *sp++ = tos; tos = (v); } while (0)
 #define BINOP(expr) do { a = sp[-1]; b = tos; tos = (expr); sp--; NEXT; } while (0)
 #define TRAP(t, ...) do { trap_code = (t); msg = trap_message(trap_code, ##__VA_ARGS__); trap_at = ip - 1; goto trap; } while (0)
-/* Charge the segment whose weight is in cell wc (exec.h, "Fuel"). */
+/* Charge the segment whose weight is in cell wc (vm.h, "Fuel"). */
 #define CHARGE(wc) do {                                                           \
         if (unlikely((slice -= (wc)->i) < 0)) {                                   \
             slice = refuel(&fa, slice, vm);                                       \

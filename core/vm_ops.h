@@ -49,7 +49,7 @@ enum {
     OP__COUNT
 };
 
-/* Fuel (exec.h): whether a flat body's instruction counts (labels and
+/* Fuel (vm.h): whether a flat body's instruction counts (labels and
  * subroutine calls do not; flat code holds no ticks or operation calls). */
 static inline bool exec_fuel_counts(int op) { return op < P__COUNT && op != P_LABEL; }
 

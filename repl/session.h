@@ -6,7 +6,8 @@
 #define XVM_SESSION_H
 
 #include "define.h"
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 #include "verify.h"
 
 #include <stdio.h>

@@ -14,7 +14,8 @@
 #include <cmocka.h>
 #include <gc.h>
 
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 
 static char *slurp(const char *path)
 {

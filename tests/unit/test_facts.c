@@ -21,7 +21,8 @@
 #include <gc.h>
 
 #include "define.h"
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 #include "tick.h"
 #include "verify.h"
 

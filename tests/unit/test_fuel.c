@@ -1,4 +1,4 @@
-/* test_fuel.c - fuel means one thing in both executors (exec.h, "Fuel").
+/* test_fuel.c - fuel means one thing in both executors (vm.h, "Fuel").
  *
  * Each program runs on the fast executor (flattened, threaded code) and on
  * the stepper (lowered code, one instruction at a time): first without a
@@ -24,7 +24,8 @@
 #include <gc.h>
 
 #include "define.h"
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 #include "stepper.h"
 #include "tick.h"
 #include "verify.h"

@@ -23,7 +23,8 @@
 #include <unistd.h>
 
 #include "define.h"
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 #include "tick.h"
 #include "verify.h"
 

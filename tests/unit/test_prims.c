@@ -11,7 +11,8 @@
 
 #include <cmocka.h>
 
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 #include "vm_ops.h"
 
 /* The rows as prims.def writes them. */

@@ -13,7 +13,8 @@
 #include <cmocka.h>
 #include <gc.h>
 
-#include "exec.h"
+#include "flatten.h"
+#include "vm.h"
 #include "verify.h"
 
 /* ---- fixture: a workspace, a VM writing into memory, the REPL's state ------ */

@@ -1,71 +1,16 @@
-/* exec.h - values, the checked heap, threaded code and the executor.
+/* vm.h - the direct-threaded executor (vm.c).
  *
- * Verified bodies compile to direct-threaded code (GCC labels as values):
- * an array of cells, each the address of an instruction's implementation
- * or an immediate.  The run-time stack holds untagged 64-bit values: the
- * verifier has proved every type, so only the heap keeps tags (core heap
- * access is checked, DESIGN §3.5). */
-#ifndef XVM_EXEC_H
-#define XVM_EXEC_H
+ * The run-time stack holds untagged 64-bit values: the verifier has proved
+ * every type, so only the heap keeps tags (core heap access is checked,
+ * DESIGN §3.5). */
+#ifndef XVM_VM_H
+#define XVM_VM_H
 
-#include "model.h"
+#include "compile.h"
+#include "heap.h"
 
 #include <signal.h>
 #include <stdio.h>
-
-/* A heap block: n words, each tagged int or ref. */
-typedef struct HeapBlock {
-    int64_t size;
-    uint8_t *tags; /* size bytes, TY_INT or TY_REF */
-    Value words[];
-} HeapBlock;
-
-/* The checked heap, shared by the fast executor and the stepper (heap.c). */
-/* n zeroed int words; NULL when out of heap or when live heap data would
- * pass limit_bytes (0 = no limit of our own). */
-HeapBlock *heap_alloc(int64_t n, uint64_t limit_bytes);
-/* The fast path of every heap access: one compare for the bounds (a
- * negative index wraps to a huge one), one for the tag. */
-static inline bool heap_word_ok(const HeapBlock *b, int64_t i, TypeId want)
-{
-    return (uint64_t)i < (uint64_t)b->size && b->tags[i] == want;
-}
-/* The slow path: what exactly is wrong, for the trap message. */
-const char *heap_problem(const HeapBlock *b, int64_t i, TypeId want, bool reading);
-
-typedef union Cell {
-    const void *op;     /* address of an instruction's implementation */
-    int64_t i;
-    union Cell *target; /* resolved jump */
-    Proc *proc;
-    struct Code *code;  /* a subroutine (flattened operation) */
-    Value *slot;        /* a component's state slot */
-} Cell;
-
-typedef struct Code {
-    Cell *cells;
-    uint32_t ncells;
-    uint32_t *insn_of; /* cell index -> insn index, for trap locations (a fuel
-                        * weight's cell: the last instruction it pays for) */
-    uint32_t *uncharged; /* cell index -> at an instruction's first cell: the
-                          * instructions of its segment not yet charged when it
-                          * runs, itself included (0 where a charge is) */
-    Body *body;
-    uint32_t nin;      /* inputs taken from the caller's stack */
-    uint32_t max_depth;
-    int version;
-    bool subroutine;   /* a large operation's body: its frame is no procedure call */
-} Code;
-
-/* Compile a verified, flat body.  Procedures end with an implicit return. */
-Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version);
-/* Flatten layered operations (in the context of comp, or NULL for code over
- * a machine) down to core operations (flatten.c); flatten_compile then
- * compiles the result: the one way a verified body becomes code. */
-struct Component;
-Body *flatten_body(const Body *b, const struct Component *comp, Error **err);
-Code *flatten_compile(const Body *b, const struct Component *comp, bool is_proc, uint32_t nin, int version,
-                      Error **err);
 
 /* Fuel is the number of core instructions one run may execute, and both
  * executors count it alike:

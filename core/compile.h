@@ -1,0 +1,38 @@
+/* compile.h - threaded code (compile.c).
+ *
+ * Verified bodies compile to direct-threaded code (GCC labels as values):
+ * an array of cells, each the address of an instruction's implementation
+ * or an immediate. */
+#ifndef XVM_COMPILE_H
+#define XVM_COMPILE_H
+
+#include "model.h"
+
+typedef union Cell {
+    const void *op;     /* address of an instruction's implementation */
+    int64_t i;
+    union Cell *target; /* resolved jump */
+    Proc *proc;
+    struct Code *code;  /* a subroutine (flattened operation) */
+    Value *slot;        /* a component's state slot */
+} Cell;
+
+typedef struct Code {
+    Cell *cells;
+    uint32_t ncells;
+    uint32_t *insn_of; /* cell index -> insn index, for trap locations (a fuel
+                        * weight's cell: the last instruction it pays for) */
+    uint32_t *uncharged; /* cell index -> at an instruction's first cell: the
+                          * instructions of its segment not yet charged when it
+                          * runs, itself included (0 where a charge is) */
+    Body *body;
+    uint32_t nin;      /* inputs taken from the caller's stack */
+    uint32_t max_depth;
+    int version;
+    bool subroutine;   /* a large operation's body: its frame is no procedure call */
+} Code;
+
+/* Compile a verified, flat body.  Procedures end with an implicit return. */
+Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version);
+
+#endif
