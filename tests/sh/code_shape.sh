@@ -9,14 +9,12 @@
 # `make test` the objects are those of $XVM_UNIT_DIR's build folder (build/,
 # or build-asan/ for `make asan`).
 #
-# tests/run.sh runs every tests/sh/*.sh, so until the tree is clean this
-# only reports: a violation makes it a skip whose reason is the summary
-# line.  XVM_CODE_SHAPE_ENFORCE=1 makes violations fail; once issue 10 is
-# done, make 1 the default below.
+# A violation fails the suite (XVM_CODE_SHAPE_ENFORCE=0 only reports it,
+# as a skip whose reason is the summary line).
 #
 # Exit 0 pass, 1 fail, 77 skipped (no python3 or no nm, or not enforced).
 set -u
-ENFORCE=${XVM_CODE_SHAPE_ENFORCE:-0}
+ENFORCE=${XVM_CODE_SHAPE_ENFORCE:-1}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -39,7 +37,7 @@ printf '%s\n' "$out"
 if ((rc == 0)); then
     exit 0
 elif [[ $ENFORCE != 1 ]]; then
-    echo "SKIP: not enforced yet: $(grep '^largest file' <<<"$out")"
+    echo "SKIP: not enforced: $(grep '^largest file' <<<"$out")"
     exit 77
 fi
 echo "FAIL: tests/tools/code-shape.py --check exited $rc"
