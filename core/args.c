@@ -1,4 +1,4 @@
-/* args.c - checking a statement's argument count (see args.h). */
+/* args.c - checking a statement's arguments (see args.h). */
 #include "args.h"
 
 static const char *count_text(uint32_t lo, uint32_t hi)
@@ -19,4 +19,22 @@ Error *args_check(const Node *st, const char *shown, const char *name, uint32_t 
     return err_hint(err_new(E_ARGS, st->span, "%s takes %s, found %u", gc_printf(shown, name), count_text(lo, hi),
                             st->nkids),
                     "write: %s", usage);
+}
+
+Error *args_kind(const Node *st, uint32_t i, NodeKind kind, const char *what, const char *usage)
+{
+    const Node *a = st->kids[i];
+    if (a->kind == kind)
+        return NULL;
+    return err_hint(err_new(E_ARGS, a->span, "%s of '.%s' must be %s, found %s", what, st->name,
+                            node_kind_article(kind), node_kind_article(a->kind)),
+                    "write: %s", usage);
+}
+
+Error *args_shape(const Node *st, const ArgSpec *spec, uint32_t nspec, uint32_t lo, uint32_t hi, const char *usage)
+{
+    Error *e = args_check(st, "'.%s'", st->name, lo, hi, usage);
+    for (uint32_t i = 0; !e && i < st->nkids && i < nspec; i++)
+        e = args_kind(st, i, spec[i].kind, spec[i].what, usage);
+    return e;
 }

@@ -16,16 +16,6 @@ static Error *arg_count(const Node *st, uint32_t lo, uint32_t hi, const char *us
     return args_check(st, "'.%s'", st->name, lo, hi, usage);
 }
 
-static Error *arg_is(const Node *st, uint32_t i, NodeKind k, const char *what, const char *usage)
-{
-    const Node *a = st->kids[i];
-    if (a->kind == k)
-        return NULL;
-    return err_hint(err_new(E_ARGS, a->span, "%s of '.%s' must be %s, found %s", what, st->name,
-                            node_kind_article(k), node_kind_article(a->kind)),
-                    "write: %s", usage);
-}
-
 Key *define_find_key(Workspace *ws, const char *name)
 {
     Def *d = workspace_find_kind(ws, name, DEF_KEY);
@@ -200,11 +190,8 @@ Error *define_check_lattice_laws(const Lattice *l, Span at)
 Error *define_lattice(DefCtx *c, const Node *st)
 {
     static const char usage[] = ".define_lattice NAME, { A < B; C < B; };";
-    Error *e = arg_count(st, 2, 2, usage);
-    if (!e)
-        e = arg_is(st, 0, N_NAME, "the name", usage);
-    if (!e)
-        e = arg_is(st, 1, N_BLOCK, "the order", usage);
+    static const ArgSpec shape[] = {{N_NAME, "the name"}, {N_BLOCK, "the order"}};
+    Error *e = ARGS_SHAPE(st, shape, 2, 2, usage);
     if (e)
         return e;
     Lattice *l = gc_alloc(sizeof *l);
@@ -229,13 +216,8 @@ Error *define_lattice(DefCtx *c, const Node *st)
 Error *define_key(DefCtx *c, const Node *st)
 {
     static const char usage[] = ".define_key NAME, LATTICE [, ARITY];";
-    Error *e = arg_count(st, 2, 3, usage);
-    if (!e)
-        e = arg_is(st, 0, N_NAME, "the name", usage);
-    if (!e)
-        e = arg_is(st, 1, N_NAME, "the lattice", usage);
-    if (!e && st->nkids == 3)
-        e = arg_is(st, 2, N_INT, "the arity", usage);
+    static const ArgSpec shape[] = {{N_NAME, "the name"}, {N_NAME, "the lattice"}, {N_INT, "the arity"}};
+    Error *e = ARGS_SHAPE(st, shape, 2, 3, usage);
     if (e)
         return e;
     Key *k = gc_alloc(sizeof *k);
@@ -313,9 +295,8 @@ static Error *interface_op_build(const Node *s, OpSig *op)
     static const char usage[] = ".operation NAME, (inputs -> outputs) [, requires K(x) <= E]...;";
     if (s->kind != N_STMT || s->head != HEAD_DIRECTIVE || strcmp(s->name, "operation") != 0)
         return err_hint(err_new(E_ARGS, s->span, "an interface holds only .operation statements"), "write: %s", usage);
-    Error *e = arg_count(s, 2, UINT32_MAX, usage);
-    if (!e)
-        e = arg_is(s, 0, N_NAME, "the operation's name", usage);
+    static const ArgSpec shape[] = {{N_NAME, "the operation's name"}};
+    Error *e = ARGS_SHAPE(s, shape, 2, UINT32_MAX, usage);
     if (!e)
         e = effect_from_node(s->kids[1], &op->eff);
     if (e)
@@ -361,11 +342,8 @@ static Error *contract_check_names(Workspace *ws, const Contract *ct, bool key_m
 Error *define_interface(DefCtx *c, const Node *st)
 {
     static const char usage[] = ".define_interface NAME, { .operation OP, (a: int -> b: int); };";
-    Error *e = arg_count(st, 2, 2, usage);
-    if (!e)
-        e = arg_is(st, 0, N_NAME, "the name", usage);
-    if (!e)
-        e = arg_is(st, 1, N_BLOCK, "the body", usage);
+    static const ArgSpec shape[] = {{N_NAME, "the name"}, {N_BLOCK, "the body"}};
+    Error *e = ARGS_SHAPE(st, shape, 2, 2, usage);
     if (e)
         return e;
     const Node *blk = st->kids[1];
@@ -401,11 +379,8 @@ typedef struct ModCtx {
 static Error *module_port_decl(ModCtx *mc, const Node *s, bool exported)
 {
     const char *usage = exported ? ".exports PORT, INTERFACE;" : ".imports PORT, INTERFACE;";
-    Error *e = arg_count(s, 2, 2, usage);
-    if (!e)
-        e = arg_is(s, 0, N_NAME, "the port", usage);
-    if (!e)
-        e = arg_is(s, 1, N_NAME, "the interface", usage);
+    static const ArgSpec shape[] = {{N_NAME, "the port"}, {N_NAME, "the interface"}};
+    Error *e = ARGS_SHAPE(s, shape, 2, 2, usage);
     if (e)
         return e;
     for (uint32_t i = 0; i < mc->ports.len; i++)
@@ -429,11 +404,8 @@ static Error *module_port_decl(ModCtx *mc, const Node *s, bool exported)
 static Error *module_state_decl(ModCtx *mc, const Node *s)
 {
     static const char usage[] = ".state NAME, TYPE;";
-    Error *e = arg_count(s, 2, 2, usage);
-    if (!e)
-        e = arg_is(s, 0, N_NAME, "the slot's name", usage);
-    if (!e)
-        e = arg_is(s, 1, N_NAME, "the type", usage);
+    static const ArgSpec shape[] = {{N_NAME, "the slot's name"}, {N_NAME, "the type"}};
+    Error *e = ARGS_SHAPE(s, shape, 2, 2, usage);
     if (e)
         return e;
     StateSlot *slot = gc_alloc(sizeof *slot);
@@ -464,7 +436,7 @@ static Error *module_op_decl(ModCtx *mc, const Node *s)
     static const char usage[] = ".define_operation port(PORT), OP, { body };  or  .define_operation NAME, (effect), { body };";
     Error *e = arg_count(s, 3, 3, usage);
     if (!e)
-        e = arg_is(s, 2, N_BLOCK, "the body", usage);
+        e = args_kind(s, 2, N_BLOCK, "the body", usage);
     if (e)
         return e;
     OpDef *op = gc_alloc(sizeof *op);
@@ -475,7 +447,7 @@ static Error *module_op_decl(ModCtx *mc, const Node *s)
     if (a0->kind == N_APPLY && strcmp(a0->name, "port") == 0) {
         if (a0->nkids != 1 || a0->kids[0]->kind != N_NAME)
             return err_hint(err_new(E_ARGS, a0->span, "port(...) takes one port name"), "write: %s", usage);
-        if ((e = arg_is(s, 1, N_NAME, "the operation", usage)))
+        if ((e = args_kind(s, 1, N_NAME, "the operation", usage)))
             return e;
         op->port = port_named(mc, a0->kids[0]->name);
         if (!op->port)
@@ -496,7 +468,7 @@ static Error *module_op_decl(ModCtx *mc, const Node *s)
                                    op->port->iface->nops, "its operations: :show %s", op->port->iface->name);
         op->eff = op->sig->eff;
     } else {
-        if ((e = arg_is(s, 0, N_NAME, "the operation's name (or port(PORT))", usage)))
+        if ((e = args_kind(s, 0, N_NAME, "the operation's name (or port(PORT))", usage)))
             return e;
         op->name = a0->name;
         if ((e = effect_from_node(s->kids[1], &op->eff)))
@@ -732,13 +704,8 @@ static Error *module_check_own_cycles(const Module *m)
 Error *define_module(DefCtx *c, const Node *st, Module **out)
 {
     static const char usage[] = ".define_module NAME, IMPLEMENTATION-MACHINE, { ... };";
-    Error *e = arg_count(st, 3, 3, usage);
-    if (!e)
-        e = arg_is(st, 0, N_NAME, "the name", usage);
-    if (!e)
-        e = arg_is(st, 1, N_NAME, "the implementation machine", usage);
-    if (!e)
-        e = arg_is(st, 2, N_BLOCK, "the body", usage);
+    static const ArgSpec shape[] = {{N_NAME, "the name"}, {N_NAME, "the implementation machine"}, {N_BLOCK, "the body"}};
+    Error *e = ARGS_SHAPE(st, shape, 3, 3, usage);
     if (e)
         return e;
     Module *m = gc_alloc(sizeof *m);
