@@ -144,24 +144,32 @@ static uint32_t *input_ids(const VState *vs, const Effect *eff)
     return ids;
 }
 
-Error *call_check_requires(Workspace *ws, const VState *vs, const Insn *in, const OpSig *sig)
+/* Every contract of sig of one kind (requires or ensures) holds on vs, the
+ * parameters being the items ids names.  The failure says it was in `who`,
+ * or (who NULL) in the call in. */
+static Error *check_contracts(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *ids, bool ensures,
+                              Span at, const char *who, const Insn *in)
 {
-    if (!sig)
-        return NULL;
-    uint32_t *ids = input_ids(vs, &sig->eff);
     for (uint32_t i = 0; i < sig->ncontracts; i++) {
         const Contract *ct = &sig->contracts[i];
         ContractKey ck;
-        if (ct->ensures)
+        if (ct->ensures != ensures)
             continue;
         Error *e = contract_resolve(ws, ct, ids, &ck);
         if (e)
             return e;
         uint32_t have = fact_elem_or_top(vs, &ck);
         if (!lattice_leq(ck.key->lat, have, ck.elem))
-            return contract_unmet(ct, &ck, have, in->span, gc_printf("call of '%s'", insn_name(in)));
+            return contract_unmet(ct, &ck, have, at, who ? who : gc_printf("call of '%s'", insn_name(in)));
     }
     return NULL;
+}
+
+Error *call_check_requires(Workspace *ws, const VState *vs, const Insn *in, const OpSig *sig)
+{
+    if (!sig)
+        return NULL;
+    return check_contracts(ws, vs, sig, input_ids(vs, &sig->eff), false, in->span, NULL, in);
 }
 
 /* Assume a contract kind on a state: the entry of an implementation
@@ -199,19 +207,7 @@ Error *call_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, con
     memcpy(ids, in_ids, sig->eff.nin * sizeof(uint32_t));
     for (uint32_t i = 0; i < sig->eff.nout; i++)
         ids[sig->eff.nin + i] = vs->items[vs->depth - sig->eff.nout + i].id;
-    for (uint32_t i = 0; i < sig->ncontracts; i++) {
-        const Contract *ct = &sig->contracts[i];
-        ContractKey ck;
-        if (!ct->ensures)
-            continue;
-        Error *e = contract_resolve(ws, ct, ids, &ck);
-        if (e)
-            return e;
-        uint32_t have = fact_elem_or_top(vs, &ck);
-        if (!lattice_leq(ck.key->lat, have, ck.elem))
-            return contract_unmet(ct, &ck, have, at, who);
-    }
-    return NULL;
+    return check_contracts(ws, vs, sig, ids, true, at, who, NULL);
 }
 
 /* ---- abstract calls: the interface's effect --------------------------------------------------------- */
