@@ -30,14 +30,21 @@ static void cell(Row *r, const char *text, int width)
         buf_puts(&r->line, text);
 }
 
+/* "<depth>", and " ..." when only the top TRACE_SHOWN_ITEMS are shown:
+ * where the shown items start. */
+static uint32_t stack_head(Buf *b, uint32_t depth)
+{
+    buf_printf(b, "<%u>", depth);
+    uint32_t from = depth > TRACE_SHOWN_ITEMS ? depth - TRACE_SHOWN_ITEMS : 0;
+    if (from)
+        buf_puts(b, " ...");
+    return from;
+}
+
 static const char *real_stack(const Stepper *st)
 {
     Buf b = {0};
-    buf_printf(&b, "<%u>", st->depth);
-    uint32_t from = st->depth > TRACE_SHOWN_ITEMS ? st->depth - TRACE_SHOWN_ITEMS : 0;
-    if (from)
-        buf_puts(&b, " ...");
-    for (uint32_t i = from; i < st->depth; i++) {
+    for (uint32_t i = stack_head(&b, st->depth); i < st->depth; i++) {
         buf_putc(&b, ' ');
         vm_print_value(&b, st->stack[i].v, st->stack[i].t);
     }
@@ -47,11 +54,7 @@ static const char *real_stack(const Stepper *st)
 static const char *sim_stack(const VState *vs)
 {
     Buf b = {0};
-    buf_printf(&b, "<%u>", vs->depth);
-    uint32_t from = vs->depth > TRACE_SHOWN_ITEMS ? vs->depth - TRACE_SHOWN_ITEMS : 0;
-    if (from)
-        buf_puts(&b, " ...");
-    for (uint32_t i = from; i < vs->depth; i++)
+    for (uint32_t i = stack_head(&b, vs->depth); i < vs->depth; i++)
         buf_printf(&b, " s%u:%s", vs->items[i].id, type_name(vs->items[i].type));
     return buf_str(&b);
 }
