@@ -144,25 +144,34 @@ static uint32_t *input_ids(const VState *vs, const Effect *eff)
     return ids;
 }
 
-/* Every contract of sig of one kind (requires or ensures) holds on vs, the
- * parameters being the items ids names.  The failure says it was in `who`,
- * or (who NULL) in the call in. */
+/* The contracts of sig of one kind (requires or ensures), each resolved on
+ * the items ids names: the next one at or after *i into ck, false when
+ * none is left or one cannot be resolved (then *e says why). */
+static bool next_contract(Workspace *ws, const OpSig *sig, const uint32_t *ids, bool ensures, uint32_t *i,
+                          const Contract **ct, ContractKey *ck, Error **e)
+{
+    for (*e = NULL; sig && *i < sig->ncontracts; (*i)++) {
+        *ct = &sig->contracts[*i];
+        if ((*ct)->ensures == ensures)
+            return !(*e = contract_resolve(ws, *ct, ids, ck));
+    }
+    return false;
+}
+
+/* Every contract of sig of one kind holds on vs.  The failure says it was
+ * in `who`, or (who NULL) in the call in. */
 static Error *check_contracts(Workspace *ws, const VState *vs, const OpSig *sig, const uint32_t *ids, bool ensures,
                               Span at, const char *who, const Insn *in)
 {
-    for (uint32_t i = 0; i < sig->ncontracts; i++) {
-        const Contract *ct = &sig->contracts[i];
-        ContractKey ck;
-        if (ct->ensures != ensures)
-            continue;
-        Error *e = contract_resolve(ws, ct, ids, &ck);
-        if (e)
-            return e;
+    const Contract *ct;
+    ContractKey ck;
+    Error *e;
+    for (uint32_t i = 0; next_contract(ws, sig, ids, ensures, &i, &ct, &ck, &e); i++) {
         uint32_t have = fact_elem_or_top(vs, &ck);
         if (!lattice_leq(ck.key->lat, have, ck.elem))
             return contract_unmet(ct, &ck, have, at, who ? who : gc_printf("call of '%s'", insn_name(in)));
     }
-    return NULL;
+    return e;
 }
 
 Error *call_check_requires(Workspace *ws, const VState *vs, const Insn *in, const OpSig *sig)
@@ -176,19 +185,15 @@ Error *call_check_requires(Workspace *ws, const VState *vs, const Insn *in, cons
  * (requires) or the result of an abstract call (ensures). */
 static Error *assume(Workspace *ws, VState *vs, const OpSig *sig, const uint32_t *ids, bool ensures)
 {
-    for (uint32_t i = 0; sig && i < sig->ncontracts; i++) {
-        const Contract *ct = &sig->contracts[i];
-        ContractKey ck;
-        if (ct->ensures != ensures)
-            continue;
-        Error *e = contract_resolve(ws, ct, ids, &ck);
-        if (e)
-            return e;
+    const Contract *ct;
+    ContractKey ck;
+    Error *e;
+    for (uint32_t i = 0; next_contract(ws, sig, ids, ensures, &i, &ct, &ck, &e); i++) {
         VFact f = {.key = ck.key->id, .arity = ck.key->arity, .value = vstate_fact_value(&ck.elem, 1)};
         memcpy(f.ids, ck.ids, sizeof f.ids);
         vstate_set_fact(vs, f);
     }
-    return NULL;
+    return e;
 }
 
 Error *call_assume_requires(Workspace *ws, VState *entry, const OpSig *sig)
