@@ -237,24 +237,25 @@ static size_t read_digits(Lexer *L, unsigned base, uint64_t *mag, bool *overflow
     }
 }
 
+/* An error about the number token just read: fmt takes its text. */
+static Error *bad_number(Lexer *L, const char *fmt, const char *hint)
+{
+    Span sp = token_span(L);
+    return err_hint(err_new(E_SYNTAX, sp, fmt, (int)sp.len, L->src->text + sp.off), "%s", hint);
+}
+
 static Error *malformed_number(Lexer *L)
 {
     while (is_word_char(peek(L, 0)))
         L->pos++;
-    Span sp = token_span(L);
-    return err_hint(err_new(E_SYNTAX, sp, "malformed number '%.*s'", (int)sp.len,
-                            L->src->text + sp.off),
-                    "integers are decimal (42, -7) or hex (0x1F); names start "
-                    "with a letter or '_'");
+    return bad_number(L, "malformed number '%.*s'",
+                      "integers are decimal (42, -7) or hex (0x1F); names start with a letter or '_'");
 }
 
 static Error *number_out_of_range(Lexer *L)
 {
-    Span sp = token_span(L);
-    return err_hint(err_new(E_SYNTAX, sp, "integer %.*s is out of range", (int)sp.len,
-                            L->src->text + sp.off),
-                    "integers are 64-bit signed: -9223372036854775808 to "
-                    "9223372036854775807");
+    return bad_number(L, "integer %.*s is out of range",
+                      "integers are 64-bit signed: -9223372036854775808 to 9223372036854775807");
 }
 
 static Error *lex_number(Lexer *L)
