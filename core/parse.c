@@ -331,15 +331,23 @@ static Error *parse_effect(Parser *P, Node **out)
     return e;
 }
 
+static const char *const contract_hint = "a contract reads: requires KEY(param) <= ELEMENT";
+
+/* A node of kind k named by the token taken now, put in *out. */
+static Node *take_named(Parser *P, NodeKind k, Node **out)
+{
+    const Token *t = advance(P);
+    Node *n = new_node(k, t->span);
+    n->name = t->text;
+    return *out = n;
+}
+
 /* KEY '(' name {, name} ')' after requires/ensures */
 static Error *parse_contract_key(Parser *P, Node **out)
 {
-    static const char *const hint = "a contract reads: requires KEY(param) <= ELEMENT";
-    const Token *key = advance(P);
-    Node *app = new_node(N_APPLY, key->span);
-    app->name = key->text;
-    *out = app;
-    Error *e = open_bracket(P, T_LPAREN, gc_printf("'(' after contract key '%s'", key->text));
+    const char *hint = contract_hint;
+    Node *app = take_named(P, N_APPLY, out);
+    Error *e = open_bracket(P, T_LPAREN, gc_printf("'(' after contract key '%s'", app->name));
     if (e)
         return err_hint(e, "%s", hint);
     Vec v = {0};
@@ -358,11 +366,8 @@ static Error *parse_contract_key(Parser *P, Node **out)
 /* ('requires' | 'ensures') KEY '(' name {, name} ')' '<=' element */
 static Error *parse_contract(Parser *P, Node **out)
 {
-    static const char *const hint = "a contract reads: requires KEY(param) <= ELEMENT";
-    const Token *word = advance(P);
-    Node *n = new_node(N_CONTRACT, word->span);
-    n->name = word->text;
-    *out = n;
+    const char *hint = contract_hint;
+    Node *n = take_named(P, N_CONTRACT, out);
     Node *kids[2] = {NULL, NULL};
     Error *e = parse_contract_key(P, &kids[0]);
     if (!e)
