@@ -247,22 +247,6 @@ static void run_ok(const char *text)
 }
 
 /* The closing brace of a block (as the session computes it). */
-static Span block_end(const Node *block)
-{
-    Span sp = block->span;
-    sp.off += sp.len - 1;
-    sp.len = 1;
-    uint32_t line = (uint32_t)sp.src->first_line, col = 1;
-    for (uint32_t i = 0; i < sp.off; i++) {
-        bool nl = sp.src->text[i] == '\n';
-        line += nl;
-        col = nl ? 1 : col + 1;
-    }
-    sp.line = line;
-    sp.col = col;
-    return sp;
-}
-
 /* Define a procedure from one `.define_procedure` statement: installed as
  * `cur` before its body is lowered (so it may call itself), verified against
  * its effect, compiled.  On failure it is taken out of the workspace again. */
@@ -286,7 +270,7 @@ static Error *define(const char *text, Proc **pout)
     p->cur = v;
     vec_push(&ws->defs, p);
     Body *b = lower_body_new(name);
-    b->end_span = block_end(block);
+    b->end_span = node_block_end(block);
     v->body = b;
     e = lower_stmts(&(Scope){.ws = ws}, b, (Node *const *)block->kids, block->nkids);
     if (!e)
