@@ -122,6 +122,15 @@ Error *vm_trap_error(Trap t, Span at, const char *message)
     return traps[t].hint ? err_hint(e, "%s", traps[t].hint) : e;
 }
 
+Error *vm_trap(Trap t, Span at, ...)
+{
+    va_list ap;
+    va_start(ap, at);
+    const char *msg = vm_trap_vmessage(t, ap);
+    va_end(ap);
+    return vm_trap_error(t, at, msg);
+}
+
 static Error *trap_error(Vm *vm, Span at, Frame *fp, Trap t, const char *msg)
 {
     Error *e = vm_trap_error(t, at, msg);

@@ -98,6 +98,8 @@ typedef enum {
 const char *vm_trap_vmessage(Trap t, va_list ap);
 /* The trap as an error at a place: "trap: MESSAGE", with the trap's hint. */
 Error *vm_trap_error(Trap t, Span at, const char *message);
+/* Trap t at `at`, its message formatted from the table with the arguments. */
+Error *vm_trap(Trap t, Span at, ...);
 
 /* "42" or "<ref 3 words>": the value as print writes it. */
 void vm_print_value(Buf *out, Value v, TypeId t);

@@ -131,8 +131,7 @@ static Error *run_checked(Session *s, const Body *code)
         if (status != STEP_OK)
             return st->error;
         if (s->vm->interrupt)
-            return err_hint(err_new(E_TRAP, info.insn->span, "trap: interrupted (Ctrl-C)"),
-                            "the stack is as it was before this input");
+            return vm_trap(TRAP_INTERRUPTED, info.insn->span);
     }
     fflush(s->vm->out);
     return stepper_finish(st, s->vm);
