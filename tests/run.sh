@@ -13,8 +13,9 @@
 #                  A crash, timeout, missing summary or a non-zero exit that
 #                  the summary does not explain counts as one extra failure.
 #   golden/NAME    every X.xvm with a sibling X.out under tests/golden (any
-#   paper/NAME     depth), tests/paper and tutorial: the output of
-#   tutorial/NAME    "$XVM_BIN" [words of X.args] --echo < X.xvm
+#   paper/NAME     depth), tests/paper, tutorial and tutorial/exercises (the
+#   tutorial/NAME  lessons' solutions): the output of
+#                  "$XVM_BIN" [words of X.args] --echo < X.xvm
 #                  (stdout+stderr) plus a final line "[exit N]" must equal X.out.
 #   sh/NAME        every tests/sh/*.sh, run with bash; exit 0 = pass,
 #                  77 = skipped, anything else = fail.
@@ -239,7 +240,7 @@ run_golden() {
 }
 
 golden_files=()
-for f in tests/golden/**/*.xvm tests/paper/*.xvm tutorial/*.xvm; do
+for f in tests/golden/**/*.xvm tests/paper/*.xvm tutorial/*.xvm tutorial/exercises/*.xvm; do
     [[ -f $f && -f ${f%.xvm}.out ]] || continue
     n=${f%.xvm}
     selected "${n#tests/}" && golden_files+=("$f")
