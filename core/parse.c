@@ -552,13 +552,17 @@ static Error *note_previous_line(const Parser *P, Error *e)
 }
 
 /* The ';' is required, except after a final block argument when the
- * enclosing block or the input ends right there (Figure 1 ends "}"). */
+ * enclosing block or the input ends right there (Figure 1 ends "}"), and
+ * after the last statement of a complete input (`push int(2); print` at the
+ * prompt): outside every bracket, with the input ending right there. */
 static Error *finish_statement(Parser *P, Node *st)
 {
     if (accept(P, T_SEMI))
         return NULL; /* the span stops before ';': carets underline the statement */
     bool last_is_block = st->nkids > 0 && st->kids[st->nkids - 1]->kind == N_BLOCK;
     if (last_is_block && (at(P, T_RBRACE) || at(P, T_EOF)))
+        return NULL;
+    if (P->depth == 0 && at(P, T_EOF))
         return NULL;
     const char *expected = st->nkids > 0
                                ? "';' or ',' after argument"

@@ -1,4 +1,4 @@
-/* commands.c - the colon commands: one table, one line of help each.
+/* commands.c - the colon commands: one table, a row per command with its help page.
  *
  * A command's argument text keeps its columns (the command word is blanked
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <gc.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ typedef enum {
     U_BARE,  /* only with no arguments (:gc: collecting and reporting) */
     U_LOWER, /* :set: list, or make a limit stricter, never looser */
     U_OWN,   /* only on what is untrusted itself (:module, :reload) */
+    U_NOFILE, /* inspects, but writes no file (:graph MACHINE, not :graph MACHINE FILE) */
 } UntrustedUse;
 
 struct Cmd {
@@ -43,6 +45,9 @@ struct Cmd {
     const char *help;
     Error *(*run)(CmdCtx *c);
     UntrustedUse untrusted;
+    const char *page;    /* :help NAME: what it does, wrapped to the width */
+    const char *example; /* lines to type, one a line */
+    const char *see;     /* related commands, separated by spaces */
 };
 
 static const Cmd commands[];
@@ -55,6 +60,18 @@ static void out_buf(Repl *r, Buf *b)
     fputs(buf_str(b), r->s->out);
     if (b->len && b->s[b->len - 1] != '\n')
         fputc('\n', r->s->out);
+}
+
+/* An informational message ("using M", "input is trusted"): none under --quiet. */
+static void say(CmdCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(CmdCtx *c, const char *fmt, ...)
+{
+    if (c->r->s->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(c->r->s->out, fmt, ap);
+    va_end(ap);
 }
 
 static Error *usage_error(CmdCtx *c, const Cmd *cmd, const char *what)
@@ -107,7 +124,7 @@ static Error *cmd_use(CmdCtx *c)
     if (!e)
         e = session_use(c->r->s, c->args, c->args_span);
     if (!e)
-        fprintf(c->r->s->out, "using %s\n", c->r->s->machine->name);
+        say(c, "using %s\n", c->r->s->machine->name);
     return e;
 }
 
@@ -126,15 +143,50 @@ static Error *cmd_modules(CmdCtx *c) { return list_kind(c, DEF_MODULE); }
 static Error *cmd_interfaces(CmdCtx *c) { return list_kind(c, DEF_INTERFACE); }
 static Error *cmd_procedures(CmdCtx *c) { return list_kind(c, DEF_PROC); }
 
+static void split_paths(const char *args, Vec *out);
+
+/* :graph MACHINE [FILE]: the machine's name, and the file (NULL: none) with
+ * its span; the file's name may be quoted. */
+static Error *graph_args(CmdCtx *c, const char **name, const char **file, Span *file_at)
+{
+    size_t n = strcspn(c->args, " \t");
+    *name = gc_strndup(c->args, n);
+    *file = NULL;
+    *file_at = c->args_span;
+    Vec rest = {0};
+    split_paths(c->args + n, &rest);
+    if (!rest.len)
+        return NULL;
+    size_t skip = n + strspn(c->args + n, " \t");
+    file_at->off += (uint32_t)skip;
+    file_at->col += (uint32_t)skip;
+    file_at->len -= (uint32_t)skip;
+    if (rest.len > 1 || !*(const char *)rest.items[0])
+        return err_hint(err_new(E_USAGE, *file_at, ":graph takes a machine and at most one file"),
+                        "usage: :graph MACHINE [FILE]   (quote a file name with spaces)");
+    *file = rest.items[0];
+    return NULL;
+}
+
 static Error *cmd_graph(CmdCtx *c)
 {
-    Error *e = need_name(c, "graph");
+    const char *name, *file;
+    Span file_at;
+    Error *e = graph_args(c, &name, &file, &file_at);
     if (e)
         return e;
     Buf b = {0};
-    e = query_graph(c->r->s, c->args, c->args_span, &b);
+    Span name_at = c->args_span;
+    name_at.len = (uint32_t)strlen(name);
+    if (!file) {
+        e = query_graph(c->r->s, name, name_at, &b);
+        if (!e)
+            out_buf(c->r, &b);
+        return e;
+    }
+    e = query_graph_file(c->r->s, name, name_at, file, file_at);
     if (!e)
-        out_buf(c->r, &b);
+        say(c, "wrote the graph of %s to %s\n", name, file);
     return e;
 }
 
@@ -147,7 +199,7 @@ static Error *cmd_trust(CmdCtx *c)
     else if (c->args[0])
         return suggest_unknown(err_new(E_USAGE, c->args_span, "unknown principal '%s'", c->args), c->args,
                                (const char *const[]){"trusted", "untrusted"}, 2, "usage: :trust trusted|untrusted");
-    fprintf(c->r->s->out, "input is %s\n", principal_name(c->r->s->principal));
+    say(c, "input is %s\n", principal_name(c->r->s->principal));
     return NULL;
 }
 
@@ -288,13 +340,12 @@ static Error *cmd_module(CmdCtx *c)
 {
     if (!c->args[0]) {
         c->r->s->module_sel = NULL;
-        fprintf(c->r->s->out, "top-level .define_operation is off again\n");
+        say(c, "top-level .define_operation is off again\n");
         return NULL;
     }
     Error *e = live_select_module(c->r->s, c->args, c->args_span);
     if (!e)
-        fprintf(c->r->s->out, "top-level .define_operation now adds to or replaces operations of module %s\n",
-                c->r->s->module_sel);
+        say(c, "top-level .define_operation now adds to or replaces operations of module %s\n", c->r->s->module_sel);
     return e;
 }
 
@@ -446,73 +497,231 @@ static Error *cmd_set(CmdCtx *c)
         return e;
     e = setting_store(st, c->r->s, value);
     if (!e)
-        fprintf(c->r->s->out, "%s = %llu\n", st->name, (unsigned long long)value);
+        say(c, "%s = %llu\n", st->name, (unsigned long long)value);
     return e ? (e->span = c->args_span, e) : NULL;
 }
 
 static const Cmd commands[] = {
-    {"load", ":load [--untrusted] FILE...", "verify and run files of definitions and code as one input", cmd_load, U_ANY},
-    {"reload", ":reload", "take the loaded files that changed again, as one redefinition", cmd_reload, U_OWN},
-    {"help", ":help [COMMAND]", "list commands, or explain one", cmd_help, U_ANY},
-    {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY},
-    {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack, U_ANY},
-    {"facts", ":facts", "show the simulated stack (identities, types) and the facts known about it", cmd_facts, U_ANY},
-    {"use", ":use MACHINE", "run what is typed next over MACHINE (core-machine to go back)", cmd_use, U_ANY},
-    {"machines", ":machines", "list machines (* marks the one in use)", cmd_machines, U_ANY},
-    {"modules", ":modules", "list modules", cmd_modules, U_ANY},
-    {"interfaces", ":interfaces", "list interfaces", cmd_interfaces, U_ANY},
-    {"procedures", ":procedures", "list procedures", cmd_procedures, U_ANY},
-    {"show", ":show NAME", "print any definition back in the language, with its effects", cmd_show, U_ANY},
-    {"apropos", ":apropos REGEX", "definitions whose name or text matches a regular expression", cmd_apropos, U_ANY},
-    {"deps", ":deps NAME", "what NAME depends on and what depends on it, with versions", cmd_deps, U_ANY},
-    {"link", ":link [--dry-run] (P, PORT), (C, PORT)", "rewire a port of the machine in use, live", cmd_link, U_ANY},
-    {"module", ":module [NAME]", "make top-level .define_operation add to or replace operations of module NAME (no NAME: stop)", cmd_module, U_OWN},
-    {"graph", ":graph MACHINE", "print a machine's components, ports and links as Graphviz DOT", cmd_graph, U_ANY},
-    {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify, U_ANY},
-    {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust, U_ANY},
-    {"trace", ":trace CODE", "run CODE step by step: real stack, simulated stack and facts side by side", cmd_trace, U_ANY},
-    {"step", ":step [CODE]", "start a run one step at a time, or take one more step", cmd_step, U_ANY},
-    {"continue", ":continue", "run the stepped run to the end", cmd_continue, U_ANY},
-    {"abandon", ":abandon", "drop the stepped run; the stack is as before it", cmd_abandon, U_ANY},
-    {"time", ":time CODE", "run CODE like any input and report verification and run time", cmd_time, U_ANY},
-    {"set", ":set [NAME VALUE]", "show or change a limit (:set alone lists them)", cmd_set, U_LOWER},
-    {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc, U_BARE},
+    {"load", ":load [--untrusted] FILE...", "verify and run files as one input (all or nothing)", cmd_load, U_ANY,
+     "Reads each FILE and takes them all as one input: their definitions and code are verified together, and if "
+     "anything fails nothing is defined and nothing runs. --untrusted loads them as untrusted input. A file holds "
+     "definitions and code, not commands (a line starting with ':' is a syntax error). Quote a name with spaces: "
+     ":load \"my file.xvm\". To run a file line by line, as if typed, give it on the command line instead.",
+     ":load tests/paper/figure1.xvm\n:load --untrusted my-allocator.xvm", "reload use trust"},
+    {"reload", ":reload", "load the files that changed again, as one redefinition", cmd_reload, U_OWN,
+     "Reads again every file loaded with :load and takes those that changed as one redefinition: each changed "
+     "definition gets a new version, whatever depends on it is verified again, and either all of it is installed "
+     "or nothing is. Each file is taken as the principal that loaded it, so untrusted input may :reload only when "
+     "no file was loaded by trusted input.",
+     ":load my-machine.xvm\n:reload", "load deps"},
+    {"help", ":help [COMMAND]", "list commands, or explain one", cmd_help, U_ANY,
+     "Alone, names the machine in use, lists every command with a line each, and the operations code may use on "
+     "that machine. With a COMMAND (with or without its ':', or any unambiguous prefix of it), shows its page: "
+     "usage, what it does, an example and related commands.",
+     ":help\n:help trace", "apropos show"},
+    {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY,
+     "Leaves xvm-repl. In a script or a FILE given on the command line, the lines after it are not read.",
+     ":quit", "help"},
+    {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack, U_ANY,
+     "Prints the REPL stack: <depth>, then the items, bottom first and top last (push int(4); dup; push int(5); "
+     "gives <3> 4 4 5). The stack persists between inputs; an input that is rejected or traps leaves it as it was.",
+     "push int(4); dup; push int(5);\n:stack", "facts trace"},
+    {"facts", ":facts", "the simulated stack (identities, types) and its facts", cmd_facts, U_ANY,
+     "Prints the simulated stack the verifier keeps in step with the real one, an identity sN and a type per item "
+     "(equal identities are the same value), then the facts known about those items, such as HAS_PARITY(s1) = "
+     "EVEN. The next input is verified against exactly this state.",
+     ".load_modules parity-machine;\n:use parity-machine\npush int(5); pdouble;\n:facts", "stack trace verify"},
+    {"use", ":use MACHINE", "run what is typed next over MACHINE (core: go back)", cmd_use, U_ANY,
+     "Makes MACHINE the machine in use: code typed next is verified and run with its operations, and the prompt "
+     "names it. The stack and its facts stay as they are. core-machine, or core, goes back to the built-in "
+     "machine.",
+     ".load_modules parity-machine;\n:use parity-machine\n:use core", "machines show graph"},
+    {"machines", ":machines", "list machines (* marks the one in use)", cmd_machines, U_ANY,
+     "Lists the machines of the session with their versions: core-machine is built in, and * marks the machine "
+     "in use.",
+     ":machines", "use show graph"},
+    {"modules", ":modules", "list modules", cmd_modules, U_ANY,
+     "Lists the modules of the session with their versions.",
+     ":modules", "show verify deps module"},
+    {"interfaces", ":interfaces", "list interfaces", cmd_interfaces, U_ANY,
+     "Lists the interfaces of the session with their versions.",
+     ":interfaces", "show deps"},
+    {"procedures", ":procedures", "list procedures", cmd_procedures, U_ANY,
+     "Lists the procedures of the session with their versions.",
+     ":procedures", "show verify"},
+    {"show", ":show NAME", "print a definition back in the language, with effects", cmd_show, U_ANY,
+     "Prints a definition (interface, module, machine, procedure, lattice or key) back in the language, after a "
+     "comment line with its version and principal; for a machine, also the operations it offers. A NAME that is "
+     "no definition is looked up as an operation of the machine in use, and shown with its effect.",
+     ":show parity-machine\n:show add", "deps graph apropos verify"},
+    {"apropos", ":apropos REGEX", "definitions whose name or text matches REGEX", cmd_apropos, U_ANY,
+     "Lists the definitions whose name or text matches REGEX, an extended regular expression (TRE), each with its "
+     "version and kind.",
+     ":apropos ^parity\n:apropos HAS_PARITY", "show machines"},
+    {"deps", ":deps NAME", "what NAME depends on, and what depends on it", cmd_deps, U_ANY,
+     "Shows what NAME depends on and what depends on it, each with its version and the kind of edge "
+     "(uses-interface, instantiates, reads-key, calls-procedure, ...). A redefinition follows these edges to find "
+     "what to verify again.",
+     ":deps parity-module", "show reload"},
+    {"link", ":link [--dry-run] (P, PORT), (C, PORT)", "rewire a port of the machine in use, live", cmd_link, U_ANY,
+     "Links the exported PORT of component P to the imported PORT of component C in the machine in use, while it "
+     "runs: a redefinition of the machine (a new version, its .link replaced), verified like any other and "
+     "relinked in place; the stack, the heap and the components' state stay. With --dry-run it is checked and "
+     "reported, and nothing changes. Only the machine's principal may rewire it.",
+     ":link --dry-run (cw, binary-mul-port), (tm, binary-op-port)\n:link (cw, binary-mul-port), (tm, binary-op-port)",
+     "graph use deps"},
+    {"module", ":module [NAME]", "top-level .define_operation goes to module NAME", cmd_module, U_OWN,
+     "Selects module NAME: from then on a top-level .define_operation adds an operation to it or replaces one, as "
+     "a redefinition of the module (the machines that instantiate it are verified again and relinked). :module "
+     "alone stops. Untrusted input may select only an untrusted module.",
+     ":module counter-module\n.define_operation port(counter), reset, { push int(0); state_set count; };\n:module",
+     "modules reload deps"},
+    {"graph", ":graph MACHINE [FILE]", "a machine's components and links as DOT, or into FILE", cmd_graph, U_NOFILE,
+     "Prints MACHINE as Graphviz DOT: a cluster per component with a box per port (imports dashed), an edge per "
+     "link labelled with its interface, an ellipse per alias. With FILE it writes there instead: FILE.dot or .gv "
+     "gets the DOT text, and .svg, .png or .pdf is drawn by Graphviz's dot, which must be installed. Untrusted input "
+     "cannot write files. To pipe the DOT, leave the other messages out: xvm-repl --quiet < script | dot -Tsvg",
+     ":graph parity-machine\n:graph parity-machine parity.svg", "show machines deps"},
+    {"verify", ":verify NAME", "verify again, printing each basic block's states", cmd_verify, U_ANY,
+     "Verifies NAME again and prints each basic block: the state coming in and from where, its instructions, and "
+     "the state going out with its facts. NAME is a procedure, or a module (each of its operations on its own, its "
+     "ports abstract).",
+     ".define_procedure sq, (x: int -> y: int), { dup; mul; };\n:verify sq", "facts trace show"},
+    {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust, U_ANY,
+     "Sets the principal of what is typed next; alone, shows it. Untrusted input is held to the trust rules: what it "
+     "defines and runs must be over machines marked .access untrusted, and commands that would change the "
+     "session's configuration or write files are refused or limited. The switch is the user's, not the code's: a "
+     "file cannot hold commands.",
+     ":trust untrusted\n:trust\n:trust trusted", "load set"},
+    {"trace", ":trace CODE", "run CODE step by step: real and simulated stack, facts", cmd_trace, U_ANY,
+     "Verifies CODE like any input, then runs it one instruction at a time, a row per step: where it is, the "
+     "instruction (indented inside composite operations), the real stack (RT), the simulated stack (VT) with its "
+     "identities, and what the step did at verification time (enter, the tick stack, facts added). The two stacks "
+     "have the same shape at every step. :set trace-limit N bounds the number of steps.",
+     ":trace push int(2); dup; add; print;", "step facts verify"},
+    {"step", ":step [CODE]", "start a run one step at a time, or take one more step", cmd_step, U_ANY,
+     "With CODE, verifies it and stops after its first step, printed as :trace prints it; each :step alone takes "
+     "one more step. :continue runs the rest, :abandon drops the run.",
+     ":step push int(2); dup; add; print;\n:step\n:continue", "trace continue abandon"},
+    {"continue", ":continue", "run the stepped run to the end", cmd_continue, U_ANY,
+     "Runs the rest of the run started with :step CODE, printing its steps, to the end: the stack is then as if "
+     "the code had been typed as an input.",
+     ":step push int(2); dup; add; print;\n:continue", "step abandon"},
+    {"abandon", ":abandon", "drop the stepped run; the stack is as before it", cmd_abandon, U_ANY,
+     "Drops the run started with :step CODE: nothing more of it runs, and the stack is as it was before the run.",
+     ":step push int(2); dup; add; print;\n:abandon", "step continue"},
+    {"time", ":time CODE", "run CODE and report verification and run time", cmd_time, U_ANY,
+     "Runs CODE like any input (verified, then run) and prints how long verification and the run took, in "
+     "milliseconds.",
+     ":time push int(2); push int(3); add; print;", "trace set"},
+    {"set", ":set [NAME VALUE]", "show or change a limit (:set alone lists them)", cmd_set, U_LOWER,
+     "Alone, lists every setting with its value and what it bounds (fuel, trace-limit, stack, heap-limit, ...). "
+     "With NAME VALUE, changes one within its bounds; where the list says so, 0 means unlimited. Untrusted input "
+     "may only make a limit stricter.",
+     ":set\n:set fuel 1000000\n:set fuel 0", "time trust gc"},
+    {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc, U_BARE,
+     "Collects garbage now and prints the size of the heap and how much of it is free.",
+     ":gc", "set"},
 };
 static const size_t ncommands = countof(commands);
 
+/* ---- :help ------------------------------------------------------------------------------- */
+
+enum { HELP_WIDTH = 80, HELP_COL = 25 };
+
+/* TEXT appended at column col, lines broken only between words (a word
+ * longer than a line gets one of its own) and the next ones indented by
+ * indent, so that nothing passes HELP_WIDTH; a '\n' in TEXT breaks the line. */
+static void help_wrap(Buf *b, const char *text, size_t col, size_t indent)
+{
+    bool fresh = true; /* nothing on this line yet but the indentation */
+    for (const char *p = text; *p;) {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t n = *p == '\n' ? 0 : strcspn(p, " \n");
+        if (*p == '\n' || (!fresh && col + 1 + n > HELP_WIDTH)) {
+            buf_printf(b, "\n%*s", (int)indent, "");
+            col = indent;
+            fresh = true;
+            p += *p == '\n';
+            continue;
+        }
+        if (!fresh)
+            buf_putc(b, ' ');
+        buf_printf(b, "%.*s", (int)n, p);
+        col += n + !fresh;
+        fresh = false;
+        p += n;
+    }
+    buf_putc(b, '\n');
+}
+
+/* :help COMMAND: usage, the line of the list, what it does, an example and
+ * the related commands, all from the command's row. */
+static void help_page(Buf *b, const Cmd *cmd)
+{
+    buf_printf(b, "%s\n  ", cmd->usage);
+    help_wrap(b, cmd->help, 2, 2);
+    buf_puts(b, "\n  ");
+    help_wrap(b, cmd->page, 2, 2);
+    buf_puts(b, "\nExample:\n  ");
+    help_wrap(b, cmd->example, 2, 2);
+    Buf see = {0};
+    for (const char *p = cmd->see; *p;) {
+        size_t n = strcspn(p, " ");
+        buf_printf(&see, "%s:%.*s", see.len ? ", " : "", (int)n, p);
+        p += n + (p[n] == ' ');
+    }
+    buf_puts(b, "See also: ");
+    help_wrap(b, buf_str(&see), 10, 2);
+}
+
+static void help_overview(Buf *b, const Machine *m)
+{
+    help_wrap(b, gc_printf("Machine in use: %s (:use MACHINE changes it).", m->name), 0, 2);
+    buf_puts(b, "Type code to verify and run it on this machine, e.g.\n"
+                "  push int(2); push int(3); add; print;\n"
+                "Define procedures with\n"
+                "  .define_procedure NAME, (a: int -> r: int), { ... };\n"
+                "Commands (any unambiguous prefix works; :help COMMAND explains one):\n");
+    for (size_t i = 0; i < ncommands; i++) {
+        const char *usage = commands[i].usage;
+        if (strlen(usage) > HELP_COL - 3) /* a long usage gets its own line */
+            buf_printf(b, "  %s\n%*s", usage, HELP_COL, "");
+        else
+            buf_printf(b, "  %-*s ", HELP_COL - 3, usage);
+        help_wrap(b, commands[i].help, HELP_COL, HELP_COL);
+    }
+    Buf ops = {0};
+    for (uint32_t i = 0; i < m->nops; i++)
+        buf_printf(&ops, "%s ", m->ops[i].name);
+    buf_printf(b, "Operations of %s:\n  ", m->name);
+    help_wrap(b, buf_str(&ops), 2, 2);
+}
+
 static Error *cmd_help(CmdCtx *c)
 {
-    FILE *o = c->r->s->out;
-    if (c->args[0]) {
-        const char *want = c->args[0] == ':' ? c->args + 1 : c->args;
-        int matches;
-        const Cmd *cmd = find_command(want, strlen(want), &matches);
-        if (cmd && matches == 1) {
-            fprintf(o, "%s\n  %s\n", cmd->usage, cmd->help);
-            return NULL;
-        }
-        if (matches > 1)
-            return err_hint(err_new(E_USAGE, c->args_span, "':%s' is ambiguous: it could be %s", want,
-                                    candidates(want, strlen(want))),
-                            "type more of the command's name");
-        return unknown_command(want, c->args_span);
+    Buf b = {0};
+    if (!c->args[0]) {
+        help_overview(&b, c->r->s->machine);
+        out_buf(c->r, &b);
+        return NULL;
     }
-    fputs("Type code to verify and run it on the core machine, e.g.\n"
-          "  push int(2); push int(3); add; print;\n"
-          "Define procedures with .define_procedure NAME, (a: int -> r: int), { ... };\n"
-          "Commands (any unambiguous prefix works):\n",
-          o);
-    for (size_t i = 0; i < ncommands; i++)
-        if (strlen(commands[i].usage) > 26) /* a long usage gets its own line */
-            fprintf(o, "  %s\n  %26s %s\n", commands[i].usage, "", commands[i].help);
-        else
-            fprintf(o, "  %-26s %s\n", commands[i].usage, commands[i].help);
-    const Machine *m = c->r->s->machine;
-    fprintf(o, "Operations of %s:\n ", m->name);
-    for (uint32_t i = 0; i < m->nops; i++)
-        fprintf(o, " %s", m->ops[i].name);
-    fputc('\n', o);
-    return NULL;
+    const char *want = c->args[0] == ':' ? c->args + 1 : c->args;
+    int matches;
+    const Cmd *cmd = find_command(want, strlen(want), &matches);
+    if (cmd && matches == 1) {
+        help_page(&b, cmd);
+        out_buf(c->r, &b);
+        return NULL;
+    }
+    if (matches > 1)
+        return err_hint(err_new(E_USAGE, c->args_span, "':%s' is ambiguous: it could be %s", want,
+                                candidates(want, strlen(want))),
+                        "type more of the command's name");
+    return unknown_command(want, c->args_span);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
@@ -571,6 +780,18 @@ static Error *check_arity(CmdCtx *c, const Cmd *cmd)
 
 /* ---- what an untrusted principal may do ------------------------------------------------- */
 
+/* :graph MACHINE FILE writes a file: that is the user's, not the code's. */
+static Error *nofile_refusal(CmdCtx *c, const char *hint)
+{
+    const char *name, *file;
+    Span at;
+    Error *e = graph_args(c, &name, &file, &at);
+    if (e || !file)
+        return e;
+    return err_hint(err_new(E_TRUST, at, "untrusted input cannot write files: :graph would write '%s'", file),
+                    ":graph %s alone prints the graph; %s", name, hint);
+}
+
 /* The one place where commands are refused to an untrusted principal, by
  * the table's `untrusted` column (docs/reference.md, "Untrusted input and
  * commands").  NULL: the command may run. */
@@ -605,6 +826,8 @@ static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
                                 (unsigned long long)now, st->zero_unlimited && !now ? " (unlimited)" : ""),
                         "untrusted input may only make a limit stricter; %s", hint);
     }
+    case U_NOFILE:
+        return nofile_refusal(c, hint);
     case U_OWN:
         if (!strcmp(cmd->name, "module")) {
             Def *d = c->args[0] ? workspace_find_kind(s->ws, c->args, DEF_MODULE) : NULL;

@@ -26,6 +26,8 @@ static void usage(FILE *o)
           "  --untrusted      start with untrusted input (as :trust untrusted)\n"
           "  --codes          end each error line with its stable code, e.g. [E_TYPE]\n"
           "  --checked        run on the checked executor: every run-time check on\n"
+          "  -q, --quiet      print no informational messages (loaded unit, defined,\n"
+          "                   using ...): only results, output and errors\n"
           "  --help           show this help and exit\n"
           "  --version        show the version and exit\n\n"
           "With no FILE, reads standard input: interactively (readline, history) on a\n"
@@ -46,6 +48,12 @@ static const char *history_path(void)
         return gc_printf("%s/xvm-repl/history", state);
     const char *home = getenv("HOME");
     return home && *home ? gc_printf("%s/.local/state/xvm-repl/history", home) : NULL;
+}
+
+static int history_size(void)
+{
+    const char *hs = getenv("XVM_REPL_HISTSIZE");
+    return hs && *hs ? atoi(hs) : 1000;
 }
 
 #ifndef XVM_STDLIB_DIR
@@ -82,7 +90,7 @@ static const char *stdlib_dir(void)
 int main(int argc, char **argv)
 {
     GC_INIT();
-    Repl r = {.s = session_new(stdout, stdlib_dir()), .histsize = 1000};
+    Repl r = {.s = session_new(stdout, stdlib_dir()), .histsize = history_size()};
     bool force_interactive = false, no_history = false;
     Vec files = {0};
     for (int i = 1; i < argc; i++) {
@@ -101,6 +109,8 @@ int main(int argc, char **argv)
             no_history = true;
         } else if (!strcmp(a, "--checked")) {
             r.s->checked = true;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            r.s->quiet = true;
         } else if (!strcmp(a, "--codes")) {
             r.codes = true;
         } else if (!strcmp(a, "--untrusted")) {
@@ -113,9 +123,6 @@ int main(int argc, char **argv)
             vec_push(&files, (void *)a);
         }
     }
-    const char *hs = getenv("XVM_REPL_HISTSIZE");
-    if (hs && *hs)
-        r.histsize = atoi(hs);
     for (uint32_t i = 0; i < files.len && !r.quit; i++) {
         const char *path = files.items[i];
         FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;

@@ -6,8 +6,16 @@
 #include "suggest.h"
 #include "trust.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <tre/tre.h>
+#include <unistd.h>
+
+extern char **environ;
 
 Error *query_unknown(Session *s, const char *name, Span at, DefKind kind)
 {
@@ -96,6 +104,103 @@ Error *query_graph(Session *s, const char *name, Span at, Buf *out)
         return query_unknown(s, name, at, DEF_MACHINE);
     show_machine_dot(out, d->cur);
     return NULL;
+}
+
+static Error *graph_write(const char *path, Span at, const Buf *dot)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_new(E_IO, at, "cannot write '%s': %s", path, strerror(errno));
+    bool bad = fwrite(dot->s, 1, dot->len, f) != dot->len;
+    if (fclose(f) != 0)
+        bad = true;
+    return bad ? err_new(E_IO, at, "cannot write '%s': %s", path, strerror(errno)) : NULL;
+}
+
+/* What dot said on standard error: its first line. */
+static const char *graph_dot_said(const char *errpath)
+{
+    char line[512] = "";
+    FILE *f = fopen(errpath, "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = 0;
+        fclose(f);
+    }
+    line[strcspn(line, "\n")] = 0;
+    return line[0] ? gc_strdup(line) : "nothing";
+}
+
+/* Run Graphviz's dot on the DOT in the file in, drawing FORMAT into path;
+ * dot's standard error goes to the file err. */
+static Error *graph_run_dot(const char *format, const char *in, const char *err, const char *path, Span at)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_TRUNC, 0);
+    char *argv[] = {"dot", gc_printf("-T%s", format), gc_printf("-o%s", path), (char *)in, NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc == ENOENT)
+        return err_hint(err_new(E_IO, at, "cannot draw '%s': Graphviz's dot is not installed (no 'dot' on PATH)", path),
+                        "install Graphviz (e.g. apt-get install graphviz), or write the DOT text to a .dot file");
+    if (rc)
+        return err_new(E_IO, at, "cannot run Graphviz's dot: %s", strerror(rc));
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return err_new(E_IO, at, "lost Graphviz's dot: %s", strerror(errno));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return NULL;
+    Error *e = WIFEXITED(status) ? err_new(E_IO, at, "Graphviz's dot could not draw '%s' (exit %d)", path, WEXITSTATUS(status))
+                                 : err_new(E_IO, at, "Graphviz's dot was stopped by signal %d", WTERMSIG(status));
+    return err_hint(e, "dot said: %s", graph_dot_said(err));
+}
+
+/* The DOT into two temporary files (one for dot's messages), then dot. */
+static Error *graph_render(const char *format, const char *path, Span at, const Buf *dot)
+{
+    const char *dir = getenv("TMPDIR");
+    char *in = gc_printf("%s/xvm-graph-XXXXXX", dir && *dir ? dir : "/tmp");
+    char *err = gc_strdup(in);
+    int fd_in = mkstemp(in), fd_err = fd_in < 0 ? -1 : mkstemp(err);
+    if (fd_err < 0) {
+        Error *e = err_new(E_IO, at, "cannot make a temporary file for Graphviz's dot: %s", strerror(errno));
+        if (fd_in >= 0)
+            close(fd_in), unlink(in);
+        return e;
+    }
+    close(fd_err);
+    bool bad = write(fd_in, dot->s, dot->len) != (ssize_t)dot->len;
+    close(fd_in);
+    Error *e = bad ? err_new(E_IO, at, "cannot write a temporary file for Graphviz's dot: %s", strerror(errno))
+                   : graph_run_dot(format, in, err, path, at);
+    unlink(in);
+    unlink(err);
+    return e;
+}
+
+Error *query_graph_file(Session *s, const char *name, Span at, const char *path, Span path_at)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    const char *ext = dot && (!slash || dot > slash) && dot[1] ? dot + 1 : "";
+    static const char *const drawn[] = {"svg", "png", "pdf"};
+    const char *format = NULL;
+    for (size_t i = 0; i < countof(drawn); i++)
+        if (!strcmp(ext, drawn[i]))
+            format = drawn[i];
+    if (!format && strcmp(ext, "dot") && strcmp(ext, "gv"))
+        return err_hint(err_new(E_USAGE, path_at, "cannot tell what to write to '%s' from its name", path),
+                        "end the file's name with .dot or .gv (the DOT text), or .svg, .png or .pdf (drawn by "
+                        "Graphviz's dot)");
+    Buf b = {0};
+    Error *e = query_graph(s, name, at, &b);
+    if (!e)
+        e = format ? graph_render(format, path, path_at, &b) : graph_write(path, path_at, &b);
+    return e;
 }
 
 void query_list(Session *s, DefKind kind, Buf *out)

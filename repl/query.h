@@ -11,6 +11,9 @@ Error *query_unknown(Session *s, const char *name, Span at, DefKind kind);
 Error *query_show(Session *s, const char *name, Span at, Buf *out);
 /* :graph NAME - Graphviz DOT of a machine's components, ports and links. */
 Error *query_graph(Session *s, const char *name, Span at, Buf *out);
+/* :graph NAME FILE - the DOT written to FILE (.dot, .gv), or drawn into it by
+ * Graphviz's dot (.svg, .png, .pdf); path_at is FILE's span. */
+Error *query_graph_file(Session *s, const char *name, Span at, const char *path, Span path_at);
 /* :verify NAME - per-block verification states of a procedure or operation. */
 Error *query_verify_log(Session *s, const char *name, Span at, Buf *out);
 /* :deps NAME */

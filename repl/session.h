@@ -40,6 +40,7 @@ typedef struct Session {
      * it by trace.c, so the transaction need not know how runs are kept. */
     void (*drop_active)(struct Session *s, const char *why);
     bool checked;        /* run on the checked stepper, every check on */
+    bool quiet;          /* --quiet: no informational messages (loaded, defined, using ...) on out */
     bool verify_only;    /* commit definitions, verify code, run nothing (fuzzing) */
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
     double last_verify_ms, last_run_ms;

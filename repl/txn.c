@@ -350,7 +350,8 @@ void txn_commit(Txn *t)
 {
     Buf out = {0};
     txn_plan(t, &out);
-    fputs(buf_str(&out), t->s->out);
+    if (!t->s->quiet)
+        fputs(buf_str(&out), t->s->out);
     drop_stale_run(t, &t->staged);
     drop_stale_run(t, &t->rebuilt);
     for (uint32_t i = 0; i < t->units.len; i++)

@@ -536,7 +536,15 @@ static void test_parse_optional_semicolon(void **state)
     assert_span(e->span, 1, 9, 1);
     e = parse_err("f { add }");
     assert_string_equal(e->msg, "expected ';' or an argument after 'add', found '}'");
-    e = parse_err("f x");
+    /* The last statement of a complete input may leave its ';' out; one
+     * between statements, or inside a block, may not. */
+    u = parse_ok("f x");
+    assert_int_equal(u->nkids, 1);
+    u = parse_ok("push int(2); print");
+    assert_int_equal(u->nkids, 2);
+    e = parse_err("f x g");
+    assert_string_equal(e->msg, "expected ';' or ',' after argument, found name 'g'");
+    e = parse_err("f { g x");
     assert_string_equal(e->msg, "expected ';' or ',' after argument, found end of input");
 }
 
