@@ -80,6 +80,20 @@ static const char *text_elide_middle(const char *t, uint32_t cols)
     return gc_printf("%.*s...%s", (int)text_fit(t, head), t, t + text_fit(t, w - tail));
 }
 
+/* Where a line of t that can hold fit bytes ends (lead: its indentation):
+ * at its last space, else before its last '(', else, a word longer than
+ * the line, at fit. */
+static size_t wrap_point(const char *t, size_t fit, size_t lead)
+{
+    for (size_t i = fit; i > lead; i--)
+        if (t[i] == ' ')
+            return i;
+    for (size_t i = fit; i > lead; i--)
+        if (t[i] == '(')
+            return i;
+    return fit;
+}
+
 /* t wrapped onto lines of at most cols columns, at spaces where it can;
  * lines after the first start with hang spaces, and a cell that needs more
  * than TRACE_CELL_LINES lines ends in "...". */
@@ -97,11 +111,7 @@ static TableCell cell_wrap(const char *t, uint32_t cols, uint32_t hang)
             c.line[c.n++] = gc_printf("%s%s", indent, text_cut(t, room));
             break;
         }
-        size_t cut = fit;
-        while (cut > lead && t[cut] != ' ')
-            cut--;
-        if (cut <= lead)
-            cut = fit;
+        size_t cut = wrap_point(t, fit, lead);
         c.line[c.n++] = gc_printf("%s%.*s", indent, (int)cut, t);
         t += cut + strspn(t + cut, " ");
         lead = 0;
@@ -140,7 +150,7 @@ static const char *stack_plain(const Stepper *st, const VState *vs)
 }
 
 /* Table layout: "<depth>" and as many of the top items as fit in cols
- * columns, after " ..." when the bottom ones do not. */
+ * columns, after " .." when the bottom ones do not. */
 static const char *stack_fit(const Stepper *st, const VState *vs, uint32_t cols)
 {
     uint32_t depth = vs ? vs->depth : st->depth;
@@ -151,20 +161,20 @@ static const char *stack_fit(const Stepper *st, const VState *vs, uint32_t cols)
         shown[k] = stack_item(st, vs, depth - 1 - k);
         all += 1 + text_width(shown[k]);
     }
-    if (k < depth || all > cols) /* it does not: the top ones that fit beside " ..." */
+    if (k < depth || all > cols) /* it does not: the top ones that fit beside " .." */
         for (k = 0; k < depth && k < most; k++) {
             uint32_t need = 1 + text_width(shown[k]);
-            if (used + need + 4 > cols)
+            if (used + need + 3 > cols)
                 break;
             used += need;
         }
     if (k == 0 && depth) { /* not even the top item fits: cut it */
-        int room = (int)cols - (int)used - 1 - (depth > 1 ? 4 : 0);
+        int room = (int)cols - (int)used - 1 - (depth > 1 ? 3 : 0);
         if (room >= 4)
             shown[k++] = text_cut(stack_item(st, vs, depth - 1), (uint32_t)room);
     }
     Buf b = {0};
-    buf_printf(&b, "%s%s", head, k < depth ? " ..." : "");
+    buf_printf(&b, "%s%s", head, k < depth ? " .." : "");
     while (k)
         buf_printf(&b, " %s", shown[--k]);
     return buf_str(&b);
@@ -250,7 +260,7 @@ static uint32_t terminal_width(FILE *out)
 
 /* The cells' widths at 80 columns, and the share of each column beyond
  * 80 (in percent; AT and INSN stop growing at their caps). */
-static const uint32_t cell_base[C_COUNT] = {12, 14, 9, 14, 15};
+static const uint32_t cell_base[C_COUNT] = {12, 13, 12, 16, 11};
 static const uint32_t cell_grow[C_COUNT] = {30, 20, 12, 15, 23};
 static const uint32_t cell_cap[C_COUNT] = {48, 48, UINT32_MAX, UINT32_MAX, UINT32_MAX};
 
@@ -312,7 +322,7 @@ static void print_row(Session *s, const Layout *l, uint64_t n, const StepInfo *i
     }
     TableCell c[C_COUNT] = {
         [C_AT] = cell_one(position_fit(position(info), l->w[C_AT])),
-        [C_INSN] = cell_wrap(buf_str(&insn), l->w[C_INSN], 2 * info->depth + 2),
+        [C_INSN] = cell_wrap(buf_str(&insn), l->w[C_INSN], 2 * info->depth + 1),
         [C_RT] = cell_one(stack_fit(st, NULL, l->w[C_RT])),
         [C_VT] = cell_one(stack_fit(NULL, vs, l->w[C_VT])),
         [C_FACTS] = cell_wrap(facts, l->w[C_FACTS], 0),
