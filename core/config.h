@@ -75,44 +75,57 @@
 /* ---- settings ---------------------------------------------------------------------------- */
 
 /* One row per setting, in the order :set lists them:
- *   X(ID, NAME, AT, FIELD, TYPE, DEFAULT, MIN, MAX, ZERO_UNLIMITED, HELP, WHY_MAX)
+ *   X(ID, NAME, AT, FIELD, TYPE, DEFAULT, MIN, MAX, ZERO_UNLIMITED, HELP, WHY_MAX, NAMES)
  * NAME is what :set spells; the value lives in FIELD (of TYPE) of the
  * struct AT names: VM (VmLimits, vm.h), SESSION (Session, session.h) or
  * GLOBAL (config_limits).  A larger value is looser, except 0 where
  * ZERO_UNLIMITED says 0 means unlimited.  HELP is the line :set prints and
  * the docs' table shows; WHY_MAX, if not NULL, is the hint for a value over
- * MAX.  Defaults keep every run within seconds and a bounded footprint:
+ * MAX.  NAMES, if not NULL, makes a setting a choice: CONFIG_NAMES(...)
+ * spells its values 0, 1, ... (MIN..MAX), and :set takes and shows the
+ * names, not the numbers.  Defaults keep every run within seconds and a bounded footprint:
  * 1e9 instructions take about a second of the fast executor's time on plain
  * arithmetic; 2^18 stack slots are 2 MiB the collector scans; an alloc is
  * at most 2^24 words (128 MiB of words plus 16 MiB of tags) and the live
  * heap at most 1 GiB; one input may be as large as a file :load takes. */
-#define CONFIG_SETTINGS(X)                                                                                     \
-    X(FUEL, "fuel", VM, fuel, uint64_t, 1000000000ull, 0, UINT64_MAX, true,                                    \
-      "instructions one input may execute (0 = unlimited)", NULL)                                              \
-    X(VERIFY_BUDGET, "verify-budget", SESSION, verify_budget, uint64_t, 2000000, 1, UINT64_MAX, false,         \
-      "verifier steps per body (instructions simulated, plus state sizes at joins)", NULL)                     \
-    X(TRACE_LIMIT, "trace-limit", SESSION, trace_limit, uint64_t, 100000, 0, UINT64_MAX, true,                 \
-      "steps one :trace may take (0 = unlimited)", NULL)                                                       \
-    X(STACK, "stack", VM, stack_slots, uint32_t, 1u << 18, 16, STACK_MAX_SLOTS, false,                         \
-      "operand stack slots", NULL)                                                                             \
-    X(CALL_DEPTH, "call-depth", VM, call_depth, uint32_t, 100000, 1, CALL_DEPTH_MAX, false,                    \
-      "nested procedure calls", NULL)                                                                          \
-    X(BLOCK_WORDS, "block-words", VM, max_block_words, int64_t, 1ll << 24, 0, 1ull << 40, false,               \
-      "words in one alloc", NULL)                                                                              \
-    X(HEAP_LIMIT, "heap-limit", VM, heap_bytes, uint64_t, 1ull << 30, 0, UINT64_MAX, true,                     \
-      "bytes of live heap data (0 = unlimited)", NULL)                                                         \
-    X(BODY_INSNS, "body-insns", GLOBAL, body_insns, uint32_t, 1u << 20, 1, 1u << 30, false,                    \
-      "instructions in one body", NULL)                                                                        \
-    X(NESTING, "nesting", GLOBAL, nesting, uint32_t, 256, 1, SYNTAX_MAX_DEPTH_CAP, false,                      \
-      "brackets nested in the input", "deeper brackets could overflow the C stack of the parser and the lowering") \
-    X(OP_NESTING, "op-nesting", GLOBAL, op_nesting, uint32_t, 256, 1, OP_NESTING_MAX, false,                   \
-      "operations nested inside operations", "deeper operations could overflow the C stack of the verifier")   \
-    X(TICK_STACK, "tick-stack", GLOBAL, tick_stack, uint32_t, 64, 1, VSTACK_MAX, false,                        \
-      "values on the verification-time stack", NULL)                                                           \
-    X(LINE_BYTES, "line-bytes", GLOBAL, line_bytes, uint32_t, 1u << 20, 64, 1u << 30, false,                   \
-      "bytes in one input line", NULL)                                                                         \
-    X(INPUT_BYTES, "input-bytes", GLOBAL, input_bytes, uint32_t, UNIT_MAX_BYTES, 64, 1u << 30, false,               \
-      "bytes in one input (a line with its continuation lines)", NULL)
+/* The values of a choice, and trace-layout's. */
+#define CONFIG_NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+enum { CONFIG_LAYOUT_AUTO, CONFIG_LAYOUT_TABLE, CONFIG_LAYOUT_PLAIN };
+
+#define CONFIG_SETTINGS(X)                                                                             \
+    X(FUEL, "fuel", VM, fuel, uint64_t, 1000000000ull, 0, UINT64_MAX, true,                            \
+      "instructions one input may execute (0 = unlimited)", NULL, NULL)                                \
+    X(VERIFY_BUDGET, "verify-budget", SESSION, verify_budget, uint64_t, 2000000, 1, UINT64_MAX, false, \
+      "verifier steps per body (instructions simulated, plus state sizes at joins)", NULL, NULL)       \
+    X(TRACE_LIMIT, "trace-limit", SESSION, trace_limit, uint64_t, 100000, 0, UINT64_MAX, true,         \
+      "steps one :trace may take (0 = unlimited)", NULL, NULL)                                         \
+    X(TRACE_LAYOUT, "trace-layout", SESSION, trace_layout, uint32_t, CONFIG_LAYOUT_AUTO, 0, 2, false,  \
+      "how :trace and :step show steps (auto = a table on a terminal)", NULL,                          \
+      CONFIG_NAMES("auto", "table", "plain"))                                                          \
+    X(TRACE_WIDTH, "trace-width", SESSION, trace_width, uint32_t, 0, 0, 1000, false,                   \
+      "columns of the :trace table (0 = the terminal's width, or 80)", NULL, NULL)                     \
+    X(STACK, "stack", VM, stack_slots, uint32_t, 1u << 18, 16, STACK_MAX_SLOTS, false,                 \
+      "operand stack slots", NULL, NULL)                                                               \
+    X(CALL_DEPTH, "call-depth", VM, call_depth, uint32_t, 100000, 1, CALL_DEPTH_MAX, false,            \
+      "nested procedure calls", NULL, NULL)                                                            \
+    X(BLOCK_WORDS, "block-words", VM, max_block_words, int64_t, 1ll << 24, 0, 1ull << 40, false,       \
+      "words in one alloc", NULL, NULL)                                                                \
+    X(HEAP_LIMIT, "heap-limit", VM, heap_bytes, uint64_t, 1ull << 30, 0, UINT64_MAX, true,             \
+      "bytes of live heap data (0 = unlimited)", NULL, NULL)                                           \
+    X(BODY_INSNS, "body-insns", GLOBAL, body_insns, uint32_t, 1u << 20, 1, 1u << 30, false,            \
+      "instructions in one body", NULL, NULL)                                                          \
+    X(NESTING, "nesting", GLOBAL, nesting, uint32_t, 256, 1, SYNTAX_MAX_DEPTH_CAP, false,              \
+      "brackets nested in the input",                                                                  \
+      "deeper brackets could overflow the C stack of the parser and the lowering", NULL)               \
+    X(OP_NESTING, "op-nesting", GLOBAL, op_nesting, uint32_t, 256, 1, OP_NESTING_MAX, false,           \
+      "operations nested inside operations",                                                           \
+      "deeper operations could overflow the C stack of the verifier", NULL)                            \
+    X(TICK_STACK, "tick-stack", GLOBAL, tick_stack, uint32_t, 64, 1, VSTACK_MAX, false,                \
+      "values on the verification-time stack", NULL, NULL)                                             \
+    X(LINE_BYTES, "line-bytes", GLOBAL, line_bytes, uint32_t, 1u << 20, 64, 1u << 30, false,           \
+      "bytes in one input line", NULL, NULL)                                                           \
+    X(INPUT_BYTES, "input-bytes", GLOBAL, input_bytes, uint32_t, UNIT_MAX_BYTES, 64, 1u << 30, false,  \
+      "bytes in one input (a line with its continuation lines)", NULL, NULL)
 
 #define CONFIG_ID(ID, ...) CONFIG_##ID,
 typedef enum { CONFIG_SETTINGS(CONFIG_ID) CONFIG_COUNT } ConfigId;
@@ -120,6 +133,7 @@ typedef enum { CONFIG_SETTINGS(CONFIG_ID) CONFIG_COUNT } ConfigId;
 
 typedef struct ConfigSetting {
     const char *name, *help, *why_hi;
+    const char *const *names; /* a choice's values by name, NULL-terminated; NULL for a number */
     uint64_t def, lo, hi;
     bool zero_unlimited;
 } ConfigSetting;
@@ -148,6 +162,12 @@ typedef struct XvmLimits {
     CONFIG_SETTINGS(CONFIG_MEMBER_GLOBAL)
 } XvmLimits;
 extern XvmLimits config_limits;
+
+/* The name of value v of a choice; NULL for a number (or no such value). */
+const char *config_value_name(const ConfigSetting *c, uint64_t v);
+/* text as a value of c: a name of a choice, else (c a number, or NULL) a
+ * whole number, not yet checked against MIN..MAX; false if it is neither. */
+bool config_value_parse(const ConfigSetting *c, const char *text, uint64_t *v);
 
 /* A setting's default, e.g. config_default(CONFIG_FUEL). */
 static inline uint64_t config_default(ConfigId id) { return config_settings[id].def; }

@@ -236,7 +236,8 @@ static Error *lower_if(const Scope *sc, Body *b, const Node *s)
         e = want_kind(s->kids[i], N_BLOCK, i ? "if's else part" : "if's then part", usage);
     if (e)
         return e;
-    uint32_t l_else = label_new(b, "<else>", s->span), l_end = label_new(b, "<end-if>", s->span);
+    uint32_t l_else = label_new(b, s->nkids == 2 ? "<else>" : "<end-then>", s->span);
+    uint32_t l_end = label_new(b, "<end-if>", s->span);
     if ((e = emit_jump(b, P_JUMP_UNLESS, l_else, s->head_span)) || (e = lower_block(sc, b, s->kids[0])))
         return e;
     if (s->nkids == 2 && (e = emit_jump(b, P_JUMP, l_end, s->kids[1]->span)))
@@ -492,8 +493,33 @@ Error *lower_finish(Body *b)
 
 /* ---- disassembly ---------------------------------------------------------------- */
 
+/* Labels that if, while and inlined operations make, and jumps to them,
+ * read as the construct the user wrote, not as the jump it became. */
+static const char *made_label_text(const Insn *in)
+{
+    static const char *const made[][3] = {
+        /* label, how the label reads, how a jump to it reads */
+        {"<else>", "else", "if"},
+        {"<end-then>", "end of then", "if"},
+        {"<end-if>", "end of if", "end of then"},
+        {"<loop>", "while body", "end of while test"},
+        {"<while-test>", "while test", "while"},
+        {"<return>", "end of operation", "return"},
+    };
+    if (!in->label || in->label[0] != '<')
+        return NULL;
+    for (size_t i = 0; i < countof(made); i++)
+        if (!strcmp(in->label, made[i][0]))
+            return made[i][in->op == P_LABEL ? 1 : 2];
+    return NULL;
+}
+
 void lower_insn_print(Buf *out, const Insn *in)
 {
+    if ((in->op == P_LABEL || prim_is_jump(in->op)) && made_label_text(in)) {
+        buf_puts(out, made_label_text(in));
+        return;
+    }
     switch (in->op) {
     case P_PUSH: buf_printf(out, "push %s(%lld)", type_name(in->ty), (long long)in->imm); return;
     case P_PICK: buf_printf(out, "pick %lld", (long long)in->imm); return;

@@ -432,31 +432,47 @@ static Error *setting_store(const ConfigSetting *st, Session *s, uint64_t v)
     return NULL;
 }
 
+/* A value as :set shows it: a choice's name, else the number. */
+static const char *setting_text(const ConfigSetting *st, uint64_t v)
+{
+    const char *name = config_value_name(st, v);
+    return name ? name : gc_printf("%llu", (unsigned long long)v);
+}
+
+/* A choice's values: "auto, table or plain". */
+static const char *setting_choices(const ConfigSetting *st)
+{
+    Buf b = {0};
+    for (uint32_t i = 0; st->names[i]; i++)
+        buf_printf(&b, "%s%s", !i ? "" : st->names[i + 1] ? ", " : " or ", st->names[i]);
+    return buf_str(&b);
+}
+
 /* "NAME VALUE": the setting and a value within its bounds. */
 static Error *parse_setting(CmdCtx *c, const ConfigSetting **out, uint64_t *value)
 {
     char name[64], num[32];
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = 0;
-    if (sscanf(c->args, "%63s %31s", name, num) != 2 || num[0] == '-' ||
-        (v = strtoull(num, &end, 10), errno || *end))
+    uint64_t v = 0;
+    int got = sscanf(c->args, "%63s %31s", name, num);
+    const ConfigSetting *st = NULL;
+    for (size_t i = 0; got == 2 && !st && i < CONFIG_COUNT; i++)
+        st = strcmp(name, config_settings[i].name) ? NULL : &config_settings[i];
+    if (st && st->names && !config_value_parse(st, num, &v))
+        return err_hint(err_new(E_USAGE, c->args_span, "%s is one of %s", st->name, setting_choices(st)),
+                        "%s: %s", st->name, st->help);
+    if (got != 2 || (st && !config_value_parse(st, num, &v)))
         return err_hint(err_new(E_USAGE, c->args_span, "expected a setting and a whole number 0..%llu",
                                 (unsigned long long)UINT64_MAX),
                         "usage: :set fuel 1000000   (:set alone lists settings)");
-    for (size_t i = 0; i < CONFIG_COUNT; i++) {
-        const ConfigSetting *st = &config_settings[i];
-        if (strcmp(name, st->name))
-            continue;
-        if (v > st->hi && st->why_hi)
-            return err_hint(err_new(E_USAGE, c->args_span, "%s can be at most %llu (the range is %llu..%llu)", st->name,
-                                    (unsigned long long)st->hi, (unsigned long long)st->lo,
-                                    (unsigned long long)st->hi),
-                            "%s: %s", st->name, st->why_hi);
-        if (v < st->lo || v > st->hi)
-            return err_hint(err_new(E_USAGE, c->args_span, "%s must be %llu..%llu", st->name,
-                                    (unsigned long long)st->lo, (unsigned long long)st->hi),
-                            "%s: %s", st->name, st->help);
+    if (st && v > st->hi && st->why_hi)
+        return err_hint(err_new(E_USAGE, c->args_span, "%s can be at most %llu (the range is %llu..%llu)", st->name,
+                                (unsigned long long)st->hi, (unsigned long long)st->lo, (unsigned long long)st->hi),
+                        "%s: %s", st->name, st->why_hi);
+    if (st && (v < st->lo || v > st->hi))
+        return err_hint(err_new(E_USAGE, c->args_span, "%s must be %llu..%llu", st->name, (unsigned long long)st->lo,
+                                (unsigned long long)st->hi),
+                        "%s: %s", st->name, st->help);
+    if (st) {
         *out = st;
         *value = v;
         return NULL;
@@ -486,8 +502,9 @@ static Error *cmd_set(CmdCtx *c)
 {
     if (!c->args[0]) {
         for (size_t i = 0; i < CONFIG_COUNT; i++)
-            fprintf(c->r->s->out, "%-14s %-12llu %s\n", config_settings[i].name,
-                    (unsigned long long)setting_value(&config_settings[i], c->r->s), config_settings[i].help);
+            fprintf(c->r->s->out, "%-14s %-12s %s\n", config_settings[i].name,
+                    setting_text(&config_settings[i], setting_value(&config_settings[i], c->r->s)),
+                    config_settings[i].help);
         return NULL;
     }
     const ConfigSetting *st;
@@ -497,7 +514,7 @@ static Error *cmd_set(CmdCtx *c)
         return e;
     e = setting_store(st, c->r->s, value);
     if (!e)
-        say(c, "%s = %llu\n", st->name, (unsigned long long)value);
+        say(c, "%s = %s\n", st->name, setting_text(st, value));
     return e ? (e->span = c->args_span, e) : NULL;
 }
 
@@ -821,9 +838,9 @@ static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
             return NULL;
         uint64_t now = setting_value(st, s);
         return err_hint(err_new(E_TRUST, c->args_span,
-                                "untrusted input cannot change limits: %s %llu%s would be looser than %llu%s",
-                                st->name, (unsigned long long)v, st->zero_unlimited && !v ? " (unlimited)" : "",
-                                (unsigned long long)now, st->zero_unlimited && !now ? " (unlimited)" : ""),
+                                "untrusted input cannot change limits: %s %s%s would be looser than %s%s",
+                                st->name, setting_text(st, v), st->zero_unlimited && !v ? " (unlimited)" : "",
+                                setting_text(st, now), st->zero_unlimited && !now ? " (unlimited)" : ""),
                         "untrusted input may only make a limit stricter; %s", hint);
     }
     case U_NOFILE:

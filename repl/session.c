@@ -45,6 +45,8 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     s->out = out;
     s->verify_budget = config_default(CONFIG_VERIFY_BUDGET);
     s->trace_limit = config_default(CONFIG_TRACE_LIMIT);
+    s->trace_layout = (uint32_t)config_default(CONFIG_TRACE_LAYOUT);
+    s->trace_width = (uint32_t)config_default(CONFIG_TRACE_WIDTH);
     s->stdlib_dir = stdlib_dir;
     vec_push(&s->search_path, ".");
     add_search_dirs(s, getenv("XVM_PATH"));

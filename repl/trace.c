@@ -14,49 +14,183 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
-#define TRACE_SHOWN_ITEMS 10
+#define TRACE_SHOWN_ITEMS 10 /* plain layout: the top items of a stack */
+#define TRACE_MIN_WIDTH 60   /* the narrowest table */
+#define TRACE_CELL_LINES 6   /* lines one table cell may wrap onto */
+#define TRACE_FIXED_COLS 16  /* a table line's step number and separators */
 
-typedef struct Row {
-    Buf line;
+/* A table line: STEP AT INSN | RT | VT | FACTS. */
+enum { C_AT, C_INSN, C_RT, C_VT, C_FACTS, C_COUNT };
+
+/* How steps are shown (:set trace-layout, trace-width): plain, one line
+ * per step; or a table of cells that fit width columns. */
+typedef struct Layout {
     bool table;
-} Row;
+    uint32_t width;
+    uint32_t w[C_COUNT];
+} Layout;
 
-static void cell(Row *r, const char *text, int width)
+typedef struct TableCell {
+    const char *line[TRACE_CELL_LINES];
+    uint32_t n;
+} TableCell;
+
+/* Columns text takes on a terminal: UTF-8 continuation bytes take none. */
+static uint32_t text_width(const char *t)
 {
-    if (r->table)
-        buf_printf(&r->line, "%-*s", width, text);
-    else
-        buf_puts(&r->line, text);
+    uint32_t w = 0;
+    for (; *t; t++)
+        w += ((unsigned char)*t & 0xC0) != 0x80;
+    return w;
 }
 
-/* "<depth>", and " ..." when only the top TRACE_SHOWN_ITEMS are shown:
- * where the shown items start. */
-static uint32_t stack_head(Buf *b, uint32_t depth)
+/* The bytes of t that fill at most cols columns, never half a character. */
+static size_t text_fit(const char *t, uint32_t cols)
 {
-    buf_printf(b, "<%u>", depth);
-    uint32_t from = depth > TRACE_SHOWN_ITEMS ? depth - TRACE_SHOWN_ITEMS : 0;
-    if (from)
-        buf_puts(b, " ...");
-    return from;
+    size_t i = 0;
+    for (uint32_t w = 0; t[i]; i++)
+        if (((unsigned char)t[i] & 0xC0) != 0x80 && w++ == cols)
+            break;
+    return i;
 }
 
-static const char *real_stack(const Stepper *st)
+/* t in at most cols columns, ending in "..." if it had to be cut. */
+static const char *text_cut(const char *t, uint32_t cols)
 {
-    Buf b = {0};
-    for (uint32_t i = stack_head(&b, st->depth); i < st->depth; i++) {
-        buf_putc(&b, ' ');
-        vm_print_value(&b, st->stack[i].v, st->stack[i].t);
+    if (text_width(t) <= cols)
+        return t;
+    if (cols <= 3)
+        return gc_strndup(t, text_fit(t, cols));
+    return gc_printf("%.*s...", (int)text_fit(t, cols - 3), t);
+}
+
+/* t in at most cols columns: the middle of a long one gives way to "...",
+ * keeping more of its end (the operation) than of its start. */
+static const char *text_elide_middle(const char *t, uint32_t cols)
+{
+    uint32_t w = text_width(t);
+    if (w <= cols)
+        return t;
+    if (cols <= 6)
+        return text_cut(t, cols);
+    uint32_t head = (cols - 3) / 3, tail = cols - 3 - head;
+    return gc_printf("%.*s...%s", (int)text_fit(t, head), t, t + text_fit(t, w - tail));
+}
+
+/* Where a line of t that can hold fit bytes ends (lead: its indentation):
+ * at its last space, else before its last '(', else, a word longer than
+ * the line, at fit. */
+static size_t wrap_point(const char *t, size_t fit, size_t lead)
+{
+    for (size_t i = fit; i > lead; i--)
+        if (t[i] == ' ')
+            return i;
+    for (size_t i = fit; i > lead; i--)
+        if (t[i] == '(')
+            return i;
+    return fit;
+}
+
+/* t wrapped onto lines of at most cols columns, at spaces where it can;
+ * lines after the first start with hang spaces, and a cell that needs more
+ * than TRACE_CELL_LINES lines ends in "...". */
+static TableCell cell_wrap(const char *t, uint32_t cols, uint32_t hang)
+{
+    TableCell c = {0};
+    if (hang * 2 > cols)
+        hang = 0;
+    size_t lead = strspn(t, " ");
+    while (c.n < TRACE_CELL_LINES) {
+        uint32_t room = c.n ? cols - hang : cols;
+        const char *indent = gc_printf("%*s", c.n ? (int)hang : 0, "");
+        size_t fit = text_fit(t, room);
+        if (!t[fit] || c.n + 1 == TRACE_CELL_LINES) {
+            c.line[c.n++] = gc_printf("%s%s", indent, text_cut(t, room));
+            break;
+        }
+        size_t cut = wrap_point(t, fit, lead);
+        c.line[c.n++] = gc_printf("%s%.*s", indent, (int)cut, t);
+        t += cut + strspn(t + cut, " ");
+        lead = 0;
+        if (!*t)
+            break;
     }
+    return c;
+}
+
+static TableCell cell_one(const char *t)
+{
+    return (TableCell){.line = {t}, .n = 1};
+}
+
+/* Item i of the real stack (st) or of the simulated one (vs). */
+static const char *stack_item(const Stepper *st, const VState *vs, uint32_t i)
+{
+    if (vs)
+        return gc_printf("s%u:%s", vs->items[i].id, type_name(vs->items[i].type));
+    Buf b = {0};
+    vm_print_value(&b, st->stack[i].v, st->stack[i].t);
     return buf_str(&b);
 }
 
-static const char *sim_stack(const VState *vs)
+/* Plain layout: "<depth>" and the top TRACE_SHOWN_ITEMS items, after
+ * " ..." when there are more. */
+static const char *stack_plain(const Stepper *st, const VState *vs)
 {
+    uint32_t depth = vs ? vs->depth : st->depth;
+    uint32_t from = depth > TRACE_SHOWN_ITEMS ? depth - TRACE_SHOWN_ITEMS : 0;
     Buf b = {0};
-    for (uint32_t i = stack_head(&b, vs->depth); i < vs->depth; i++)
-        buf_printf(&b, " s%u:%s", vs->items[i].id, type_name(vs->items[i].type));
+    buf_printf(&b, "<%u>%s", depth, from ? " ..." : "");
+    for (uint32_t i = from; i < depth; i++)
+        buf_printf(&b, " %s", stack_item(st, vs, i));
     return buf_str(&b);
+}
+
+/* Table layout: "<depth>" and as many of the top items as fit in cols
+ * columns, after " .." when the bottom ones do not. */
+static const char *stack_fit(const Stepper *st, const VState *vs, uint32_t cols)
+{
+    uint32_t depth = vs ? vs->depth : st->depth;
+    const char *head = gc_printf("<%u>", depth);
+    uint32_t used = text_width(head), k = 0, most = cols / 2 + 1, all = used;
+    const char **shown = gc_alloc(most * sizeof *shown);
+    for (; k < depth && k < most; k++) { /* from the top down, while the whole stack might fit */
+        shown[k] = stack_item(st, vs, depth - 1 - k);
+        all += 1 + text_width(shown[k]);
+    }
+    if (k < depth || all > cols) /* it does not: the top ones that fit beside " .." */
+        for (k = 0; k < depth && k < most; k++) {
+            uint32_t need = 1 + text_width(shown[k]);
+            if (used + need + 3 > cols)
+                break;
+            used += need;
+        }
+    if (k == 0 && depth) { /* not even the top item fits: cut it */
+        int room = (int)cols - (int)used - 1 - (depth > 1 ? 3 : 0);
+        if (room >= 4)
+            shown[k++] = text_cut(stack_item(st, vs, depth - 1), (uint32_t)room);
+    }
+    Buf b = {0};
+    buf_printf(&b, "%s%s", head, k < depth ? " .." : "");
+    while (k)
+        buf_printf(&b, " %s", shown[--k]);
+    return buf_str(&b);
+}
+
+/* A frame's position, shortened to cols: the name gives way in the middle,
+ * "@vN:PC" stays whole. */
+static const char *position_fit(const char *pos, uint32_t cols)
+{
+    const char *at = strrchr(pos, '@');
+    if (!at)
+        at = strrchr(pos, ':');
+    uint32_t tail = at ? text_width(at) : 0;
+    if (!at || text_width(pos) <= cols || tail + 7 > cols)
+        return text_elide_middle(pos, cols);
+    return gc_printf("%s%s", text_elide_middle(gc_strndup(pos, (size_t)(at - pos)), cols - tail), at);
 }
 
 static bool fact_known(const VState *before, const VFact *f)
@@ -109,32 +243,112 @@ static const char *position(const StepInfo *info)
     return gc_printf("%s@v%d:%u", info->at.name, info->at.version, info->at.pc);
 }
 
-static void print_row(Session *s, bool table, uint64_t n, const StepInfo *info, const Stepper *st,
+/* The columns of standard output's terminal (its window size, else
+ * $COLUMNS); 80 when it is not a terminal. */
+static uint32_t terminal_width(FILE *out)
+{
+    int fd = fileno(out);
+    if (fd < 0 || !isatty(fd))
+        return 80;
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *env = getenv("COLUMNS");
+    long n = env ? strtol(env, NULL, 10) : 0;
+    return n > 0 && n <= 1000 ? (uint32_t)n : 80;
+}
+
+/* The cells' widths at 80 columns, and the share of each column beyond
+ * 80 (in percent; AT and INSN stop growing at their caps). */
+static const uint32_t cell_base[C_COUNT] = {12, 13, 12, 16, 11};
+static const uint32_t cell_grow[C_COUNT] = {30, 20, 12, 15, 23};
+static const uint32_t cell_cap[C_COUNT] = {48, 48, UINT32_MAX, UINT32_MAX, UINT32_MAX};
+
+/* trace-layout auto is a table on a terminal (terminal), plain elsewhere;
+ * the table's cells share the width (trace-width, else the terminal's):
+ * narrower than 80 they shrink alike, wider they grow by cell_grow, and
+ * FACTS, the last, takes what is left. */
+static Layout layout_for(const Session *s, bool terminal)
+{
+    Layout l = {.table = s->trace_layout == CONFIG_LAYOUT_TABLE ||
+                         (s->trace_layout == CONFIG_LAYOUT_AUTO && terminal)};
+    if (!l.table)
+        return l;
+    l.width = s->trace_width ? s->trace_width : terminal_width(s->out);
+    l.width = l.width < TRACE_MIN_WIDTH ? TRACE_MIN_WIDTH : l.width;
+    uint32_t free = l.width - TRACE_FIXED_COLS, base = 80 - TRACE_FIXED_COLS, used = 0;
+    for (int k = 0; k < C_FACTS; k++) {
+        uint32_t w = free <= base ? cell_base[k] * free / base : cell_base[k] + (free - base) * cell_grow[k] / 100;
+        l.w[k] = w > cell_cap[k] ? cell_cap[k] : w;
+        used += l.w[k];
+    }
+    l.w[C_FACTS] = free - used;
+    return l;
+}
+
+/* Print one table row: a line per wrapped line of its tallest cell, each
+ * cell padded to its width so that the separators line up. */
+static void table_lines(Session *s, const Layout *l, const char *step, const TableCell *c)
+{
+    static const char *const sep[C_COUNT] = {" ", " ", " | ", " | ", " | "};
+    uint32_t rows = 1;
+    for (int k = 0; k < C_COUNT; k++)
+        rows = c[k].n > rows ? c[k].n : rows;
+    for (uint32_t r = 0; r < rows; r++) {
+        Buf b = {0};
+        buf_printf(&b, "%5s", r ? "" : step);
+        for (int k = 0; k < C_COUNT; k++) {
+            const char *t = r < c[k].n ? text_cut(c[k].line[r], l->w[k]) : "";
+            buf_printf(&b, "%s%s%*s", sep[k], t, (int)(l->w[k] - text_width(t)), "");
+        }
+        while (b.len && b.s[b.len - 1] == ' ')
+            b.s[--b.len] = 0;
+        buf_putc(&b, '\n');
+        fputs(buf_str(&b), s->out);
+    }
+}
+
+static void print_row(Session *s, const Layout *l, uint64_t n, const StepInfo *info, const Stepper *st,
                       const VState *vs, const char *facts)
 {
-    Row r = {.table = table};
     Buf insn = {0};
     for (uint32_t i = 0; i < info->depth; i++)
         buf_puts(&insn, "  ");
     lower_insn_print(&insn, info->insn);
-    buf_printf(&r.line, table ? "%5llu  " : "%llu ", (unsigned long long)n);
-    cell(&r, position(info), 24);
-    buf_putc(&r.line, ' ');
-    cell(&r, buf_str(&insn), 26);
-    buf_puts(&r.line, " | RT ");
-    cell(&r, real_stack(st), 26);
-    buf_puts(&r.line, " | VT ");
-    cell(&r, sim_stack(vs), 26);
-    buf_printf(&r.line, " | %s\n", facts);
-    fputs(buf_str(&r.line), s->out);
+    if (!l->table) {
+        fprintf(s->out, "%llu %s %s | RT %s | VT %s | %s\n", (unsigned long long)n, position(info), buf_str(&insn),
+                stack_plain(st, NULL), stack_plain(NULL, vs), facts);
+        return;
+    }
+    TableCell c[C_COUNT] = {
+        [C_AT] = cell_one(position_fit(position(info), l->w[C_AT])),
+        [C_INSN] = cell_wrap(buf_str(&insn), l->w[C_INSN], 2 * info->depth + 1),
+        [C_RT] = cell_one(stack_fit(st, NULL, l->w[C_RT])),
+        [C_VT] = cell_one(stack_fit(NULL, vs, l->w[C_VT])),
+        [C_FACTS] = cell_wrap(facts, l->w[C_FACTS], 0),
+    };
+    table_lines(s, l, gc_printf("%llu", (unsigned long long)n), c);
 }
 
-static void print_header(Session *s, bool table, const Body *code)
+/* A column's title, or its short form where the long one does not fit. */
+static TableCell title(const char *full, const char *brief, uint32_t cols)
+{
+    return cell_one(text_width(full) <= cols ? full : brief);
+}
+
+static void print_header(Session *s, const Layout *l, const Body *code)
 {
     fprintf(s->out, "trace on %s: verified, %u instruction%s\n", s->machine->name, code->n, code->n == 1 ? "" : "s");
-    if (table)
-        fprintf(s->out, "%5s  %-24s %-26s | RT %-26s | VT %-26s | FACTS (+added)\n", "STEP", "AT", "INSN", "(real)",
-                "(simulated)");
+    if (!l->table)
+        return;
+    TableCell c[C_COUNT] = {
+        [C_AT] = cell_one("AT"),
+        [C_INSN] = cell_one("INSN"),
+        [C_RT] = title("RT (real)", "RT", l->w[C_RT]),
+        [C_VT] = title("VT (simulated)", "VT", l->w[C_VT]),
+        [C_FACTS] = title("FACTS (+added)", "FACTS", l->w[C_FACTS]),
+    };
+    table_lines(s, l, "STEP", c);
 }
 
 static Error *lower_code(Session *s, const Source *src, Body **out)
@@ -195,7 +409,7 @@ struct Trace {
     VState *sim, *exit;
     Principal principal; /* who ran it: its code is simulated as theirs */
     uint64_t n;     /* steps taken */
-    bool table;
+    Layout layout;  /* fixed when the run starts */
     FILE *captured; /* program output, shown after the row that made it */
     char *outbuf;
     size_t outlen, shown;
@@ -212,7 +426,7 @@ static void close_run(Trace *t)
         t->s->active = NULL;
 }
 
-static Error *begin_run(Session *s, const Source *src, bool table, Trace **out)
+static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **out)
 {
     Body *code = NULL;
     Error *e = lower_code(s, src, &code);
@@ -234,12 +448,13 @@ static Error *begin_run(Session *s, const Source *src, bool table, Trace **out)
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
     Trace *t = gc_alloc(sizeof *t);
-    *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vstate_copy(s->vs), .exit = exit, .table = table,
+    *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vstate_copy(s->vs), .exit = exit,
+                 .layout = layout_for(s, terminal),
                  .principal = s->principal};
     t->captured = open_memstream(&t->outbuf, &t->outlen);
     if (t->captured)
         t->st->out = t->captured;
-    print_header(s, table, code);
+    print_header(s, &t->layout, code);
     *out = t;
     return NULL;
 }
@@ -283,7 +498,7 @@ static Error *step_once(Trace *t, bool *done)
         return err_hint(err_new(E_TRAP, info.insn->span, "the simulation rejects step %llu: %s", (unsigned long long)n,
                                 e->msg),
                         "a verifier bug: the code verified as a whole");
-    print_row(s, t->table, n, &info, t->st, t->sim, delta(s, before, t->sim, info.insn, info.entered));
+    print_row(s, &t->layout, n, &info, t->st, t->sim, delta(s, before, t->sim, info.insn, info.entered));
     show_output(t);
     uint32_t slot;
     if (!stacks_agree(t->st, t->sim, &slot))
@@ -351,22 +566,22 @@ static Error *busy(Session *s, Span at)
                     ":step runs one more step, :continue runs to the end, :abandon drops it");
 }
 
-Error *trace_run(Session *s, const Source *src, bool table)
+Error *trace_run(Session *s, const Source *src, bool terminal)
 {
     if (s->active)
         return busy(s, (Span){.src = src, .line = (uint32_t)src->first_line, .col = 1});
     Trace *t;
-    Error *e = begin_run(s, src, table, &t);
+    Error *e = begin_run(s, src, terminal, &t);
     return e ? e : run_steps(t, 0);
 }
 
-Error *trace_step(Session *s, const Source *src, bool table)
+Error *trace_step(Session *s, const Source *src, bool terminal)
 {
     if (src) {
         if (s->active)
             return busy(s, (Span){.src = src, .line = (uint32_t)src->first_line, .col = 1});
         Trace *t;
-        Error *e = begin_run(s, src, table, &t);
+        Error *e = begin_run(s, src, terminal, &t);
         return e ? e : run_steps(t, 1);
     }
     if (!s->active)

@@ -6,13 +6,14 @@
 #include "session.h"
 
 /* :trace CODE: verify, then run one step at a time beside the simulation;
- * table: aligned columns for a terminal, else one plain line per step. */
-Error *trace_run(Session *s, const Source *src, bool table);
+ * terminal: the output is an interactive terminal, where trace-layout auto
+ * is a table fitted to its width (else one plain line per step). */
+Error *trace_run(Session *s, const Source *src, bool terminal);
 /* :step CODE starts a run suspended after one step (src NULL: one more
  * step); :continue runs it to the end; :abandon drops it.  While it is
  * suspended, definitions may change: frames already running keep the
  * version they started with, new calls take the new one. */
-Error *trace_step(Session *s, const Source *src, bool table);
+Error *trace_step(Session *s, const Source *src, bool terminal);
 Error *trace_continue(Session *s);
 Error *trace_abandon(Session *s);
 

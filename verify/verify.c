@@ -304,6 +304,7 @@ static const char *join_place(const Insn *first)
 {
     static const char *const made[][2] = {
         {"<else>", "at the end of the 'if'"},
+        {"<end-then>", "at the end of the 'if'"},
         {"<end-if>", "at the end of the 'if'"},
         {"<loop>", "at the start of the 'while' body"},
         {"<while-test>", "at the 'while' condition"},

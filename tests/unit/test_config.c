@@ -62,6 +62,25 @@ static void expect_text(const char *what, const char *want, const char *got)
 
 static unsigned long long ull(uint64_t v) { return (unsigned long long)v; }
 
+/* A value as the docs spell it: a choice's name, else the number. */
+static const char *value(const ConfigSetting *c, uint64_t v)
+{
+    return c->names ? config_value_name(c, v) : gc_printf("%llu", ull(v));
+}
+
+/* The values a setting takes: "auto, table, plain" for a choice, else
+ * "LO..HI"; with the word before them in the man page. */
+static const char *range(const ConfigSetting *c, bool man)
+{
+    if (!c->names)
+        return gc_printf("%s%llu..%llu", man ? "range " : "", ull(c->lo), ull(c->hi));
+    Buf b = {0};
+    buf_puts(&b, man ? "one of " : "");
+    for (uint32_t i = 0; c->names[i]; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", c->names[i]);
+    return buf_str(&b);
+}
+
 static void test_reference_table(void **state)
 {
     (void)state;
@@ -69,7 +88,7 @@ static void test_reference_table(void **state)
     buf_puts(&want, "| setting | default | range | what |\n|---|---|---|---|\n");
     for (int i = 0; i < CONFIG_COUNT; i++) {
         const ConfigSetting *c = &config_settings[i];
-        buf_printf(&want, "| `%s` | %llu | %llu..%llu | %s |\n", c->name, ull(c->def), ull(c->lo), ull(c->hi), c->help);
+        buf_printf(&want, "| `%s` | %s | %s | %s |\n", c->name, value(c, c->def), range(c, false), c->help);
     }
     const char *doc = slurp("docs/reference.md");
     expect_text("the settings table of docs/reference.md", buf_str(&want),
@@ -85,7 +104,7 @@ static void test_reference_set_listing(void **state)
     Buf want = {0};
     for (int i = 0; i < CONFIG_COUNT; i++) {
         const ConfigSetting *c = &config_settings[i];
-        buf_printf(&want, "%-14s %-12llu %s\n", c->name, ull(c->def), c->help);
+        buf_printf(&want, "%-14s %-12s %s\n", c->name, value(c, c->def), c->help);
     }
     const char *doc = slurp("docs/reference.md");
     const char *first = gc_printf("%-14s %-12llu ", config_settings[0].name, ull(config_settings[0].def));
@@ -103,7 +122,7 @@ static void test_man_page(void **state)
         buf_puts(&want, ".TP\n.B ");
         for (const char *p = c->name; *p; p++)
             buf_puts(&want, *p == '-' ? "\\-" : (char[]){*p, 0});
-        buf_printf(&want, "\n%s; default %llu, range %llu..%llu.\n", c->help, ull(c->def), ull(c->lo), ull(c->hi));
+        buf_printf(&want, "\n%s; default %s, %s.\n", c->help, value(c, c->def), range(c, true));
     }
     const char *man = slurp("docs/xvm-repl.1");
     expect_text("the settings in docs/xvm-repl.1", buf_str(&want), excerpt(man, ".\\\" The settings of", ".RE\n"));
@@ -119,6 +138,9 @@ static void test_table_consistent(void **state)
         assert_true(c->lo <= c->def && c->def <= c->hi);
         assert_true(c->help && *c->help);
         assert_true(!c->zero_unlimited || c->lo == 0);
+        for (uint64_t v = 0; c->names && v <= c->hi; v++) /* a choice names each of its values */
+            assert_non_null(config_value_name(c, v));
+        assert_true(!c->names || (c->lo == 0 && !config_value_name(c, c->hi + 1)));
         for (int k = 0; k < i; k++)
             assert_string_not_equal(c->name, config_settings[k].name);
     }

@@ -437,7 +437,7 @@ static void test_type_store_order(void **state)
                  1);
     /* Conditional jumps want an int. */
     e = check("push int(1);\nalloc;\nif { };");
-    assert_error(e, E_TYPE, "type mismatch: 'jump_unless", 3, 1);
+    assert_error(e, E_TYPE, "type mismatch: 'if' needs (int)", 3, 1);
 }
 
 static void test_type_call_arguments(void **state)
