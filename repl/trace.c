@@ -7,6 +7,7 @@
  * composite operations it is, the real stack and the simulated stack in
  * the same notation, and the facts the step added.  A real value whose
  * type disagrees with its simulated item stops the trace: a verifier bug. */
+#include "print.h"
 #include "trace.h"
 #include "trust.h"
 
@@ -125,7 +126,7 @@ static void print_row(Session *s, bool table, uint64_t n, const StepInfo *info, 
     cell(&r, real_stack(st), 26);
     buf_puts(&r.line, " | VT ");
     cell(&r, sim_stack(vs), 26);
-    buf_printf(&r.line, " | %s\n", facts);
+    buf_printf(&r.line, " | %s\n", print_changes(facts));
     fputs(buf_str(&r.line), s->out);
 }
 
@@ -329,7 +330,9 @@ static Error *run_steps(Trace *t, uint64_t max)
         }
         if (done)
             break;
+        print_progress_beside("tracing", t->n, 0); /* steps so far, when the rows go to a file */
     }
+    print_progress_end();
     /* A step that ends a body leaves nothing more to run: finish now. */
     if (t->st->nframes == 0 || (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n)) {
         Error *e = stepper_finish(t->st, t->s->vm); /* refused if the stack was made too small meanwhile */
