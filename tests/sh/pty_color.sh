@@ -8,7 +8,7 @@
 #   * --color=always colours into a pipe, byte for byte the plain text once
 #     the escapes are taken out; --color=bogus is a usage error (status 2)
 #   * :trace colours the facts a step adds when stdout is a terminal
-#   * progress ("loading units... N", "tracing... N") appears on a terminal's
+#   * progress ("loading units... N", "loading files... N/M", "tracing... N") appears on a terminal's
 #     stderr once the work has lasted $XVM_REPL_PROGRESS_MS, is erased, and
 #     never reaches a pipe or, for :trace, a terminal that shows the rows
 # Skipped (exit 0 with a message) only if `script` is not installed.
@@ -153,6 +153,13 @@ if grep -q $'\rloading units\.\.\. 1 *\r *\r' "$TMP/load"; then
     ok "loading units shows progress on a terminal, then erases it"
 else
     bad "no progress (or not erased) while loading units" "$TMP/load"
+fi
+printf ':load %s %s\n' "$TMP/bad.xvm" "$TMP/trace.xvm" >"$TMP/files.xvm"
+on_pty "$TMP/files" "$BIN $TMP/files.xvm"
+if grep -q $'\rloading files\.\.\. 1/2 *\r *\r' "$TMP/files"; then
+    ok ":load of several files shows progress on a terminal, then erases it"
+else
+    bad "no progress (or not erased) for :load of several files" "$TMP/files"
 fi
 on_pty "$TMP/long" "$BIN $TMP/long.xvm >$TMP/long.out"
 if grep -q $'\rtracing\.\.\. [0-9]' "$TMP/long" && grep -q $'\r *\r$' "$TMP/long" &&
