@@ -28,6 +28,8 @@ static void usage(FILE *o)
           "  --checked        run on the checked executor: every run-time check on\n"
           "  -q, --quiet      print no informational messages (loaded unit, defined,\n"
           "                   using ...): only results, output and errors\n"
+          "  --color=WHEN     colour errors and traces: auto (on a terminal, unless\n"
+          "                   NO_COLOR is set), always or never\n"
           "  --help           show this help and exit\n"
           "  --version        show the version and exit\n\n"
           "With no FILE, reads standard input: interactively (readline, history) on a\n"
@@ -115,6 +117,7 @@ int main(int argc, char **argv)
             r.codes = true;
         } else if (!strcmp(a, "--untrusted")) {
             r.s->principal = PRINCIPAL_UNTRUSTED;
+        } else if (print_color_option(a)) { /* --color=WHEN */
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "xvm-repl: unknown option '%s'\n", a);
             usage(stderr);

@@ -1,10 +1,32 @@
-/* print.h - printing diagnostics (print.c). */
+/* print.h - printing diagnostics (print.c): errors, their colours, and
+ * progress on stderr. */
 #ifndef XVM_PRINT_H
 #define XVM_PRINT_H
 
 #include "repl.h"
 
+/* The option --color=WHEN (auto, always, never): true if arg is one.
+ * Colour goes to each of stderr and stdout that is a terminal (auto:
+ * unless $NO_COLOR is non-empty or $TERM is unset or "dumb"), to both
+ * (always) or to neither (never); progress to stderr if it is a terminal.
+ * The terminal is looked at once, when something is first printed. */
+bool print_color_option(const char *arg);
+
 /* Print an error (stderr, after flushing results). */
 void print_error(Repl *r, const Error *e);
+
+/* The facts a :trace row adds, coloured if stdout takes colour. */
+const char *print_changes(const char *facts);
+
+/* Progress of work under way: "WHAT... DONE" or "WHAT... DONE/TOTAL"
+ * (total 0: unknown), on stderr if it is a terminal, once the work has
+ * lasted $XVM_REPL_PROGRESS_MS (default 1000) milliseconds, redrawn at
+ * most ten times a second.  The first call after print_progress_end
+ * starts the clock. */
+void print_progress(const char *what, uint64_t done, uint64_t total);
+/* The same, only if stdout is not a terminal (its rows are the progress). */
+void print_progress_beside(const char *what, uint64_t done, uint64_t total);
+/* The work is done: erase the progress line, if any. */
+void print_progress_end(void);
 
 #endif

@@ -5,6 +5,7 @@
  * the staged world, and only then is it committed, compiled and run.  Any
  * failure unstages everything, so a rejected input changes nothing. */
 #include "kinds.h"
+#include "print.h"
 #include "trust.h"
 #include "query.h"
 #include "units.h"
@@ -143,6 +144,7 @@ static Error *run_checked(Session *s, const Body *code)
  * staged and whose code (possibly empty) is lowered. */
 static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
 {
+    print_progress_end(); /* of loading units or files */
     VState *exit = NULL;
     Error *e = NULL;
     Body *verified = NULL;
@@ -229,6 +231,7 @@ Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Pri
     Vec *stmts = gc_calloc(n + 1, sizeof(Vec));
     Error *e = NULL;
     for (uint32_t i = 0; i < n && !e; i++) {
+        print_progress("loading files", i + 1, n);
         Node *unit;
         e = parse_unit(srcs[i], &unit);
         if (!e)

@@ -7,6 +7,7 @@
  * composite operations it is, the real stack and the simulated stack in
  * the same notation, and the facts the step added.  A real value whose
  * type disagrees with its simulated item stops the trace: a verifier bug. */
+#include "print.h"
 #include "trace.h"
 #include "trust.h"
 
@@ -299,7 +300,8 @@ static void table_lines(Session *s, const Layout *l, const char *step, const Tab
         buf_printf(&b, "%5s", r ? "" : step);
         for (int k = 0; k < C_COUNT; k++) {
             const char *t = r < c[k].n ? text_cut(c[k].line[r], l->w[k]) : "";
-            buf_printf(&b, "%s%s%*s", sep[k], t, (int)(l->w[k] - text_width(t)), "");
+            int pad = (int)(l->w[k] - text_width(t)); /* measured before colour codes go in */
+            buf_printf(&b, "%s%s%*s", sep[k], k == C_FACTS ? print_changes(t) : t, pad, "");
         }
         while (b.len && b.s[b.len - 1] == ' ')
             b.s[--b.len] = 0;
@@ -317,7 +319,7 @@ static void print_row(Session *s, const Layout *l, uint64_t n, const StepInfo *i
     lower_insn_print(&insn, info->insn);
     if (!l->table) {
         fprintf(s->out, "%llu %s %s | RT %s | VT %s | %s\n", (unsigned long long)n, position(info), buf_str(&insn),
-                stack_plain(st, NULL), stack_plain(NULL, vs), facts);
+                stack_plain(st, NULL), stack_plain(NULL, vs), print_changes(facts));
         return;
     }
     TableCell c[C_COUNT] = {
@@ -544,7 +546,9 @@ static Error *run_steps(Trace *t, uint64_t max)
         }
         if (done)
             break;
+        print_progress_beside("tracing", t->n, 0); /* steps so far, when the rows go to a file */
     }
+    print_progress_end();
     /* A step that ends a body leaves nothing more to run: finish now. */
     if (t->st->nframes == 0 || (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n)) {
         Error *e = stepper_finish(t->st, t->s->vm); /* refused if the stack was made too small meanwhile */

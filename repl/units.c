@@ -1,6 +1,7 @@
 /* units.c - loading units by name from the search path: the current
  * folder, then XVM_PATH, then the stdlib.  A unit is loaded at most once
  * per session; one that is missing names every place searched. */
+#include "print.h"
 #include "txn.h"
 #include "units.h"
 #include "suggest.h"
@@ -124,6 +125,7 @@ Error *units_load(void *ctx, const char *unit, Span at)
         if (e)
             return e;
         vec_push(&t->units, (void *)unit);
+        print_progress("loading units", t->units.len, 0);
         bool from_stdlib = s->stdlib_dir && strcmp(dir, s->stdlib_dir) == 0;
         /* Name stdlib files the same wherever it is installed. */
         const char *shown = from_stdlib ? gc_printf("stdlib/%s.xvm", unit) : path;

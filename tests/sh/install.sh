@@ -8,6 +8,10 @@
 #     prints 9;
 #   * a missing unit is reported with every path searched, in order:
 #     ., then $XVM_PATH, then PREFIX/share/xvm/stdlib;
+#   * the editor files are installed: PREFIX/share/xvm/editors/{vim/syntax,
+#     vim/ftdetect}/xvm.vim and textmate/xvm.tmLanguage.json, and for Vim
+#     PREFIX/share/vim/vimfiles/{syntax,ftdetect}/xvm.vim, each the same as
+#     in editors/; Vim (if installed) finds them through that runtime path;
 #   * DESTDIR stages the same layout under DESTDIR/PREFIX.
 #
 # The stdlib path is compiled into repl/main.o from PREFIX, so the test
@@ -55,6 +59,24 @@ bin=$prefix/bin/xvm-repl
 for f in stdlib/*.xvm; do
     cmp -s "$f" "$prefix/share/xvm/$f" || fail "installed $f differs from the source (or is missing)"
 done
+editors=(share/xvm/editors/vim/syntax/xvm.vim:vim/syntax/xvm.vim
+         share/xvm/editors/vim/ftdetect/xvm.vim:vim/ftdetect/xvm.vim
+         share/xvm/editors/textmate/xvm.tmLanguage.json:textmate/xvm.tmLanguage.json
+         share/vim/vimfiles/syntax/xvm.vim:vim/syntax/xvm.vim
+         share/vim/vimfiles/ftdetect/xvm.vim:vim/ftdetect/xvm.vim)
+for pair in "${editors[@]}"; do
+    cmp -s "editors/${pair#*:}" "$prefix/${pair%%:*}" ||
+        fail "PREFIX/${pair%%:*} is not installed (or differs from editors/${pair#*:})"
+done
+if command -v vim >/dev/null 2>&1; then
+    printf 'push int(1);\n' >"$tmp/probe.xvm"
+    HOME=$tmp timeout 20 vim -N -u NONE -i NONE -n -es --cmd "set rtp^=$prefix/share/vim/vimfiles" \
+        -c 'filetype on' -c 'syntax on' -c "edit $tmp/probe.xvm" \
+        -c "call writefile([&filetype, get(b:, 'current_syntax', ''), v:errmsg], '$tmp/vim.out')" -c 'qa!' \
+        </dev/null >/dev/null 2>&1
+    [[ $(cat "$tmp/vim.out" 2>/dev/null) == $'xvm\nxvm' ]] ||
+        fail "Vim with the installed vimfiles does not highlight .xvm files: $(cat "$tmp/vim.out" 2>/dev/null)"
+fi
 man=$prefix/share/man/man1/xvm-repl.1
 if [[ ! -s $man ]]; then
     fail "the man page $man is not installed"
@@ -150,7 +172,8 @@ fi
 # ---- DESTDIR stages PREFIX under it (no rebuild: only the layout is checked)
 stage=$tmp/stage
 if submake BUILD="$tmp/build" PREFIX=/usr/local DESTDIR="$stage" install >"$tmp/make2.log" 2>&1; then
-    for f in bin/xvm-repl share/xvm/stdlib/binary-int-op.xvm share/man/man1/xvm-repl.1; do
+    for f in bin/xvm-repl share/xvm/stdlib/binary-int-op.xvm share/man/man1/xvm-repl.1 \
+             share/xvm/editors/textmate/xvm.tmLanguage.json share/vim/vimfiles/syntax/xvm.vim; do
         [[ -f $stage/usr/local/$f ]] || fail "DESTDIR install is missing \$DESTDIR/usr/local/$f"
     done
 else

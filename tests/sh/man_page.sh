@@ -39,7 +39,7 @@ mapfile -t opts < <(timeout 30 "$XVM_BIN" --help 2>&1 | grep -o -- '--[a-z][a-z-
 ((${#opts[@]} >= 8)) || fail "--help lists only ${#opts[@]} options"
 for opt in "${opts[@]}"; do
     sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$man" | sed 's/\\-/-/g' | grep -q -- "$opt\b" || fail "the man page's OPTIONS lack $opt"
-    grep -q -- "\`$opt\`" <<<"$options" || fail "$ref's option table lacks $opt"
+    grep -Eq -- "\`$opt(=[A-Z]+)?\`" <<<"$options" || fail "$ref's option table lacks $opt"
 done
 
 ((failed)) && exit 1
