@@ -79,8 +79,19 @@ static const Cmd *find_command(const char *word, size_t len, int *matches);
 static const char *candidates(const char *word, size_t len);
 static Error *unknown_command(const char *word, Span at);
 
+/* :quit [N]: N is the exit status, 0..255. */
 static Error *cmd_quit(CmdCtx *c)
 {
+    if (c->args[0]) {
+        char *end;
+        errno = 0;
+        long n = strtol(c->args, &end, 10);
+        if (errno || *end || n < 0 || n > 255 || !(c->args[0] >= '0' && c->args[0] <= '9'))
+            return err_hint(err_new(E_USAGE, c->args_span, "the exit status must be a whole number 0..255"),
+                            "usage: :quit [N]");
+        c->r->quit_status_given = true;
+        c->r->quit_status = (int)n;
+    }
     c->r->quit = true;
     return NULL;
 }
@@ -88,7 +99,8 @@ static Error *cmd_quit(CmdCtx *c)
 static Error *cmd_stack(CmdCtx *c)
 {
     Buf b = {0};
-    session_print_stack(c->r->s, &b);
+    if (!trace_print_stack(c->r->s, &b)) /* a suspended :step run's, else the REPL's */
+        session_print_stack(c->r->s, &b);
     out_buf(c->r, &b);
     return NULL;
 }
@@ -96,7 +108,8 @@ static Error *cmd_stack(CmdCtx *c)
 static Error *cmd_facts(CmdCtx *c)
 {
     Buf b = {0};
-    session_print_facts(c->r->s, &b);
+    if (!trace_print_facts(c->r->s, &b))
+        session_print_facts(c->r->s, &b);
     out_buf(c->r, &b);
     return NULL;
 }
@@ -454,7 +467,7 @@ static const Cmd commands[] = {
     {"load", ":load [--untrusted] FILE...", "verify and run files of definitions and code as one input", cmd_load, U_ANY},
     {"reload", ":reload", "take the loaded files that changed again, as one redefinition", cmd_reload, U_OWN},
     {"help", ":help [COMMAND]", "list commands, or explain one", cmd_help, U_ANY},
-    {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY},
+    {"quit", ":quit [N]", "leave xvm-repl (Ctrl-D does the same), with exit status N if given", cmd_quit, U_ANY},
     {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack, U_ANY},
     {"facts", ":facts", "show the simulated stack (identities, types) and the facts known about it", cmd_facts, U_ANY},
     {"use", ":use MACHINE", "run what is typed next over MACHINE (core-machine to go back)", cmd_use, U_ANY},

@@ -58,13 +58,36 @@ static void mkdir_parents(const char *path)
         }
 }
 
+/* An entry may span lines (a multi-line input): the file gives each entry a
+ * "#TIME" line before it (readline's timestamps), so the lines of one input
+ * read back as one entry.  A file written before that has one entry a line:
+ * it is read so, then written again in the new form. */
+static bool history_file_stamped(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;
+    int c0 = getc(f), c1 = getc(f);
+    fclose(f);
+    return c0 == EOF || (c0 == '#' && c1 >= '0' && c1 <= '9');
+}
+
+static int g_appended; /* entries appended since the file was last written whole */
+
 static void history_open(Repl *r)
 {
     if (!r->histfile)
         return;
     mkdir_parents(r->histfile);
     stifle_history(r->histsize > 0 ? r->histsize : 0);
+    history_comment_char = '#';
+    history_write_timestamps = 1;
+    bool stamped = history_file_stamped(r->histfile);
+    history_multiline_entries = stamped;
     read_history(r->histfile);
+    history_multiline_entries = 1;
+    if (!stamped && r->histsize > 0)
+        write_history(r->histfile);
 }
 
 static void history_remember(Repl *r, const char *entry)
@@ -75,9 +98,12 @@ static void history_remember(Repl *r, const char *entry)
     if (last && strcmp(last->line, entry) == 0)
         return; /* consecutive duplicates are noise */
     add_history(entry);
-    if (append_history(1, r->histfile) != 0)
+    /* Appending keeps what other sessions add meanwhile; writing the whole
+     * (stifled) list now and then keeps the file within about twice the size. */
+    if (++g_appended >= r->histsize || append_history(1, r->histfile) != 0) {
         write_history(r->histfile);
-    history_truncate_file(r->histfile, r->histsize);
+        g_appended = 0;
+    }
 }
 
 /* ---- completion --------------------------------------------------------------------------- */
@@ -161,23 +187,34 @@ static char **complete(const char *text, int start, int end)
 /* ---- the loop ----------------------------------------------------------------------------- */
 
 static bool g_cont;
-static Buf g_entry; /* the input so far, for one history entry */
+static bool g_eof_warned; /* Ctrl-D in an open input has warned once */
+static Buf g_entry;       /* the input so far, for one history entry */
 
-static void on_line(char *line)
+/* Ctrl-D: leave, but not silently over an input still open. */
+static void on_eof(void)
 {
-    if (!line) { /* Ctrl-D */
-        g_repl->quit = true;
-        fputc('\n', stdout);
-        rl_callback_handler_remove(); /* or readline redraws the prompt */
+    if (g_cont && !g_eof_warned) {
+        g_eof_warned = true;
+        printf("\nan input is still open (from line %d): close its brackets to run it, Ctrl-C to discard it, "
+               "or Ctrl-D again to discard it and leave\n",
+               g_repl->pending_line);
         return;
     }
+    g_repl->quit = true;
+    fputc('\n', stdout);
+    rl_callback_handler_remove(); /* or readline redraws the prompt */
+}
+
+/* One line, as typed. */
+static void feed_line(const char *line)
+{
     g_lineno++;
+    g_eof_warned = false;
     if (strlen(line) > config_limits.line_bytes) {
         Span at = {.src = source_new("<stdin>", "", 0, g_lineno), .line = (uint32_t)g_lineno, .col = 1};
         input_refuse_line(g_repl, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)",
                                                   strlen(line), config_limits.line_bytes),
                                           "split the input over several lines, or raise the limit with :set line-bytes N"));
-        free(line);
         return;
     }
     if (g_entry.len + strlen(line) < config_limits.input_bytes) { /* the history entry: bounded like the input */
@@ -186,15 +223,33 @@ static void on_line(char *line)
         buf_puts(&g_entry, line);
     }
     g_cont = input_feed_line(g_repl, line, "<stdin>", g_lineno);
-    free(line);
     if (!g_cont) {
-        /* One entry per input: the history file is line-based. */
-        for (char *p = g_entry.s; p && *p; p++)
-            if (*p == '\n')
-                *p = ' ';
-        history_remember(g_repl, buf_str(&g_entry));
+        history_remember(g_repl, buf_str(&g_entry)); /* one entry per input, its newlines kept */
         g_entry = (Buf){0};
     }
+}
+
+/* What readline hands over may hold newlines (a bracketed paste, a
+ * multi-line entry recalled from history): each line is taken as if it
+ * were typed on its own, up to a :quit or a Ctrl-C. */
+static void on_line(char *line)
+{
+    if (!line) {
+        on_eof();
+        return;
+    }
+    for (char *p = line;;) {
+        size_t n = strcspn(p, "\r\n");
+        char end = p[n];
+        p[n] = 0;
+        feed_line(p);
+        if (!end || g_repl->quit || g_sigint)
+            break;
+        p += n + 1;
+        if (end == '\r' && *p == '\n')
+            p++;
+    }
+    free(line);
     rl_set_prompt(input_prompt(g_repl, g_cont));
 }
 
@@ -203,6 +258,7 @@ static void clear_line_after_sigint(Repl *r)
     input_drop(r);
     g_entry = (Buf){0};
     g_cont = false;
+    g_eof_warned = false;
     rl_free_line_state();
     rl_callback_sigcleanup();
     rl_replace_line("", 0);
