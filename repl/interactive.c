@@ -299,18 +299,25 @@ static bool g_cont;
 static bool g_eof_warned; /* Ctrl-D in an open input has warned once */
 static Buf g_entry;       /* the input so far, for one history entry */
 
+/* End the line Ctrl-D was typed on: readline does it itself when it had
+ * bracketed paste on (readline 8.1 and later). */
+static void eof_newline(void)
+{
+    const char *paste = rl_variable_value("enable-bracketed-paste");
+    if (!paste || strcmp(paste, "on"))
+        fputc('\n', stdout);
+}
+
 /* Ctrl-D: leave, but not silently over an input still open. */
 static void on_eof(void)
 {
+    eof_newline();
     if (g_cont && !g_eof_warned) {
         g_eof_warned = true;
-        printf("\nan input is still open (from line %d): close its brackets to run it, Ctrl-C to discard it, "
-               "or Ctrl-D again to discard it and leave\n",
-               g_repl->pending_line);
+        printf("an input is still open (from line %d); Ctrl-D again to discard it and leave\n", g_repl->pending_line);
         return;
     }
     g_repl->quit = true;
-    fputc('\n', stdout);
     rl_callback_handler_remove(); /* or readline redraws the prompt */
 }
 
