@@ -96,8 +96,19 @@ static const Cmd *find_command(const char *word, size_t len, int *matches);
 static const char *candidates(const char *word, size_t len);
 static Error *unknown_command(const char *word, Span at);
 
+/* :quit [N]: N is the exit status, 0..255. */
 static Error *cmd_quit(CmdCtx *c)
 {
+    if (c->args[0]) {
+        char *end;
+        errno = 0;
+        long n = strtol(c->args, &end, 10);
+        if (errno || *end || n < 0 || n > 255 || !(c->args[0] >= '0' && c->args[0] <= '9'))
+            return err_hint(err_new(E_USAGE, c->args_span, "the exit status must be a whole number 0..255"),
+                            "usage: :quit [N]");
+        c->r->quit_status_given = true;
+        c->r->quit_status = (int)n;
+    }
     c->r->quit = true;
     return NULL;
 }
@@ -105,7 +116,8 @@ static Error *cmd_quit(CmdCtx *c)
 static Error *cmd_stack(CmdCtx *c)
 {
     Buf b = {0};
-    session_print_stack(c->r->s, &b);
+    if (!trace_print_stack(c->r->s, &b)) /* a suspended :step run's, else the REPL's */
+        session_print_stack(c->r->s, &b);
     out_buf(c->r, &b);
     return NULL;
 }
@@ -113,7 +125,8 @@ static Error *cmd_stack(CmdCtx *c)
 static Error *cmd_facts(CmdCtx *c)
 {
     Buf b = {0};
-    session_print_facts(c->r->s, &b);
+    if (!trace_print_facts(c->r->s, &b))
+        session_print_facts(c->r->s, &b);
     out_buf(c->r, &b);
     return NULL;
 }
@@ -536,17 +549,21 @@ static const Cmd commands[] = {
      "that machine. With a COMMAND (with or without its ':', or any unambiguous prefix of it), shows its page: "
      "usage, what it does, an example and related commands.",
      ":help\n:help trace", "apropos show"},
-    {"quit", ":quit", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY,
-     "Leaves xvm-repl. In a script or a FILE given on the command line, the lines after it are not read.",
-     ":quit", "help"},
+    {"quit", ":quit [N]", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY,
+     "Leaves xvm-repl, with exit status N (0 to 255) if given. Otherwise an interactive session exits 0, and a "
+     "script exits 1 if any input failed. In a script or a FILE given on the command line, the lines after it are "
+     "not read.",
+     ":quit\n:quit 3", "help"},
     {"stack", ":stack", "show the REPL stack, bottom first, top last", cmd_stack, U_ANY,
      "Prints the REPL stack: <depth>, then the items, bottom first and top last (push int(4); dup; push int(5); "
-     "gives <3> 4 4 5). The stack persists between inputs; an input that is rejected or traps leaves it as it was.",
+     "gives <3> 4 4 5). The stack persists between inputs; an input that is rejected or traps leaves it as it was. "
+     "While a :step run is suspended, it shows that run's stack.",
      "push int(4); dup; push int(5);\n:stack", "facts trace"},
     {"facts", ":facts", "the simulated stack (identities, types) and its facts", cmd_facts, U_ANY,
      "Prints the simulated stack the verifier keeps in step with the real one, an identity sN and a type per item "
      "(equal identities are the same value), then the facts known about those items, such as HAS_PARITY(s1) = "
-     "EVEN. The next input is verified against exactly this state.",
+     "EVEN. The next input is verified against exactly this state. While a :step run is suspended, it shows that "
+     "run's simulated stack and facts.",
      ".load_modules parity-machine;\n:use parity-machine\npush int(5); pdouble;\n:facts", "stack trace verify"},
     {"use", ":use MACHINE", "run what is typed next over MACHINE (core: go back)", cmd_use, U_ANY,
      "Makes MACHINE the machine in use: code typed next is verified and run with its operations, and the prompt "

@@ -14,7 +14,8 @@ const char *input_prompt(const Repl *r, bool cont)
     static char buf[160];
     const Machine *m = r->s->machine;
     const char *name = m == lookup_core_machine() ? "core" : m->name;
-    snprintf(buf, sizeof buf, "xvm:%.140s%s ", name, cont ? "|" : ">");
+    /* [step]: a :step run is suspended (:stack and :facts show its state) */
+    snprintf(buf, sizeof buf, "xvm:%.140s%s%s ", name, r->s->active ? "[step]" : "", cont ? "|" : ">");
     return buf;
 }
 

@@ -4,7 +4,8 @@
 
 #include "repl.h"
 
-/* "xvm:core> " or "xvm:MACHINE> "; "|" instead of ">" on continuation lines. */
+/* "xvm:core> " or "xvm:MACHINE> "; "|" instead of ">" on continuation lines;
+ * "xvm:core[step]> " while a :step run is suspended. */
 const char *input_prompt(const Repl *r, bool cont);
 
 /* Evaluate one complete input: a colon command or definitions and code.

@@ -33,8 +33,9 @@ static void usage(FILE *o)
           "  --help           show this help and exit\n"
           "  --version        show the version and exit\n\n"
           "With no FILE, reads standard input: interactively (readline, history) on a\n"
-          "terminal, else as a script with no prompts.  The exit status is 1 if any\n"
-          "input failed, 2 for a usage error or an unreadable file.\n"
+          "terminal, else as a script with no prompts.  The exit status is N after\n"
+          ":quit N; else 0 after an interactive session; else 1 if any input of a\n"
+          "script failed; 2 for a usage error or an unreadable file.\n"
           "History: $XVM_REPL_HISTFILE, else $XDG_STATE_HOME/xvm-repl/history\n"
           "(~/.local/state/xvm-repl/history); size $XVM_REPL_HISTSIZE (default 1000).\n",
           o);
@@ -87,6 +88,15 @@ static const char *stdlib_dir(void)
         }
     }
     return access(XVM_STDLIB_DIR, R_OK | X_OK) == 0 ? XVM_STDLIB_DIR : NULL;
+}
+
+/* :quit N gives N; else a script fails if any input failed, and a session
+ * at the terminal does not (a typo there is corrected, not fatal). */
+static int exit_status(const Repl *r)
+{
+    if (r->quit_status_given)
+        return r->quit_status;
+    return r->failures && !r->interactive ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -146,5 +156,5 @@ int main(int argc, char **argv)
         input_run_stream(&r, stdin, "<stdin>");
     }
     fflush(stdout);
-    return r.failures ? 1 : 0;
+    return exit_status(&r);
 }

@@ -14,6 +14,8 @@ typedef struct Repl {
     bool codes;       /* --codes: show each error's stable code */
     bool quiet;       /* print no errors (fuzzing) */
     bool quit;
+    bool quit_status_given; /* :quit N: leave with status quit_status */
+    int quit_status;
     int failures;
     const Error *last_error; /* of the last input, NULL if it succeeded */
     const char *histfile; /* NULL: no history */

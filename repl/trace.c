@@ -609,3 +609,40 @@ Error *trace_abandon(Session *s)
     close_run(s->active);
     return NULL;
 }
+
+/* ---- the suspended run's state (:stack, :facts) ------------------------------------------------ */
+
+static void suspended_note(const Trace *t, Buf *out)
+{
+    if (out->len && out->s[out->len - 1] != '\n')
+        buf_putc(out, '\n');
+    buf_printf(out, "(the stepped run after %llu step%s; :abandon goes back to the stack before it)\n",
+               (unsigned long long)t->n, t->n == 1 ? "" : "s");
+}
+
+bool trace_print_stack(Session *s, Buf *out)
+{
+    const Trace *t = s->active;
+    if (!t)
+        return false;
+    buf_printf(out, "<%u>", t->st->depth);
+    for (uint32_t i = 0; i < t->st->depth; i++) {
+        buf_putc(out, ' ');
+        vm_print_value(out, t->st->stack[i].v, t->st->stack[i].t);
+    }
+    suspended_note(t, out);
+    return true;
+}
+
+bool trace_print_facts(Session *s, Buf *out)
+{
+    const Trace *t = s->active;
+    if (!t)
+        return false;
+    VState *before = s->vs; /* the simulated stack of the run, printed as the session's is */
+    s->vs = t->sim;
+    session_print_facts(s, out);
+    s->vs = before;
+    suspended_note(t, out);
+    return true;
+}

@@ -16,5 +16,10 @@ Error *trace_run(Session *s, const Source *src, bool terminal);
 Error *trace_step(Session *s, const Source *src, bool terminal);
 Error *trace_continue(Session *s);
 Error *trace_abandon(Session *s);
+/* While a :step run is suspended, its real stack (as session_print_stack)
+ * or its simulated stack and facts (as session_print_facts), with a line
+ * saying so; false (and nothing printed) when no run is suspended. */
+bool trace_print_stack(Session *s, Buf *out);
+bool trace_print_facts(Session *s, Buf *out);
 
 #endif

@@ -66,7 +66,7 @@ static int by_name(const void *a, const void *b) { return strcmp(*(const char *c
 
 /* Sorted, so that of two equally near units the same one is suggested
  * whatever order the folders list them in. */
-static const char **units_on_path(const Session *s, uint32_t *n)
+const char **units_on_path(const Session *s, uint32_t *n)
 {
     Vec names = {0};
     for (uint32_t i = 0; i < s->search_path.len; i++) {

@@ -9,6 +9,8 @@
 Error *units_load(void *txn, const char *unit, Span at);
 /* A whole file, refusing what is too large, not text, or unreadable. */
 Error *units_read_file(const char *path, Span at, char **text, size_t *len);
+/* The units on the search path (NAME for each NAME.xvm), sorted. */
+const char **units_on_path(const Session *s, uint32_t *n);
 /* e, a failed :load of path, with a hint if path looks like a unit's name. */
 Error *units_suggest(const Session *s, const char *path, Error *e);
 
