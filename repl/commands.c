@@ -468,7 +468,7 @@ static const Cmd commands[] = {
     {"link", ":link [--dry-run] (P, PORT), (C, PORT)", "rewire a port of the machine in use, live", cmd_link, U_ANY},
     {"module", ":module [NAME]", "make top-level .define_operation add to or replace operations of module NAME (no NAME: stop)", cmd_module, U_OWN},
     {"graph", ":graph MACHINE", "print a machine's components, ports and links as Graphviz DOT", cmd_graph, U_ANY},
-    {"verify", ":verify NAME", "verify a procedure or a module again, printing each basic block's states", cmd_verify, U_ANY},
+    {"verify", ":verify NAME", "verify a procedure, a module or a machine again, printing each basic block's states", cmd_verify, U_ANY},
     {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust, U_ANY},
     {"trace", ":trace CODE", "run CODE step by step: real stack, simulated stack and facts side by side", cmd_trace, U_ANY},
     {"step", ":step [CODE]", "start a run one step at a time, or take one more step", cmd_step, U_ANY},
