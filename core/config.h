@@ -28,6 +28,11 @@
  * fill the 32-bit value word. */
 #define FACT_VALUE_MAX 3
 
+/* The deepest item `pick N` may copy (0 = the top): beyond any stack a
+ * program means to index, and small enough that the immediate and the
+ * verifier's depth arithmetic never come near overflow. */
+#define PICK_MAX 1000000
+
 /* Inputs plus outputs of one stack effect: far beyond any real effect, and
  * small enough that per-parameter tables stay tiny. */
 #define EFFECT_MAX_PARAMS 64

@@ -15,6 +15,22 @@ static Error *param_from_node(const Node *n, Param *p)
     return NULL;
 }
 
+/* Contracts name parameters, so two inputs (or two outputs) may not share a
+ * name; an output may repeat an input's name, (x: int -> x: int), as a
+ * contract's name reads inputs first. */
+static Error *param_duplicate(const Param *ps, uint32_t n, const char *side)
+{
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = 0; ps[i].name && j < i; j++)
+            if (ps[j].name && strcmp(ps[i].name, ps[j].name) == 0)
+                return err_note(err_hint(err_new(E_ARGS, ps[i].span, "the %s of an effect name '%s' twice", side,
+                                                 ps[i].name),
+                                         "give each parameter its own name (contracts refer to them), e.g. "
+                                         "(a: int, b: int -> r: int)"),
+                                ps[j].span, "'%s' is first named here", ps[i].name);
+    return NULL;
+}
+
 Error *effect_from_node(const Node *n, Effect *out)
 {
     if (n->kind != N_EFFECT)
@@ -35,7 +51,8 @@ Error *effect_from_node(const Node *n, Effect *out)
         if (e)
             return e;
     }
-    return NULL;
+    Error *e = param_duplicate(out->in, nin, "inputs");
+    return e ? e : param_duplicate(out->out, out->nout, "outputs");
 }
 
 bool effect_equal(const Effect *a, const Effect *b)

@@ -390,6 +390,26 @@ static uint32_t op_succ(void *g, uint32_t k, uint32_t pc)
     return op_callee(&from, &from.op->body->insns[pc], &to) ? op_number(g, to) : CYCLE_NONE;
 }
 
+/* Where to point at a cycle: a link it goes through, the one given
+ * elsewhere than the machine's own text (a :link that closed it) first,
+ * else the first; none (the cycle is in aliases and own calls): at. */
+static Span cycle_span(const OpGraph *g, const CyclePath *p, Span at)
+{
+    const Link *found = NULL;
+    for (uint32_t k = 0; k < p->len; k++) {
+        OpNode from = g->node[p->path[k]], want = g->node[p->path[(k + 1) % p->len]], to;
+        for (uint32_t pc = 0; pc < from.op->body->n; pc++) {
+            const Insn *in = &from.op->body->insns[pc];
+            if (in->op != P_PORTCALL || !op_callee(&from, in, &to) || to.comp != want.comp || to.op != want.op)
+                continue;
+            const Link *l = &from.comp->links[in->imm];
+            if (!found || (l->span.src != at.src && found->span.src == at.src))
+                found = l;
+        }
+    }
+    return found && found->span.src ? found->span : at;
+}
+
 static Error *check_cycles(MachCtx *mc, Span at)
 {
     enum { MAX_DEPTH = OP_NESTING_MAX };
@@ -410,7 +430,7 @@ static Error *check_cycles(MachCtx *mc, Span at)
     for (uint32_t k = 0; k < p.len; k++)
         buf_printf(&cyc, "%s -> ", op_node_name(&g.node[p.path[k]]));
     buf_puts(&cyc, op_node_name(&g.node[p.path[0]]));
-    return err_hint(err_new(E_DEFINE, at, "operations call each other in a cycle: %s", buf_str(&cyc)),
+    return err_hint(err_new(E_DEFINE, cycle_span(&g, &p, at), "operations call each other in a cycle: %s", buf_str(&cyc)),
                     "operations must form a DAG; use a procedure for recursion");
 }
 

@@ -181,8 +181,8 @@ static Error *lower_pick(Body *b, const Node *s)
     if (e)
         return e;
     int64_t n = s->kids[0]->ival;
-    if (n < 0 || n > 1000000)
-        return err_hint(err_new(E_ARGS, s->kids[0]->span, "pick %lld: N must be 0..1000000", (long long)n),
+    if (n < 0 || n > PICK_MAX)
+        return err_hint(err_new(E_ARGS, s->kids[0]->span, "pick %lld: N must be 0..%d", (long long)n, PICK_MAX),
                         "%s", usage);
     return emit(b, (Insn){.op = P_PICK, .imm = n, .span = s->span});
 }

@@ -56,13 +56,36 @@ Error *stepper_finish(Stepper *st, Vm *vm)
 
 /* ---- checks ----------------------------------------------------------------------------------- */
 
+/* The fast executor's notes on a trap: each procedure call the trap is
+ * inside, innermost first, at its call site ("called from CALLER"); a
+ * runaway recursion shows its top and bottom.  Operations are inlined there,
+ * so their frames add no note here either. */
+static Error *called_from(const Stepper *st, Error *e)
+{
+    enum { SHOWN = 8 };
+    uint32_t *calls = gc_alloc_atomic((st->nframes + 1) * sizeof(uint32_t)), depth = 0;
+    for (uint32_t i = st->nframes; i-- > 1;)
+        if (st->frames[i].proc)
+            calls[depth++] = i;
+    for (uint32_t k = 0; k < depth; k++) {
+        if (k == SHOWN && depth > 2 * SHOWN) {
+            err_note(e, (Span){0}, "... %u more calls ...", depth - 2 * SHOWN);
+            k = depth - SHOWN;
+        }
+        const SFrame *caller = &st->frames[calls[k] - 1];
+        Span at = caller->pc ? caller->body->insns[caller->pc - 1].span : caller->body->end_span;
+        err_note(e, at, "called from %s", caller->name);
+    }
+    return e;
+}
+
 /* A trap of traps.def, its message filled in from the arguments: the same
- * text and hint as the fast executor's. */
+ * text, hint and notes as the fast executor's. */
 static StepStatus trap(Stepper *st, const Insn *in, Trap t, ...)
 {
     va_list ap;
     va_start(ap, t);
-    st->error = vm_trap_error(t, in->span, vm_trap_vmessage(t, ap));
+    st->error = called_from(st, vm_trap_error(t, in->span, vm_trap_vmessage(t, ap)));
     va_end(ap);
     return STEP_TRAP;
 }

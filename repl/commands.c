@@ -618,8 +618,8 @@ static const Cmd commands[] = {
      ":graph parity-machine\n:graph parity-machine parity.svg", "show machines deps"},
     {"verify", ":verify NAME", "verify again, printing each basic block's states", cmd_verify, U_ANY,
      "Verifies NAME again and prints each basic block: the state coming in and from where, its instructions, and "
-     "the state going out with its facts. NAME is a procedure, or a module (each of its operations on its own, its "
-     "ports abstract).",
+     "the state going out with its facts. NAME is a procedure, a module (each of its operations on its own, its "
+     "ports abstract) or a machine (each operation of the components it instantiates, through their links).",
      ".define_procedure sq, (x: int -> y: int), { dup; mul; };\n:verify sq", "facts trace show"},
     {"trust", ":trust [trusted|untrusted]", "set the principal of what is typed next", cmd_trust, U_ANY,
      "Sets the principal of what is typed next; alone, shows it. Untrusted input is held to the trust rules: what it "

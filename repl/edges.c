@@ -44,3 +44,15 @@ void edges_of_body(Workspace *ws, const Body *b, Vec *out)
             tick_names(ws, in->ref.tick, out);
     }
 }
+
+/* The modules whose operations a module's body calls through its machine's
+ * aliases (calls-operation: it was verified with their bodies, DESIGN §5);
+ * never the module itself. */
+void edges_of_opcalls(Workspace *ws, const Body *b, const char *self, Vec *out)
+{
+    for (uint32_t i = 0; b && i < b->n; i++) {
+        const Insn *in = &b->insns[i];
+        if (in->op == P_OPCALL && strcmp(in->ref.target->op->module->name, self) != 0)
+            edges_add(out, edges_named(ws, in->ref.target->op->module->name, DEF_MODULE), "calls-operation");
+    }
+}

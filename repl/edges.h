@@ -18,5 +18,8 @@ Def *edges_named(Workspace *ws, const char *name, DefKind kind);
 /* What code uses: the procedures it calls, the keys and lattices its tick
  * statements name. */
 void edges_of_body(Workspace *ws, const Body *b, Vec *out);
+/* The modules (other than self) that code calls operations of, through
+ * aliases: what a module's concrete verification read. */
+void edges_of_opcalls(Workspace *ws, const Body *b, const char *self, Vec *out);
 
 #endif

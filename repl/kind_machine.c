@@ -19,6 +19,12 @@ static void deps(Workspace *ws, const void *version, Vec *out)
         edges_add(out, edges_named(ws, m->base->name, DEF_MACHINE), "built-over");
     for (uint32_t i = 0; i < m->ncomps; i++)
         edges_add(out, edges_named(ws, m->comps[i]->module->name, DEF_MODULE), "instantiates");
+    /* Each link joins two ports of one interface: the machine relies on it
+     * (already through the modules, so no rebuild comes of it alone). */
+    for (uint32_t i = 0; i < m->ncomps; i++)
+        for (uint32_t k = 0; k < m->comps[i]->module->nports; k++)
+            if (m->comps[i]->links[k].provider)
+                edges_add(out, edges_named(ws, m->comps[i]->module->ports[k]->iface->name, DEF_INTERFACE), "links");
 }
 
 static bool same_state_layout(const Module *a, const Module *b)

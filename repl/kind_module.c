@@ -22,6 +22,8 @@ static void deps(Workspace *ws, const void *version, Vec *out)
     for (uint32_t i = 0; i < m->nports; i++)
         edges_add(out, edges_named(ws, m->ports[i]->iface->name, DEF_INTERFACE), "uses-interface");
     for (uint32_t i = 0; i < m->nops; i++)
+        edges_of_opcalls(ws, m->ops[i]->body, m->name, out);
+    for (uint32_t i = 0; i < m->nops; i++)
         edges_of_body(ws, m->ops[i]->body, out);
 }
 

@@ -32,44 +32,94 @@ Error *query_unknown(Session *s, const char *name, Span at, DefKind kind)
                            kind == DEF_MACHINE ? "machine" : kind == DEF_MODULE ? "module" : "interface");
 }
 
-static Error *verify_op_log(Session *s, const Module *m, OpDef *op, Buf *out)
+/* One operation of m verified with its log; comp NULL: the module on its
+ * own (ports abstract), else inside that component, through its links. */
+static Error *verify_op_log(Session *s, const Module *m, Component *comp, OpDef *op, Buf *out)
 {
-    buf_printf(out, "operation %s of module %s@v%d ", op->body->name, m->name, m->version);
+    buf_printf(out, "operation %s of ", op->body->name);
+    if (comp)
+        buf_printf(out, "component %s (module %s@v%d) ", comp->name, m->name, m->version);
+    else
+        buf_printf(out, "module %s@v%d ", m->name, m->version);
     effect_print(out, &op->eff);
     buf_putc(out, '\n');
-    VState *entry;
+    VState *entry, *exit;
     Error *e = module_op_entry(s->ws, op, &entry);
-    VerifyOpts o = {.budget = s->verify_budget, .log = out, .ws = s->ws, .module = m, .owner = m->name};
+    VerifyOpts o = {.budget = s->verify_budget, .log = out, .ws = s->ws, .comp = comp, .module = m, .owner = m->name};
     if (!e)
-        e = verify_body(op->body, entry, &op->eff, &o, NULL);
-    return e;
+        e = verify_body(op->body, entry, &op->eff, &o, &exit);
+    if (e || !comp)
+        return e;
+    uint32_t *in_ids = gc_calloc(op->eff.nin + 1, sizeof(uint32_t));
+    for (uint32_t i = 0; i < op->eff.nin; i++)
+        in_ids[i] = entry->items[i].id;
+    return call_check_ensures(s->ws, exit, op->sig, in_ids, op->body->end_span,
+                              gc_printf("operation '%s' of component '%s'", op->body->name, comp->name));
 }
 
-/* NAME is a procedure, a module (all its operations) or MODULE.OP. */
-Error *query_verify_log(Session *s, const char *name, Span at, Buf *out)
+/* A machine: every operation of every component it instantiates, each
+ * inside its component (its imports through the machine's links). */
+static Error *verify_machine_log(Session *s, const Machine *mc, Buf *out)
 {
-    Def *d = workspace_find(s->ws, name);
-    if (d && d->kind == DEF_MODULE) {
-        Module *m = d->cur;
-        for (uint32_t i = 0; i < m->nops; i++) {
-            Error *e = verify_op_log(s, m, m->ops[i], out);
+    if (mc->base)
+        buf_printf(out, "machine %s@v%d over %s, ", mc->name, mc->version, mc->base->name);
+    else
+        buf_printf(out, "machine %s (built in), ", mc->name);
+    buf_printf(out, "%u component%s of its own\n", mc->ncomps, mc->ncomps == 1 ? "" : "s");
+    for (uint32_t c = 0; c < mc->ncomps; c++)
+        for (uint32_t i = 0; i < mc->comps[c]->module->nops; i++) {
+            Error *e = verify_op_log(s, mc->comps[c]->module, mc->comps[c], mc->comps[c]->module->ops[i], out);
             if (e)
-                return e;
+                return err_note(e, mc->comps[c]->span, "in component '%s' of machine '%s'", mc->comps[c]->name,
+                                mc->name);
         }
-        buf_puts(out, "verified: ok\n");
-        return NULL;
+    return NULL;
+}
+
+static Error *verify_module_log(Session *s, const Module *m, Buf *out)
+{
+    for (uint32_t i = 0; i < m->nops; i++) {
+        Error *e = verify_op_log(s, m, NULL, m->ops[i], out);
+        if (e)
+            return e;
     }
-    if (!d || d->kind != DEF_PROC)
-        return d ? err_hint(err_new(E_USAGE, at, "'%s' is a %s; :verify takes a procedure or a module", name,
-                                    workspace_kind_name(d->kind)),
-                            "try :show %s", name)
-                 : query_unknown(s, name, at, DEF__COUNT);
-    ProcVersion *v = d->cur;
+    return NULL;
+}
+
+static Error *verify_proc_log(Session *s, const char *name, const ProcVersion *v, Buf *out)
+{
     buf_printf(out, "procedure %s@v%d ", name, v->version);
     effect_print(out, &v->eff);
     buf_putc(out, '\n');
     VerifyOpts o = trust_verify_opts(s, v->principal, out);
-    Error *e = verify_body(v->body, vstate_from_inputs(&v->eff), &v->eff, &o, NULL);
+    return verify_body(v->body, vstate_from_inputs(&v->eff), &v->eff, &o, NULL);
+}
+
+static const char *with_article(const char *noun)
+{
+    return gc_printf("%s %s", strchr("aeiou", noun[0]) ? "an" : "a", noun);
+}
+
+/* NAME is a procedure, a module (all its operations, on their own) or a
+ * machine (every component's operations, through its links). */
+Error *query_verify_log(Session *s, const char *name, Span at, Buf *out)
+{
+    Def *d = workspace_find(s->ws, name);
+    Error *e;
+    if (strcmp(name, "core-machine") == 0)
+        e = verify_machine_log(s, lookup_core_machine(), out);
+    else if (!d)
+        return query_unknown(s, name, at, DEF__COUNT);
+    else if (d->kind == DEF_MODULE)
+        e = verify_module_log(s, d->cur, out);
+    else if (d->kind == DEF_MACHINE)
+        e = verify_machine_log(s, d->cur, out);
+    else if (d->kind == DEF_PROC)
+        e = verify_proc_log(s, name, d->cur, out);
+    else
+        return err_hint(err_new(E_USAGE, at, "'%s' is %s; :verify takes a procedure, a module or a machine", name,
+                                with_article(workspace_kind_name(d->kind))),
+                        "try :show %s", name);
     if (!e)
         buf_puts(out, "verified: ok\n");
     return e;

@@ -200,7 +200,7 @@ static bool built_on_stale(const Txn *t, const Def *d, int i, const DepEdge *e)
         return !declared_here(t, x) && kind_proc.change(x->cur, x->pending);
     /* A procedure holds the components of its machine only where it calls
      * their operations. */
-    if (!strcmp(e->why, "calls-operation"))
+    if (!strcmp(e->why, "calls-operation") && d->kind == DEF_PROC)
         return calls_old_components(t->s->ws, ((const ProcVersion *)d->pending)->body);
     return true;
 }

@@ -122,11 +122,15 @@ static uint32_t fact_elem_or_top(const VState *vs, const ContractKey *ck)
     return f && fact_value_len(f->value) == 1 ? fact_value_elem(f->value, 0) : ck->key->lat->top;
 }
 
-static Error *contract_unmet(const Contract *ct, const ContractKey *ck, uint32_t have, Span at, const char *what)
+/* A contract that does not hold on vs: the fact, the state it was checked
+ * on (DESIGN §4: the VS at the failure), and where the contract is. */
+static Error *contract_unmet(const Contract *ct, const ContractKey *ck, uint32_t have, const VState *vs, Span at,
+                             const char *what)
 {
     const char *found = ck->key->lat->elems[have];
     Error *e = err_new(E_CONTRACT, at, "%s: %s %s(%s) <= %s, but the fact is %s", what,
                        ct->ensures ? "ensures" : "requires", ct->key_name, ct->param_text, ct->elem_name, found);
+    err_detail(e, gc_printf("  stack here: %s", vstate_text(vs)));
     if (ct->ensures)
         err_hint(e, "the operation must establish the fact before it returns ('define it; %s owns the key)",
                  show_owner_words(ck->key->owner));
@@ -169,7 +173,7 @@ static Error *check_contracts(Workspace *ws, const VState *vs, const OpSig *sig,
     for (uint32_t i = 0; next_contract(ws, sig, ids, ensures, &i, &ct, &ck, &e); i++) {
         uint32_t have = fact_elem_or_top(vs, &ck);
         if (!lattice_leq(ck.key->lat, have, ck.elem))
-            return contract_unmet(ct, &ck, have, at, who ? who : gc_printf("call of '%s'", insn_name(in)));
+            return contract_unmet(ct, &ck, have, vs, at, who ? who : gc_printf("call of '%s'", insn_name(in)));
     }
     return e;
 }
@@ -308,11 +312,31 @@ static void splice(VState *vs, uint32_t nin, const VState *exit, const uint32_t 
     }
 }
 
+/* One level of an operation path (DESIGN §4: machine -> component ->
+ * operation); a module's own operation verified on its own has no
+ * component. */
 static const char *op_path(const Component *comp, const OpDef *op)
 {
-    if (!comp)
-        return gc_printf("%s of module '%s'", op->body->name, op->module->name);
-    return gc_printf("%s of component '%s' (module '%s')", op->body->name, comp->name, op->module->name);
+    if (!comp || !comp->machine)
+        return gc_printf("module %s -> %s", op->module->name, op->body->name);
+    return gc_printf("%s -> %s (module %s) -> %s", comp->machine->name, comp->name, op->module->name, op->body->name);
+}
+
+#define PATH_NOTE "called here; operation path: "
+
+/* An error inside a callee gets one note, at the outermost call, with the
+ * whole path down to the failure: each enclosing call moves the note made
+ * below it to its own call site and puts its level in front. */
+static Error *with_path(Error *e, Span at, const char *level)
+{
+    Note *last = e->notes;
+    while (last && last->next)
+        last = last->next;
+    if (!last || strncmp(last->msg, PATH_NOTE, strlen(PATH_NOTE)) != 0)
+        return err_note(e, at, PATH_NOTE "%s", level);
+    last->span = at;
+    last->msg = gc_printf(PATH_NOTE "%s, then %s", level, last->msg + strlen(PATH_NOTE));
+    return e;
 }
 
 Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component *comp, OpDef *op,
@@ -342,11 +366,10 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
             uint32_t *in_ids = gc_calloc(op->eff.nin + 1, sizeof(uint32_t));
             for (uint32_t i = 0; i < op->eff.nin; i++)
                 in_ids[i] = entry->items[i].id;
-            e = call_check_ensures(o->ws, exit, sig, in_ids, in->span,
-                                     gc_printf("operation %s", op_path(comp, op)));
+            e = call_check_ensures(o->ws, exit, sig, in_ids, in->span, gc_printf("operation '%s'", op->body->name));
         }
         if (e)
-            return err_note(e, in->span, "in %s, called here", op_path(comp, op));
+            return with_path(e, in->span, op_path(comp, op));
         memo_put(o->memo, comp, op, entry, exit);
     }
     /* Entering and splicing read every fact of the caller for each input

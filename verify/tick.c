@@ -443,7 +443,8 @@ static Error *t_require(TickCtx *t)
     value_text(&h, &have);
     value_text(&w, &val);
     return err_detail(err_new(E_FACT, t->st->span, "%s", t->st->kids[0]->name),
-                      gc_printf("  fact %s is %s, needed at most %s", key_of(t, &key)->name, buf_str(&h), buf_str(&w)));
+                      gc_printf("  fact %s is %s, needed at most %s\n  stack here: %s", key_of(t, &key)->name,
+                                buf_str(&h), buf_str(&w), vstate_text(t->vs)));
 }
 
 typedef struct TickOp {

@@ -83,6 +83,7 @@ JoinResult vstate_join_bounded(const VState *a, const VState *b, VLubFn lub, voi
 /* "<2> s0:int s1:ref" (bottom first, top last), then facts if any (named
  * through ws's key table when ws is given). */
 void vstate_print(Buf *out, const VState *s);
+const char *vstate_text(const VState *s); /* canonical copy, printed */
 void vstate_print_facts(Buf *out, const VState *s, const Workspace *ws);
 void vstate_print_vstack(Buf *out, const VState *s, const Workspace *ws); /* [HAS_PARITY(s1) EVEN] */
 void vstate_set_names(const Workspace *ws); /* key names for vstate_print */

@@ -616,6 +616,17 @@ void vstate_print_vstack(Buf *out, const VState *s, const Workspace *ws)
     buf_putc(out, ']');
 }
 
+/* A state as messages show it: canonical (s0, s1, ... from the bottom, as
+ * the user sees them everywhere else), with its facts. */
+const char *vstate_text(const VState *s)
+{
+    VState *c = vstate_copy(s);
+    vstate_canon(c);
+    Buf b = {0};
+    vstate_print(&b, c);
+    return buf_str(&b);
+}
+
 void vstate_print(Buf *out, const VState *s)
 {
     vstate_print_stack(out, s);
