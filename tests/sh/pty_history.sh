@@ -48,6 +48,7 @@ t.expect('xvm:core> ')
 t.send('call two; print;\r')
 t.expect(re.compile(r'^2$', re.M))
 t.check(True, 'the recalled definition runs (2)')
+t.expect('xvm:core> ')  # Ctrl-D typed ahead of readline's raw mode can be lost
 t.send('\x04')
 t.check(t.wait_exit() == 0, 'session 2 left with status 0')
 t.close()
