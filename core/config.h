@@ -109,6 +109,8 @@ enum { CONFIG_LAYOUT_AUTO, CONFIG_LAYOUT_TABLE, CONFIG_LAYOUT_PLAIN };
       CONFIG_NAMES("auto", "table", "plain"))                                                          \
     X(TRACE_WIDTH, "trace-width", SESSION, trace_width, uint32_t, 0, 0, 1000, false,                   \
       "columns of the :trace table (0 = the terminal's width, or 80)", NULL, NULL)                     \
+    X(PROMPT, "prompt", SESSION, prompt_depth, uint32_t, 0, 0, 1, false,                               \
+      "what the prompt shows (depth = also the stack depth, <2>)", NULL, CONFIG_NAMES("plain", "depth")) \
     X(STACK, "stack", VM, stack_slots, uint32_t, 1u << 18, 16, STACK_MAX_SLOTS, false,                 \
       "operand stack slots", NULL, NULL)                                                               \
     X(CALL_DEPTH, "call-depth", VM, call_depth, uint32_t, 100000, 1, CALL_DEPTH_MAX, false,            \

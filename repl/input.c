@@ -14,8 +14,12 @@ const char *input_prompt(const Repl *r, bool cont)
     static char buf[160];
     const Machine *m = r->s->machine;
     const char *name = m == lookup_core_machine() ? "core" : m->name;
-    /* [step]: a :step run is suspended (:stack and :facts show its state) */
-    snprintf(buf, sizeof buf, "xvm:%.140s%s%s ", name, r->s->active ? "[step]" : "", cont ? "|" : ">");
+    /* [step]: a :step run is suspended (:stack and :facts show its state);
+     * <N>: the stack depth, with :set prompt depth */
+    char depth[16] = "";
+    if (r->s->prompt_depth)
+        snprintf(depth, sizeof depth, "<%u>", r->s->vm->depth);
+    snprintf(buf, sizeof buf, "xvm:%.120s%s%s%s ", name, r->s->active ? "[step]" : "", depth, cont ? "|" : ">");
     return buf;
 }
 

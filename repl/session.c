@@ -47,6 +47,7 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     s->verify_budget = config_default(CONFIG_VERIFY_BUDGET);
     s->trace_limit = config_default(CONFIG_TRACE_LIMIT);
     s->trace_layout = (uint32_t)config_default(CONFIG_TRACE_LAYOUT);
+    s->prompt_depth = (uint32_t)config_default(CONFIG_PROMPT);
     s->trace_width = (uint32_t)config_default(CONFIG_TRACE_WIDTH);
     s->stdlib_dir = stdlib_dir;
     vec_push(&s->search_path, ".");
