@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define CONFIG_ROW(ID, name, at, field, type, def, lo, hi, zero_unlimited, help, why_hi, names) \
-    [CONFIG_##ID] = {name, help, why_hi, names, def, lo, hi, zero_unlimited},
+    [CONFIG_##ID] = {name, help, why_hi, names, def, lo, hi, zero_unlimited, CONFIG_IS_VIEW_##at},
 const ConfigSetting config_settings[CONFIG_COUNT] = {CONFIG_SETTINGS(CONFIG_ROW)};
 #undef CONFIG_ROW
 

@@ -83,7 +83,9 @@
  *   X(ID, NAME, AT, FIELD, TYPE, DEFAULT, MIN, MAX, ZERO_UNLIMITED, HELP, WHY_MAX, NAMES)
  * NAME is what :set spells; the value lives in FIELD (of TYPE) of the
  * struct AT names: VM (VmLimits, vm.h), SESSION (Session, session.h) or
- * GLOBAL (config_limits).  A larger value is looser, except 0 where
+ * GLOBAL (config_limits); VIEW is kept in the Session too, but only says
+ * how things are shown, so untrusted input may set it freely (a limit it
+ * may only make stricter).  A larger value is looser, except 0 where
  * ZERO_UNLIMITED says 0 means unlimited.  HELP is the line :set prints and
  * the docs' table shows; WHY_MAX, if not NULL, is the hint for a value over
  * MAX.  NAMES, if not NULL, makes a setting a choice: CONFIG_NAMES(...)
@@ -104,12 +106,12 @@ enum { CONFIG_LAYOUT_AUTO, CONFIG_LAYOUT_TABLE, CONFIG_LAYOUT_PLAIN };
       "verifier steps per body (instructions simulated, plus state sizes at joins)", NULL, NULL)       \
     X(TRACE_LIMIT, "trace-limit", SESSION, trace_limit, uint64_t, 100000, 0, UINT64_MAX, true,         \
       "steps one :trace may take (0 = unlimited)", NULL, NULL)                                         \
-    X(TRACE_LAYOUT, "trace-layout", SESSION, trace_layout, uint32_t, CONFIG_LAYOUT_AUTO, 0, 2, false,  \
+    X(TRACE_LAYOUT, "trace-layout", VIEW,    trace_layout, uint32_t, CONFIG_LAYOUT_AUTO, 0, 2, false,  \
       "how :trace and :step show steps (auto = a table on a terminal)", NULL,                          \
       CONFIG_NAMES("auto", "table", "plain"))                                                          \
-    X(TRACE_WIDTH, "trace-width", SESSION, trace_width, uint32_t, 0, 0, 1000, false,                   \
+    X(TRACE_WIDTH, "trace-width", VIEW,    trace_width, uint32_t, 0, 0, 1000, false,                   \
       "columns of the :trace table (0 = the terminal's width, or 80)", NULL, NULL)                     \
-    X(PROMPT, "prompt", SESSION, prompt_depth, uint32_t, 0, 0, 1, false,                               \
+    X(PROMPT, "prompt", VIEW,    prompt_depth, uint32_t, 0, 0, 1, false,                               \
       "what the prompt shows (depth = also the stack depth, <2>)", NULL, CONFIG_NAMES("plain", "depth")) \
     X(STACK, "stack", VM, stack_slots, uint32_t, 1u << 18, 16, STACK_MAX_SLOTS, false,                 \
       "operand stack slots", NULL, NULL)                                                               \
@@ -143,6 +145,7 @@ typedef struct ConfigSetting {
     const char *const *names; /* a choice's values by name, NULL-terminated; NULL for a number */
     uint64_t def, lo, hi;
     bool zero_unlimited;
+    bool view; /* only how things are shown (AT is VIEW) */
 } ConfigSetting;
 extern const ConfigSetting config_settings[CONFIG_COUNT];
 
@@ -158,6 +161,13 @@ extern const ConfigSetting config_settings[CONFIG_COUNT];
 #define CONFIG_IF_GLOBAL_VM(...)
 #define CONFIG_IF_GLOBAL_SESSION(...)
 #define CONFIG_IF_GLOBAL_GLOBAL(...) __VA_ARGS__
+#define CONFIG_IF_VIEW_VM(...)
+#define CONFIG_IF_VIEW_SESSION(...) __VA_ARGS__
+#define CONFIG_IF_VIEW_GLOBAL(...)
+#define CONFIG_IS_VIEW_VM false
+#define CONFIG_IS_VIEW_SESSION false
+#define CONFIG_IS_VIEW_GLOBAL false
+#define CONFIG_IS_VIEW_VIEW true
 
 #define CONFIG_MEMBER_VM(ID, name, at, field, type, ...) CONFIG_IF(at, VM, type field;)
 #define CONFIG_MEMBER_SESSION(ID, name, at, field, type, ...) CONFIG_IF(at, SESSION, type field;)

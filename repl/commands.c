@@ -409,6 +409,7 @@ static Error *cmd_gc(CmdCtx *c)
  * stack and the call depth also reallocate what they bound. */
 #define SETTING_AT_VM(s, field) (s)->vm->limits.field
 #define SETTING_AT_SESSION(s, field) (s)->field
+#define SETTING_AT_VIEW(s, field) (s)->field
 #define SETTING_AT_GLOBAL(s, field) config_limits.field
 
 static uint64_t setting_value(const ConfigSetting *st, Session *s)
@@ -851,7 +852,7 @@ static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
         Error *e = parse_setting(c, &st, &v);
         if (e)
             return e;
-        if (setting_no_looser(st, s, v))
+        if (st->view || setting_no_looser(st, s, v))
             return NULL;
         uint64_t now = setting_value(st, s);
         return err_hint(err_new(E_TRUST, c->args_span,
