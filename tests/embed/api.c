@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static xvm_State *X;
 
@@ -35,6 +36,7 @@ static void stack(void)
 int main(int argc, char **argv)
 {
     X = xvm_new();
+    printf("version %s\n", strcmp(xvm_version(), XVM_VERSION_STRING) ? "differs from xvm.h" : "as xvm.h says");
     /* statuses */
     report("run with nothing loaded", xvm_run(X));
     report("syntax error", xvm_load(X, "push int(1;\n", "syn.xvm"));

@@ -13,6 +13,7 @@
 #   * the same program linked with the static libxvm.a prints the same;
 #   * tests/embed/api.c, the API's edges (every status, stack indices, refs,
 #     settings, the principal, a file), prints exactly tests/embed/api.out;
+#   * docs/embedding.md shows that program and its output verbatim;
 #   * DESTDIR stages the library files under DESTDIR/PREFIX.
 # Like install.sh, it builds its own copy (BUILD=$tmp/build), since the
 # stdlib's place is compiled in from PREFIX.
@@ -94,6 +95,13 @@ if [[ ${XVM_EMBED_UPDATE:-0} == 1 ]]; then # regenerate the expected outputs
     cp "$tmp/example.out" tests/embed/example.out
     cp "$tmp/api.out" tests/embed/api.out
 fi
+
+# ---- docs/embedding.md shows exactly this program and what it prints
+block() { awk -v want="$1" '$0 == "```" && on { exit } on { print } $0 == "```" want { on = 1 }' docs/embedding.md; }
+diff -u tests/embed/example.c <(block c) >"$tmp/doc.diff" ||
+    { fail "docs/embedding.md's example is not tests/embed/example.c:"; indent <"$tmp/doc.diff"; }
+diff -u "$tmp/example.out" <(block text | sed '1s/^xvm [0-9][0-9.]*$/xvm VERSION/') >"$tmp/doc.diff" ||
+    { fail "docs/embedding.md's example output is not what it prints:"; indent <"$tmp/doc.diff"; }
 
 # ---- DESTDIR stages the library under DESTDIR/PREFIX
 stage=$tmp/stage
