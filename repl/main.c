@@ -6,6 +6,7 @@
 #include "input.h"
 #include "interactive.h"
 #include "print.h"
+#include "xvm.h"
 
 #include <errno.h>
 #include <gc.h>
@@ -102,7 +103,7 @@ static int exit_status(const Repl *r)
 int main(int argc, char **argv)
 {
     GC_INIT();
-    Repl r = {.s = session_new(stdout, stdlib_dir()), .histsize = history_size()};
+    Repl r = {.s = xvm_session(xvm_open(stdout, stdlib_dir(), 0)), .histsize = history_size()};
     bool force_interactive = false, no_history = false;
     Vec files = {0};
     for (int i = 1; i < argc; i++) {
