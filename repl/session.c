@@ -294,3 +294,45 @@ void session_print_facts(Session *s, Buf *out)
     }
 }
 
+/* ---- settings ------------------------------------------------------------------------------------ */
+
+/* A setting (config.h) is read from and stored to where its row says; the
+ * stack and the call depth also reallocate what they bound. */
+#define SETTING_AT_VM(s, field) (s)->vm->limits.field
+#define SETTING_AT_SESSION(s, field) (s)->field
+#define SETTING_AT_VIEW(s, field) (s)->field
+#define SETTING_AT_GLOBAL(s, field) config_limits.field
+
+uint64_t session_setting(Session *s, const ConfigSetting *st)
+{
+    switch ((ConfigId)(st - config_settings)) {
+#define SETTING_GET(ID, name, at, field, ...) \
+    case CONFIG_##ID:                         \
+        return (uint64_t)SETTING_AT_##at(s, field);
+        CONFIG_SETTINGS(SETTING_GET)
+#undef SETTING_GET
+    case CONFIG_COUNT:
+        break;
+    }
+    return 0;
+}
+
+Error *session_set(Session *s, const ConfigSetting *st, uint64_t v)
+{
+    ConfigId id = (ConfigId)(st - config_settings);
+    if (id == CONFIG_STACK)
+        return vm_set_stack_slots(s->vm, v);
+    if (id == CONFIG_CALL_DEPTH)
+        return vm_set_call_depth(s->vm, v);
+    switch (id) {
+#define SETTING_PUT(ID, name, at, field, type, ...) \
+    case CONFIG_##ID:                               \
+        SETTING_AT_##at(s, field) = (type)v;        \
+        break;
+        CONFIG_SETTINGS(SETTING_PUT)
+#undef SETTING_PUT
+    case CONFIG_COUNT:
+        break;
+    }
+    return NULL;
+}

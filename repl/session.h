@@ -75,6 +75,11 @@ void session_print_stack(Session *s, Buf *out);
 /* Print the simulated stack with identities, types and named facts. */
 void session_print_facts(Session *s, Buf *out);
 
+/* A setting's value (config.h's table), and storing one already checked
+ * against its bounds (the stack and call depth reallocate what they bound). */
+uint64_t session_setting(Session *s, const ConfigSetting *st);
+Error *session_set(Session *s, const ConfigSetting *st, uint64_t v);
+
 double session_now_ms(void);
 
 #endif

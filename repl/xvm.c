@@ -374,9 +374,6 @@ const char *xvm_errtext(xvm_State *X, int i)
 /* ---- limits and the principal --------------------------------------------------------------- */
 
 /* Where each setting lives (config.h: VM, SESSION or GLOBAL). */
-#define XVM_AT_VM(s, field) (s)->vm->limits.field
-#define XVM_AT_SESSION(s, field) (s)->field
-#define XVM_AT_GLOBAL(s, field) config_limits.field
 
 static const ConfigSetting *setting(const char *name)
 {
@@ -392,31 +389,8 @@ int xvm_getlimit(xvm_State *X, const char *name, uint64_t *value)
     X->errors = NULL;
     if (!st)
         return usage(X, gc_printf("unknown setting '%s'", name ? name : "(null)"));
-    switch ((ConfigId)(st - config_settings)) {
-#define XVM_GET(ID, nm, at, field, ...)                  \
-    case CONFIG_##ID:                                    \
-        *value = (uint64_t)XVM_AT_##at(X->s, field);     \
-        break;
-        CONFIG_SETTINGS(XVM_GET)
-#undef XVM_GET
-    case CONFIG_COUNT:
-        break;
-    }
+    *value = session_setting(X->s, st);
     return XVM_OK;
-}
-
-static void store(Session *s, ConfigId id, uint64_t v)
-{
-    switch (id) {
-#define XVM_PUT(ID, nm, at, field, type, ...) \
-    case CONFIG_##ID:                         \
-        XVM_AT_##at(s, field) = (type)v;      \
-        break;
-        CONFIG_SETTINGS(XVM_PUT)
-#undef XVM_PUT
-    case CONFIG_COUNT:
-        break;
-    }
 }
 
 int xvm_setlimit(xvm_State *X, const char *name, uint64_t v)
@@ -429,14 +403,9 @@ int xvm_setlimit(xvm_State *X, const char *name, uint64_t v)
         return usage(X, gc_printf("%s must be %llu..%llu", st->name, (unsigned long long)st->lo,
                                   (unsigned long long)st->hi));
     ConfigId id = (ConfigId)(st - config_settings);
-    Error *e = NULL;
-    if (id == CONFIG_STACK || id == CONFIG_CALL_DEPTH) { /* they reallocate what they bound */
-        if (X->s->active)
-            return usage(X, gc_printf("%s cannot change while a stepped run is suspended", st->name));
-        e = id == CONFIG_STACK ? vm_set_stack_slots(X->s->vm, v) : vm_set_call_depth(X->s->vm, v);
-    } else {
-        store(X->s, id, v);
-    }
+    if ((id == CONFIG_STACK || id == CONFIG_CALL_DEPTH) && X->s->active)
+        return usage(X, gc_printf("%s cannot change while a stepped run is suspended", st->name));
+    Error *e = session_set(X->s, st, v);
     return e ? (X->errors = e, XVM_EUSAGE) : XVM_OK;
 }
 
