@@ -441,7 +441,7 @@ static Error *cmd_save(CmdCtx *c)
     Error *e = save_session(c->r->s, path, c->args_span, &rep);
     if (e)
         return e;
-    say(c, "saved %u definition%s and %u stdlib unit%s to %s; replay it with: xvm-repl %s\n", rep.ndefs,
+    say(c, "saved %u definition%s as text and %u stdlib unit%s by name to %s; replay it with: xvm-repl %s\n", rep.ndefs,
         rep.ndefs == 1 ? "" : "s", rep.nunits, rep.nunits == 1 ? "" : "s", path,
         strchr(path, ' ') ? gc_printf("\"%s\"", path) : path);
     for (uint32_t i = 0; i < rep.left_out.len; i++)

@@ -183,8 +183,8 @@ static void left_out_stack(Session *s, Vec *out)
         refs += s->vs->items[i].type == TY_REF;
     vec_push(out, gc_printf("the stack (%u item%s%s): the script rebuilds definitions, not values", s->vm->depth,
                             s->vm->depth == 1 ? "" : "s",
-                            refs ? gc_printf(", %u of them ref%s into the heap, whose contents are not saved either",
-                                             refs, refs == 1 ? "" : "s")
+                            refs ? gc_printf(", %u of them %s into the heap, whose contents are not saved either",
+                                             refs, refs == 1 ? "a ref" : "refs")
                                  : ""));
 }
 
