@@ -9,6 +9,7 @@
 #include "live.h"
 #include "trace.h"
 #include "query.h"
+#include "save.h"
 #include "suggest.h"
 #include "units.h"
 
@@ -397,6 +398,57 @@ static Error *cmd_link(CmdCtx *c)
     return live_link(c->r->s, src, dry);
 }
 
+/* :history [N]: the inputs of this session (the last N), numbered, a
+ * multi-line input whole with its lines under each other. */
+static Error *cmd_history(CmdCtx *c)
+{
+    const Vec *in = &c->r->s->inputs;
+    uint32_t from = 0;
+    if (c->args[0]) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(c->args, &end, 10);
+        if (errno || *end || !(c->args[0] >= '0' && c->args[0] <= '9'))
+            return err_hint(err_new(E_USAGE, c->args_span, "expected how many inputs to show, a whole number"),
+                            "usage: :history [N]");
+        from = n < in->len ? in->len - (uint32_t)n : 0;
+    }
+    Buf b = {0};
+    for (uint32_t i = from; i < in->len; i++) {
+        buf_printf(&b, "%5u  ", i + 1);
+        for (const char *p = in->items[i]; *p; p++) {
+            buf_putc(&b, *p);
+            if (*p == '\n')
+                buf_puts(&b, "       ");
+        }
+        buf_putc(&b, '\n');
+    }
+    out_buf(c->r, &b);
+    return NULL;
+}
+
+/* :save FILE: the script, then what it cannot carry (even under --quiet:
+ * that is a warning, not news). */
+static Error *cmd_save(CmdCtx *c)
+{
+    Vec paths = {0};
+    split_paths(c->args, &paths);
+    int matches;
+    if (paths.len != 1 || !*(const char *)paths.items[0])
+        return usage_error(c, find_command("save", 4, &matches), ":save takes one file (quote a name with spaces)");
+    const char *path = paths.items[0];
+    SaveReport rep;
+    Error *e = save_session(c->r->s, path, c->args_span, &rep);
+    if (e)
+        return e;
+    say(c, "saved %u definition%s as text and %u stdlib unit%s by name to %s; replay it with: xvm-repl %s\n", rep.ndefs,
+        rep.ndefs == 1 ? "" : "s", rep.nunits, rep.nunits == 1 ? "" : "s", path,
+        strchr(path, ' ') ? gc_printf("\"%s\"", path) : path);
+    for (uint32_t i = 0; i < rep.left_out.len; i++)
+        fprintf(c->r->s->out, "not saved: %s\n", (const char *)rep.left_out.items[i]);
+    return NULL;
+}
+
 static Error *cmd_gc(CmdCtx *c)
 {
     GC_gcollect();
@@ -513,6 +565,11 @@ static const Cmd commands[] = {
      "that machine. With a COMMAND (with or without its ':', or any unambiguous prefix of it), shows its page: "
      "usage, what it does, an example and related commands.",
      ":help\n:help trace", "apropos show"},
+    {"history", ":history [N]", "show the inputs of this session, numbered", cmd_history, U_ANY,
+     "Shows every input of this session so far (or the last N), numbered from 1, commands and definitions and "
+     "code alike, whether they succeeded or not; an input of several lines is shown whole. A script's lines count "
+     "as typed. This is the session's own list, not the terminal's history file: it starts empty in each session.",
+     ":history\n:history 5", "save load"},
     {"quit", ":quit [N]", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY,
      "Leaves xvm-repl, with exit status N (0 to 255) if given. Otherwise an interactive session exits 0, and a "
      "script exits 1 if any input failed. In a script or a FILE given on the command line, the lines after it are "
@@ -617,6 +674,15 @@ static const Cmd commands[] = {
      "With NAME VALUE, changes one within its bounds; where the list says so, 0 means unlimited. Untrusted input "
      "may only make a limit stricter.",
      ":set\n:set fuel 1000000\n:set fuel 0", "time trust gc"},
+    {"save", ":save FILE", "write the definitions as a script that rebuilds them", cmd_save, U_NOFILE,
+     "Writes the latest version of every definition to FILE as a script that rebuilds them in a fresh xvm-repl: "
+     "xvm-repl FILE replays it as typed (xvm-repl -i FILE goes on from there; :load cannot read it, as it holds "
+     "commands). Definitions come in dependency order, each as the principal that wrote it (:trust lines), "
+     "procedures over the machine they run over (:use lines); stdlib units are loaded by name; the principal, "
+     "the machine in use and :module come back at the end. What it cannot carry is printed and written at the top "
+     "of FILE: the stack's values (and the heap its refs point into), a suspended :step run, components' state. "
+     "Untrusted input cannot write files.",
+     ":save session.xvm", "history load show"},
     {"gc", ":gc", "collect garbage now and show the heap size", cmd_gc, U_BARE,
      "Collects garbage now and prints the size of the heap and how much of it is free.",
      ":gc", "set"},
@@ -778,9 +844,13 @@ static Error *check_arity(CmdCtx *c, const Cmd *cmd)
 
 /* ---- what an untrusted principal may do ------------------------------------------------- */
 
-/* :graph MACHINE FILE writes a file: that is the user's, not the code's. */
-static Error *nofile_refusal(CmdCtx *c, const char *hint)
+/* :graph MACHINE FILE and :save FILE write a file: that is the user's, not the code's. */
+static Error *nofile_refusal(CmdCtx *c, const Cmd *cmd, const char *hint)
 {
+    if (!strcmp(cmd->name, "save"))
+        return err_hint(err_new(E_TRUST, c->args_span, "untrusted input cannot write files: :save would write '%s'",
+                                c->args),
+                        "%s", hint);
     const char *name, *file;
     Span at;
     Error *e = graph_args(c, &name, &file, &at);
@@ -825,7 +895,7 @@ static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
                         "untrusted input may only make a limit stricter; %s", hint);
     }
     case U_NOFILE:
-        return nofile_refusal(c, hint);
+        return nofile_refusal(c, cmd, hint);
     case U_OWN:
         if (!strcmp(cmd->name, "module")) {
             Def *d = c->args[0] ? workspace_find_kind(s->ws, c->args, DEF_MODULE) : NULL;

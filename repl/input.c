@@ -37,6 +37,8 @@ void input_submit(Repl *r, const char *text, const char *srcname, int first_line
     while (*p == ' ' || *p == '\t')
         p++;
     r->last_error = NULL;
+    if (!blank(text))
+        session_record_input(r->s, text); /* :history */
     if (*p == ':') {
         commands_run(r, text, srcname, first_line);
         return;

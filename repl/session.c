@@ -25,6 +25,8 @@ double session_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+void session_record_input(Session *s, const char *text) { vec_push(&s->inputs, gc_strdup(text)); }
+
 static void add_search_dirs(Session *s, const char *list)
 {
     while (list && *list) {

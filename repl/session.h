@@ -44,6 +44,7 @@ typedef struct Session {
     bool verify_only;    /* commit definitions, verify code, run nothing (fuzzing) */
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
     double last_verify_ms, last_run_ms;
+    Vec inputs;          /* const char*: every input submitted, as typed (:history) */
 } Session;
 
 /* stdlib_dir: where the installed (or uninstalled) stdlib lives, or NULL. */
@@ -81,5 +82,8 @@ uint64_t session_setting(Session *s, const ConfigSetting *st);
 Error *session_set(Session *s, const ConfigSetting *st, uint64_t v);
 
 double session_now_ms(void);
+
+/* Keep an input's text for :history (scripts and the terminal alike). */
+void session_record_input(Session *s, const char *text);
 
 #endif
