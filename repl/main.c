@@ -3,6 +3,7 @@
  * An input is one line, with its continuation lines while brackets are
  * open, typed or read from a script alike (DESIGN §5). */
 #include "commands.h"
+#include "forth.h"
 #include "input.h"
 #include "interactive.h"
 #include "print.h"
@@ -100,6 +101,15 @@ static int exit_status(const Repl *r)
     return r->failures && !r->interactive ? 1 : 0;
 }
 
+/* A file named on the command line: a Forth program (.fs, .fth, .4th) or a script. */
+static void run_file(Repl *r, FILE *f, const char *path)
+{
+    if (forth_is_source(path))
+        forth_run_stream(r, f, path);
+    else
+        input_run_stream(r, f, strcmp(path, "-") ? path : "<stdin>");
+}
+
 int main(int argc, char **argv)
 {
     GC_INIT();
@@ -144,7 +154,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "xvm-repl: cannot open '%s': %s\n", path, strerror(errno));
             return 2;
         }
-        input_run_stream(&r, f, strcmp(path, "-") ? path : "<stdin>");
+        run_file(&r, f, path);
         if (f != stdin)
             fclose(f);
     }

@@ -193,8 +193,12 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
     Node *unit;
     s->vm->interrupt = 0; /* a Ctrl-C from now on stops verification too */
     Error *e = parse_unit(src, &unit);
-    if (e)
-        return e;
+    return e ? e : session_eval_unit(s, unit, src, p);
+}
+
+Error *session_eval_unit(Session *s, const Node *unit, const Source *src, Principal p)
+{
+    Error *e;
     double t0 = session_now_ms();
     Txn t = txn_begin(s, p, units_load);
     Body *code = lower_body_new("<input>");

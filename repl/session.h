@@ -56,6 +56,9 @@ Session *session_new(FILE *out, const char *stdlib_dir);
 Error *session_eval(Session *s, const Source *src);
 /* The same, with the principal given (for :load --untrusted). */
 Error *session_eval_as(Session *s, const Source *src, Principal p);
+/* The same for a unit already parsed (a front end's, spans into its own
+ * source: repl/forth.c); src ends the input. */
+Error *session_eval_unit(Session *s, const Node *unit, const Source *src, Principal p);
 
 /* A definition given again (typed, :link, :module): one transaction with
  * its dependants; dry_run reports the plan and changes nothing. */

@@ -1,0 +1,23 @@
+/* forth.h - the Forth front end (forth.c): a Forth program becomes XVM
+ * definitions and code over forth-machine, run through the session. */
+#ifndef XVM_FORTH_H
+#define XVM_FORTH_H
+
+#include "repl.h"
+
+#include <stdio.h>
+
+/* path names a Forth source: it ends in .fs, .fth or .4th. */
+bool forth_is_source(const char *path);
+
+/* Run the Forth program in src over forth-machine: definitions become
+ * procedures (their stack comments the verified effects), interpreted
+ * words run as they come, as gforth runs them.  Stops at BYE or at the
+ * first error, which points into src. */
+Error *forth_eval(Session *s, const Source *src);
+
+/* xvm-repl FILE.fs: read f, run it quietly (only the program's output),
+ * print an error and count a failure if it fails. */
+void forth_run_stream(Repl *r, FILE *f, const char *path);
+
+#endif

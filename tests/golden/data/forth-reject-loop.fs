@@ -1,0 +1,2 @@
+\ a loop whose body changes the depth
+: grow ( -- ) 5 0 do i loop ;

@@ -1,0 +1,3 @@
+\ an unknown word, with its position
+: k ( a -- b )
+  1+ frobnicate ;
