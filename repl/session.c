@@ -173,6 +173,8 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     }
     txn_commit(t);
     s->last_run_ms = 0;
+    if (s->verify_only && exit) /* nothing runs: the next input is verified as if this one had */
+        s->vs = exit;
     if (!c || s->verify_only)
         return NULL;
     double t1 = session_now_ms();
