@@ -164,8 +164,12 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < o.files.len && !r.quit; i++) {
         const char *path = o.files.items[i];
         FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-        if (!f) {
-            fprintf(stderr, "xvm-repl: cannot open '%s': %s\n", path, strerror(errno));
+        if (!f) { /* under --diagnostics=json a diagnostic too, so that stderr stays JSON */
+            const char *why = gc_printf("cannot open '%s': %s", path, strerror(errno));
+            if (print_diagnostics_json())
+                print_error(&r, err_new(E_IO, (Span){0}, "%s", why));
+            else
+                fprintf(stderr, "xvm-repl: %s\n", why);
             return 2;
         }
         input_run_stream(&r, f, strcmp(path, "-") ? path : "<stdin>");

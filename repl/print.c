@@ -60,6 +60,8 @@ bool print_diagnostics_option(const char *arg)
     return false;
 }
 
+bool print_diagnostics_json(void) { return term.json; }
+
 static void setup(void)
 {
     if (term.ready)

@@ -180,6 +180,9 @@ n=$(wc -l <"$tmp/err")
 run --verify-only "$tmp/missing.xvm" >/dev/null 2>&1
 rc=$?
 ((rc == 2)) || fail "a missing file: exit $rc, not 2"
+run --verify-only --diagnostics=json "$tmp/missing.xvm" 2>&1 >/dev/null |
+    python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); assert d["code"] == "E_IO" and d["locations"] == []' ||
+    fail "a missing file under --diagnostics=json is not one E_IO object"
 run --verify-only -i </dev/null >/dev/null 2>&1
 rc=$?
 ((rc == 2)) || fail "--verify-only -i: exit $rc, not 2"
