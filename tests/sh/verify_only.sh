@@ -14,7 +14,8 @@
 #       option);
 #   (d) exit status: 0 only if everything verified, 1 if anything did not
 #       (every failure reported, not only the first), 2 for an unreadable
-#       file or --verify-only with -i;
+#       file or --verify-only with -i; the stack limit is checked as before
+#       a run, and the simulated stack goes on as the run's would;
 #   (e) JSON strings: quotes, backslashes, control characters and UTF-8
 #       in a file name are escaped or kept, an invalid byte becomes \ufffd;
 #       a span's finish is its last byte.
@@ -177,6 +178,19 @@ rc=$?
 ((rc == 1)) || fail "two failing inputs: exit $rc, not 1"
 n=$(wc -l <"$tmp/err")
 ((n == 2)) || fail "two failing inputs gave $n diagnostics: $(cat "$tmp/err")"
+# the static stack check before a run is made too, so the simulated stack
+# stays within the limit: the same errors as a run, at the same inputs
+{
+    echo ':set stack 16'
+    for _ in 1 2 3 4 5 6 7 8 9 10; do echo 'push int(1);'; done
+    echo 'push int(1); push int(1); push int(1); push int(1); push int(1); push int(1); push int(1);'
+    echo 'push int(1); pop; pop;'
+    echo ':facts'
+} >"$tmp/deep.xvm"
+run -q "$tmp/deep.xvm" >"$tmp/run.out" 2>&1
+run -q --verify-only "$tmp/deep.xvm" >"$tmp/vo.out" 2>&1
+grep -q 'stack overflow' "$tmp/vo.out" || fail "--verify-only does not check the stack limit: $(cat "$tmp/vo.out")"
+cmp -s "$tmp/run.out" "$tmp/vo.out" || fail "--verify-only and a run differ: $(diff "$tmp/run.out" "$tmp/vo.out")"
 run --verify-only "$tmp/missing.xvm" >/dev/null 2>&1
 rc=$?
 ((rc == 2)) || fail "a missing file: exit $rc, not 2"
