@@ -28,6 +28,11 @@ static void usage(FILE *o)
           "  --untrusted      start with untrusted input (as :trust untrusted)\n"
           "  --codes          end each error line with its stable code, e.g. [E_TYPE]\n"
           "  --checked        run on the checked executor: every run-time check on\n"
+          "  --verify-only    verify every definition and input, run nothing; exit 0\n"
+          "                   only if all verify (with no FILE: standard input)\n"
+          "  --diagnostics=FORMAT\n"
+          "                   print errors as text (the default) or as json: a JSON\n"
+          "                   object a line, in the shape of GCC's JSON diagnostics\n"
           "  -q, --quiet      print no informational messages (loaded unit, defined,\n"
           "                   using ...): only results, output and errors\n"
           "  --color=WHEN     colour errors and traces: auto (on a terminal, unless\n"
@@ -110,12 +115,15 @@ static void run_file(Repl *r, FILE *f, const char *path)
         input_run_stream(r, f, strcmp(path, "-") ? path : "<stdin>");
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for, besides what goes straight into the Repl. */
+typedef struct Options {
+    bool force_interactive, no_history;
+    Vec files;
+} Options;
+
+/* Read the options into r and o: -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, Repl *r, Options *o)
 {
-    GC_INIT();
-    Repl r = {.s = xvm_session(xvm_open(stdout, stdlib_dir(), 0)), .histsize = history_size()};
-    bool force_interactive = false, no_history = false;
-    Vec files = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -125,45 +133,66 @@ int main(int argc, char **argv)
             printf("xvm-repl %s\n", XVM_VERSION);
             return 0;
         } else if (!strcmp(a, "--echo")) {
-            r.echo = true;
+            r->echo = true;
         } else if (!strcmp(a, "-i") || !strcmp(a, "--interactive")) {
-            force_interactive = true;
+            o->force_interactive = true;
         } else if (!strcmp(a, "--no-history")) {
-            no_history = true;
+            o->no_history = true;
         } else if (!strcmp(a, "--checked")) {
-            r.s->checked = true;
+            r->s->checked = true;
+        } else if (!strcmp(a, "--verify-only")) {
+            r->s->verify_only = true;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            r.s->quiet = true;
+            r->s->quiet = true;
         } else if (!strcmp(a, "--codes")) {
-            r.codes = true;
+            r->codes = true;
         } else if (!strcmp(a, "--untrusted")) {
-            r.s->principal = PRINCIPAL_UNTRUSTED;
-        } else if (print_color_option(a)) { /* --color=WHEN */
+            r->s->principal = PRINCIPAL_UNTRUSTED;
+        } else if (print_color_option(a) || print_diagnostics_option(a)) { /* --color=WHEN, --diagnostics=FORMAT */
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "xvm-repl: unknown option '%s'\n", a);
             usage(stderr);
             return 2;
         } else {
-            vec_push(&files, (void *)a);
+            vec_push(&o->files, (void *)a);
         }
     }
-    for (uint32_t i = 0; i < files.len && !r.quit; i++) {
-        const char *path = files.items[i];
+    if (r->s->verify_only && o->force_interactive) { /* nothing runs, so there is nothing to watch */
+        fputs("xvm-repl: --verify-only reads files or standard input as scripts, never interactively\n", stderr);
+        return 2;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    GC_INIT();
+    Repl r = {.s = xvm_session(xvm_open(stdout, stdlib_dir(), 0)), .histsize = history_size()};
+    Options o = {0};
+    int status = parse_options(argc, argv, &r, &o);
+    if (status >= 0)
+        return status;
+    for (uint32_t i = 0; i < o.files.len && !r.quit; i++) {
+        const char *path = o.files.items[i];
         FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-        if (!f) {
-            fprintf(stderr, "xvm-repl: cannot open '%s': %s\n", path, strerror(errno));
+        if (!f) { /* under --diagnostics=json a diagnostic too, so that stderr stays JSON */
+            const char *why = gc_printf("cannot open '%s': %s", path, strerror(errno));
+            if (print_diagnostics_json())
+                print_error(&r, err_new(E_IO, (Span){0}, "%s", why));
+            else
+                fprintf(stderr, "xvm-repl: %s\n", why);
             return 2;
         }
         run_file(&r, f, path);
         if (f != stdin)
             fclose(f);
     }
-    bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    if (!r.quit && (force_interactive || (!files.len && tty))) {
+    bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !r.s->verify_only;
+    if (!r.quit && (o.force_interactive || (!o.files.len && tty))) {
         r.interactive = true;
-        r.histfile = no_history ? NULL : history_path();
+        r.histfile = o.no_history ? NULL : history_path();
         interactive_run(&r);
-    } else if (!r.quit && !files.len) {
+    } else if (!r.quit && !o.files.len) {
         input_run_stream(&r, stdin, "<stdin>");
     }
     fflush(stdout);

@@ -4,8 +4,11 @@
  * Colour is added here, never in core: err_render's plain text is
  * coloured by the shape of its lines (the "error:", "note:" and "hint:"
  * words, the caret line), so what a pipe receives is exactly that text.
- * Progress of long work is drawn here too, on a terminal's stderr only. */
+ * Progress of long work is drawn here too, on a terminal's stderr only.
+ * Under --diagnostics=json each error is a line of JSON instead (diag.c),
+ * never coloured. */
 #include "print.h"
+#include "diag.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,7 @@ static struct {
     bool running;              /* the progress clock has started */
     double start_ms, drawn_ms;
     int width;                 /* of the progress line on the screen; 0: none */
+    bool json;                 /* --diagnostics=json */
 } term;
 
 bool print_color_option(const char *arg)
@@ -46,6 +50,17 @@ bool print_color_option(const char *arg)
         }
     return false;
 }
+
+bool print_diagnostics_option(const char *arg)
+{
+    if (!strcmp(arg, "--diagnostics=json") || !strcmp(arg, "--diagnostics=text")) {
+        term.json = arg[14] == 'j';
+        return true;
+    }
+    return false;
+}
+
+bool print_diagnostics_json(void) { return term.json; }
 
 static void setup(void)
 {
@@ -149,10 +164,15 @@ void print_error(Repl *r, const Error *e)
     setup();
     print_progress_end();
     fflush(r->s->out);
-    if (r->interactive && e->code == E_TRAP && strstr(e->msg, "interrupted"))
+    if (r->interactive && !term.json && e->code == E_TRAP && strstr(e->msg, "interrupted"))
         fputc('\n', stderr); /* after the terminal's ^C */
     for (; e; e = e->next) {
         Buf b = {0};
+        if (term.json) {
+            diag_json(&b, e);
+            fputs(buf_str(&b), stderr);
+            continue;
+        }
         err_render(&b, e);
         if (r->codes) { /* after the first line: "file:l:c: error: msg [E_X]" */
             char *nl = strchr(b.s, '\n');

@@ -12,6 +12,12 @@
  * The terminal is looked at once, when something is first printed. */
 bool print_color_option(const char *arg);
 
+/* The option --diagnostics=FORMAT (text, json): true if arg is one.  Under
+ * json, print_error writes each error as a line of JSON (diag.h). */
+bool print_diagnostics_option(const char *arg);
+/* Was --diagnostics=json given? */
+bool print_diagnostics_json(void);
+
 /* Print an error (stderr, after flushing results). */
 void print_error(Repl *r, const Error *e);
 

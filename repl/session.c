@@ -176,7 +176,13 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     }
     txn_commit(t);
     s->last_run_ms = 0;
-    if (!c || s->verify_only)
+    if (s->verify_only) { /* nothing runs: the static check before a run, then the next */
+        e = c ? vm_check_stack(s->vm, c) : NULL; /* input is verified as if this one had run */
+        if (!e && exit)
+            s->vs = exit;
+        return e;
+    }
+    if (!c)
         return NULL;
     double t1 = session_now_ms();
     e = s->checked ? vm_check_stack(s->vm, c) : NULL; /* the same static check as the fast path */

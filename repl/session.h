@@ -41,7 +41,8 @@ typedef struct Session {
     void (*drop_active)(struct Session *s, const char *why);
     bool checked;        /* run on the checked stepper, every check on */
     bool quiet;          /* --quiet: no informational messages (loaded, defined, using ...) on out */
-    bool verify_only;    /* commit definitions, verify code, run nothing (fuzzing) */
+    bool verify_only;    /* --verify-only: commit definitions, verify code, run nothing; the
+                          * simulated stack goes on as if each input had run (vm's stays) */
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
     double last_verify_ms, last_run_ms;
     Vec inputs;          /* const char*: every input submitted, as typed (:history) */

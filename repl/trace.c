@@ -446,6 +446,11 @@ static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **ou
     }
     if (e)
         return e;
+    if (s->verify_only) { /* --verify-only: verified like an input, and nothing runs */
+        s->vs = exit;
+        *out = NULL;
+        return NULL;
+    }
     TypeId *types = gc_alloc_atomic(s->vs->depth + 1);
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
@@ -576,7 +581,7 @@ Error *trace_run(Session *s, const Source *src, bool terminal)
         return busy(s, (Span){.src = src, .line = (uint32_t)src->first_line, .col = 1});
     Trace *t;
     Error *e = begin_run(s, src, terminal, &t);
-    return e ? e : run_steps(t, 0);
+    return e || !t ? e : run_steps(t, 0);
 }
 
 Error *trace_step(Session *s, const Source *src, bool terminal)
@@ -586,8 +591,10 @@ Error *trace_step(Session *s, const Source *src, bool terminal)
             return busy(s, (Span){.src = src, .line = (uint32_t)src->first_line, .col = 1});
         Trace *t;
         Error *e = begin_run(s, src, terminal, &t);
-        return e ? e : run_steps(t, 1);
+        return e || !t ? e : run_steps(t, 1);
     }
+    if (!s->active && s->verify_only) /* --verify-only: the :step run never started */
+        return NULL;
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to continue"), "start one with :step CODE");
     return run_steps(s->active, 1);
@@ -595,6 +602,8 @@ Error *trace_step(Session *s, const Source *src, bool terminal)
 
 Error *trace_continue(Session *s)
 {
+    if (s->verify_only && !s->active) /* --verify-only: the :step run never started */
+        return NULL;
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to continue"), "start one with :step CODE");
     return run_steps(s->active, 0);
@@ -602,6 +611,8 @@ Error *trace_continue(Session *s)
 
 Error *trace_abandon(Session *s)
 {
+    if (s->verify_only && !s->active) /* --verify-only: the :step run never started */
+        return NULL;
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to abandon"), "start one with :step CODE");
     fprintf(s->out, "abandoned after %llu step%s; the stack is as it was before the run\n",
