@@ -36,7 +36,9 @@ prefix=$tmp/prefix
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 indent() { sed 's/^/    /'; }
-submake() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES make -s "$@"; }
+# Not the caller's flags: under `make asan` CFLAGS and LDFLAGS are sanitizer
+# flags in the environment, and the example links without the sanitizers.
+submake() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u CFLAGS -u LDFLAGS -u OPT make -s "$@"; }
 
 jobs=$(nproc 2>/dev/null || echo 2)
 if ! submake -j"$jobs" BUILD="$tmp/build" PREFIX="$prefix" DESTDIR= install >"$tmp/make.log" 2>&1; then
