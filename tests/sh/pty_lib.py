@@ -12,14 +12,17 @@ failure the test prints the terminal transcript and exits 1.  The session
 is killed (its process group) when the test ends.
 """
 
+import fcntl
 import os
 import pty
 import re
 import select
 import shutil
 import signal
+import struct
 import sys
 import tempfile
+import termios
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,7 +37,7 @@ def clean(raw):
 
 
 class Term:
-    def __init__(self, args=(), env=None, home=None, term='xterm'):
+    def __init__(self, args=(), env=None, home=None, term='xterm', cols=80, rows=24):
         self.tmp = tempfile.mkdtemp(prefix='xvm-pty.')
         self.home = home or os.path.join(self.tmp, 'home')
         os.makedirs(self.home, exist_ok=True)
@@ -46,6 +49,8 @@ class Term:
         self.mark = 0  # expect() looks after this offset of the cleaned text
         self.status = None
         self.pid, self.fd = pty.fork()
+        if self.pid != 0:  # the window size the session sees (TIOCGWINSZ)
+            fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
         if self.pid == 0:
             try:
                 os.execve(BIN, [BIN] + list(args), e)
