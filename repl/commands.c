@@ -3,6 +3,7 @@
  * A command's argument text keeps its columns (the command word is blanked
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
 #include "commands.h"
+#include "forth.h"
 #include "input.h"
 #include "interactive.h"
 #include "print.h"
@@ -306,7 +307,12 @@ static Error *cmd_load(CmdCtx *c)
                                     config_limits.input_bytes),
                             "load them with several :load commands, or raise the limit with :set input-bytes N");
         vec_push(&srcs, source_new(paths.items[i], text, len, 1));
+        if (forth_is_source(paths.items[i]) && paths.len > 1)
+            return err_hint(err_new(E_USAGE, c->args_span, "'%s' is Forth: load it by itself", (char *)paths.items[i]),
+                            "a Forth file runs word by word, not as one input with others: :load FILE.fs");
     }
+    if (forth_is_source(paths.items[0])) /* definitions over forth-machine (docs/forth.md) */
+        return forth_eval_as(c->r->s, srcs.items[0], p);
     /* All the files are one transaction: all of them or none. */
     Error *e = srcs.len == 1 ? session_eval_as(c->r->s, srcs.items[0], p)
                              : session_eval_files(c->r->s, (const Source *const *)srcs.items, srcs.len, p, false);
