@@ -321,6 +321,21 @@ static Error *cmd_load(CmdCtx *c)
     return e;
 }
 
+static Error *cmd_forth(CmdCtx *c)
+{
+    Error *e = forth_mode_start(c->r);
+    if (!e)
+        say(c, "input is Forth over forth-machine (:xvm goes back)\n");
+    return e;
+}
+
+static Error *cmd_xvm(CmdCtx *c)
+{
+    c->r->forth = false;
+    say(c, "input is XVM\n");
+    return NULL;
+}
+
 static Error *cmd_trace(CmdCtx *c)
 {
     bool table = c->r->interactive && isatty(fileno(c->r->s->out));
@@ -597,6 +612,17 @@ static const Cmd commands[] = {
      "names it. The stack and its facts stay as they are. core-machine, or core, goes back to the built-in "
      "machine.",
      ".load_modules parity-machine;\n:use parity-machine\n:use core", "machines show graph"},
+    {"forth", ":forth", "take what is typed next as Forth (forth-machine), until :xvm", cmd_forth, U_ANY,
+     "Selects forth-machine (loading it from stdlib the first time) and takes each input typed next as Forth, "
+     "until :xvm; the prompt shows [forth]. A colon definition may go on over several lines until its ;. Words "
+     "defined here, by :load FILE.fs or by earlier Forth input are one dictionary, and each colon definition is a "
+     "procedure: redefining a word verifies again, and relinks, every word that calls it (docs/forth.md). "
+     "xvm-repl --forth starts in this mode.",
+     ":forth\n: square ( n -- n*n ) dup * ;\n7 square . cr\n:xvm", "xvm load use"},
+    {"xvm", ":xvm", "take what is typed next as XVM again (after :forth)", cmd_xvm, U_ANY,
+     "Leaves the Forth mode of :forth: inputs are XVM definitions and code again, over the machine in use "
+     "(forth-machine, so the Forth words are procedures to call: call square;).",
+     ":xvm\npush int(7); call square; dot;", "forth use"},
     {"machines", ":machines", "list machines (* marks the one in use)", cmd_machines, U_ANY,
      "Lists the machines of the session with their versions: core-machine is built in, and * marks the machine "
      "in use.",

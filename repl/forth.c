@@ -730,3 +730,44 @@ void forth_run_stream(Repl *r, FILE *f, const char *path)
         r->failures++;
     }
 }
+
+Error *forth_mode_start(Repl *r)
+{
+    Error *e = forth_eval(r->s, source_new("<forth>", "", 0, 1));
+    if (!e)
+        r->forth = true;
+    return e;
+}
+
+bool forth_is_open(const char *text)
+{
+    const char *p = text + strspn(text, " \t");
+    if (p[0] == ':' && p[1] && !isspace((unsigned char)p[1]))
+        return false; /* a command */
+    Source src = {.name = "", .text = text, .len = strlen(text), .first_line = 1};
+    Forth F = {.src = &src, .line = 1};
+    FTok t;
+    const char *skip;
+    Span at;
+    bool open = false;
+    while (next_token(&F, &t)) {
+        if (!strcmp(t.text, ":") || !strcmp(t.text, ";"))
+            open = *t.text == ':';
+        else if (!strcmp(t.text, "\\"))
+            scan_until(&F, '\n', &skip, &at);
+        else if (!strcmp(t.text, "(") || !strcmp(t.text, ".\""))
+            scan_until(&F, *t.text == '(' ? ')' : '"', &skip, &at);
+    }
+    return open;
+}
+
+void forth_submit(Repl *r, const char *text, const char *srcname, int first_line)
+{
+    Error *e = forth_eval(r->s, source_new(srcname, text, strlen(text), first_line));
+    r->last_error = e;
+    fflush(r->s->out);
+    if (e) {
+        print_error(r, e);
+        r->failures++;
+    }
+}
