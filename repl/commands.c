@@ -612,7 +612,7 @@ static const Cmd commands[] = {
      "names it. The stack and its facts stay as they are. core-machine, or core, goes back to the built-in "
      "machine.",
      ".load_modules parity-machine;\n:use parity-machine\n:use core", "machines show graph"},
-    {"forth", ":forth", "take what is typed next as Forth (forth-machine), until :xvm", cmd_forth, U_ANY,
+    {"forth", ":forth", "take what is typed next as Forth, until :xvm", cmd_forth, U_ANY,
      "Selects forth-machine (loading it from stdlib the first time) and takes each input typed next as Forth, "
      "until :xvm; the prompt shows [forth]. A colon definition may go on over several lines until its ;. Words "
      "defined here, by :load FILE.fs or by earlier Forth input are one dictionary, and each colon definition is a "
