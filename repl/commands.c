@@ -326,7 +326,7 @@ static Error *cmd_forth(CmdCtx *c)
     Error *e = forth_mode_start(c->r);
     if (!e)
         say(c, "input is Forth over forth-machine (:xvm goes back)\n");
-    return e;
+    return e ? (e->span = c->args_span, e) : NULL; /* at the command, not at the empty Forth input */
 }
 
 static Error *cmd_xvm(CmdCtx *c)
