@@ -3,6 +3,7 @@
  * A command's argument text keeps its columns (the command word is blanked
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
 #include "commands.h"
+#include "forth.h"
 #include "input.h"
 #include "interactive.h"
 #include "print.h"
@@ -306,13 +307,33 @@ static Error *cmd_load(CmdCtx *c)
                                     config_limits.input_bytes),
                             "load them with several :load commands, or raise the limit with :set input-bytes N");
         vec_push(&srcs, source_new(paths.items[i], text, len, 1));
+        if (forth_is_source(paths.items[i]) && paths.len > 1)
+            return err_hint(err_new(E_USAGE, c->args_span, "'%s' is Forth: load it by itself", (char *)paths.items[i]),
+                            "a Forth file runs word by word, not as one input with others: :load FILE.fs");
     }
+    if (forth_is_source(paths.items[0])) /* definitions over forth-machine (docs/forth.md) */
+        return forth_eval_as(c->r->s, srcs.items[0], p);
     /* All the files are one transaction: all of them or none. */
     Error *e = srcs.len == 1 ? session_eval_as(c->r->s, srcs.items[0], p)
                              : session_eval_files(c->r->s, (const Source *const *)srcs.items, srcs.len, p, false);
     for (uint32_t i = 0; !e && i < srcs.len; i++)
         live_remember_file(c->r->s, paths.items[i], ((Source *)srcs.items[i])->text, p);
     return e;
+}
+
+static Error *cmd_forth(CmdCtx *c)
+{
+    Error *e = forth_mode_start(c->r);
+    if (!e)
+        say(c, "input is Forth over forth-machine (:xvm goes back)\n");
+    return e ? (e->span = c->args_span, e) : NULL; /* at the command, not at the empty Forth input */
+}
+
+static Error *cmd_xvm(CmdCtx *c)
+{
+    c->r->forth = false;
+    say(c, "input is XVM\n");
+    return NULL;
 }
 
 static Error *cmd_trace(CmdCtx *c)
@@ -591,6 +612,17 @@ static const Cmd commands[] = {
      "names it. The stack and its facts stay as they are. core-machine, or core, goes back to the built-in "
      "machine.",
      ".load_modules parity-machine;\n:use parity-machine\n:use core", "machines show graph"},
+    {"forth", ":forth", "take what is typed next as Forth, until :xvm", cmd_forth, U_ANY,
+     "Selects forth-machine (loading it from stdlib the first time) and takes each input typed next as Forth, "
+     "until :xvm; the prompt shows [forth]. A colon definition may go on over several lines until its ;. Words "
+     "defined here, by :load FILE.fs or by earlier Forth input are one dictionary, and each colon definition is a "
+     "procedure: redefining a word verifies again, and relinks, every word that calls it (docs/forth.md). "
+     "xvm-repl --forth starts in this mode.",
+     ":forth\n: square ( n -- n*n ) dup * ;\n7 square . cr\n:xvm", "xvm load use"},
+    {"xvm", ":xvm", "take what is typed next as XVM again (after :forth)", cmd_xvm, U_ANY,
+     "Leaves the Forth mode of :forth: inputs are XVM definitions and code again, over the machine in use "
+     "(forth-machine, so the Forth words are procedures to call: call square;).",
+     ":xvm\npush int(7); call square; dot;", "forth use"},
     {"machines", ":machines", "list machines (* marks the one in use)", cmd_machines, U_ANY,
      "Lists the machines of the session with their versions: core-machine is built in, and * marks the machine "
      "in use.",

@@ -63,7 +63,13 @@ typedef struct Forth {
     bool lit;          /* the last thing emitted was a literal (for PICK) */
     uint32_t lit_off;  /* where it starts in gen */
     int64_t lit_value;
+    Principal as; /* whose input the program is */
 } Forth;
+
+/* The words defined so far in a session, kept between inputs: a Forth
+ * file loaded with :load and the lines typed in Forth mode share them. */
+static Session *dict_session;
+static Vec dict_words;
 
 /* ---- the words that are one piece of XVM text --------------------------------------------- */
 
@@ -229,7 +235,7 @@ static Error *flush(Forth *F)
     Error *e = parse_unit(gen, &unit);
     if (!e) {
         remap(F, unit);
-        e = session_eval_unit(F->s, unit, F->src, F->s->principal);
+        e = session_eval_unit(F->s, unit, F->src, F->as);
     }
     remap_error(F, e, gen);
     F->gen = (Buf){0};
@@ -244,6 +250,11 @@ static FWord *find_word(const Forth *F, const char *name)
 {
     for (uint32_t i = F->words.len; i-- > 0;) {
         FWord *w = F->words.items[i];
+        if (!strcmp(w->name, name))
+            return w;
+    }
+    for (uint32_t i = F->s == dict_session ? dict_words.len : 0; i-- > 0;) {
+        FWord *w = dict_words.items[i];
         if (!strcmp(w->name, name))
             return w;
     }
@@ -669,9 +680,24 @@ static Error *start(Forth *F)
     return e;
 }
 
-Error *forth_eval(Session *s, const Source *src)
+/* What a program defined stays defined (each word is installed as it
+ * comes, as gforth does), so it joins the session's dictionary even when
+ * a later word fails. */
+static void keep_words(const Forth *F)
 {
-    Forth F = {.s = s, .src = src, .line = (uint32_t)src->first_line};
+    if (dict_session != F->s) {
+        dict_session = F->s;
+        dict_words = (Vec){0};
+    }
+    for (uint32_t i = 0; i < F->words.len; i++)
+        vec_push(&dict_words, F->words.items[i]);
+}
+
+Error *forth_eval(Session *s, const Source *src) { return forth_eval_as(s, src, s->principal); }
+
+Error *forth_eval_as(Session *s, const Source *src, Principal as)
+{
+    Forth F = {.s = s, .src = src, .line = (uint32_t)src->first_line, .as = as};
     Error *e = start(&F);
     FTok t;
     while (!e && !F.bye && next_token(&F, &t))
@@ -681,6 +707,7 @@ Error *forth_eval(Session *s, const Source *src)
                      "end every colon definition with ;");
     if (!e)
         e = flush(&F);
+    keep_words(&F);
     return e;
 }
 
@@ -697,6 +724,47 @@ void forth_run_stream(Repl *r, FILE *f, const char *path)
     Error *e = forth_eval(r->s, source_new(path, buf_str(&text), text.len, 1));
     r->s->quiet = quiet;
     r->s->vm->limits.fuel = fuel;
+    fflush(r->s->out);
+    if (e) {
+        print_error(r, e);
+        r->failures++;
+    }
+}
+
+Error *forth_mode_start(Repl *r)
+{
+    Error *e = forth_eval(r->s, source_new("<forth>", "", 0, 1));
+    if (!e)
+        r->forth = true;
+    return e;
+}
+
+bool forth_is_open(const char *text)
+{
+    const char *p = text + strspn(text, " \t");
+    if (p[0] == ':' && p[1] && !isspace((unsigned char)p[1]))
+        return false; /* a command */
+    Source src = {.name = "", .text = text, .len = strlen(text), .first_line = 1};
+    Forth F = {.src = &src, .line = 1};
+    FTok t;
+    const char *skip;
+    Span at;
+    bool open = false;
+    while (next_token(&F, &t)) {
+        if (!strcmp(t.text, ":") || !strcmp(t.text, ";"))
+            open = *t.text == ':';
+        else if (!strcmp(t.text, "\\"))
+            scan_until(&F, '\n', &skip, &at);
+        else if (!strcmp(t.text, "(") || !strcmp(t.text, ".\""))
+            scan_until(&F, *t.text == '(' ? ')' : '"', &skip, &at);
+    }
+    return open;
+}
+
+void forth_submit(Repl *r, const char *text, const char *srcname, int first_line)
+{
+    Error *e = forth_eval(r->s, source_new(srcname, text, strlen(text), first_line));
+    r->last_error = e;
     fflush(r->s->out);
     if (e) {
         print_error(r, e);

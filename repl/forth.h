@@ -16,8 +16,26 @@ bool forth_is_source(const char *path);
  * first error, which points into src. */
 Error *forth_eval(Session *s, const Source *src);
 
+/* The same, as principal as's input (:load --untrusted FILE.fs).  The
+ * words it defines stay in the session's Forth dictionary for later
+ * Forth input; each colon definition is a procedure of forth-machine,
+ * named as the word (docs/forth.md, "Calling Forth from XVM"). */
+Error *forth_eval_as(Session *s, const Source *src, Principal as);
+
 /* xvm-repl FILE.fs: read f, run it quietly (only the program's output),
  * print an error and count a failure if it fails. */
 void forth_run_stream(Repl *r, FILE *f, const char *path);
+
+/* :forth, --forth: select forth-machine (as the first Forth input does)
+ * and take what is typed next as Forth, until :xvm. */
+Error *forth_mode_start(Repl *r);
+
+/* In Forth mode: text is a Forth input still waiting for the ; of a colon
+ * definition (false for a command line). */
+bool forth_is_open(const char *text);
+
+/* In Forth mode: run one input (a line, or the lines of a definition) as
+ * Forth over the session's dictionary; print an error if it fails. */
+void forth_submit(Repl *r, const char *text, const char *srcname, int first_line);
 
 #endif

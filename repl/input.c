@@ -2,6 +2,7 @@
  * input is one line, with its continuation lines while brackets are open
  * (DESIGN §5); a colon starts a command. */
 #include "commands.h"
+#include "forth.h"
 #include "input.h"
 #include "interactive.h"
 #include "print.h"
@@ -19,7 +20,8 @@ const char *input_prompt(const Repl *r, bool cont)
     char depth[16] = "";
     if (r->s->prompt_depth)
         snprintf(depth, sizeof depth, "<%u>", r->s->vm->depth);
-    snprintf(buf, sizeof buf, "xvm:%.120s%s%s%s ", name, r->s->active ? "[step]" : "", depth, cont ? "|" : ">");
+    snprintf(buf, sizeof buf, "xvm:%.120s%s%s%s%s ", name, r->forth ? "[forth]" : "", r->s->active ? "[step]" : "",
+             depth, cont ? "|" : ">");
     return buf;
 }
 
@@ -39,12 +41,16 @@ void input_submit(Repl *r, const char *text, const char *srcname, int first_line
     r->last_error = NULL;
     if (!blank(text))
         session_record_input(r->s, text); /* :history */
-    if (*p == ':') {
+    if (*p == ':' && !(r->forth && strchr(" \t\r\n", p[1]))) { /* in Forth mode ": NAME" defines a word */
         commands_run(r, text, srcname, first_line);
         return;
     }
     if (blank(text))
         return;
+    if (r->forth) { /* :forth: each input is Forth */
+        forth_submit(r, text, srcname, first_line);
+        return;
+    }
     Error *e = session_eval(r->s, source_new(srcname, text, strlen(text), first_line));
     r->last_error = e;
     if (e) {
@@ -84,7 +90,7 @@ bool input_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
         }
     }
     r->open = true;
-    if (lex_scan_open(&r->scan) > 0)
+    if (r->forth ? forth_is_open(buf_str(&r->pending)) : lex_scan_open(&r->scan) > 0)
         return true;
     return input_end(r, srcname);
 }

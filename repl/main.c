@@ -26,6 +26,7 @@ static void usage(FILE *o)
           "  --echo           copy each input line to the output, after the prompt\n"
           "  --no-history     do not read or write the history file\n"
           "  --untrusted      start with untrusted input (as :trust untrusted)\n"
+          "  --forth          start in Forth mode: each input is Forth until :xvm (as :forth)\n"
           "  --codes          end each error line with its stable code, e.g. [E_TYPE]\n"
           "  --checked        run on the checked executor: every run-time check on\n"
           "  --verify-only    verify every definition and input, run nothing; exit 0\n"
@@ -117,7 +118,7 @@ static void run_file(Repl *r, FILE *f, const char *path)
 
 /* What the command line asks for, besides what goes straight into the Repl. */
 typedef struct Options {
-    bool force_interactive, no_history;
+    bool force_interactive, no_history, forth;
     Vec files;
 } Options;
 
@@ -146,6 +147,8 @@ static int parse_options(int argc, char **argv, Repl *r, Options *o)
             r->s->quiet = true;
         } else if (!strcmp(a, "--codes")) {
             r->codes = true;
+        } else if (!strcmp(a, "--forth")) {
+            o->forth = true;
         } else if (!strcmp(a, "--untrusted")) {
             r->s->principal = PRINCIPAL_UNTRUSTED;
         } else if (print_color_option(a) || print_diagnostics_option(a)) { /* --color=WHEN, --diagnostics=FORMAT */
@@ -172,6 +175,9 @@ int main(int argc, char **argv)
     int status = parse_options(argc, argv, &r, &o);
     if (status >= 0)
         return status;
+    Error *e = o.forth ? forth_mode_start(&r) : NULL; /* --forth: input is Forth */
+    if (e)
+        print_error(&r, e);
     for (uint32_t i = 0; i < o.files.len && !r.quit; i++) {
         const char *path = o.files.items[i];
         FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;

@@ -25,6 +25,7 @@ typedef struct Repl {
     bool open;            /* an input has begun and is not complete yet */
     bool poisoned;        /* a line of the pending input was refused: drop it */
     int pending_line;     /* line number of its first line */
+    bool forth;           /* :forth, --forth: each input is Forth until :xvm (forth.c) */
 } Repl;
 
 
