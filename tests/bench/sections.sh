@@ -306,6 +306,54 @@ section_trace() {
     return 0
 }
 
+# ---- forth ----------------------------------------------------------------------------
+
+# The peers' Forth programs, unmodified, on XVM (xvm-repl FILE.fs: forth-machine)
+# and on gforth-fast: the same source on two VMs, in alternating rounds.
+section_forth() {
+    local b r t x g bad=0 tx tg
+    echo
+    echo "== forth: the peers' .fs programs on XVM and on $GFORTH =="
+    if ! command -v "$GFORTH" >/dev/null 2>&1 || [ -z "$PEERS_DIR" ]; then
+        echo "(skipped: no $GFORTH or no peers folder)"
+        return 0
+    fi
+    printf '%-10s %10s %10s %8s\n' bench 'xvm s' "$GFORTH s" ratio
+    : >"$work/forth.ratios"
+    for b in $BENCHES; do
+        [ -f "$PEERS_DIR/$b.fs" ] || continue
+        x=$("$XVM" "$PEERS_DIR/$b.fs" 2>&1 | tail -n 1)
+        g=$("$GFORTH" "$PEERS_DIR/$b.fs" -e bye 2>&1 | tail -n 1)
+        if [ "$x" != "$g" ]; then
+            printf 'WRONG   %s: xvm printed [%s], %s [%s]\n' "$b" "$x" "$GFORTH" "$g"
+            bad=1
+            continue
+        fi
+        : >"$work/forth.x"
+        : >"$work/forth.g"
+        for ((r = 0; r < RUNS; r++)); do
+            if ((r % 2)); then
+                wall "$GFORTH" "$PEERS_DIR/$b.fs" -e bye >>"$work/forth.g"
+                wall "$XVM" "$PEERS_DIR/$b.fs" >>"$work/forth.x"
+            else
+                wall "$XVM" "$PEERS_DIR/$b.fs" >>"$work/forth.x"
+                wall "$GFORTH" "$PEERS_DIR/$b.fs" -e bye >>"$work/forth.g"
+            fi
+        done
+        tx=$(median <"$work/forth.x")
+        tg=$(median <"$work/forth.g")
+        t=$(awk -v a="$tx" -v b="$tg" 'BEGIN { printf "%.2f", a / b }')
+        printf '%-10s %10.3f %10.3f %8s\n' "$b" "$tx" "$tg" "$t"
+        echo "$t" >>"$work/forth.ratios"
+    done
+    if [ -s "$work/forth.ratios" ]; then
+        t=$(awk '{ s += log($1); n++ } END { printf "%.2f", exp(s / n) }' "$work/forth.ratios")
+        echo "geomean xvm / $GFORTH: $t (median of $RUNS alternating runs each; start-up included)"
+        summary "forth_geomean $t"
+    fi
+    return $bad
+}
+
 # ---- summary --------------------------------------------------------------------------
 
 section_summary() {
@@ -322,6 +370,7 @@ section_summary() {
         $1 == "relink_instr" { ri = ri sprintf("%sK=%d %.1fM", (ri == "" ? "" : ", "), $2, $3 / 1e6) }
         $1 == "trace" { ts = $2; tm = $3; tl = $4 }
         $1 == "peers_geomean" { pg = pg sprintf("%s%s %s", (pg == "" ? "" : ", "), $2, $3) }
+        $1 == "forth_geomean" { fg = $2 }
         END {
             if (pg != "") printf "peers     geomean time XVM / peer: %s\n", pg
             if (lw != "") printf "layering  tadd / two adds: wall %s (%.3f s vs %.3f s), instructions %s\n", lw, lt, la, lc
@@ -334,5 +383,6 @@ section_summary() {
                 if (ri != "") printf "          instructions per redefinition: %s\n", ri
             }
             if (ts != "") printf "trace     %d steps: %.3f s median, %d lines written\n", ts, tm, tl
+            if (fg != "") printf "forth     geomean time xvm-repl FILE.fs / gforth-fast FILE.fs: %s\n", fg
         }' "$work/summary"
 }
