@@ -19,18 +19,10 @@
 # Exit 0 pass, 1 fail.
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-XVM_BIN=${XVM_BIN:-$ROOT/xvm-repl}
-if [[ ! -f $XVM_BIN || ! -x $XVM_BIN ]]; then
-    echo "FAIL: XVM_BIN '$XVM_BIN' is not an executable file"
-    exit 1
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/xvm-save.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/sh/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+sh_tmpdir save
 cd "$tmp" || exit 1
-failed=0
-fail() { echo "FAIL: $*"; failed=1; }
-indent() { sed 's/^/    /'; }
 norm() { sed -E 's/@v[0-9]+/@vN/g'; }
 
 cat >session.xvm <<EOF

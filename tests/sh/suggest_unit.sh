@@ -9,20 +9,12 @@
 # Exit 0 pass, 1 fail.
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-XVM_BIN=${XVM_BIN:-$ROOT/xvm-repl}
-if [[ ! -f $XVM_BIN || ! -x $XVM_BIN ]]; then
-    echo "FAIL: XVM_BIN '$XVM_BIN' is not an executable file"
-    exit 1
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/xvm-suggest.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/sh/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+sh_tmpdir suggest
 mkdir -p "$tmp/cwd" "$tmp/path"
 printf '.define_lattice MINE, { A < B; };\n' >"$tmp/path/my-lattice.xvm"
 cd "$tmp/cwd" || exit 1
-failed=0
-fail() { echo "FAIL: $*"; failed=1; }
 
 # expect INPUT TEXT...: every TEXT is a line of what INPUT prints.
 expect() {
