@@ -236,6 +236,46 @@ Error *define_key(DefCtx *c, const Node *st)
     return c->stage(c->cb, DEF_KEY, k->name, k, st->kids[0]->span);
 }
 
+/* ---- types ------------------------------------------------------------------------- */
+
+/* Given once more in the same input (a unit's types are declared before
+ * anything else in it, so an interface may name its module's types): the
+ * version staged then is this one. */
+static bool type_staged_from(Workspace *ws, const char *name, const Node *st)
+{
+    Def *d = workspace_find_kind(ws, name, DEF_TYPE);
+    const TypeDef *v = d ? d->pending : NULL;
+    return v && v->def == st;
+}
+
+Error *define_type(DefCtx *c, const Node *st)
+{
+    static const char usage[] = ".define_type NAME, int;  or  .define_type NAME, ref, linear;";
+    static const ArgSpec shape[] = {{N_NAME, "the name"}, {N_NAME, "the representation (int or ref)"}, {N_NAME, "linear"}};
+    Error *e = ARGS_SHAPE(st, shape, 2, 3, usage);
+    if (e)
+        return e;
+    const char *name = st->kids[0]->name;
+    if (type_by_name(name, &(TypeId){0}) || !strcmp(name, "any"))
+        return err_hint(err_new(E_DEFINE, st->kids[0]->span, "'%s' is a core type", name), "choose another name");
+    TypeDef *t = gc_alloc(sizeof *t);
+    t->name = name;
+    if (!type_by_name(st->kids[1]->name, &t->repr))
+        return err_hint(err_new(E_ARGS, st->kids[1]->span, "a type is represented as int or ref, not '%s'",
+                                st->kids[1]->name),
+                        "write: %s", usage);
+    if (st->nkids == 3 && strcmp(st->kids[2]->name, "linear") != 0)
+        return err_hint(err_new(E_ARGS, st->kids[2]->span, "expected 'linear', found '%s'", st->kids[2]->name),
+                        "write: %s", usage);
+    t->linear = st->nkids == 3;
+    t->owner = c->owner;
+    t->principal = c->principal;
+    t->def = st;
+    if (type_staged_from(c->ws, name, st))
+        return NULL;
+    return c->stage(c->cb, DEF_TYPE, name, t, st->kids[0]->span);
+}
+
 /* ---- interfaces -------------------------------------------------------------------- */
 
 static int param_position(const Effect *eff, const char *name)
@@ -290,7 +330,7 @@ static Error *contract_from_node(const Node *n, const Effect *eff, Contract *out
     return NULL;
 }
 
-static Error *interface_op_build(const Node *s, OpSig *op)
+static Error *interface_op_build(Workspace *ws, const Node *s, OpSig *op)
 {
     static const char usage[] = ".operation NAME, (inputs -> outputs) [, requires K(x) <= E]...;";
     if (s->kind != N_STMT || s->head != HEAD_DIRECTIVE || strcmp(s->name, "operation") != 0)
@@ -298,7 +338,7 @@ static Error *interface_op_build(const Node *s, OpSig *op)
     static const ArgSpec shape[] = {{N_NAME, "the operation's name"}};
     Error *e = ARGS_SHAPE(s, shape, 2, UINT32_MAX, usage);
     if (!e)
-        e = effect_from_node(s->kids[1], &op->eff);
+        e = effect_from_node(ws, s->kids[1], &op->eff);
     if (e)
         return e;
     op->name = s->kids[0]->name;
@@ -353,7 +393,7 @@ Error *define_interface(DefCtx *c, const Node *st)
     itf->def = st;
     itf->ops = gc_calloc(blk->nkids + 1, sizeof(OpSig));
     for (uint32_t i = 0; i < blk->nkids; i++) {
-        if ((e = interface_op_build(blk->kids[i], &itf->ops[itf->nops])))
+        if ((e = interface_op_build(c->ws, blk->kids[i], &itf->ops[itf->nops])))
             return e;
         for (uint32_t k = 0; k < itf->ops[itf->nops].ncontracts; k++)
             if ((e = contract_check_names(c->ws, &itf->ops[itf->nops].contracts[k], false)))
@@ -411,10 +451,8 @@ static Error *module_state_decl(ModCtx *mc, const Node *s)
     StateSlot *slot = gc_alloc(sizeof *slot);
     slot->name = s->kids[0]->name;
     slot->span = s->span;
-    const char *types[] = {type_name(TY_INT), type_name(TY_REF)};
-    if (!type_by_name(s->kids[1]->name, &slot->type))
-        return suggest_unknown(err_new(E_UNKNOWN, s->kids[1]->span, "unknown type '%s'", s->kids[1]->name),
-                               s->kids[1]->name, types, countof(types), "state slots hold int or ref");
+    if ((e = type_resolve(mc->c->ws, s->kids[1]->name, s->kids[1]->span, &slot->type)))
+        return e;
     for (uint32_t i = 0; i < mc->state.len; i++)
         if (strcmp(((StateSlot *)mc->state.items[i])->name, slot->name) == 0)
             return err_new(E_DEFINE, s->kids[0]->span, "state slot '%s' is declared twice", slot->name);
@@ -471,7 +509,7 @@ static Error *module_op_decl(ModCtx *mc, const Node *s)
         if ((e = args_kind(s, 0, N_NAME, "the operation's name (or port(PORT))", usage)))
             return e;
         op->name = a0->name;
-        if ((e = effect_from_node(s->kids[1], &op->eff)))
+        if ((e = effect_from_node(mc->c->ws, s->kids[1], &op->eff)))
             return e;
     }
     for (uint32_t i = 0; i < mc->ops.len; i++) {
@@ -501,10 +539,14 @@ static Error *module_stmt(ModCtx *mc, const Node *s)
         return define_lattice(mc->c, s);
     if (!strcmp(d, "define_key"))
         return define_key(mc->c, s);
-    static const char *const known[] = {"exports", "imports", "state", "define_lattice", "define_key", "define_operation"};
+    if (!strcmp(d, "define_type"))
+        return define_type(mc->c, s);
+    static const char *const known[] = {"exports", "imports", "state", "define_lattice", "define_key", "define_type",
+                                        "define_operation"};
     return suggest_unknown_as(err_new(E_UNKNOWN, s->head_span, "'.%s' does not belong in a module", d), "'.%s'", d,
                               known, countof(known),
-                              "a module holds .exports, .imports, .state, .define_lattice, .define_key and .define_operation");
+                              "a module holds .exports, .imports, .state, .define_lattice, .define_key, .define_type "
+                              "and .define_operation");
 }
 
 /* Every contract of every port's interface names a key that exists by now

@@ -22,6 +22,8 @@ typedef struct DefCtx {
 
 Error *define_lattice(DefCtx *c, const Node *stmt);
 Error *define_key(DefCtx *c, const Node *stmt);
+/* .define_type NAME, REPR [, linear]: owned by c->owner. */
+Error *define_type(DefCtx *c, const Node *stmt);
 Error *define_interface(DefCtx *c, const Node *stmt);
 Error *define_module(DefCtx *c, const Node *stmt, Module **out);
 Error *link_machine(DefCtx *c, const Node *stmt, Machine **out);

@@ -27,6 +27,16 @@ typedef struct Key {
     uint32_t arity;   /* stack items the fact is about */
 } Key;
 
+/* A type a module or session declares (.define_type NAME, REPR [, linear]).
+ * Values are their representation; the verifier keeps them apart. */
+typedef struct TypeDef {
+    DEF_HEAD;
+    TypeId id;       /* what items and effects store (type.c's table) */
+    TypeId repr;     /* TY_INT or TY_REF */
+    bool linear;     /* never copied or dropped but by its owner's code */
+    const Def *handle; /* the definition, for the version an id has now */
+} TypeDef;
+
 bool lookup_lattice_elem(const Lattice *l, const char *name, uint32_t *out);
 static inline bool lattice_leq(const Lattice *l, uint32_t a, uint32_t b) { return l->leq[a * l->nelems + b]; }
 static inline uint32_t lattice_lub(const Lattice *l, uint32_t a, uint32_t b) { return l->lub[a * l->nelems + b]; }

@@ -3,13 +3,14 @@
 
 #include <string.h>
 
-static Error *param_from_node(const Node *n, Param *p)
+static Error *param_from_node(Workspace *ws, const Node *n, Param *p)
 {
     if (n->kind != N_PARAM)
         return err_new(E_SYNTAX, n->span, "expected a parameter such as 'a: int', found %s",
                        node_kind_name(n->kind));
-    if (!type_by_name(n->name2, &p->type))
-        return type_unknown(n->name2, n->span);
+    Error *e = type_resolve(ws, n->name2, n->span, &p->type);
+    if (e)
+        return e;
     p->name = n->name;
     p->span = n->span;
     return NULL;
@@ -31,7 +32,7 @@ static Error *param_duplicate(const Param *ps, uint32_t n, const char *side)
     return NULL;
 }
 
-Error *effect_from_node(const Node *n, Effect *out)
+Error *effect_from_node(Workspace *ws, const Node *n, Effect *out)
 {
     if (n->kind != N_EFFECT)
         return err_hint(err_new(E_ARGS, n->span, "expected a stack effect, found %s",
@@ -47,7 +48,7 @@ Error *effect_from_node(const Node *n, Effect *out)
     out->out = gc_calloc(out->nout + 1, sizeof(Param));
     for (uint32_t i = 0; i < n->nkids; i++) {
         Param *p = i < nin ? &out->in[i] : &out->out[i - nin];
-        Error *e = param_from_node(n->kids[i], p);
+        Error *e = param_from_node(ws, n->kids[i], p);
         if (e)
             return e;
     }

@@ -108,7 +108,7 @@ static Error *instantiate(MachCtx *mc, const Node *st)
     comp->machine = mc->m;
     comp->state = gc_calloc(comp->module->nstate + 1, sizeof(Value));
     for (uint32_t i = 0; i < comp->module->nstate; i++) /* every ref points at a real block */
-        if (comp->module->state[i].type == TY_REF)
+        if (type_repr(comp->module->state[i].type) == TY_REF)
             comp->state[i] = (Value)(intptr_t)heap_alloc(0, 0);
     comp->links = gc_calloc(comp->module->nports + 1, sizeof(Link));
     comp->span = st->span;
@@ -258,6 +258,11 @@ static Error *machine_stmt(MachCtx *mc, const Node *s)
         return define_lattice(mc->c, s);
     if (!strcmp(s->name, "define_key"))
         return define_key(mc->c, s);
+    if (!strcmp(s->name, "define_type")) /* a machine has no code of its own to make the values */
+        return err_hint(err_new(E_DEFINE, s->head_span, "a machine cannot declare a type: no code of its own could "
+                                                        "make or read the type's values"),
+                        "declare it in the module whose operations make and read them (.define_type inside "
+                        ".define_module), and instantiate that module here");
     const char *known[countof(table) + 2] = {"define_lattice", "define_key"};
     for (size_t i = 0; i < countof(table); i++)
         known[i + 2] = table[i].name;

@@ -18,12 +18,30 @@ typedef int64_t Value; /* a run-time stack item or heap word */
 typedef enum { PRINCIPAL_TRUSTED, PRINCIPAL_UNTRUSTED } Principal;
 const char *principal_name(Principal p);
 
-typedef uint8_t TypeId;
-enum { TY_ANY = 0, TY_INT = 1, TY_REF = 2, TY__COUNT };
-const char *type_name(TypeId t);
-bool type_by_name(const char *name, TypeId *out);
-/* "unknown type NAME", with the nearest type. */
-Error *type_unknown(const char *name, Span at);
+/* int and ref are the core's types; ids from TY__COUNT up are types that
+ * modules and sessions declare (.define_type), each the id of one
+ * representation, owner and principal (type.c keeps the table). */
+typedef uint16_t TypeId;
+enum { TY_ANY = 0, TY_INT = 1, TY_REF = 2, TY__COUNT, TY_MAX = UINT16_MAX };
+struct TypeDef;
+struct Workspace;
+const char *type_name(TypeId t); /* "int", "block", or "block@v1" once block's id changed */
+bool type_by_name(const char *name, TypeId *out); /* the core's types only */
+/* Look NAME up as a type: the core's, or one declared in ws (staged or
+ * installed).  The error names the nearest type. */
+Error *type_resolve(struct Workspace *ws, const char *name, Span at, TypeId *out);
+/* What values of t are at run time: TY_INT or TY_REF. */
+TypeId type_repr(TypeId t);
+bool type_linear(TypeId t);
+const char *type_owner(TypeId t); /* NULL for the core's types */
+/* t as code owned by viewer sees it: its representation when viewer owns
+ * it (the owner's privilege), else t itself. */
+TypeId type_seen(TypeId t, const char *viewer);
+/* An id for a declared type's new version (its handle set by the caller);
+ * TY_ANY when every id is taken. */
+TypeId type_register(struct TypeDef *v);
+/* The version a declared type's id has now (NULL for the core's types). */
+const struct TypeDef *type_version(TypeId t);
 
 /* ---- primitives (one X-macro table: prims.def; prim.c) ------------------- */
 
@@ -97,7 +115,7 @@ typedef struct Effect {
     Param *in, *out;
 } Effect;
 
-Error *effect_from_node(const Node *n, Effect *out);
+Error *effect_from_node(struct Workspace *ws, const Node *n, Effect *out);
 bool effect_equal(const Effect *a, const Effect *b);
 void effect_print(Buf *out, const Effect *e); /* (a: int, b: int -> r: int) */
 
@@ -139,7 +157,7 @@ typedef struct Body {
 
 /* ---- definitions and the workspace (workspace.c, procedure.c) -------------- */
 
-typedef enum { DEF_PROC, DEF_INTERFACE, DEF_MODULE, DEF_MACHINE, DEF_LATTICE, DEF_KEY, DEF__COUNT } DefKind;
+typedef enum { DEF_PROC, DEF_INTERFACE, DEF_MODULE, DEF_MACHINE, DEF_LATTICE, DEF_KEY, DEF_TYPE, DEF__COUNT } DefKind;
 const char *workspace_kind_name(DefKind k); /* "procedure", "interface", ... */
 
 /* Every version struct (ProcVersion, Interface, Module, Machine, Lattice,
@@ -237,6 +255,6 @@ void lower_disasm(Buf *out, const Body *b);
 void lower_insn_print(Buf *out, const Insn *in);
 
 /* Check a .define_procedure statement's shape and build its pieces. */
-Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const Node **block);
+Error *procedure_parse(struct Workspace *ws, const Node *stmt, const char **name, Effect *eff, const Node **block);
 
 #endif

@@ -1,7 +1,7 @@
 /* procedure.c - the shape of a .define_procedure statement. */
 #include "model.h"
 
-Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const Node **block)
+Error *procedure_parse(Workspace *ws, const Node *stmt, const char **name, Effect *eff, const Node **block)
 {
     static const char usage[] = "write .define_procedure NAME, (inputs -> outputs), { body };";
     if (stmt->nkids != 3)
@@ -19,7 +19,7 @@ Error *procedure_parse(const Node *stmt, const char **name, Effect *eff, const N
                                 "the procedure's body must be a block { ... }, found %s",
                                 node_kind_name(stmt->kids[2]->kind)),
                         usage);
-    Error *e = effect_from_node(stmt->kids[1], eff);
+    Error *e = effect_from_node(ws, stmt->kids[1], eff);
     if (e)
         return e->code == E_ARGS ? err_hint(e, usage) : e;
     Prim ignored;

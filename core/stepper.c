@@ -25,7 +25,7 @@ Stepper *stepper_new(const Vm *vm, const TypeId *types, const Body *code)
     st->stack_room = vm->depth;
     st->stack = grown(NULL, 0, &st->stack_room, st->cap, sizeof(TVal));
     for (uint32_t i = 0; i < vm->depth; i++)
-        st->stack[i] = (TVal){vm->stack[i], types[i]};
+        st->stack[i] = (TVal){vm->stack[i], type_repr(types[i])};
     st->depth = vm->depth;
     uint64_t cap = vm_frame_cap(vm->limits.call_depth, config_limits.op_nesting);
     st->max_frames = cap < UINT32_MAX ? (uint32_t)cap : UINT32_MAX;
@@ -102,7 +102,7 @@ static bool need(Stepper *st, uint32_t n) { return st->depth >= n; }
 
 static bool tagged(const Stepper *st, uint32_t from_top, TypeId t)
 {
-    return st->stack[st->depth - 1 - from_top].t == t;
+    return st->stack[st->depth - 1 - from_top].t == type_repr(t);
 }
 
 static TVal pop(Stepper *st) { return st->stack[--st->depth]; }
@@ -113,7 +113,7 @@ static bool push(Stepper *st, Value v, TypeId t)
         return false;
     if (st->depth >= st->stack_room)
         st->stack = grown(st->stack, st->depth, &st->stack_room, st->cap, sizeof(TVal));
-    st->stack[st->depth++] = (TVal){v, t};
+    st->stack[st->depth++] = (TVal){v, type_repr(t)}; /* tagged by representation */
     return true;
 }
 

@@ -63,7 +63,7 @@ Error *vm_set_call_depth(Vm *vm, uint64_t depth)
 
 void vm_print_value(Buf *out, Value v, TypeId t)
 {
-    if (t == TY_REF) {
+    if (type_repr(t) == TY_REF) {
         const HeapBlock *b = (const HeapBlock *)(intptr_t)v;
         buf_printf(out, "<ref %" PRId64 " word%s>", b->size, b->size == 1 ? "" : "s");
     } else {

@@ -6,7 +6,7 @@
 const char *workspace_kind_name(DefKind k)
 {
     static const char *const names[DEF__COUNT] = {"procedure", "interface", "module",
-                                                  "machine",   "lattice",   "key"};
+                                                  "machine",   "lattice",   "key",       "type"};
     return k < DEF__COUNT ? names[k] : "definition";
 }
 

@@ -49,6 +49,7 @@ static const Directive directives[] = {
     {"define_procedure", .kind = &kind_proc},
     {"define_lattice", .kind = &kind_lattice},
     {"define_key", .kind = &kind_key},
+    {"define_type", .kind = &kind_type},
     {"load_interfaces", .run = load_units},
     {"load_modules", .run = load_units},
     {"define_operation", .run = define_operation, .unlisted = true},

@@ -22,6 +22,21 @@ Def *edges_named(Workspace *ws, const char *name, DefKind kind)
     return name ? workspace_find_kind(ws, name, kind) : NULL;
 }
 
+void edges_of_type(TypeId t, Vec *out)
+{
+    const TypeDef *v = type_version(t);
+    if (v)
+        edges_add(out, (Def *)v->handle, "uses-type");
+}
+
+void edges_of_effect(const Effect *eff, Vec *out)
+{
+    for (uint32_t i = 0; i < eff->nin; i++)
+        edges_of_type(eff->in[i].type, out);
+    for (uint32_t i = 0; i < eff->nout; i++)
+        edges_of_type(eff->out[i].type, out);
+}
+
 /* Key and lattice names a tick statement mentions, at any depth. */
 static void tick_names(Workspace *ws, const Node *n, Vec *out)
 {

@@ -15,6 +15,9 @@ typedef struct DepEdge {
 void edges_add(Vec *out, Def *to, const char *why);
 /* The definition of a kind with that name (NULL name or none: NULL). */
 Def *edges_named(Workspace *ws, const char *name, DefKind kind);
+/* The declared types an effect names (uses-type). */
+void edges_of_effect(const Effect *eff, Vec *out);
+void edges_of_type(TypeId t, Vec *out);
 /* What code uses: the procedures it calls, the keys and lattices its tick
  * statements name. */
 void edges_of_body(Workspace *ws, const Body *b, Vec *out);

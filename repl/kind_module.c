@@ -25,6 +25,10 @@ static void deps(Workspace *ws, const void *version, Vec *out)
         edges_of_opcalls(ws, m->ops[i]->body, m->name, out);
     for (uint32_t i = 0; i < m->nops; i++)
         edges_of_body(ws, m->ops[i]->body, out);
+    for (uint32_t i = 0; i < m->nops; i++)
+        edges_of_effect(&m->ops[i]->eff, out);
+    for (uint32_t i = 0; i < m->nstate; i++)
+        edges_of_type(m->state[i].type, out);
 }
 
 static void summary(Buf *out, const void *version)

@@ -48,7 +48,7 @@ static Error *declare(DefCtx *c, const Node *stmt, ProcVersion **out)
     const char *name;
     const Node *block;
     Effect eff;
-    Error *e = procedure_parse(stmt, &name, &eff, &block);
+    Error *e = procedure_parse(c->ws, stmt, &name, &eff, &block);
     const char *over = e ? NULL : machine_over(t, name);
     Machine *m = e ? NULL : lookup_machine_named(t->s->ws, over);
     if (!e && m)
@@ -120,6 +120,7 @@ static void deps(Workspace *ws, const void *version, Vec *out)
     const ProcVersion *p = version;
     edges_add(out, edges_named(ws, p->over, DEF_MACHINE), "calls-operation");
     edges_of_body(ws, p->body, out);
+    edges_of_effect(&p->eff, out);
 }
 
 static const char *same_or(const char *a) { return a ? a : "core-machine"; }

@@ -7,6 +7,7 @@
 static const KindOps *const kinds[DEF__COUNT] = {
     [DEF_PROC] = &kind_proc,       [DEF_INTERFACE] = &kind_interface, [DEF_MODULE] = &kind_module,
     [DEF_MACHINE] = &kind_machine, [DEF_LATTICE] = &kind_lattice,     [DEF_KEY] = &kind_key,
+    [DEF_TYPE] = &kind_type,
 };
 
 const KindOps *kinds_of(DefKind k) { return kinds[k]; }

@@ -39,9 +39,12 @@ typedef struct KindOps {
     const char *redefined; /* added to "(was vN...)" when redefined, or "" */
 } KindOps;
 
-extern const KindOps kind_proc, kind_interface, kind_module, kind_machine, kind_lattice, kind_key;
+extern const KindOps kind_proc, kind_interface, kind_module, kind_machine, kind_lattice, kind_key, kind_type;
 
 /* Defined in the kinds' files beside their rows: */
+/* Stage a unit's types (top level, and those its modules declare) before
+ * anything else in it, so its interfaces may name them (kind_type.c). */
+Error *kind_type_declare_all(DefCtx *c, const Node *unit);
 /* Stage the procedures of a unit before any body is built (kind_proc.c). */
 Error *kind_proc_declare_all(DefCtx *c, const Node *unit);
 /* The module chosen with :module with stmt's operation added or replaced:

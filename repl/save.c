@@ -180,7 +180,7 @@ static void left_out_stack(Session *s, Vec *out)
         return;
     uint32_t refs = 0;
     for (uint32_t i = 0; i < s->vs->depth; i++)
-        refs += s->vs->items[i].type == TY_REF;
+        refs += type_repr(s->vs->items[i].type) == TY_REF;
     vec_push(out, gc_printf("the stack (%u item%s%s): the script rebuilds definitions, not values", s->vm->depth,
                             s->vm->depth == 1 ? "" : "s",
                             refs ? gc_printf(", %u of them %s into the heap, whose contents are not saved either",

@@ -70,7 +70,9 @@ static Scope session_scope(Session *s) { return (Scope){.ws = s->ws, .machine = 
 static Error *stage_definitions(Txn *t, const Node *unit, Vec *code)
 {
     DefCtx c = txn_ctx(t, t->principal);
-    Error *d = kind_proc_declare_all(&c, unit);
+    Error *d = kind_type_declare_all(&c, unit);
+    if (!d)
+        d = kind_proc_declare_all(&c, unit);
     if (d)
         return d;
     for (uint32_t i = 0; i < unit->nkids; i++) {

@@ -129,6 +129,8 @@ Error *txn_stage_unit_text(Txn *t, const Source *src, Principal p, bool defs_onl
     if (e)
         return e;
     DefCtx c = txn_ctx(t, p);
+    if ((e = kind_type_declare_all(&c, unit)))
+        return e;
     for (uint32_t i = 0; i < unit->nkids; i++) {
         const Node *st = unit->kids[i];
         if (st->kind != N_STMT || st->head != HEAD_DIRECTIVE) {

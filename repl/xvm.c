@@ -180,7 +180,7 @@ int xvm_gettop(xvm_State *X) { return (int)X->s->vm->depth; }
 int xvm_type(xvm_State *X, int idx)
 {
     int64_t k = slot(X, idx);
-    return k < 0 ? XVM_TNONE : X->s->vs->items[k].type == TY_REF ? XVM_TREF : XVM_TINT;
+    return k < 0 ? XVM_TNONE : type_repr(X->s->vs->items[k].type) == TY_REF ? XVM_TREF : XVM_TINT;
 }
 
 int64_t xvm_toint(xvm_State *X, int idx, int *isint)

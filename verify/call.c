@@ -67,7 +67,22 @@ static void memo_put(VerifyMemo *m, const Component *comp, const OpDef *op, VSta
 
 static const char *insn_name(const Insn *in) { return in->label ? in->label : prim_name(in->op); }
 
-Error *call_check_inputs(const VState *vs, const Insn *in, const Effect *eff)
+const char *call_viewer(const VerifyOpts *o) { return o->owner ? o->owner : "<session>"; }
+
+void call_hint_abstract(Error *e, const VState *vs, uint32_t n)
+{
+    for (uint32_t k = vs->depth - n; k < vs->depth; k++) {
+        TypeId t = vs->items[k].type;
+        if (t >= TY__COUNT && !e->hint) {
+            err_hint(e, "%s is a type of %s: only its operations see it as %s; pass it to an operation whose "
+                        "effect names %s",
+                     type_name(t), show_owner_words(type_owner(t)), type_name(type_repr(t)), type_name(t));
+            return;
+        }
+    }
+}
+
+Error *call_check_inputs(const VState *vs, const Insn *in, const Effect *eff, const char *viewer)
 {
     Buf sig = {0};
     for (uint32_t k = 0; k < eff->nin; k++)
@@ -77,12 +92,14 @@ Error *call_check_inputs(const VState *vs, const Insn *in, const Effect *eff)
                                 insn_name(in), eff->nin, eff->nin == 1 ? "" : "s", buf_str(&sig), vs->depth),
                         "push the inputs first");
     for (uint32_t k = 0; k < eff->nin; k++)
-        if (vs->items[vs->depth - eff->nin + k].type != eff->in[k].type) {
+        if (vs->items[vs->depth - eff->nin + k].type != type_seen(eff->in[k].type, viewer)) {
             Buf found = {0};
             for (uint32_t j = 0; j < eff->nin; j++)
                 buf_printf(&found, "%s%s", j ? ", " : "", type_name(vs->items[vs->depth - eff->nin + j].type));
-            return err_new(E_TYPE, in->span, "type mismatch: '%s' needs (%s) on top of the stack, found (%s)",
-                           insn_name(in), buf_str(&sig), buf_str(&found));
+            Error *e = err_new(E_TYPE, in->span, "type mismatch: '%s' needs (%s) on top of the stack, found (%s)",
+                               insn_name(in), buf_str(&sig), buf_str(&found));
+            call_hint_abstract(e, vs, eff->nin);
+            return e;
         }
     return NULL;
 }
@@ -221,9 +238,10 @@ Error *call_check_ensures(Workspace *ws, const VState *vs, const OpSig *sig, con
 
 /* ---- abstract calls: the interface's effect --------------------------------------------------------- */
 
-Error *call_abstract(Workspace *ws, VState *vs, const Insn *in, const OpSig *sig)
+Error *call_abstract(const VerifyOpts *o, VState *vs, const Insn *in, const OpSig *sig)
 {
-    Error *e = call_check_inputs(vs, in, &sig->eff);
+    Workspace *ws = o->ws;
+    Error *e = call_check_inputs(vs, in, &sig->eff, call_viewer(o));
     if (!e)
         e = call_check_requires(ws, vs, in, sig);
     if (e)
@@ -231,7 +249,7 @@ Error *call_abstract(Workspace *ws, VState *vs, const Insn *in, const OpSig *sig
     uint32_t *ids = input_ids(vs, &sig->eff);
     vs->depth -= sig->eff.nin;
     for (uint32_t i = 0; i < sig->eff.nout; i++)
-        ids[sig->eff.nin + i] = vstate_push(vs, sig->eff.out[i].type);
+        ids[sig->eff.nin + i] = vstate_push(vs, type_seen(sig->eff.out[i].type, call_viewer(o)));
     return assume(ws, vs, sig, ids, true);
 }
 
@@ -291,14 +309,17 @@ static uint32_t map_back(uint32_t id, const VState *exit, const uint32_t *caller
     return fresh[id - exit->pinned];
 }
 
-/* Replace the nin inputs on vs by the callee's outputs, with their facts. */
-static void splice(VState *vs, uint32_t nin, const VState *exit, const uint32_t *caller_id)
+/* Replace the inputs on vs by the callee's outputs, with their facts.
+ * The outputs have the types the effect declares, as the caller sees
+ * them: the callee may have seen its own types as representations. */
+static void splice(VState *vs, const Effect *eff, const char *viewer, const VState *exit, const uint32_t *caller_id)
 {
     uint32_t *fresh = gc_calloc(exit->next_id + 1, sizeof(uint32_t));
     memset(fresh, 0xff, (exit->next_id + 1) * sizeof(uint32_t));
-    vs->depth -= nin;
+    vs->depth -= eff->nin;
     for (uint32_t i = 0; i < exit->depth; i++)
-        vstate_push_item(vs, (VItem){map_back(exit->items[i].id, exit, caller_id, fresh, vs), exit->items[i].type});
+        vstate_push_item(vs, (VItem){map_back(exit->items[i].id, exit, caller_id, fresh, vs),
+                                     i < eff->nout ? type_seen(eff->out[i].type, viewer) : exit->items[i].type});
     uint32_t kept = 0;
     for (uint32_t f = 0; f < vs->nfacts; f++)
         if (!fact_mentions(&vs->facts[f], caller_id, exit->pinned))
@@ -342,7 +363,7 @@ static Error *with_path(Error *e, Span at, const char *level)
 Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component *comp, OpDef *op,
                      const OpSig *sig)
 {
-    Error *e = call_check_inputs(vs, in, &op->eff);
+    Error *e = call_check_inputs(vs, in, &op->eff, call_viewer(o));
     if (!e)
         e = call_check_requires(o->ws, vs, in, sig);
     if (e)
@@ -380,6 +401,6 @@ Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component 
         return err_hint(err_new(E_BUDGET, in->span, "verification budget exhausted after %llu steps",
                                 (unsigned long long)budget),
                         "simplify the control flow, or raise the budget with :set verify-budget N");
-    splice(vs, op->eff.nin, exit, caller_id);
+    splice(vs, &op->eff, call_viewer(o), exit, caller_id);
     return NULL;
 }

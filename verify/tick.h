@@ -15,9 +15,13 @@ Error *tick_step(const TickEnv *env, VState *vs, const Node *stmt);
 const char *const *tick_op_names(uint32_t *n);
 
 /* Calls of machine operations (call.c). */
-Error *call_check_inputs(const VState *vs, const Insn *in, const Effect *eff);
+/* Whose eyes declared types are seen through in the code verified: its owner. */
+const char *call_viewer(const VerifyOpts *o);
+/* A hint for a type mismatch among the top n items: which are abstract. */
+void call_hint_abstract(Error *e, const VState *vs, uint32_t n);
+Error *call_check_inputs(const VState *vs, const Insn *in, const Effect *eff, const char *viewer);
 Error *call_check_requires(Workspace *ws, const VState *vs, const Insn *in, const OpSig *sig);
-Error *call_abstract(Workspace *ws, VState *vs, const Insn *in, const OpSig *sig);
+Error *call_abstract(const VerifyOpts *o, VState *vs, const Insn *in, const OpSig *sig);
 Error *call_concrete(const VerifyOpts *o, VState *vs, const Insn *in, Component *comp, OpDef *op,
                      const OpSig *sig);
 

@@ -75,6 +75,26 @@ static const char *edge_text(const Ctx *c, int64_t from)
 
 /* ---- one instruction ------------------------------------------------------------ */
 
+/* Declared types are seen through the eyes of the code's owner (type.c). */
+static TypeId seen(const Ctx *c, TypeId t) { return type_seen(t, call_viewer(c->o)); }
+
+static const char *item_text(const VState *vs, uint32_t slot)
+{
+    VState *s = vstate_copy(vs);
+    vstate_canon(s);
+    return gc_printf("s%u:%s", s->items[slot].id, type_name(s->items[slot].type));
+}
+
+/* A linear value copied or dropped by an instruction. */
+static Error *linear_misuse(const Insn *in, const VState *vs, uint32_t slot, const char *what)
+{
+    TypeId t = vs->items[slot].type;
+    Error *e = err_new(E_TYPE, in->span, "linear value %s is %s by '%s'", item_text(vs, slot), what, insn_text(in));
+    err_hint(e, "a value of linear type %s is used exactly once: only operations of %s may copy or drop it",
+             type_name(t), show_owner_words(type_owner(t)));
+    return with_state(e, vs);
+}
+
 static Error *underflow(const Ctx *c, const Insn *in, const VState *vs, uint32_t need, const char *sig)
 {
     Error *e = err_new(E_STACK, in->span, "stack underflow: '%s' needs %u item%s (%s), the stack has %u",
@@ -94,6 +114,37 @@ static Error *type_mismatch(const Insn *in, const VState *vs, uint32_t nin, cons
         buf_printf(&found, "%s%s", k ? ", " : "", type_name(vs->items[vs->depth - nin + k].type));
     Error *e = err_new(E_TYPE, in->span, "type mismatch: '%s' needs (%s) on top of the stack, found (%s)",
                        insn_text(in), sig, buf_str(&found));
+    call_hint_abstract(e, vs, nin);
+    return with_state(e, vs);
+}
+
+/* Each linear input must leave in exactly one output: the table's letters
+ * say which instructions copy (dup, over) or drop (pop) an input. */
+static Error *linear_table(const PrimInfo *pi, const Insn *in, const VState *vs)
+{
+    for (uint32_t k = 0; k < pi->nin; k++) {
+        uint32_t slot = vs->depth - pi->nin + k;
+        if (!type_linear(vs->items[slot].type))
+            continue;
+        uint32_t uses = 0;
+        for (uint32_t o = 0; o < pi->nout; o++)
+            uses += pi->out[o].kind == PO_INPUT && pi->out[o].input == k;
+        if (uses != 1)
+            return linear_misuse(in, vs, slot, uses ? "copied" : "dropped");
+    }
+    return NULL;
+}
+
+/* What the executor needs the type of (print) must be one it can show:
+ * an abstract type's representation is its owner's to see. */
+static Error *seen_as_core(const Insn *in, const VState *vs)
+{
+    TypeId t = vs->items[vs->depth - 1].type;
+    if (t < TY__COUNT)
+        return NULL;
+    Error *e = err_new(E_TYPE, in->span, "'%s' cannot show %s, a type of %s: only its owner sees its representation",
+                       insn_text(in), item_text(vs, vs->depth - 1), show_owner_words(type_owner(t)));
+    err_hint(e, "convert it to int or ref with an operation of %s first", show_owner_words(type_owner(t)));
     return with_state(e, vs);
 }
 
@@ -106,6 +157,9 @@ static Error *apply_table(Ctx *c, VState *vs, Insn *in)
     for (uint32_t k = 0; k < nin; k++)
         if (pi->in[k] != TY_ANY && pi->in[k] != vs->items[vs->depth - nin + k].type)
             return type_mismatch(in, vs, nin, sig_text(pi));
+    Error *bad = (pi->flags & PF_TYPED) ? seen_as_core(in, vs) : linear_table(pi, in, vs);
+    if (bad)
+        return bad;
     VItem args[PRIM_MAX_ITEMS];
     memcpy(args, &vs->items[vs->depth - nin], nin * sizeof(VItem));
     if (pi->flags & PF_TYPED)
@@ -125,8 +179,23 @@ static Error *apply_pick(Ctx *c, VState *vs, const Insn *in)
 {
     if ((uint64_t)in->imm >= vs->depth)
         return underflow(c, in, vs, (uint32_t)in->imm + 1, "any");
+    if (type_linear(vs->items[vs->depth - 1 - (uint32_t)in->imm].type))
+        return linear_misuse(in, vs, vs->depth - 1 - (uint32_t)in->imm, "copied");
     vstate_push_item(vs, vs->items[vs->depth - 1 - (uint32_t)in->imm]);
     return NULL;
+}
+
+/* A call may come back into this component, whose operations assume
+ * every linear slot full: none may be taken across it. */
+static Error *slots_all_held(const Ctx *c, const VState *vs, const Insn *in)
+{
+    (void)c;
+    if (!vs->taken)
+        return NULL;
+    return with_state(err_hint(err_new(E_TYPE, in->span, "'%s' is called while a linear state slot is empty",
+                                       insn_text(in)),
+                               "put the value back with state_set before the call"),
+                      vs);
 }
 
 static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
@@ -139,35 +208,70 @@ static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
     if (vs->depth < eff->nin)
         return underflow(c, in, vs, eff->nin, buf_str(&sig));
     for (uint32_t k = 0; k < eff->nin; k++)
-        if (vs->items[vs->depth - eff->nin + k].type != eff->in[k].type)
+        if (vs->items[vs->depth - eff->nin + k].type != seen(c, eff->in[k].type))
             return type_mismatch(in, vs, eff->nin, buf_str(&sig));
+    Error *e = slots_all_held(c, vs, in);
+    if (e)
+        return e;
     vs->depth -= eff->nin;
     for (uint32_t k = 0; k < eff->nout; k++)
-        vstate_push(vs, eff->out[k].type);
+        vstate_push(vs, seen(c, eff->out[k].type));
     return NULL;
 }
 
-static Error *apply_state(VState *vs, const Insn *in)
+/* A slot of a linear type (as this code sees it) holds its value until
+ * state_get takes it; the slot is then empty until state_set fills it
+ * again.  vs->taken has a bit per such slot that is empty on this path. */
+static Error *linear_slot(const Ctx *c, VState *vs, const Insn *in)
 {
-    if (in->op == P_STATE_GET) {
-        vstate_push(vs, in->ty);
+    if (!type_linear(seen(c, in->ty)))
         return NULL;
-    }
-    if (!vs->depth)
-        return err_new(E_STACK, in->span, "stack underflow: 'state_set' needs an item (%s)", type_name(in->ty));
-    if (vs->items[vs->depth - 1].type != in->ty)
-        return err_new(E_TYPE, in->span, "type mismatch: this state slot holds %s, the top of the stack is %s",
-                       type_name(in->ty), type_name(vs->items[vs->depth - 1].type));
-    vs->depth--;
+    if (in->imm >= VSTATE_MAX_LINEAR_SLOTS)
+        return err_hint(err_new(E_LIMIT, in->span, "a module may hold linear values in its first %d state slots only",
+                                VSTATE_MAX_LINEAR_SLOTS),
+                        "declare the linear slots first");
+    uint64_t bit = 1ull << in->imm;
+    bool getting = in->op == P_STATE_GET;
+    if (getting && (vs->taken & bit))
+        return with_state(err_hint(err_new(E_TYPE, in->span, "state slot '%s' is empty here: its linear value was "
+                                                             "taken already on this path", in->label),
+                                   "put a value back with state_set %s before taking it again", in->label),
+                          vs);
+    if (!getting && !(vs->taken & bit))
+        return with_state(err_hint(err_new(E_TYPE, in->span, "state_set would drop the linear value state slot '%s' "
+                                                             "holds",
+                                           in->label),
+                                   "take it first with state_get %s and consume it", in->label),
+                          vs);
+    vs->taken ^= bit;
     return NULL;
 }
+
+static Error *apply_state(const Ctx *c, VState *vs, const Insn *in)
+{
+    TypeId t = seen(c, in->ty);
+    if (in->op == P_STATE_SET && !vs->depth)
+        return err_new(E_STACK, in->span, "stack underflow: 'state_set' needs an item (%s)", type_name(t));
+    if (in->op == P_STATE_SET && vs->items[vs->depth - 1].type != t)
+        return err_new(E_TYPE, in->span, "type mismatch: this state slot holds %s, the top of the stack is %s",
+                       type_name(t), type_name(vs->items[vs->depth - 1].type));
+    Error *e = linear_slot(c, vs, in);
+    if (e)
+        return e;
+    if (in->op == P_STATE_GET)
+        vstate_push(vs, t);
+    else
+        vs->depth--;
+    return NULL;
+}
+
 
 static Error *apply_portcall(Ctx *c, VState *vs, const Insn *in)
 {
     const OpSig *sig = in->ref.sig;
     Component *comp = c->o->comp;
     if (!comp) /* a module on its own: the port is only its interface */
-        return call_abstract(c->o->ws, vs, in, sig);
+        return call_abstract(c->o, vs, in, sig);
     const Link *l = &comp->links[in->imm];
     OpDef *op = l->provider ? lookup_module_op(l->provider->module, l->port, sig->name) : NULL;
     if (!op)
@@ -192,12 +296,15 @@ static Error *apply_special(Ctx *c, VState *vs, Insn *in)
     case P_CALL: return apply_call(c, vs, in);
     case P_TICK: return apply_tick(c, vs, in);
     case P_STATE_GET:
-    case P_STATE_SET: return apply_state(vs, in);
+    case P_STATE_SET: return apply_state(c, vs, in);
     case P_OPCALL: {
         const OpTarget *t = in->ref.target;
         return call_concrete(c->o, vs, in, t->comp, t->op, t->op->sig);
     }
-    case P_OWNCALL: return call_concrete(c->o, vs, in, c->o->comp, in->ref.own, in->ref.own->sig);
+    case P_OWNCALL: {
+        Error *e = slots_all_held(c, vs, in);
+        return e ? e : call_concrete(c->o, vs, in, c->o->comp, in->ref.own, in->ref.own->sig);
+    }
     case P_PORTCALL: return apply_portcall(c, vs, in);
     default: /* if and while are lowered to jumps; calls of code exist only after flattening */
         return err_new(E_CFG, in->span, "internal error: '%s' reached the verifier", prim_name(in->op));
@@ -252,17 +359,44 @@ static void enqueue(Ctx *c, uint32_t blk)
     c->queue[(c->qhead + c->qlen++) % (c->nblocks + 1)] = blk;
 }
 
+/* The first linear slot of a mask of them. */
+static const char *slot_name(const Ctx *c, uint64_t mask)
+{
+    uint32_t slot = mask ? (uint32_t)__builtin_ctzll(mask) : 0;
+    return c->o->module && slot < c->o->module->nstate ? c->o->module->state[slot].name : "?";
+}
+
+/* Paths of different depths; where the deeper one holds a linear value
+ * the other lacks, that value is what the other path lost. */
+static Error *join_depth_error(const Ctx *c, Span at, const char *where, const VState *old, int64_t old_from,
+                               const VState *neu, int64_t neu_from)
+{
+    const VState *deep = old->depth > neu->depth ? old : neu, *shallow = deep == old ? neu : old;
+    int64_t held_on = deep == old ? old_from : neu_from, gone_on = deep == old ? neu_from : old_from;
+    for (uint32_t k = shallow->depth; k < deep->depth; k++)
+        if (type_linear(deep->items[k].type))
+            return err_hint(err_new(E_JOIN, at, "linear value %s is still held on the path from %s but not on the path "
+                                                "from %s, where paths meet %s (%u vs %u items)",
+                                    item_text(deep, k), edge_text(c, held_on), edge_text(c, gone_on), where,
+                                    deep->depth, shallow->depth),
+                            "a linear value must be used exactly once on every path: consume it on both paths or "
+                            "on neither");
+    return err_new(E_JOIN, at, "stack depths differ where paths meet %s: %u vs %u items", where, old->depth,
+                   neu->depth);
+}
+
 static Error *join_error(const Ctx *c, Span at, const char *where, const VState *old, int64_t old_from,
                          const VState *neu, int64_t neu_from, JoinResult why, uint32_t slot)
 {
-    Error *e = why == JOIN_DEPTH
-                   ? err_new(E_JOIN, at, "stack depths differ where paths meet %s: %u vs %u items", where,
-                             old->depth, neu->depth)
-                   : err_new(E_JOIN, at, "types differ where paths meet %s: item %u from the bottom is %s on one path, %s on the other",
+    Error *e = why == JOIN_DEPTH   ? join_depth_error(c, at, where, old, old_from, neu, neu_from)
+               : why == JOIN_TAKEN ? err_new(E_JOIN, at, "linear state slot '%s' is empty on one path and full on "
+                                                         "the other where paths meet %s",
+                                             slot_name(c, old->taken ^ neu->taken), where)
+                                   : err_new(E_JOIN, at, "types differ where paths meet %s: item %u from the bottom is %s on one path, %s on the other",
                              where, slot, type_name(old->items[slot].type), type_name(neu->items[slot].type));
     err_detail(e, gc_printf("  path 1, from %s: %s\n  path 2, from %s: %s", edge_text(c, old_from),
                           stack_text(old), edge_text(c, neu_from), stack_text(neu)));
-    return err_hint(e, "every path into a join point must leave the same number and types of items");
+    return e->hint ? e : err_hint(e, "every path into a join point must leave the same number and types of items");
 }
 
 /* Merge state vs arriving over the edge from insn `from` into *slot_in. */
@@ -345,14 +479,30 @@ static Error *flow_to(Ctx *c, uint32_t blk, const VState *vs, int64_t from)
     return e;
 }
 
+static Error *linear_slots_full(const Ctx *c, const VState *vs, Span at)
+{
+    if (!vs->taken)
+        return NULL;
+    const char *name = slot_name(c, vs->taken);
+    return with_state(err_hint(err_new(E_TYPE, at, "'%s' returns with linear state slot '%s' empty", c->b->name, name),
+                               "put a value back with state_set %s before returning", name),
+                      vs);
+}
+
 static Error *check_outputs(const Ctx *c, const VState *vs, Span at, const char *how)
 {
     const Effect *eff = c->eff;
     bool ok = vs->depth == eff->nout;
     for (uint32_t k = 0; ok && k < eff->nout; k++)
-        ok = vs->items[k].type == eff->out[k].type;
+        ok = vs->items[k].type == seen(c, eff->out[k].type);
     if (ok)
-        return NULL;
+        return linear_slots_full(c, vs, at);
+    for (uint32_t k = eff->nout; k < vs->depth; k++)
+        if (type_linear(vs->items[k].type))
+            return with_state(err_hint(err_new(E_TYPE, at, "linear value %s is dropped at %s of '%s'",
+                                               item_text(vs, k), how, c->b->name),
+                                       "consume it (pass it to an operation that takes it) or return it"),
+                              vs);
     Buf want = {0};
     effect_print(&want, eff);
     Error *e = err_new(E_EFFECT, at, "%s leaves %s but '%s' declares %s", how, stack_text(vs), c->b->name,
@@ -463,14 +613,14 @@ Error *verify_step(const VerifyOpts *opts, VState *vs, Insn *in)
 
 /* The state after a body no path of which returns: nothing after it runs,
  * but callers still need a state of the declared shape. */
-static VState *never_returns(const VState *entry, const Effect *eff)
+static VState *never_returns(const VState *entry, const Effect *eff, const VerifyOpts *o)
 {
     VState *s = vstate_copy(entry);
     if (!eff)
         return s;
     s->depth = s->depth >= eff->nin ? s->depth - eff->nin : 0;
     for (uint32_t i = 0; i < eff->nout; i++)
-        vstate_push(s, eff->out[i].type);
+        vstate_push(s, type_seen(eff->out[i].type, call_viewer(o)));
     return s;
 }
 
@@ -488,6 +638,26 @@ static Body *private_copy(const Body *body)
     return b;
 }
 
+/* The body's owner sees its own types as their representations, from
+ * the entry on; every linear slot of its component is full there. */
+static const VState *seen_entry(const VState *entry, const char *viewer)
+{
+    VState *s = NULL;
+    for (uint32_t i = 0; i < entry->depth; i++) {
+        TypeId t = type_seen(entry->items[i].type, viewer);
+        if (t == entry->items[i].type)
+            continue;
+        if (!s)
+            s = vstate_copy(entry);
+        s->items[i].type = t;
+    }
+    if (entry->taken) {
+        s = s ? s : vstate_copy(entry);
+        s->taken = 0;
+    }
+    return s ? s : entry;
+}
+
 Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, const VerifyOpts *opts,
                    VState **exit)
 {
@@ -501,6 +671,7 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
         o.memo = call_memo_new();
     Ctx c = {.b = body, .eff = eff, .o = &o, .steps = o.steps, .exit_from = FROM_ENTRY};
     c.budget = o.budget ? o.budget : config_default(CONFIG_VERIFY_BUDGET);
+    entry = seen_entry(entry, call_viewer(&o));
     c.max_depth = entry->depth;
     split_blocks(&c);
     Error *e = NULL;
@@ -529,7 +700,7 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
         write_log(&c, o.log);
     if (exit) {
         /* No path reaches the end (e.g. an endless loop): the stack after is never seen. */
-        *exit = c.exit ? c.exit : never_returns(entry, eff);
+        *exit = c.exit ? c.exit : never_returns(entry, eff, &o);
     }
     return NULL;
 }

@@ -50,7 +50,10 @@ typedef struct VState {
     VVal *vstack;
     uint32_t next_id;
     uint32_t pinned; /* ids below this name a caller's items: canon keeps them */
+    uint64_t taken;  /* linear state slots whose value state_get took (bit = slot) */
 } VState;
+
+enum { VSTATE_MAX_LINEAR_SLOTS = 64 };
 
 /* Least upper bound of two values of the same key.  NULL: equal or dropped. */
 typedef bool (*VLubFn)(void *ctx, uint32_t key, uint32_t a, uint32_t b, uint32_t *out);
@@ -66,7 +69,7 @@ const VFact *vstate_fact(const VState *s, uint32_t key, const uint32_t *ids, uin
 void vstate_set_fact(VState *s, VFact f);      /* add or replace */
 bool vstate_equal(const VState *a, const VState *b); /* both canonical */
 
-typedef enum { JOIN_OK, JOIN_DEPTH, JOIN_TYPE, JOIN_BUDGET } JoinResult;
+typedef enum { JOIN_OK, JOIN_DEPTH, JOIN_TYPE, JOIN_TAKEN, JOIN_BUDGET } JoinResult;
 /* Join b into a copy of a; *slot says where types differ (from the bottom).
  * vstate_canon costs O(depth + nfacts log nfacts). */
 JoinResult vstate_join(const VState *a, const VState *b, VLubFn lub, void *ctx, VState **out,

@@ -156,7 +156,7 @@ void vstate_canon(VState *s)
 
 bool vstate_equal(const VState *a, const VState *b)
 {
-    if (a->depth != b->depth || a->nfacts != b->nfacts || a->vdepth != b->vdepth)
+    if (a->depth != b->depth || a->nfacts != b->nfacts || a->vdepth != b->vdepth || a->taken != b->taken)
         return false;
     for (uint32_t i = 0; i < a->depth; i++)
         if (a->items[i].id != b->items[i].id || a->items[i].type != b->items[i].type)
@@ -462,6 +462,8 @@ JoinResult vstate_join_bounded(const VState *a, const VState *b, VLubFn lub, voi
             *slot = i;
             return JOIN_TYPE;
         }
+    if (a->taken != b->taken)
+        return JOIN_TAKEN;
     VState *j = vstate_copy(a);
     uint32_t *pa = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));
     uint32_t *pb = gc_alloc_atomic(((size_t)a->depth + 1) * sizeof(uint32_t));

@@ -58,7 +58,7 @@ static void proc_ok(const char *text)
     const char *name;
     Effect eff;
     const Node *block;
-    assert_ok(procedure_parse(unit->kids[0], &name, &eff, &block));
+    assert_ok(procedure_parse(NULL, unit->kids[0], &name, &eff, &block));
     Proc *p = gc_alloc(sizeof *p);
     p->name = name;
     p->kind = DEF_PROC;

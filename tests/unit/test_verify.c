@@ -257,7 +257,7 @@ static Error *define(const char *text, Proc **pout)
     const char *name;
     Effect eff;
     const Node *block;
-    Error *e = procedure_parse(unit->kids[0], &name, &eff, &block);
+    Error *e = procedure_parse(NULL, unit->kids[0], &name, &eff, &block);
     if (e)
         return e;
     Proc *p = gc_alloc(sizeof *p);
