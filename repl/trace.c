@@ -230,7 +230,7 @@ static bool stacks_agree(const Stepper *st, const VState *vs, uint32_t *slot)
         return false;
     }
     for (uint32_t i = 0; i < st->depth; i++)
-        if (st->stack[i].t != vs->items[i].type) {
+        if (st->stack[i].t != type_repr(vs->items[i].type)) { /* the stepper tags representations */
             *slot = i;
             return false;
         }
@@ -409,6 +409,7 @@ struct Trace {
     Session *s;
     Stepper *st;
     VState *sim, *exit;
+    Vec callee_effs; /* const Effect*: of each frame entered above the run's own */
     Principal principal; /* who ran it: its code is simulated as theirs */
     uint64_t n;     /* steps taken */
     Layout layout;  /* fixed when the run starts */
@@ -416,6 +417,47 @@ struct Trace {
     char *outbuf;
     size_t outlen, shown;
 };
+
+/* The effect of the call instruction in. */
+static const Effect *call_effect(const Insn *in)
+{
+    switch (in->op) {
+    case P_CALL: return &proc_current(in->ref.proc)->eff;
+    case P_OPCALL: return &in->ref.target->op->eff;
+    case P_OWNCALL: return &in->ref.own->eff;
+    case P_PORTCALL: return &in->ref.sig->eff;
+    default: return NULL;
+    }
+}
+
+/* The simulated stack is one for every frame, as the real one is; a
+ * declared type is seen as its representation inside its owner's
+ * operations, so the items a call passes are seen through the callee's
+ * eyes when it is entered, and its outputs through the caller's as the
+ * effect declares them when it returns (as the verifier does, call.c). */
+static void retype_returns(Trace *t, uint32_t frames, const SFrame *caller)
+{
+    const char *viewer = frame_owner(t->s, caller, t->principal);
+    VState *sim = t->sim;
+    for (; frames && t->callee_effs.len; frames--) {
+        const Effect *eff = t->callee_effs.items[--t->callee_effs.len];
+        for (uint32_t i = 0; eff && i < eff->nout && eff->nout <= sim->depth; i++)
+            sim->items[sim->depth - eff->nout + i].type = type_seen(eff->out[i].type, viewer);
+    }
+}
+
+static void retype_entry(Trace *t, const Insn *in)
+{
+    const Stepper *st = t->st;
+    const char *viewer = frame_owner(t->s, &st->frames[st->nframes - 1], t->principal);
+    const Effect *eff = call_effect(in);
+    VState *sim = t->sim;
+    vec_push(&t->callee_effs, (void *)eff);
+    for (uint32_t i = 0; eff && i < eff->nin && eff->nin <= sim->depth; i++) {
+        VItem *it = &sim->items[sim->depth - eff->nin + i];
+        it->type = type_seen(it->type, viewer);
+    }
+}
 
 static void close_run(Trace *t)
 {
@@ -451,7 +493,7 @@ static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **ou
         *out = NULL;
         return NULL;
     }
-    TypeId *types = gc_alloc_atomic(s->vs->depth + 1);
+    TypeId *types = gc_alloc_atomic(((size_t)s->vs->depth + 1) * sizeof(TypeId));
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
     Trace *t = gc_alloc(sizeof *t);
@@ -491,6 +533,7 @@ static Error *step_once(Trace *t, bool *done)
                             "raise the limit with :set trace-limit N (0 = unlimited); output and heap changes stay");
     }
     StepInfo info;
+    uint32_t frames_before = t->st->nframes;
     StepStatus status = stepper_step(t->st, &info);
     if (status == STEP_DONE) {
         *done = true;
@@ -500,7 +543,14 @@ static Error *step_once(Trace *t, bool *done)
         return t->st->error;
     uint64_t n = ++t->n;
     VState *before = vstate_copy(t->sim);
+    /* Bodies that ended before this instruction returned first; a return
+     * instruction returns after it. */
+    retype_returns(t, frames_before - 1 - info.depth, &info.at);
     Error *e = simulate(s, t->sim, &info, t->principal);
+    if (!e && info.insn->op == P_RETURN && t->st->nframes)
+        retype_returns(t, 1, &t->st->frames[t->st->nframes - 1]);
+    if (!e && info.entered)
+        retype_entry(t, info.insn);
     if (e)
         return err_hint(err_new(E_TRAP, info.insn->span, "the simulation rejects step %llu: %s", (unsigned long long)n,
                                 e->msg),
