@@ -5,12 +5,14 @@
 
 static Error *stage(Txn *t, DefCtx *c, const Node *st) { return define_interface(c, st); }
 
-/* Contracts read keys; effects name types. */
+/* Contracts read keys.  The types its effects name are no edge: an
+ * interface holds their ids, which a type's new version keeps unless its
+ * representation or owner changes, and then the interface is given again
+ * (decision 49); what linearity changes is checked in the code that
+ * implements and calls it. */
 static void deps(Workspace *ws, const void *version, Vec *out)
 {
     const Interface *itf = version;
-    for (uint32_t i = 0; i < itf->nops; i++)
-        edges_of_effect(&itf->ops[i].eff, out);
     for (uint32_t i = 0; i < itf->nops; i++)
         for (uint32_t k = 0; k < itf->ops[i].ncontracts; k++)
             edges_add(out, edges_named(ws, itf->ops[i].contracts[k].key_name, DEF_KEY), "reads-key");
