@@ -100,6 +100,8 @@ Error *type_resolve(Workspace *ws, const char *name, Span at, TypeId *out)
     for (uint32_t i = 0; i < n; i++)
         all[2 + i] = declared[i];
     return suggest_unknown(err_new(E_UNKNOWN, at, "unknown type '%s'", name), name, all, n + 2,
-                           "the core machine's types are int and ref; a module declares its own with "
-                           ".define_type NAME, int; (or ref), given before what names it");
+                           "the core's types are int and ref; declare '%s' first, e.g. .define_type %s, ref; "
+                           "(a module that declares it again then takes it over), or in its module given in "
+                           "the same input",
+                           name, name);
 }

@@ -4,6 +4,7 @@
  * already made keep their type, and only what users rely on (linear or
  * not) is checked again through the dependants. */
 #include "kinds.h"
+#include "trust.h"
 
 #include <string.h>
 
@@ -13,13 +14,22 @@ static Error *stage(Txn *t, DefCtx *c, const Node *st)
     return define_type(c, st);
 }
 
+/* A type the session declared ahead of its module, taken over with the
+ * same representation: values made so far are its values (decision 49). */
+static bool taken_over(const void *old_version, const void *new_version)
+{
+    const TypeDef *old = old_version, *neu = new_version;
+    return old->repr == neu->repr && trust_hands_over(&old->head, &neu->head);
+}
+
 static void carry(Txn *t, Def *d, void *version)
 {
     (void)t;
     TypeDef *v = version;
     const TypeDef *old = d->cur;
     v->handle = d;
-    if (old && old->repr == v->repr && !strcmp(old->owner, v->owner) && old->principal == v->principal) {
+    if (old && old->repr == v->repr && old->principal == v->principal &&
+        (!strcmp(old->owner, v->owner) || taken_over(old, v))) {
         v->id = old->id;
         return;
     }
@@ -29,8 +39,10 @@ static void carry(Txn *t, Def *d, void *version)
 static const char *change(const void *old_version, const void *new_version)
 {
     const TypeDef *old = old_version, *neu = new_version;
-    if (old->id != neu->id)
-        return old->repr != neu->repr ? "its representation" : "its owner";
+    if (old->repr != neu->repr)
+        return "its representation";
+    if (strcmp(old->owner, neu->owner) || old->id != neu->id)
+        return "its owner";
     return old->linear != neu->linear ? "whether it is linear" : NULL;
 }
 
@@ -54,7 +66,7 @@ static void show(Buf *out, const void *version)
 
 const KindOps kind_type = {
     .kind = DEF_TYPE, .stage = stage, .carry = carry, .change = change, .summary = summary, .show = show,
-    .owned = true, .rebuilt = "verified again", .redefined = "",
+    .owned = true, .taken_over = taken_over, .rebuilt = "verified again", .redefined = "",
 };
 
 static Error *declare_in_module(const DefCtx *c, const Node *st)

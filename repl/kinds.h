@@ -32,6 +32,9 @@ typedef struct KindOps {
     /* Declared by an owner (a module, a machine, a session): only the owner
      * may declare it again, and the same declaration again is no change. */
     bool owned;
+    /* An owned kind that another owner may take over from the one who has
+     * it (old): then that declaration is allowed.  NULL: never. */
+    bool (*taken_over)(const void *old, const void *neu);
     /* Given again word for word by its owner: is it built on the same
      * versions too (then nothing changes)?  NULL: yes. */
     bool (*same)(const void *old, const void *neu);

@@ -16,6 +16,7 @@
  * order they were typed in); the procedures of one strongly connected
  * component, which call each other, are written as one input. */
 #include "save.h"
+#include "edges.h"
 #include "graph.h"
 #include "kinds.h"
 #include "trust.h"
@@ -89,6 +90,16 @@ static int32_t item_of(Workspace *ws, const Def *d)
     return NONE;
 }
 
+/* An interface names the types of the module that implements it without
+ * an edge (kind_interface.c); replayed, the two go in one input, where
+ * the module's types are declared first. */
+static void interface_types(const Def *d, Vec *deps)
+{
+    const Interface *itf = d->kind == DEF_INTERFACE ? d->cur : NULL;
+    for (uint32_t i = 0; itf && i < itf->nops; i++)
+        edges_of_effect(&itf->ops[i].eff, deps);
+}
+
 static void collect(Saver *sv)
 {
     Workspace *ws = sv->s->ws;
@@ -114,6 +125,7 @@ static void collect(Saver *sv)
         sv->num[i] = NONE;
         Vec deps = {0};
         graph_deps(ws, d, d->cur, &deps);
+        interface_types(d, &deps);
         for (uint32_t k = 0; k < deps.len; k++) {
             int32_t j = item_of(ws, ((DepEdge *)deps.items[k])->to);
             if (j != NONE && (uint32_t)j != i)

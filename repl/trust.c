@@ -5,6 +5,16 @@
 
 const char *trust_owner(Principal p) { return p == PRINCIPAL_UNTRUSTED ? "<untrusted session>" : "<session>"; }
 
+/* A session may declare a type ahead of the module that makes its values,
+ * so that interfaces typed before the module can name it; the module then
+ * takes it over.  Only from a session of its own principal: no one hands
+ * a type to code of another principal, or takes one from a module. */
+bool trust_hands_over(const DefHead *old, const DefHead *neu)
+{
+    return old->principal == neu->principal && strcmp(old->owner, trust_owner(old->principal)) == 0 &&
+           strcmp(neu->owner, trust_owner(neu->principal)) != 0;
+}
+
 Error *trust_check_replace(const Def *d, const DefHead *neu, Principal input, bool rebuilding, Span at)
 {
     const DefHead *old = d->cur;

@@ -12,6 +12,9 @@
 const char *trust_owner(Principal p);
 /* May a version written by `by` (staged by input from `input`) replace d's
  * installed version?  rebuilding: d is a dependant built again. */
+/* Whether a session's declaration (old) passes to the module that declares
+ * it again (neu): same principal, from a session to a module. */
+bool trust_hands_over(const DefHead *old, const DefHead *neu);
 Error *trust_check_replace(const Def *d, const DefHead *neu, Principal input, bool rebuilding, Span at);
 /* Untrusted code may call only procedures over machines open to it. */
 Error *trust_check_calls(Workspace *ws, Principal p, const Body *b);

@@ -86,11 +86,11 @@ Error *txn_stage(void *ctx, DefKind kind, const char *name, void *version, Span 
         return e;
     if (d && d->cur && ops->owned) {
         const DefHead *old = d->cur;
-        if (strcmp(old->owner, h->owner))
+        if (strcmp(old->owner, h->owner) && !(ops->taken_over && ops->taken_over(old, h)))
             return err_hint(err_new(E_TRUST, at, "%s '%s' is owned by %s; %s cannot declare it again",
                                     workspace_kind_name(kind), name, show_owner_words(old->owner), show_owner_words(h->owner)),
                             "only its owner may redefine a %s; choose another name", workspace_kind_name(kind));
-        if (same_declaration(ops, old, h))
+        if (!strcmp(old->owner, h->owner) && same_declaration(ops, old, h))
             return NULL;
     }
     if (d && (e = trust_check_replace(d, h, t->principal, t->rebuilding, at)))

@@ -4,7 +4,9 @@
 #    stdlib module's operation), redefinitions (a module redefined after the
 #    machine that instantiates it, to use an interface defined after both),
 #    a :link, procedures over machines, procedures that call each other,
-#    top-level lattices and keys, and definitions written by untrusted input
+#    top-level lattices and keys, declared types (a module's in one file,
+#    a session's, and one a module takes over from the session), and
+#    definitions written by untrusted input
 #    is saved; `xvm-repl FILE` replays it without an error;
 #  * `:show NAME` of every name in :machines, :modules, :interfaces,
 #    :procedures and of the lattices and keys is the same in both sessions
@@ -38,6 +40,12 @@ cat >session.xvm <<EOF
 :use core
 .define_lattice SIGN, { NEG < ANY; ZERO < ANY; POS < ANY; };
 .define_key IS_SIGN, SIGN, 1;
+:load $ROOT/tutorial/data/13-pool.xvm
+.define_type meters, int;
+.define_procedure to-m, (n: int -> m: meters), { };
+.define_type tok, int, linear;
+.define_interface tokens, { .operation mint, ( -> t: tok); .operation burn, (t: tok -> ); };
+.define_module tok-module, core-machine, { .define_type tok, int, linear; .exports p, tokens; .define_operation port(p), mint, { push int(1); }; .define_operation port(p), burn, { pop; }; };
 .define_interface inc-op, { .operation inc, (x: int -> y: int); };
 .define_module inc-module, core-machine, { .exports p, inc-op; .define_operation port(p), inc, { push int(1); add; }; };
 .define_machine inc-machine, core-machine, { .instantiate inc-module, m; .alias_operation m, p, inc, inc; };
@@ -77,9 +85,9 @@ grep -q '^\.load_modules parity-machine;$' saved.xvm || fail "the stdlib unit is
 
 # Every name the lists give, and the lattices and keys.
 names=$(sed -n 's/^[* ] *//; /^core-machine/d; s/@v[0-9]*$//p' list.out | sed '/ /d')
-names="$names SIGN IS_SIGN ULAT U_KEY PARITY HAS_PARITY"
+names="$names SIGN IS_SIGN ULAT U_KEY PARITY HAS_PARITY block meters tok"
 for want in extended-machine parity-machine inc-machine umach parity-module inc-module umod inc-op dec-op uop \
-            t3 i2 ev od sq u1; do
+            t3 i2 ev od sq u1 pool pool-module tokens tok-module to-m; do
     grep -qx -- "$want" <<<"${names// /$'\n'}" || fail "'$want' is missing from the lists"
 done
 queries=$(for n in $names; do echo ":show $n"; done
