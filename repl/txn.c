@@ -345,6 +345,10 @@ static void drop_stale_run(Txn *t, const Vec *defs)
         else if ((d->kind == DEF_LATTICE || d->kind == DEF_KEY) && d->cur)
             t->s->drop_active(t->s, gc_printf("%s '%s' changed, and the run's facts were computed with the old one",
                                        workspace_kind_name(d->kind), d->name));
+        /* Who sees a type as what, and whether it is linear, is what the
+         * run was verified with. */
+        else if (d->kind == DEF_TYPE && d->cur && kind_type.change(d->cur, d->pending))
+            t->s->drop_active(t->s, gc_printf("type '%s' changed, and the run was verified with the old one", d->name));
     }
 }
 
