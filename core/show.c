@@ -126,7 +126,9 @@ void show_machine_dot(Buf *out, const Machine *m)
         const MachineOp *op = &m->ops[i];
         if (op->kind != MOP_ALIAS || op->comp->machine != m)
             continue;
-        buf_printf(out, "  \"op:%s\" [label=\"%s\", shape=ellipse];\n", op->name, op->name);
+        Buf eff = {0}; /* its types too: a machine's declared types show where they are offered */
+        effect_print(&eff, &op->op->eff);
+        buf_printf(out, "  \"op:%s\" [label=\"%s\\n%s\", shape=ellipse];\n", op->name, op->name, buf_str(&eff));
         buf_printf(out, "  \"op:%s\" -> \"%s.%s\" [style=dotted, label=\"%s\"];\n", op->name, op->comp->name,
                    op->op->port->name, op->op->name);
     }

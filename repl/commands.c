@@ -665,7 +665,7 @@ static const Cmd commands[] = {
      "modules reload deps"},
     {"graph", ":graph MACHINE [FILE]", "a machine's components and links as DOT, or into FILE", cmd_graph, U_NOFILE,
      "Prints MACHINE as Graphviz DOT: a cluster per component with a box per port (imports dashed), an edge per "
-     "link labelled with its interface, an ellipse per alias. With FILE it writes there instead: FILE.dot or .gv "
+     "link labelled with its interface, an ellipse per alias with its effect. With FILE it writes there instead: FILE.dot or .gv "
      "gets the DOT text, and .svg, .png or .pdf is drawn by Graphviz's dot, which must be installed. Untrusted input "
      "cannot write files. To pipe the DOT, leave the other messages out: xvm-repl --quiet < script | dot -Tsvg",
      ":graph parity-machine\n:graph parity-machine parity.svg", "show machines deps"},

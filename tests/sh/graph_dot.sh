@@ -39,12 +39,12 @@ check_dot() {
     [[ $(tail -n 1 <<<"$dot") == "}" ]] || fail "$name: the DOT does not end with '}'"
     problems=$(awk '
         { line = $0
-          # drop quoted strings so that braces in labels do not count
+          # drop quoted strings so that braces and arrows in labels do not count
           gsub(/"([^"\\]|\\.)*"/, "\"\"", line)
           depth += gsub(/\{/, "{", line) - gsub(/\}/, "}", line)
           if (depth < 0) { print "a } closes nothing at line " NR; depth = 0 } }
         /^ *"[^"]*" *\[/ { match($0, /"[^"]*"/); declared[substr($0, RSTART, RLENGTH)] = 1 }
-        / -> / { n = split($0, parts, / -> /)
+        line ~ / -> / { n = split($0, parts, / -> /)
                  match(parts[1], /"[^"]*"/); from[NR] = substr(parts[1], RSTART, RLENGTH)
                  match(parts[2], /"[^"]*"/); to[NR] = substr(parts[2], RSTART, RLENGTH) }
         END { if (depth != 0) print "unbalanced braces (depth " depth " at the end)"
@@ -85,7 +85,8 @@ grep -q '^ *"core-wrappers-instance.binary-add-port" \[' <<<"$dot" || fail "no n
 has extended-machine '"core-wrappers-instance.binary-add-port" -> "ternary-add-instance.binary-op-port" [label="binary-int-op"];'
 [[ $(grep -c -- ' -> "ternary-add-instance.binary-op-port"' <<<"$dot") == 1 ]] || fail "binary-op-port should have exactly one provider edge"
 # the alias tadd points at the port its operation comes from
-grep -q '^ *"op:tadd" \[label="tadd"' <<<"$dot" || fail "no node for the alias tadd"
+# labelled with its name and effect
+grep -qF '"op:tadd" [label="tadd\n(a: int, b: int, c: int -> r: int)"' <<<"$dot" || fail "no node for the alias tadd, with its effect"
 grep -q '^ *"op:tadd" -> "ternary-add-instance.ternary-op-port"' <<<"$dot" || fail "the alias tadd does not point at ternary-op-port"
 figure1_dot=$dot
 
