@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Vm *va = p.fast->s->vm, *vb = p.checked->s->vm;
     same = same && va->depth == vb->depth;
     for (uint32_t i = 0; same && i < va->depth; i++)
-        if (p.fast->s->vs->items[i].type == TY_INT && va->stack[i] != vb->stack[i])
+        if (type_repr(p.fast->s->vs->items[i].type) == TY_INT && va->stack[i] != vb->stack[i])
             same = false;
     fclose(fa);
     fclose(fb);

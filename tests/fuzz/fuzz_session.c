@@ -1345,9 +1345,12 @@ static void feed(Ctx *c, const char *line, const char *twin)
             if (x->vm->depth != y->vm->depth || x->vs->depth != y->vs->depth)
                 what = gc_printf("stack depths differ: %u / %u", x->vm->depth, y->vm->depth);
             for (uint32_t i = 0; !what && i < x->vs->depth && i < x->vm->depth; i++) {
-                if (x->vs->items[i].type != y->vs->items[i].type)
-                    what = gc_printf("slot %u: types differ", i);
-                else if (x->vs->items[i].type == TY_INT && x->vm->stack[i] != y->vm->stack[i])
+                /* Each session declares its own types, under ids of its own:
+                 * the same type is the same name and representation. */
+                TypeId tx = x->vs->items[i].type, ty = y->vs->items[i].type;
+                if (strcmp(type_name(tx), type_name(ty)) || type_repr(tx) != type_repr(ty))
+                    what = gc_printf("slot %u: types differ (%s / %s)", i, type_name(tx), type_name(ty));
+                else if (type_repr(tx) == TY_INT && x->vm->stack[i] != y->vm->stack[i])
                     what = gc_printf("slot %u: %lld / %lld", i, (long long)x->vm->stack[i], (long long)y->vm->stack[i]);
             }
             if (!what && strcmp(x->machine->name, y->machine->name))
