@@ -273,7 +273,12 @@ Error *define_type(DefCtx *c, const Node *st)
     t->def = st;
     if (type_staged_from(c->ws, name, st))
         return NULL;
-    return c->stage(c->cb, DEF_TYPE, name, t, st->kids[0]->span);
+    Error *e2 = c->stage(c->cb, DEF_TYPE, name, t, st->kids[0]->span);
+    if (!e2 && t->handle && t->id == TY_ANY) /* staged, but no id was left for it */
+        return err_hint(err_new(E_LIMIT, st->kids[0]->span, "too many types: this process has declared %d already",
+                                TY_MAX - TY__COUNT),
+                        "types are never freed while the process runs; start a new one");
+    return e2;
 }
 
 /* ---- interfaces -------------------------------------------------------------------- */

@@ -21,8 +21,10 @@ const char *principal_name(Principal p);
 /* int and ref are the core's types; ids from TY__COUNT up are types that
  * modules and sessions declare (.define_type), each the id of one
  * representation, owner and principal (type.c keeps the table). */
-typedef uint16_t TypeId;
-enum { TY_ANY = 0, TY_INT = 1, TY_REF = 2, TY__COUNT, TY_MAX = UINT16_MAX };
+typedef uint32_t TypeId;
+/* TY_MAX bounds the table, which is one for the process (embedders may
+ * open many sessions): a type declared past it is refused. */
+enum { TY_ANY = 0, TY_INT = 1, TY_REF = 2, TY__COUNT, TY_MAX = 1 << 20 };
 struct TypeDef;
 struct Workspace;
 const char *type_name(TypeId t); /* "int", "block", or "block@v1" once block's id changed */

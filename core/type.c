@@ -76,7 +76,7 @@ TypeId type_seen(TypeId t, const char *viewer)
 
 TypeId type_register(TypeDef *v)
 {
-    if (registry.len >= (uint32_t)TY_MAX - TY__COUNT)
+    if (registry.len >= (uint32_t)(TY_MAX - TY__COUNT))
         return TY_ANY;
     vec_push(&registry, v);
     return (TypeId)(TY__COUNT + registry.len - 1);
