@@ -229,8 +229,8 @@ static bool stacks_agree(const Stepper *st, const VState *vs, uint32_t *slot)
         *slot = UINT32_MAX;
         return false;
     }
-    for (uint32_t i = 0; i < st->depth; i++)
-        if (st->stack[i].t != vs->items[i].type) {
+    for (uint32_t i = 0; i < st->depth; i++) /* the executor tags values by representation */
+        if (st->stack[i].t != type_repr(vs->items[i].type)) {
             *slot = i;
             return false;
         }
@@ -405,10 +405,18 @@ static Error *divergence(uint64_t n, const Stepper *st, const VState *sim, uint3
     return err_hint(e, "the verifier accepted code that does not do what it predicted: please report this bug");
 }
 
+/* A frame the run entered: its callee's effect and whose eyes its caller
+ * sees types through, to retype the simulated stack at its return. */
+typedef struct TraceFrame {
+    const Effect *eff;
+    const char *caller;
+} TraceFrame;
+
 struct Trace {
     Session *s;
     Stepper *st;
     VState *sim, *exit;
+    Vec frames; /* TraceFrame*, one per frame above the first */
     Principal principal; /* who ran it: its code is simulated as theirs */
     uint64_t n;     /* steps taken */
     Layout layout;  /* fixed when the run starts */
@@ -416,6 +424,52 @@ struct Trace {
     char *outbuf;
     size_t outlen, shown;
 };
+
+/* The effect of what a call instruction entered (NULL: none known). */
+static const Effect *entered_effect(const Insn *in, const Stepper *st)
+{
+    switch (in->op) {
+    case P_CALL: return &((const ProcVersion *)in->ref.proc->cur)->eff;
+    case P_OPCALL: return &in->ref.target->op->eff;
+    case P_OWNCALL: return &in->ref.own->eff;
+    case P_PORTCALL: { /* the provider's operation, on top now */
+        const SFrame *f = &st->frames[st->nframes - 1];
+        for (uint32_t i = 0; f->module && i < f->module->nops; i++)
+            if (f->module->ops[i]->body == f->body)
+                return &f->module->ops[i]->eff;
+        return &in->ref.sig->eff;
+    }
+    default: return NULL;
+    }
+}
+
+/* The top n items of the simulation as the types of ps seen by viewer. */
+static void retype(VState *sim, const Param *ps, uint32_t n, const char *viewer)
+{
+    for (uint32_t k = 0; k < n && n <= sim->depth; k++)
+        sim->items[sim->depth - n + k].type = type_seen(ps[k].type, viewer);
+}
+
+/* The simulation does not run calls as a whole, so where a frame starts or
+ * ends it sees the items through the eyes of the code on top (a type's
+ * owner sees its representation; verify.c does the same at each call). */
+static void cross_frames(Trace *t, const StepInfo *info)
+{
+    while (t->frames.len > info->depth) {
+        const TraceFrame *f = t->frames.items[--t->frames.len];
+        if (f->eff)
+            retype(t->sim, f->eff->out, f->eff->nout, f->caller);
+    }
+    if (!info->entered)
+        return;
+    const Effect *eff = entered_effect(info->insn, t->st);
+    TraceFrame *f = gc_alloc(sizeof *f);
+    f->eff = eff;
+    f->caller = frame_owner(t->s, &info->at, t->principal);
+    vec_push(&t->frames, f);
+    if (eff)
+        retype(t->sim, eff->in, eff->nin, frame_owner(t->s, &t->st->frames[t->st->nframes - 1], t->principal));
+}
 
 static void close_run(Trace *t)
 {
@@ -499,6 +553,7 @@ static Error *step_once(Trace *t, bool *done)
     if (status != STEP_OK)
         return t->st->error;
     uint64_t n = ++t->n;
+    cross_frames(t, &info);
     VState *before = vstate_copy(t->sim);
     Error *e = simulate(s, t->sim, &info, t->principal);
     if (e)
