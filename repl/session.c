@@ -124,7 +124,7 @@ static Error *lower_input(Txn *t, const Vec *stmts, Body *code)
  * the fuzzers' soundness oracle. */
 static Error *run_checked(Session *s, const Body *code)
 {
-    TypeId *types = gc_alloc_atomic(s->vs->depth + 1);
+    TypeId *types = gc_alloc_atomic((s->vs->depth + 1) * sizeof *types);
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
     Stepper *st = stepper_new(s->vm, types, code);

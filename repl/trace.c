@@ -505,7 +505,7 @@ static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **ou
         *out = NULL;
         return NULL;
     }
-    TypeId *types = gc_alloc_atomic(s->vs->depth + 1);
+    TypeId *types = gc_alloc_atomic((s->vs->depth + 1) * sizeof *types);
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
     Trace *t = gc_alloc(sizeof *t);

@@ -7,6 +7,7 @@
 # trace with the stacks agreeing at every step (before the fix the first
 # gave "DIVERGENCE ... int in fact but tok in the simulation", and an
 # owner's arithmetic on a tok "the simulation rejects step").
+# And a deep REPL stack of toks runs checked and traced.
 # Environment: XVM_BIN (default ./xvm-repl).  Exit 0 pass, 1 fail.
 set -u
 export LC_ALL=C
@@ -40,4 +41,25 @@ done
 grep -qE '^[0-9]+ mk@v1:1 +add \| .*VT <1> s[0-9]+:int' "$tmp/t.out" || fail "mk's add must see ints"
 grep -qE '^[0-9]+ get@v1:0 +state_get s \| .*VT <1> s[0-9]+:tok' "$tmp/t.out" || fail "the holder must see a tok"
 ((failed)) && indent <"$tmp/t.out"
+
+# A deep REPL stack of toks, run on the checked executor and traced: the
+# executor is given each item's type id, 16 bits since issue 16 (the
+# buffer was sized in bytes, one per item, and overran).
+{
+    echo ':load tests/adversarial/data/types-tok.xvm'
+    echo ':use tmach'
+    for ((i = 0; i < 300; i++)); do printf 'push int(%d); mk; ' "$i"; done
+    echo
+    echo 'push int(7); mk; val; print;'
+    echo ':trace push int(8); mk; val; print;'
+    for ((i = 0; i < 300; i++)); do printf 'val; pop; '; done
+    echo
+    echo ':stack'
+} >"$tmp/deep.xvm"
+"$XVM_BIN" --checked <"$tmp/deep.xvm" >"$tmp/deep.out" 2>&1 || fail "the deep stack run failed"
+grep -q '^7$' "$tmp/deep.out" || fail "deep stack: no 7 from the checked run"
+grep -q 'output: 8' "$tmp/deep.out" || fail "deep stack: no 8 from the trace"
+grep -q '^<0>$' "$tmp/deep.out" || fail "deep stack: the 300 toks were not all read back"
+! grep -qE 'DIVERGENCE|simulation rejects|error:' "$tmp/deep.out" || fail "deep stack: an error"
+((failed)) && indent <"$tmp/deep.out" | tail -20
 exit $failed
