@@ -145,6 +145,38 @@ static Error *run_checked(Session *s, const Body *code)
     return stepper_finish(st, s->vm);
 }
 
+const char *session_drop_popped_linear(Session *s, uint32_t low)
+{
+    Buf gone = {0};
+    VState *vs = NULL;
+    for (uint32_t i = s->vs->depth; i-- > low && i < s->vm->depth;) {
+        if (!type_linear(s->vs->items[i].type))
+            continue;
+        vs = vs ? vs : vstate_copy(s->vs);
+        buf_printf(&gone, "%ss%u:%s", gone.len ? ", " : "", vs->items[i].id, type_name(vs->items[i].type));
+        memmove(&vs->items[i], &vs->items[i + 1], (vs->depth - i - 1) * sizeof *vs->items);
+        memmove(&s->vm->stack[i], &s->vm->stack[i + 1], (s->vm->depth - i - 1) * sizeof *s->vm->stack);
+        vs->depth--;
+        s->vm->depth--;
+    }
+    if (!vs)
+        return NULL;
+    vstate_canon(vs); /* facts about what is gone go too */
+    s->vs = vs;
+    return buf_str(&gone);
+}
+
+Error *session_stopped_run(Session *s, uint32_t low, Error *e)
+{
+    const char *gone = session_drop_popped_linear(s, low);
+    if (!gone)
+        return e;
+    const char *line = gc_printf("  the stack is put back without the linear value%s %s: the run may have consumed %s "
+                                 "before it stopped",
+                                 strchr(gone, ',') ? "s" : "", gone, strchr(gone, ',') ? "them" : "it");
+    return err_detail(e, e->detail ? gc_printf("%s\n%s", e->detail, line) : line);
+}
+
 /* Verify, compile, commit and run a transaction whose definitions are
  * staged and whose code (possibly empty) is lowered. */
 static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
@@ -187,13 +219,14 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     if (!c)
         return NULL;
     double t1 = session_now_ms();
-    e = s->checked ? vm_check_stack(s->vm, c) : NULL; /* the same static check as the fast path */
+    e = vm_check_stack(s->vm, c); /* before anything runs (vm_run checks it too) */
+    bool ran = !e;
     if (!e)
         e = s->checked ? run_checked(s, code) : vm_run(s->vm, c);
     s->last_run_ms = session_now_ms() - t1;
     if (!e)
         s->vs = exit;
-    return e;
+    return e && ran ? session_stopped_run(s, verified->min_depth, e) : e;
 }
 
 Error *session_eval_as(Session *s, const Source *src, Principal p)

@@ -418,6 +418,7 @@ struct Trace {
     VState *sim, *exit;
     Vec frames; /* TraceFrame*, one per frame above the first */
     Principal principal; /* who ran it: its code is simulated as theirs */
+    uint32_t low;        /* the verified code's shallowest stack: what it may pop from below */
     uint64_t n;     /* steps taken */
     Layout layout;  /* fixed when the run starts */
     FILE *captured; /* program output, shown after the row that made it */
@@ -471,6 +472,16 @@ static void cross_frames(Trace *t, const StepInfo *info)
         retype(t->sim, eff->in, eff->nin, frame_owner(t->s, &t->st->frames[t->st->nframes - 1], t->principal));
 }
 
+/* A run dropped before its end: the stack is as it was before it, but
+ * for the linear values it may have consumed (session.c). */
+static const char *drop_popped(Trace *t)
+{
+    const char *gone = session_drop_popped_linear(t->s, t->low);
+    return gone ? gc_printf("; linear value%s %s left out: the run may have consumed %s", strchr(gone, ',') ? "s" : "",
+                            gone, strchr(gone, ',') ? "them" : "it")
+                : "";
+}
+
 static void close_run(Trace *t)
 {
     if (t->captured)
@@ -511,7 +522,7 @@ static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **ou
     Trace *t = gc_alloc(sizeof *t);
     *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vstate_copy(s->vs), .exit = exit,
                  .layout = layout_for(s, terminal),
-                 .principal = s->principal};
+                 .principal = s->principal, .low = verified->min_depth};
     t->captured = open_memstream(&t->outbuf, &t->outlen);
     if (t->captured)
         t->st->out = t->captured;
@@ -576,8 +587,9 @@ static void drop_run(Session *s, const char *why)
 {
     if (!s->active)
         return;
-    fprintf(s->out, "abandoned the stepped run after %llu step%s: %s; the stack is as it was before the run\n",
-            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s", why);
+    const char *gone = drop_popped(s->active);
+    fprintf(s->out, "abandoned the stepped run after %llu step%s: %s; the stack is as it was before the run%s\n",
+            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s", why, gone);
     close_run(s->active);
 }
 
@@ -601,6 +613,7 @@ static Error *run_steps(Trace *t, uint64_t max)
         bool done = false;
         Error *e = step_once(t, &done);
         if (e) {
+            e = session_stopped_run(t->s, t->low, e);
             close_run(t);
             return e;
         }
@@ -613,6 +626,7 @@ static Error *run_steps(Trace *t, uint64_t max)
     if (t->st->nframes == 0 || (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n)) {
         Error *e = stepper_finish(t->st, t->s->vm); /* refused if the stack was made too small meanwhile */
         if (e) {
+            e = session_stopped_run(t->s, t->low, e);
             close_run(t);
             return e;
         }
@@ -670,8 +684,9 @@ Error *trace_abandon(Session *s)
         return NULL;
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to abandon"), "start one with :step CODE");
-    fprintf(s->out, "abandoned after %llu step%s; the stack is as it was before the run\n",
-            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s");
+    const char *gone = drop_popped(s->active);
+    fprintf(s->out, "abandoned after %llu step%s; the stack is as it was before the run%s\n",
+            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s", gone);
     close_run(s->active);
     return NULL;
 }

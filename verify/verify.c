@@ -28,6 +28,7 @@ typedef struct Ctx {
     uint32_t *queue, qhead, qlen;
     uint64_t *steps, budget;
     uint32_t max_depth;
+    uint32_t min_depth; /* how shallow any instruction takes the stack */
     VState *exit;
     int64_t exit_from;
 } Ctx;
@@ -311,8 +312,24 @@ static Error *apply_special(Ctx *c, VState *vs, Insn *in)
     }
 }
 
+/* The items an instruction pops (a call: its callee's inputs). */
+static uint32_t insn_pops(const Insn *in)
+{
+    switch (in->op) {
+    case P_CALL: return proc_current(in->ref.proc)->eff.nin;
+    case P_OPCALL: return in->ref.target->op->eff.nin;
+    case P_OWNCALL: return in->ref.own->eff.nin;
+    case P_PORTCALL: return in->ref.sig->eff.nin;
+    case P_STATE_SET: return 1;
+    default: return op_flags(in->op) & PF_SPECIAL ? 0 : prim_info[in->op].nin;
+    }
+}
+
 static Error *step(Ctx *c, VState *vs, Insn *in)
 {
+    uint32_t pops = insn_pops(in);
+    if (vs->depth >= pops && vs->depth - pops < c->min_depth)
+        c->min_depth = vs->depth - pops;
     Error *e = op_flags(in->op) & PF_SPECIAL ? apply_special(c, vs, in) : apply_table(c, vs, in);
     if (!e && vs->depth > c->max_depth)
         c->max_depth = vs->depth;
@@ -673,6 +690,7 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
     c.budget = o.budget ? o.budget : config_default(CONFIG_VERIFY_BUDGET);
     entry = seen_entry(entry, call_viewer(&o));
     c.max_depth = entry->depth;
+    c.min_depth = entry->depth;
     split_blocks(&c);
     Error *e = NULL;
     if (c.nblocks == 0) {
@@ -694,6 +712,7 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
     if (e)
         return e;
     body->max_depth = c.max_depth;
+    body->min_depth = c.min_depth;
     if (o.verified)
         *o.verified = body;
     if (o.log)

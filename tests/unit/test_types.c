@@ -1,7 +1,8 @@
 /* test_types.c - the verifier's rules for declared types (issue 16): how a
  * viewer sees a type (type_seen), the linear rule of the primitive table
  * for each stack primitive, print and arithmetic on abstract values, the
- * linear-slot mask at joins, and what a type's id carries across versions. */
+ * linear-slot mask at joins, what a type's id carries across versions, and
+ * how shallow code takes the stack (what a stopped run may have popped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,13 +237,50 @@ static void test_id_carry(void **state)
     assert_int_equal(type_seen(v1, "n"), v1);
 }
 
+/* ---- how shallow code takes the stack: what a stopped run may have popped -- */
+
+static uint32_t low_of(const char *text, uint32_t depth)
+{
+    const TypeId ints[] = {TY_INT, TY_INT, TY_INT, TY_INT};
+    Node *unit = NULL;
+    assert_null(parse_unit(source_new("<test>", text, strlen(text), 1), &unit));
+    Body *b = lower_body_new("<input>");
+    b->end_span = (Span){.src = unit->span.src, .off = (uint32_t)strlen(text), .line = 1, .col = 1};
+    Workspace *ws = workspace_new();
+    assert_null(lower_stmts(&(Scope){.ws = ws}, b, (Node *const *)unit->kids, unit->nkids));
+    assert_null(lower_finish(b));
+    VState *entry = vstate_new();
+    for (uint32_t i = 0; i < depth; i++)
+        vstate_push(entry, ints[i]);
+    Body *verified = NULL;
+    VerifyOpts o = {.ws = ws, .verified = &verified};
+    Error *e = verify_body(b, entry, NULL, &o, NULL);
+    if (e)
+        fail_msg("\"%s\" was rejected: %s", text, e->msg);
+    return verified->min_depth;
+}
+
+static void test_min_depth(void **state)
+{
+    (void)state;
+    assert_int_equal(low_of("push int(1); pop;", 3), 3); /* pops only what it pushed */
+    assert_int_equal(low_of("pop;", 3), 2);
+    assert_int_equal(low_of("swap; swap;", 3), 1);           /* moved is popped */
+    assert_int_equal(low_of("rot;", 4), 1);
+    assert_int_equal(low_of("pick 2; pop;", 3), 3);          /* pick pops nothing */
+    assert_int_equal(low_of("add; push int(1); add; pop;", 4), 2);
+    assert_int_equal(low_of("if { pop; pop; push int(1); push int(2); }, { };", 4), 1); /* the lowest on any path */
+    assert_int_equal(low_of("while { dup; }, { pop; push int(0); };", 2), 1);
+    assert_int_equal(low_of("", 2), 2);
+}
+
 int main(void)
 {
     GC_INIT();
 #define T(f) cmocka_unit_test(f)
     const struct CMUnitTest tests[] = {
         T(test_type_seen), T(test_linear_stack_primitives), T(test_abstract_values), T(test_slot_mask_join),
-        T(test_id_carry),
+        T(test_id_carry), T(test_min_depth),
     };
 #undef T
     return cmocka_run_group_tests(tests, setup, NULL);
