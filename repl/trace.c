@@ -419,6 +419,7 @@ struct Trace {
     Vec frames; /* TraceFrame*, one per frame above the first */
     Principal principal; /* who ran it: its code is simulated as theirs */
     uint32_t low;        /* the verified code's shallowest stack: what it may pop from below */
+    const Code *code;    /* the same code flat: the state slots it may take from */
     uint64_t n;     /* steps taken */
     Layout layout;  /* fixed when the run starts */
     FILE *captured; /* program output, shown after the row that made it */
@@ -476,10 +477,8 @@ static void cross_frames(Trace *t, const StepInfo *info)
  * for the linear values it may have consumed (session.c). */
 static const char *drop_popped(Trace *t)
 {
-    const char *gone = session_drop_popped_linear(t->s, t->low);
-    return gone ? gc_printf("; linear value%s %s left out: the run may have consumed %s", strchr(gone, ',') ? "s" : "",
-                            gone, strchr(gone, ',') ? "them" : "it")
-                : "";
+    const char *what = session_forget_taken(t->s, t->code, t->low);
+    return what ? gc_printf("; but %s", what) : "";
 }
 
 static void close_run(Trace *t)
@@ -504,8 +503,9 @@ static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **ou
         o.verified = &verified;
         e = verify_body(code, s->vs, NULL, &o, &exit);
     }
+    Code *c = NULL;
     if (!e) { /* the same static check as a plain input: the code's deepest stack must fit */
-        Code *c = flatten_compile(verified, NULL, false, 0, 0, &e);
+        c = flatten_compile(verified, NULL, false, 0, 0, &e);
         if (!e)
             e = vm_check_stack(s->vm, c);
     }
@@ -522,7 +522,7 @@ static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **ou
     Trace *t = gc_alloc(sizeof *t);
     *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vstate_copy(s->vs), .exit = exit,
                  .layout = layout_for(s, terminal),
-                 .principal = s->principal, .low = verified->min_depth};
+                 .principal = s->principal, .low = verified->min_depth, .code = c};
     t->captured = open_memstream(&t->outbuf, &t->outlen);
     if (t->captured)
         t->st->out = t->captured;
@@ -613,7 +613,7 @@ static Error *run_steps(Trace *t, uint64_t max)
         bool done = false;
         Error *e = step_once(t, &done);
         if (e) {
-            e = session_stopped_run(t->s, t->low, e);
+            e = session_stopped_run(t->s, t->code, t->low, e);
             close_run(t);
             return e;
         }
@@ -626,7 +626,7 @@ static Error *run_steps(Trace *t, uint64_t max)
     if (t->st->nframes == 0 || (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n)) {
         Error *e = stepper_finish(t->st, t->s->vm); /* refused if the stack was made too small meanwhile */
         if (e) {
-            e = session_stopped_run(t->s, t->low, e);
+            e = session_stopped_run(t->s, t->code, t->low, e);
             close_run(t);
             return e;
         }
