@@ -739,7 +739,11 @@ static const char *const type_code[] = {
     "push int(3); new; call size-of; print; free;", "push int(3); new; push int(0); call maybe-free;",
     "push int(3); call roundtrip; print;", "push int(1); if { push int(2); new; }, { push int(3); new; }; free;",
     "push int(3); new; push int(1); while { dup; }, { pop; push int(0); }; free;", "swap;", "pop;",
+    "free; push int(1); push int(0); div;", "push int(2); new; free; push int(0); push int(0); div;",
+    "take; push int(1); push int(0); div;",
 };
+static const char *const type_cmds[] = {":step free;", ":step take; free;", ":step push int(2); new; free;", ":step",
+                                        ":step", ":abandon", ":continue", ":facts", ":stack"};
 static const char *const type_uses[] = {":use pool-machine", ":use tmach", ":use hm", ":use core-machine"};
 
 static const char *const extended_text[] = {
@@ -819,7 +823,7 @@ static const uint8_t weights[TP__COUNT] = {
     [TP_MULTI] = 16, [TP_COUNTER] = 5,  [TP_EXTENDED] = 4, [TP_LOAD] = 6,     [TP_LATTICE] = 6, [TP_STEPCODE] = 14,
     [TP_STEP] = 12,  [TP_CONTINUE] = 6, [TP_ABANDON] = 3,  [TP_TRACE] = 10,   [TP_LINK] = 10,   [TP_USE] = 10,
     [TP_TRUST] = 5,  [TP_SET] = 8,      [TP_MODSEL] = 6,   [TP_DEFOP] = 10,   [TP_INSPECT] = 3, [TP_RAW] = 4,
-    [TP_REPEAT] = 8, [TP_TYPES] = 16,
+    [TP_REPEAT] = 8, [TP_TYPES] = 4, /* the total stays 256: one byte picks, as before */
 };
 
 static Template choose(Rd *r)
@@ -924,10 +928,16 @@ static const char *generate(Rd *r, Session *s, History *h, const char **twin)
             out(&g, "%s ", counter_text[next]);
         break;
     }
-    case TP_TYPES: /* a world, a machine to use, or code over it (traced, in the checked twin, half the time) */
-        switch (pick(r, 4)) {
+    case TP_TYPES: { /* a world, a machine to use, or code over it (traced, in the checked twin, half the time) */
+        /* steer: a world first, then a machine of it, most of the time */
+        bool world = live(s, "pool-machine", DEF_MACHINE) || live(s, "tmach", DEF_MACHINE);
+        bool over = !strcmp(s->machine->name, "pool-machine") || !strcmp(s->machine->name, "tmach") ||
+                    !strcmp(s->machine->name, "hm");
+        unsigned k = !world && !flip(r, 4) ? 0 : !over && !flip(r, 3) ? 1 : pick(r, 6);
+        switch (k) {
         case 0: out(&g, "%s", PICK(r, type_worlds)); break;
         case 1: out(&g, "%s", PICK(r, type_uses)); is_def = false; break;
+        case 2: out(&g, "%s", PICK(r, type_cmds)); is_def = false; break;
         default:
             out(&g, "%s", PICK(r, type_code));
             if (flip(r, 2))
@@ -937,6 +947,7 @@ static const char *generate(Rd *r, Session *s, History *h, const char **twin)
             is_def = false;
         }
         break;
+    }
     case TP_EXTENDED: out(&g, "%s", PICK(r, extended_text)); break;
     case TP_LOAD: out(&g, ".load_modules %s;", PICK(r, units)); break;
     case TP_LATTICE: {
