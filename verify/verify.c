@@ -383,14 +383,25 @@ static const char *slot_name(const Ctx *c, uint64_t mask)
     return c->o->module && slot < c->o->module->nstate ? c->o->module->state[slot].name : "?";
 }
 
-/* Paths of different depths; where the deeper one holds a linear value
- * the other lacks, that value is what the other path lost. */
+static uint32_t linear_count(const VState *vs)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < vs->depth; k++)
+        n += type_linear(vs->items[k].type);
+    return n;
+}
+
+/* Paths of different depths; where the deeper one holds more linear
+ * values than the other, its top one is what the other path lost (or,
+ * round a loop, what each round makes and keeps).  The states' ids are
+ * canonical, so they cannot say which value it is across paths. */
 static Error *join_depth_error(const Ctx *c, Span at, const char *where, const VState *old, int64_t old_from,
                                const VState *neu, int64_t neu_from)
 {
     const VState *deep = old->depth > neu->depth ? old : neu, *shallow = deep == old ? neu : old;
     int64_t held_on = deep == old ? old_from : neu_from, gone_on = deep == old ? neu_from : old_from;
-    for (uint32_t k = shallow->depth; k < deep->depth; k++)
+    bool lost = linear_count(deep) > linear_count(shallow);
+    for (uint32_t k = deep->depth; lost && k-- > 0;)
         if (type_linear(deep->items[k].type))
             return err_hint(err_new(E_JOIN, at, "linear value %s is still held on the path from %s but not on the path "
                                                 "from %s, where paths meet %s (%u vs %u items)",
