@@ -167,3 +167,28 @@ Code *flatten_compile(const Body *b, const Component *comp, bool is_proc, uint32
     flat->name = b->name;
     return compile_body(flat, is_proc, nin, version);
 }
+
+/* ---- the state slots a code may take from ------------------------------------------ */
+
+static void slots_of(const Code *code, Vec *seen, Vec *slots)
+{
+    if (!code || vec_index(seen, code) >= 0)
+        return;
+    vec_push(seen, (void *)code);
+    const Body *b = code->body;
+    for (uint32_t i = 0; i < b->n; i++) {
+        const Insn *in = &b->insns[i];
+        if (in->op == P_STATE_GET && vec_index(slots, in->ref.slot) < 0)
+            vec_push(slots, in->ref.slot);
+        else if (in->op == P_CALLCODE)
+            slots_of(in->ref.code, seen, slots);
+        else if (in->op == P_CALL)
+            slots_of(proc_current(in->ref.proc)->code, seen, slots);
+    }
+}
+
+void flatten_slots_taken(const Code *code, Vec *slots)
+{
+    Vec seen = {0};
+    slots_of(code, &seen, slots);
+}

@@ -155,6 +155,7 @@ typedef struct Body {
     uint32_t resolved;  /* jumps before this index are resolved already */
     /* Filled in by the verifier: */
     uint32_t max_depth; /* deepest simulated stack, counted from this body's bottom */
+    uint32_t min_depth; /* shallowest: items under it are never popped (verify.c) */
 } Body;
 
 /* ---- definitions and the workspace (workspace.c, procedure.c) -------------- */

@@ -4,6 +4,7 @@
  * to lookups, invisible to running code), everything is verified against
  * the staged world, and only then is it committed, compiled and run.  Any
  * failure unstages everything, so a rejected input changes nothing. */
+#include "flatten.h"
 #include "kinds.h"
 #include "print.h"
 #include "trust.h"
@@ -124,7 +125,7 @@ static Error *lower_input(Txn *t, const Vec *stmts, Body *code)
  * the fuzzers' soundness oracle. */
 static Error *run_checked(Session *s, const Body *code)
 {
-    TypeId *types = gc_alloc_atomic(((size_t)s->vs->depth + 1) * sizeof(TypeId));
+    TypeId *types = gc_alloc_atomic((s->vs->depth + 1) * sizeof *types);
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
     Stepper *st = stepper_new(s->vm, types, code);
@@ -143,6 +144,81 @@ static Error *run_checked(Session *s, const Body *code)
     }
     fflush(s->vm->out);
     return stepper_finish(st, s->vm);
+}
+
+/* The linear values of the stack at or above low, taken out of it. */
+static void drop_popped_linear(Session *s, uint32_t low, Buf *gone)
+{
+    VState *vs = NULL;
+    for (uint32_t i = s->vs->depth; i-- > low && i < s->vm->depth;) {
+        if (!type_linear(s->vs->items[i].type))
+            continue;
+        vs = vs ? vs : vstate_copy(s->vs);
+        buf_printf(gone, "%ss%u:%s", gone->len ? ", " : "", vs->items[i].id, type_name(vs->items[i].type));
+        memmove(&vs->items[i], &vs->items[i + 1], (vs->depth - i - 1) * sizeof *vs->items);
+        memmove(&s->vm->stack[i], &s->vm->stack[i + 1], (s->vm->depth - i - 1) * sizeof *s->vm->stack);
+        vs->depth--;
+        s->vm->depth--;
+    }
+    if (vs) {
+        vstate_canon(vs); /* facts about what is gone go too */
+        s->vs = vs;
+    }
+}
+
+/* The linear slots (as their module sees them) the code may take from,
+ * each given the zero of its representation again, as a new slot is. */
+static void refill_linear_slots(Session *s, const Code *code, Buf *refilled)
+{
+    Vec slots = {0};
+    flatten_slots_taken(code, &slots);
+    for (uint32_t d = 0; slots.len && d < s->ws->defs.len; d++) {
+        const Def *def = s->ws->defs.items[d];
+        const Machine *m = def->kind == DEF_MACHINE ? def->cur : NULL;
+        for (uint32_t k = 0; m && k < m->ncomps; k++) {
+            Component *comp = m->comps[k];
+            for (uint32_t i = 0; i < comp->module->nstate; i++) {
+                TypeId t = type_seen(comp->module->state[i].type, comp->module->name);
+                if (!type_linear(t) || vec_index(&slots, &comp->state[i]) < 0)
+                    continue;
+                comp->state[i] = type_repr(t) == TY_REF ? (Value)(intptr_t)heap_alloc(0, 0) : 0;
+                buf_printf(refilled, "%s'%s' of %s", refilled->len ? ", " : "", comp->module->state[i].name, comp->name);
+            }
+        }
+    }
+}
+
+/* "NOUN LIST" with NOUN in the plural when LIST has more than one. */
+static const char *listed(const char *noun, Buf *list)
+{
+    return gc_printf("%s%s %s", noun, strchr(buf_str(list), ',') ? "s" : "", buf_str(list));
+}
+
+const char *session_forget_taken(Session *s, const Code *code, uint32_t low)
+{
+    Buf gone = {0}, refilled = {0};
+    drop_popped_linear(s, low, &gone);
+    if (code)
+        refill_linear_slots(s, code, &refilled);
+    if (!gone.len && !refilled.len)
+        return NULL;
+    bool one = !(gone.len && refilled.len) && !strchr(buf_str(gone.len ? &gone : &refilled), ',');
+    return gc_printf("%s%s%s%s: the run may have consumed %s before it stopped",
+                     gone.len ? "the stack is put back without the " : "", gone.len ? listed("linear value", &gone) : "",
+                     gone.len && refilled.len ? ", and " : "",
+                     refilled.len ? gc_printf("%s start%s again from empty", listed("linear state slot", &refilled),
+                                              strchr(buf_str(&refilled), ',') ? "" : "s")
+                                  : "",
+                     one ? "it" : "them");
+}
+
+Error *session_stopped_run(Session *s, const Code *code, uint32_t low, Error *e)
+{
+    const char *what = session_forget_taken(s, code, low);
+    if (!what)
+        return e;
+    const char *line = gc_printf("  %s", what);
+    return err_detail(e, e->detail ? gc_printf("%s\n%s", e->detail, line) : line);
 }
 
 /* Verify, compile, commit and run a transaction whose definitions are
@@ -187,13 +263,14 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     if (!c)
         return NULL;
     double t1 = session_now_ms();
-    e = s->checked ? vm_check_stack(s->vm, c) : NULL; /* the same static check as the fast path */
+    e = vm_check_stack(s->vm, c); /* before anything runs (vm_run checks it too) */
+    bool ran = !e;
     if (!e)
         e = s->checked ? run_checked(s, code) : vm_run(s->vm, c);
     s->last_run_ms = session_now_ms() - t1;
     if (!e)
         s->vs = exit;
-    return e;
+    return e && ran ? session_stopped_run(s, c, verified->min_depth, e) : e;
 }
 
 Error *session_eval_as(Session *s, const Source *src, Principal p)

@@ -72,6 +72,18 @@ Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Pri
  * transaction leaves it, and held to p's trust rules. */
 Error *session_lower_code(Session *s, Principal p, Node *const *stmts, uint32_t n, Body *code);
 
+/* A run that stops early (a trap, :abandon) puts the stack back as it was
+ * before it; but a linear value it may have popped (at or above low, the
+ * shallowest its code takes the stack) may be consumed already, and so may
+ * the value of a linear state slot its code takes from (a slot is empty
+ * from state_get to state_set).  Putting them back would let them be used
+ * twice: those values are left out of the stack and those slots start
+ * again from the zero of their representation, as new slots do (leaked,
+ * never doubled).  Returns what was done, for a message, or NULL. */
+const char *session_forget_taken(Session *s, const struct Code *code, uint32_t low);
+/* The same for a run that stopped with error e, which then says so. */
+Error *session_stopped_run(Session *s, const struct Code *code, uint32_t low, Error *e);
+
 /* :use NAME */
 Error *session_use(Session *s, const char *name, Span at);
 

@@ -229,8 +229,8 @@ static bool stacks_agree(const Stepper *st, const VState *vs, uint32_t *slot)
         *slot = UINT32_MAX;
         return false;
     }
-    for (uint32_t i = 0; i < st->depth; i++)
-        if (st->stack[i].t != type_repr(vs->items[i].type)) { /* the stepper tags representations */
+    for (uint32_t i = 0; i < st->depth; i++) /* the executor tags values by representation */
+        if (st->stack[i].t != type_repr(vs->items[i].type)) {
             *slot = i;
             return false;
         }
@@ -405,12 +405,21 @@ static Error *divergence(uint64_t n, const Stepper *st, const VState *sim, uint3
     return err_hint(e, "the verifier accepted code that does not do what it predicted: please report this bug");
 }
 
+/* A frame the run entered: its callee's effect and whose eyes its caller
+ * sees types through, to retype the simulated stack at its return. */
+typedef struct TraceFrame {
+    const Effect *eff;
+    const char *caller;
+} TraceFrame;
+
 struct Trace {
     Session *s;
     Stepper *st;
     VState *sim, *exit;
-    Vec callee_effs; /* const Effect*: of each frame entered above the run's own */
+    Vec frames; /* TraceFrame*, one per frame above the first */
     Principal principal; /* who ran it: its code is simulated as theirs */
+    uint32_t low;        /* the verified code's shallowest stack: what it may pop from below */
+    const Code *code;    /* the same code flat: the state slots it may take from */
     uint64_t n;     /* steps taken */
     Layout layout;  /* fixed when the run starts */
     FILE *captured; /* program output, shown after the row that made it */
@@ -418,45 +427,58 @@ struct Trace {
     size_t outlen, shown;
 };
 
-/* The effect of the call instruction in. */
-static const Effect *call_effect(const Insn *in)
+/* The effect of what a call instruction entered (NULL: none known). */
+static const Effect *entered_effect(const Insn *in, const Stepper *st)
 {
     switch (in->op) {
-    case P_CALL: return &proc_current(in->ref.proc)->eff;
+    case P_CALL: return &((const ProcVersion *)in->ref.proc->cur)->eff;
     case P_OPCALL: return &in->ref.target->op->eff;
     case P_OWNCALL: return &in->ref.own->eff;
-    case P_PORTCALL: return &in->ref.sig->eff;
+    case P_PORTCALL: { /* the provider's operation, on top now */
+        const SFrame *f = &st->frames[st->nframes - 1];
+        for (uint32_t i = 0; f->module && i < f->module->nops; i++)
+            if (f->module->ops[i]->body == f->body)
+                return &f->module->ops[i]->eff;
+        return &in->ref.sig->eff;
+    }
     default: return NULL;
     }
 }
 
-/* The simulated stack is one for every frame, as the real one is; a
- * declared type is seen as its representation inside its owner's
- * operations, so the items a call passes are seen through the callee's
- * eyes when it is entered, and its outputs through the caller's as the
- * effect declares them when it returns (as the verifier does, call.c). */
-static void retype_returns(Trace *t, uint32_t frames, const SFrame *caller)
+/* The top n items of the simulation as the types of ps seen by viewer. */
+static void retype(VState *sim, const Param *ps, uint32_t n, const char *viewer)
 {
-    const char *viewer = frame_owner(t->s, caller, t->principal);
-    VState *sim = t->sim;
-    for (; frames && t->callee_effs.len; frames--) {
-        const Effect *eff = t->callee_effs.items[--t->callee_effs.len];
-        for (uint32_t i = 0; eff && i < eff->nout && eff->nout <= sim->depth; i++)
-            sim->items[sim->depth - eff->nout + i].type = type_seen(eff->out[i].type, viewer);
-    }
+    for (uint32_t k = 0; k < n && n <= sim->depth; k++)
+        sim->items[sim->depth - n + k].type = type_seen(ps[k].type, viewer);
 }
 
-static void retype_entry(Trace *t, const Insn *in)
+/* The simulation does not run calls as a whole, so where a frame starts or
+ * ends it sees the items through the eyes of the code on top (a type's
+ * owner sees its representation; verify.c does the same at each call). */
+static void cross_frames(Trace *t, const StepInfo *info)
 {
-    const Stepper *st = t->st;
-    const char *viewer = frame_owner(t->s, &st->frames[st->nframes - 1], t->principal);
-    const Effect *eff = call_effect(in);
-    VState *sim = t->sim;
-    vec_push(&t->callee_effs, (void *)eff);
-    for (uint32_t i = 0; eff && i < eff->nin && eff->nin <= sim->depth; i++) {
-        VItem *it = &sim->items[sim->depth - eff->nin + i];
-        it->type = type_seen(it->type, viewer);
+    while (t->frames.len > info->depth) {
+        const TraceFrame *f = t->frames.items[--t->frames.len];
+        if (f->eff)
+            retype(t->sim, f->eff->out, f->eff->nout, f->caller);
     }
+    if (!info->entered)
+        return;
+    const Effect *eff = entered_effect(info->insn, t->st);
+    TraceFrame *f = gc_alloc(sizeof *f);
+    f->eff = eff;
+    f->caller = frame_owner(t->s, &info->at, t->principal);
+    vec_push(&t->frames, f);
+    if (eff)
+        retype(t->sim, eff->in, eff->nin, frame_owner(t->s, &t->st->frames[t->st->nframes - 1], t->principal));
+}
+
+/* A run dropped before its end: the stack is as it was before it, but
+ * for the linear values it may have consumed (session.c). */
+static const char *drop_popped(Trace *t)
+{
+    const char *what = session_forget_taken(t->s, t->code, t->low);
+    return what ? gc_printf("; but %s", what) : "";
 }
 
 static void close_run(Trace *t)
@@ -481,8 +503,9 @@ static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **ou
         o.verified = &verified;
         e = verify_body(code, s->vs, NULL, &o, &exit);
     }
+    Code *c = NULL;
     if (!e) { /* the same static check as a plain input: the code's deepest stack must fit */
-        Code *c = flatten_compile(verified, NULL, false, 0, 0, &e);
+        c = flatten_compile(verified, NULL, false, 0, 0, &e);
         if (!e)
             e = vm_check_stack(s->vm, c);
     }
@@ -493,13 +516,13 @@ static Error *begin_run(Session *s, const Source *src, bool terminal, Trace **ou
         *out = NULL;
         return NULL;
     }
-    TypeId *types = gc_alloc_atomic(((size_t)s->vs->depth + 1) * sizeof(TypeId));
+    TypeId *types = gc_alloc_atomic((s->vs->depth + 1) * sizeof *types);
     for (uint32_t i = 0; i < s->vs->depth; i++)
         types[i] = s->vs->items[i].type;
     Trace *t = gc_alloc(sizeof *t);
     *t = (Trace){.s = s, .st = stepper_new(s->vm, types, code), .sim = vstate_copy(s->vs), .exit = exit,
                  .layout = layout_for(s, terminal),
-                 .principal = s->principal};
+                 .principal = s->principal, .low = verified->min_depth, .code = c};
     t->captured = open_memstream(&t->outbuf, &t->outlen);
     if (t->captured)
         t->st->out = t->captured;
@@ -533,7 +556,6 @@ static Error *step_once(Trace *t, bool *done)
                             "raise the limit with :set trace-limit N (0 = unlimited); output and heap changes stay");
     }
     StepInfo info;
-    uint32_t frames_before = t->st->nframes;
     StepStatus status = stepper_step(t->st, &info);
     if (status == STEP_DONE) {
         *done = true;
@@ -542,15 +564,9 @@ static Error *step_once(Trace *t, bool *done)
     if (status != STEP_OK)
         return t->st->error;
     uint64_t n = ++t->n;
+    cross_frames(t, &info);
     VState *before = vstate_copy(t->sim);
-    /* Bodies that ended before this instruction returned first; a return
-     * instruction returns after it. */
-    retype_returns(t, frames_before - 1 - info.depth, &info.at);
     Error *e = simulate(s, t->sim, &info, t->principal);
-    if (!e && info.insn->op == P_RETURN && t->st->nframes)
-        retype_returns(t, 1, &t->st->frames[t->st->nframes - 1]);
-    if (!e && info.entered)
-        retype_entry(t, info.insn);
     if (e)
         return err_hint(err_new(E_TRAP, info.insn->span, "the simulation rejects step %llu: %s", (unsigned long long)n,
                                 e->msg),
@@ -571,8 +587,9 @@ static void drop_run(Session *s, const char *why)
 {
     if (!s->active)
         return;
-    fprintf(s->out, "abandoned the stepped run after %llu step%s: %s; the stack is as it was before the run\n",
-            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s", why);
+    const char *gone = drop_popped(s->active);
+    fprintf(s->out, "abandoned the stepped run after %llu step%s: %s; the stack is as it was before the run%s\n",
+            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s", why, gone);
     close_run(s->active);
 }
 
@@ -596,6 +613,7 @@ static Error *run_steps(Trace *t, uint64_t max)
         bool done = false;
         Error *e = step_once(t, &done);
         if (e) {
+            e = session_stopped_run(t->s, t->code, t->low, e);
             close_run(t);
             return e;
         }
@@ -608,6 +626,7 @@ static Error *run_steps(Trace *t, uint64_t max)
     if (t->st->nframes == 0 || (t->st->nframes == 1 && t->st->frames[0].pc >= t->st->frames[0].body->n)) {
         Error *e = stepper_finish(t->st, t->s->vm); /* refused if the stack was made too small meanwhile */
         if (e) {
+            e = session_stopped_run(t->s, t->code, t->low, e);
             close_run(t);
             return e;
         }
@@ -665,8 +684,9 @@ Error *trace_abandon(Session *s)
         return NULL;
     if (!s->active)
         return err_hint(err_new(E_USAGE, (Span){0}, "no stepped run to abandon"), "start one with :step CODE");
-    fprintf(s->out, "abandoned after %llu step%s; the stack is as it was before the run\n",
-            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s");
+    const char *gone = drop_popped(s->active);
+    fprintf(s->out, "abandoned after %llu step%s; the stack is as it was before the run%s\n",
+            (unsigned long long)s->active->n, s->active->n == 1 ? "" : "s", gone);
     close_run(s->active);
     return NULL;
 }

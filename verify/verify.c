@@ -28,6 +28,7 @@ typedef struct Ctx {
     uint32_t *queue, qhead, qlen;
     uint64_t *steps, budget;
     uint32_t max_depth;
+    uint32_t min_depth; /* how shallow any instruction takes the stack */
     VState *exit;
     int64_t exit_from;
 } Ctx;
@@ -311,8 +312,24 @@ static Error *apply_special(Ctx *c, VState *vs, Insn *in)
     }
 }
 
+/* The items an instruction pops (a call: its callee's inputs). */
+static uint32_t insn_pops(const Insn *in)
+{
+    switch (in->op) {
+    case P_CALL: return proc_current(in->ref.proc)->eff.nin;
+    case P_OPCALL: return in->ref.target->op->eff.nin;
+    case P_OWNCALL: return in->ref.own->eff.nin;
+    case P_PORTCALL: return in->ref.sig->eff.nin;
+    case P_STATE_SET: return 1;
+    default: return op_flags(in->op) & PF_SPECIAL ? 0 : prim_info[in->op].nin;
+    }
+}
+
 static Error *step(Ctx *c, VState *vs, Insn *in)
 {
+    uint32_t pops = insn_pops(in);
+    if (vs->depth >= pops && vs->depth - pops < c->min_depth)
+        c->min_depth = vs->depth - pops;
     Error *e = op_flags(in->op) & PF_SPECIAL ? apply_special(c, vs, in) : apply_table(c, vs, in);
     if (!e && vs->depth > c->max_depth)
         c->max_depth = vs->depth;
@@ -366,14 +383,25 @@ static const char *slot_name(const Ctx *c, uint64_t mask)
     return c->o->module && slot < c->o->module->nstate ? c->o->module->state[slot].name : "?";
 }
 
-/* Paths of different depths; where the deeper one holds a linear value
- * the other lacks, that value is what the other path lost. */
+static uint32_t linear_count(const VState *vs)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < vs->depth; k++)
+        n += type_linear(vs->items[k].type);
+    return n;
+}
+
+/* Paths of different depths; where the deeper one holds more linear
+ * values than the other, its top one is what the other path lost (or,
+ * round a loop, what each round makes and keeps).  The states' ids are
+ * canonical, so they cannot say which value it is across paths. */
 static Error *join_depth_error(const Ctx *c, Span at, const char *where, const VState *old, int64_t old_from,
                                const VState *neu, int64_t neu_from)
 {
     const VState *deep = old->depth > neu->depth ? old : neu, *shallow = deep == old ? neu : old;
     int64_t held_on = deep == old ? old_from : neu_from, gone_on = deep == old ? neu_from : old_from;
-    for (uint32_t k = shallow->depth; k < deep->depth; k++)
+    bool lost = linear_count(deep) > linear_count(shallow);
+    for (uint32_t k = deep->depth; lost && k-- > 0;)
         if (type_linear(deep->items[k].type))
             return err_hint(err_new(E_JOIN, at, "linear value %s is still held on the path from %s but not on the path "
                                                 "from %s, where paths meet %s (%u vs %u items)",
@@ -673,6 +701,7 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
     c.budget = o.budget ? o.budget : config_default(CONFIG_VERIFY_BUDGET);
     entry = seen_entry(entry, call_viewer(&o));
     c.max_depth = entry->depth;
+    c.min_depth = entry->depth;
     split_blocks(&c);
     Error *e = NULL;
     if (c.nblocks == 0) {
@@ -694,6 +723,7 @@ Error *verify_body(const Body *shared, const VState *entry, const Effect *eff, c
     if (e)
         return e;
     body->max_depth = c.max_depth;
+    body->min_depth = c.min_depth;
     if (o.verified)
         *o.verified = body;
     if (o.log)

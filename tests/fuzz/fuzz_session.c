@@ -703,6 +703,49 @@ static const char *const counter_text[] = {
     ".define_machine counting, core-machine, { .access untrusted; .instantiate counter-module, c; .alias_operation c, ctr, next, tick; };",
 };
 
+/* Declared types (issue 16): a pool of blocks (ref, linear or not), tokens
+ * (int), holders of them in state slots, each world in one input (a unit's
+ * types are declared before the interfaces that name them), redefinitions
+ * that make a type linear or change its representation, and code that
+ * uses the values well and badly (dup, pop, print of an abstract value, a
+ * slot taken twice).  The typed generator leaves declared types alone
+ * (effect_sig): these inputs come from this palette only. */
+#define POOL_IF ".define_interface pool, { .operation new, (n: int -> b: block); .operation free, (b: block -> ); .operation words, (b: block -> b: block, n: int); }; "
+#define POOL_MOD(TYPE, NEW, FREE, WORDS) ".define_module pool-module, core-machine, { .define_type block, " TYPE "; .exports p, pool; .define_operation port(p), new, { " NEW " }; .define_operation port(p), free, { " FREE " }; .define_operation port(p), words, { " WORDS " }; }; "
+#define POOL_MACH ".define_machine pool-machine, core-machine, { .access untrusted; .instantiate pool-module, pm; .alias_operation pm, p, new, new; .alias_operation pm, p, free, free; .alias_operation pm, p, words, words; };"
+static const char *const type_worlds[] = {
+    POOL_IF POOL_MOD("ref, linear", "alloc;", "pop;", "dup; size;") POOL_MACH,
+    POOL_IF POOL_MOD("ref", "alloc;", "pop;", "dup; size;") POOL_MACH,
+    POOL_IF POOL_MOD("int, linear", "", "pop;", "dup;") POOL_MACH,
+    POOL_IF POOL_MOD("int", "push int(7); add;", "pop;", "dup; push int(7); sub;") POOL_MACH,
+    POOL_IF POOL_MOD("ref, linear", "push int(1); add; alloc;", "pop;", "dup; size;"),
+    ".define_interface toki, { .operation mk, (n: int -> t: tok); .operation val, (t: tok -> n: int); }; .define_module tm, core-machine, { .define_type tok, int; .exports p, toki; .define_operation port(p), mk, { push int(1000); add; }; .define_operation port(p), val, { push int(1000); sub; }; }; .define_machine tmach, core-machine, { .access untrusted; .instantiate tm, t; .alias_operation t, p, mk, mk; .alias_operation t, p, val, val; };",
+    ".define_interface toki, { .operation mk, (n: int -> t: tok); .operation val, (t: tok -> n: int); }; .define_module tm, core-machine, { .define_type tok, ref; .exports p, toki; .define_operation port(p), mk, { alloc; }; .define_operation port(p), val, { size; }; };",
+    ".define_interface holder, { .operation put, (b: block -> ); .operation take, ( -> b: block); }; .define_module holder-module, pool-machine, { .exports h, holder; .state slot, block; .define_operation port(h), put, { state_get slot; free; state_set slot; }; .define_operation port(h), take, { state_get slot; push int(2); new; state_set slot; }; }; .define_machine hm, pool-machine, { .instantiate holder-module, hc; .alias_operation hc, h, put, put; .alias_operation hc, h, take, take; .access untrusted; };",
+    ".define_interface holder, { .operation put, (b: block -> ); .operation take, ( -> b: block); }; .define_module holder-module, pool-machine, { .exports h, holder; .state slot, block; .define_operation port(h), put, { state_set slot; }; .define_operation port(h), take, { state_get slot; }; };",
+    ".define_interface holder, { .operation put, (b: block -> ); .operation take, ( -> b: block); }; .define_module holder-module, pool-machine, { .exports h, holder; .state slot, block; .state n, int; .define_operation port(h), put, { state_get slot; swap; state_set slot; words; state_get n; add; state_set n; free; }; .define_operation port(h), take, { push int(3); new; state_get slot; swap; state_set slot; }; }; .define_machine hm, pool-machine, { .instantiate holder-module, hc; .alias_operation hc, h, put, put; .alias_operation hc, h, take, take; };",
+    ".define_type stok, int; .define_procedure smk, (n: int -> t: stok), { push int(3); mul; }; .define_procedure sval, (t: stok -> n: int), { };",
+    ".define_type stok, int, linear; .define_procedure smk, (n: int -> t: stok), { }; .define_procedure sval, (t: stok -> n: int), { };",
+    ".define_procedure keep2, (b: block -> b: block, c: block), { dup; };",
+    ".define_procedure size-of, (b: block -> b: block, n: int), { words; };",
+    ".define_procedure maybe-free, (b: block, c: int -> ), { if { free; }, { words; print; free; }; };",
+    ".define_procedure roundtrip, (n: int -> n: int), { mk; val; };",
+};
+static const char *const type_code[] = {
+    "push int(3); new; words; print; free;", "push int(3); new;", "free;", "words; print;", "push int(2); new; dup;",
+    "push int(2); new; pop;", "push int(4); new; print;", "push int(5); mk; val; print;", "push int(5); mk;",
+    "val; print;", "print;", "dup; print;", "take; words; print; free;", "push int(6); new; put;", "take;",
+    "put;", "push int(2); call smk; call sval; print;", "push int(2); call smk;", "call sval; print;",
+    "push int(3); new; call size-of; print; free;", "push int(3); new; push int(0); call maybe-free;",
+    "push int(3); call roundtrip; print;", "push int(1); if { push int(2); new; }, { push int(3); new; }; free;",
+    "push int(3); new; push int(1); while { dup; }, { pop; push int(0); }; free;", "swap;", "pop;",
+    "free; push int(1); push int(0); div;", "push int(2); new; free; push int(0); push int(0); div;",
+    "take; push int(1); push int(0); div;",
+};
+static const char *const type_cmds[] = {":step free;", ":step take; free;", ":step push int(2); new; free;", ":step",
+                                        ":step", ":abandon", ":continue", ":facts", ":stack"};
+static const char *const type_uses[] = {":use pool-machine", ":use tmach", ":use hm", ":use core-machine"};
+
 static const char *const extended_text[] = {
     ".define_machine extended-machine, core-machine, { .load_interfaces binary-int-op, ternary-int-op; .load_modules do-as-ternary-module, core-wrappers; .instantiate do-as-ternary-module, ternary-add-instance; .instantiate core-wrappers-module, core-wrappers-instance; .link (core-wrappers-instance, binary-add-port), (ternary-add-instance, binary-op-port); .alias_operation ternary-add-instance, ternary-op-port, op, tadd; };",
     ".define_machine extended-machine, parity-machine, { .load_interfaces binary-int-op, ternary-int-op; .load_modules do-as-ternary-module, core-wrappers; .instantiate do-as-ternary-module, t; .instantiate core-wrappers-module, w; .link (w, binary-mul-port), (t, binary-op-port); .alias_operation t, ternary-op-port, op, tadd; .alias_operation w, binary-sub-port, op, bsub; };",
@@ -772,7 +815,7 @@ static const char *const named[] = {"P0", "P1", "I0", "M0", "M1", "X0", "X1", "p
 typedef enum {
     TP_CODE, TP_PROC, TP_PROC2, TP_IFACE, TP_MODULE, TP_MACHINE, TP_MULTI, TP_COUNTER, TP_EXTENDED, TP_LOAD, TP_LATTICE,
     TP_STEPCODE, TP_STEP, TP_CONTINUE, TP_ABANDON, TP_TRACE, TP_LINK, TP_USE, TP_TRUST, TP_SET, TP_MODSEL, TP_DEFOP,
-    TP_INSPECT, TP_RAW, TP_REPEAT, TP__COUNT
+    TP_INSPECT, TP_RAW, TP_REPEAT, TP_TYPES, TP__COUNT
 } Template;
 
 static const uint8_t weights[TP__COUNT] = {
@@ -780,7 +823,7 @@ static const uint8_t weights[TP__COUNT] = {
     [TP_MULTI] = 16, [TP_COUNTER] = 5,  [TP_EXTENDED] = 4, [TP_LOAD] = 6,     [TP_LATTICE] = 6, [TP_STEPCODE] = 14,
     [TP_STEP] = 12,  [TP_CONTINUE] = 6, [TP_ABANDON] = 3,  [TP_TRACE] = 10,   [TP_LINK] = 10,   [TP_USE] = 10,
     [TP_TRUST] = 5,  [TP_SET] = 8,      [TP_MODSEL] = 6,   [TP_DEFOP] = 10,   [TP_INSPECT] = 3, [TP_RAW] = 4,
-    [TP_REPEAT] = 8,
+    [TP_REPEAT] = 8, [TP_TYPES] = 4, /* the total stays 256: one byte picks, as before */
 };
 
 static Template choose(Rd *r)
@@ -883,6 +926,26 @@ static const char *generate(Rd *r, Session *s, History *h, const char **twin)
         unsigned next = k < 2 ? 2 + pick(r, 3) : k < 5 ? 5 + pick(r, 2) : countof(counter_text);
         if (next < countof(counter_text) && flip(r, 2))
             out(&g, "%s ", counter_text[next]);
+        break;
+    }
+    case TP_TYPES: { /* a world, a machine to use, or code over it (traced, in the checked twin, half the time) */
+        /* steer: a world first, then a machine of it, most of the time */
+        bool world = live(s, "pool-machine", DEF_MACHINE) || live(s, "tmach", DEF_MACHINE);
+        bool over = !strcmp(s->machine->name, "pool-machine") || !strcmp(s->machine->name, "tmach") ||
+                    !strcmp(s->machine->name, "hm");
+        unsigned k = !world && !flip(r, 4) ? 0 : !over && !flip(r, 3) ? 1 : pick(r, 6);
+        switch (k) {
+        case 0: out(&g, "%s", PICK(r, type_worlds)); break;
+        case 1: out(&g, "%s", PICK(r, type_uses)); is_def = false; break;
+        case 2: out(&g, "%s", PICK(r, type_cmds)); is_def = false; break;
+        default:
+            out(&g, "%s", PICK(r, type_code));
+            if (flip(r, 2))
+                out(&g, " %s", PICK(r, type_code));
+            if (flip(r, 2))
+                *twin = gc_printf(":trace %s", buf_str(&b));
+            is_def = false;
+        }
         break;
     }
     case TP_EXTENDED: out(&g, "%s", PICK(r, extended_text)); break;
