@@ -29,14 +29,26 @@ typedef struct FWord {
     const char *name; /* as Forth spells it, lower case */
     const char *xname; /* the procedure's name, or NULL: a constant */
     int64_t value;
+    uint32_t nin, nout; /* its effect on the data stack */
 } FWord;
 
 typedef enum { CS_IF, CS_ELSE, CS_BEGIN, CS_WHILE, CS_DO } CsKind;
+
+/* The depth a definition's code reaches, relative to its entry, followed
+ * word by word to infer the effect of a definition with no stack comment.
+ * Only a guess for the verifier to check: where paths disagree it takes
+ * one, and the verifier reports the disagreement. */
+typedef struct Depth {
+    int now;   /* items above the entry depth (negative: inputs taken) */
+    bool dead; /* after EXIT or LEAVE: no path reaches here */
+} Depth;
 
 typedef struct CsEntry {
     CsKind kind;
     Span at;
     int leave; /* CS_DO: the label LEAVE jumps to, 0 if none */
+    Depth open; /* at the opening word (after what it takes) */
+    Depth other; /* CS_ELSE: where the IF branch ended; CS_WHILE: the exit */
 } CsEntry;
 
 typedef struct MapEnt {
@@ -58,6 +70,12 @@ typedef struct Forth {
     uint32_t ncs;
     FWord *defining; /* the colon definition being compiled */
     uint32_t nin, nout;
+    bool commented;      /* its effect is its stack comment, not inferred */
+    Depth depth;         /* where its code is, for inferring the effect */
+    int low;             /* the lowest depth reached: -inputs */
+    bool exited;         /* an EXIT was reached, at exit_depth */
+    int exit_depth;
+    uint32_t head_off, head_len; /* its .define_procedure head in gen */
     int labels;
     bool bye;
     bool lit;          /* the last thing emitted was a literal (for PICK) */
@@ -75,29 +93,33 @@ static Vec dict_words;
 
 static const struct {
     const char *name, *xvm;
+    int8_t in, out; /* the data stack effect, for inferring a definition's */
 } simple_words[] = {
-    {"dup", "dup;"}, {"drop", "pop;"}, {"swap", "swap;"}, {"over", "over;"}, {"rot", "rot;"},
-    {"nip", "swap; pop;"}, {"tuck", "swap; over;"}, {"2dup", "over; over;"}, {"2drop", "pop; pop;"},
-    {"2swap", "rot; rpush; rot; rpop;"}, {"2over", "pick 3; pick 3;"},
-    {"+", "add;"}, {"-", "sub;"}, {"*", "mul;"}, {"/", "fdiv;"}, {"mod", "fmod;"}, {"/mod", "fdivmod;"},
-    {"negate", "neg;"}, {"abs", "dup; push int(0); lt; if { neg; };"},
-    {"min", "over; over; gt; if { swap; }; pop;"}, {"max", "over; over; lt; if { swap; }; pop;"},
-    {"1+", "push int(1); add;"}, {"1-", "push int(1); sub;"}, {"2*", "push int(1); shl;"},
-    {"2/", "push int(1); shr;"}, {"and", "and;"}, {"or", "or;"}, {"xor", "xor;"}, {"invert", "not;"},
-    {"lshift", "shl;"}, {"rshift", "rshift;"},
-    {"=", "eq; neg;"}, {"<>", "ne; neg;"}, {"<", "lt; neg;"}, {">", "gt; neg;"}, {"<=", "le; neg;"},
-    {">=", "ge; neg;"}, {"0=", "push int(0); eq; neg;"}, {"0<", "push int(0); lt; neg;"},
-    {"0>", "push int(0); gt; neg;"}, {"0<>", "push int(0); ne; neg;"},
-    {"u<", "push int(-9223372036854775807); push int(1); sub; dup; rot; xor; rot; rot; xor; swap; lt; neg;"},
-    {"true", "push int(-1);"}, {"false", "push int(0);"},
-    {".", "dot;"}, {".r", "dot-r;"}, {"u.", "u-dot;"}, {"cr", "push int(10); emit;"}, {"emit", "emit;"},
-    {"space", "push int(32); emit;"}, {"spaces", "spaces;"},
-    {"@", "fetch;"}, {"!", "put;"}, {"c@", "cfetch;"}, {"c!", "cput;"}, {"+!", "plus-put;"},
-    {"here", "here;"}, {"allot", "allot;"}, {",", "comma;"}, {"c,", "ccomma;"},
-    {"cells", "push int(3); shl;"}, {"cell+", "push int(8); add;"}, {"chars", ""}, {"char+", "push int(1); add;"},
-    {"allocate", "allocate;"}, {"free", "free;"}, {"throw", "throw;"},
-    {">r", "rpush;"}, {"r>", "rpop;"}, {"r@", "rpeek;"}, {"i", "rpeek;"}, {"j", "loop-j;"},
-    {"unloop", "unloop;"},
+    {"dup", "dup;", 1, 2}, {"drop", "pop;", 1, 0}, {"swap", "swap;", 2, 2}, {"over", "over;", 2, 3},
+    {"rot", "rot;", 3, 3}, {"nip", "swap; pop;", 2, 1}, {"tuck", "swap; over;", 2, 3},
+    {"2dup", "over; over;", 2, 4}, {"2drop", "pop; pop;", 2, 0}, {"2swap", "rot; rpush; rot; rpop;", 4, 4},
+    {"2over", "pick 3; pick 3;", 4, 6},
+    {"+", "add;", 2, 1}, {"-", "sub;", 2, 1}, {"*", "mul;", 2, 1}, {"/", "fdiv;", 2, 1}, {"mod", "fmod;", 2, 1},
+    {"/mod", "fdivmod;", 2, 2}, {"negate", "neg;", 1, 1}, {"abs", "dup; push int(0); lt; if { neg; };", 1, 1},
+    {"min", "over; over; gt; if { swap; }; pop;", 2, 1}, {"max", "over; over; lt; if { swap; }; pop;", 2, 1},
+    {"1+", "push int(1); add;", 1, 1}, {"1-", "push int(1); sub;", 1, 1}, {"2*", "push int(1); shl;", 1, 1},
+    {"2/", "push int(1); shr;", 1, 1}, {"and", "and;", 2, 1}, {"or", "or;", 2, 1}, {"xor", "xor;", 2, 1},
+    {"invert", "not;", 1, 1}, {"lshift", "shl;", 2, 1}, {"rshift", "rshift;", 2, 1},
+    {"=", "eq; neg;", 2, 1}, {"<>", "ne; neg;", 2, 1}, {"<", "lt; neg;", 2, 1}, {">", "gt; neg;", 2, 1},
+    {"<=", "le; neg;", 2, 1}, {">=", "ge; neg;", 2, 1}, {"0=", "push int(0); eq; neg;", 1, 1},
+    {"0<", "push int(0); lt; neg;", 1, 1}, {"0>", "push int(0); gt; neg;", 1, 1},
+    {"0<>", "push int(0); ne; neg;", 1, 1},
+    {"u<", "push int(-9223372036854775807); push int(1); sub; dup; rot; xor; rot; rot; xor; swap; lt; neg;", 2, 1},
+    {"true", "push int(-1);", 0, 1}, {"false", "push int(0);", 0, 1},
+    {".", "dot;", 1, 0}, {".r", "dot-r;", 2, 0}, {"u.", "u-dot;", 1, 0}, {"cr", "push int(10); emit;", 0, 0},
+    {"emit", "emit;", 1, 0}, {"space", "push int(32); emit;", 0, 0}, {"spaces", "spaces;", 1, 0},
+    {"@", "fetch;", 1, 1}, {"!", "put;", 2, 0}, {"c@", "cfetch;", 1, 1}, {"c!", "cput;", 2, 0},
+    {"+!", "plus-put;", 2, 0}, {"here", "here;", 0, 1}, {"allot", "allot;", 1, 0}, {",", "comma;", 1, 0},
+    {"c,", "ccomma;", 1, 0}, {"cells", "push int(3); shl;", 1, 1}, {"cell+", "push int(8); add;", 1, 1},
+    {"chars", "", 1, 1}, {"char+", "push int(1); add;", 1, 1},
+    {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"throw", "throw;", 1, 0},
+    {">r", "rpush;", 1, 0}, {"r>", "rpop;", 0, 1}, {"r@", "rpeek;", 0, 1}, {"i", "rpeek;", 0, 1},
+    {"j", "loop-j;", 0, 1}, {"unloop", "unloop;", 0, 0},
 };
 
 /* Words whose depth is only known at run time: rejected, with why. */
@@ -184,9 +206,50 @@ static void emit(Forth *F, Span at, const char *xvm)
     F->lit = false;
 }
 
+/* ---- the depth, for inferring an effect ----------------------------------------------------------------- */
+
+/* A word that takes in items and leaves out, in the definition being
+ * compiled. */
+static void track(Forth *F, int in, int out)
+{
+    if (!F->defining || F->depth.dead)
+        return;
+    F->depth.now -= in;
+    if (F->depth.now < F->low)
+        F->low = F->depth.now;
+    F->depth.now += out;
+}
+
+/* Where two paths meet: a path no one reaches gives way to the other. */
+static Depth depth_join(Depth a, Depth b) { return a.dead ? b : a; }
+
+static void track_exit(Forth *F)
+{
+    if (!F->depth.dead && !F->exited) {
+        F->exited = true;
+        F->exit_depth = F->depth.now;
+    }
+    F->depth.dead = true;
+}
+
+/* The effect the code followed so far has, when no comment gave one. */
+static void infer_effect(Forth *F)
+{
+    int end = !F->depth.dead ? F->depth.now : F->exited ? F->exit_depth : F->low;
+    F->nin = (uint32_t)-F->low;
+    F->nout = (uint32_t)(end - F->low);
+}
+
+static void emit_word(Forth *F, Span at, const char *xvm, int in, int out)
+{
+    track(F, in, out);
+    emit(F, at, xvm);
+}
+
 static void emit_literal(Forth *F, Span at, int64_t v)
 {
     uint32_t off = (uint32_t)F->gen.len;
+    track(F, 0, 1);
     emit(F, at, gc_printf("push int(%lld);", (long long)v));
     F->lit = true;
     F->lit_off = off;
@@ -214,11 +277,74 @@ static void remap(const Forth *F, Node *n)
         remap(F, n->kids[i]);
 }
 
+/* "from line 3 (push int(1))" in a join's paths: the XVM text goes, the
+ * Forth line stays. */
+static const char *strip_xvm_text(const char *detail)
+{
+    Buf b = {0};
+    for (const char *p = detail; *p;) {
+        const char *q = strstr(p, "from line ");
+        if (!q) {
+            buf_puts(&b, p);
+            break;
+        }
+        q += strlen("from line ");
+        q += strspn(q, "0123456789");
+        buf_printf(&b, "%.*s", (int)(q - p), p);
+        p = q;
+        if (strncmp(p, " (", 2))
+            continue;
+        int open = 0;
+        do
+            open += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+        while (*++p && (open || p[-1] != ')'));
+    }
+    return buf_str(&b);
+}
+
+/* Where the verifier says paths meet, in the XVM the Forth became, and
+ * the same place in Forth's words. */
+static const char *const join_places[][2] = {
+    {"at the end of the 'if'", "where the branches of an IF meet"},
+    {"at the start of the 'while' body", "where a loop goes round again"},
+    {"at the 'while' condition", "where a loop goes round again"},
+    {"at label 'leave", "where a LEAVE meets the end of its loop"},
+};
+
+static const char *forth_join_place(const char *msg)
+{
+    const char *p = strstr(msg, "where paths meet "), *end = p ? strchr(p, ':') : NULL;
+    if (!end)
+        return msg;
+    const char *place = p + strlen("where paths meet ");
+    for (size_t i = 0; i < countof(join_places); i++)
+        if (!strncmp(place, join_places[i][0], strlen(join_places[i][0])))
+            return gc_printf("%.*s%s%s", (int)(p - msg), msg, join_places[i][1], end);
+    return msg;
+}
+
+/* The verifier names the XVM instruction; the Forth programmer wrote a
+ * word, which the span now covers. */
+static void forth_wording(Error *e)
+{
+    const char *u = "stack underflow: '", *q = e->msg ? strstr(e->msg, "' needs ") : NULL;
+    if (e->msg && !strncmp(e->msg, u, strlen(u)) && q)
+        e->msg = gc_printf("%s%.*s%s", u, (int)e->span.len, e->span.src->text + e->span.off, q);
+    if (e->hint && !strncmp(e->hint, "push the inputs first", 21))
+        e->hint = "put the items it takes on the stack first";
+    if (e->detail)
+        e->detail = strip_xvm_text(e->detail);
+    if (e->msg && strstr(e->msg, "where paths meet"))
+        e->msg = forth_join_place(e->msg);
+}
+
 static void remap_error(const Forth *F, Error *e, const Source *gen)
 {
     for (; e; e = e->next) {
         if (e->span.src == gen)
             e->span = map_back(F, e->span);
+        if (e->span.src == F->src) /* spans of the tree were moved before it was verified */
+            forth_wording(e);
         for (Note *n = e->notes; n; n = n->next)
             if (n->span.src == gen)
                 n->span = map_back(F, n->span);
@@ -312,7 +438,7 @@ static Error *push_cs(Forth *F, const FTok *t, CsKind k)
 {
     if (F->ncs == FORTH_MAX_NEST)
         return err_new(E_LIMIT, t->span, "control structures nest deeper than %d", FORTH_MAX_NEST);
-    F->cs[F->ncs++] = (CsEntry){.kind = k, .at = t->span};
+    F->cs[F->ncs++] = (CsEntry){.kind = k, .at = t->span, .open = F->depth};
     return NULL;
 }
 
@@ -347,15 +473,34 @@ static Error *control_open(Forth *F, const FTok *t)
     if (e)
         return e;
     if (!strcmp(w, "if")) {
-        emit(F, t->span, "if {");
+        emit_word(F, t->span, "if {", 1, 0);
         return push_cs(F, t, CS_IF);
     }
     if (!strcmp(w, "begin")) {
         emit(F, t->span, "while {");
         return push_cs(F, t, CS_BEGIN);
     }
-    emit(F, t->span, strcmp(w, "do") ? "qdo-enter; while { }, {" : "do-enter; push int(1); while { }, {");
+    emit_word(F, t->span, strcmp(w, "do") ? "qdo-enter; while { }, {" : "do-enter; push int(1); while { }, {", 2, 0);
     return push_cs(F, t, CS_DO);
+}
+
+/* ELSE and WHILE close one part of a structure and open the next. */
+static Error *control_middle(Forth *F, const FTok *t)
+{
+    bool is_else = !strcmp(t->text, "else");
+    CsEntry c;
+    Error *e = pop_cs(F, t, is_else ? CS_IF : CS_BEGIN, is_else ? CS_IF : CS_BEGIN, &c);
+    if (e)
+        return e;
+    emit_word(F, t->span, "}, {", !is_else, 0);
+    Depth here = F->depth;
+    if ((e = push_cs(F, t, is_else ? CS_ELSE : CS_WHILE)))
+        return e;
+    F->cs[F->ncs - 1].open = c.open;
+    F->cs[F->ncs - 1].other = here; /* ELSE: where the IF branch ended; WHILE: the loop's exit */
+    if (is_else)
+        F->depth = c.open;
+    return NULL;
 }
 
 static Error *control_close(Forth *F, const FTok *t)
@@ -365,18 +510,11 @@ static Error *control_close(Forth *F, const FTok *t)
     Error *e = need_compiling(F, t);
     if (e)
         return e;
-    if (!strcmp(w, "else")) {
-        if (!(e = pop_cs(F, t, CS_IF, CS_IF, &c)))
-            emit(F, t->span, "}, {");
-        return e ? e : push_cs(F, t, CS_ELSE);
-    }
+    if (!strcmp(w, "else") || !strcmp(w, "while"))
+        return control_middle(F, t);
     if (!strcmp(w, "then"))
         e = pop_cs(F, t, CS_IF, CS_ELSE, &c);
-    else if (!strcmp(w, "while")) {
-        if (!(e = pop_cs(F, t, CS_BEGIN, CS_BEGIN, &c)))
-            emit(F, t->span, "}, {");
-        return e ? e : push_cs(F, t, CS_WHILE);
-    } else if (!strcmp(w, "repeat"))
+    else if (!strcmp(w, "repeat"))
         e = pop_cs(F, t, CS_WHILE, CS_WHILE, &c);
     else if (!strcmp(w, "until") || !strcmp(w, "again"))
         e = pop_cs(F, t, CS_BEGIN, CS_BEGIN, &c);
@@ -385,16 +523,19 @@ static Error *control_close(Forth *F, const FTok *t)
     if (e)
         return e;
     if (!strcmp(w, "until"))
-        emit(F, t->span, "push int(0); eq; }, { };");
+        emit_word(F, t->span, "push int(0); eq; }, { };", 1, 0);
     else if (!strcmp(w, "again"))
-        emit(F, t->span, "push int(1); }, { };");
+        emit(F, t->span, "push int(1); }, { };"); /* the verifier takes its exit as a path: so does the depth */
     else if (!strcmp(w, "loop") || !strcmp(w, "+loop")) {
-        emit(F, t->span, strcmp(w, "loop") ? "ploop-next; };" : "loop-next; };");
+        emit_word(F, t->span, strcmp(w, "loop") ? "ploop-next; };" : "loop-next; };", *w == '+', 0);
         if (c.leave)
             emit(F, t->span, gc_printf("label leave%d;", c.leave));
         emit(F, t->span, "unloop;");
-    } else
+        F->depth = c.open; /* the loop ends where it began, LEAVE or not */
+    } else {
         emit(F, t->span, "};");
+        F->depth = !strcmp(w, "then") ? depth_join(F->depth, c.kind == CS_IF ? c.open : c.other) : c.other;
+    }
     return NULL;
 }
 
@@ -411,6 +552,7 @@ static Error *control_leave(Forth *F, const FTok *t)
     if (!F->cs[i - 1].leave)
         F->cs[i - 1].leave = ++F->labels;
     emit(F, t->span, gc_printf("jump leave%d;", F->cs[i - 1].leave));
+    F->depth.dead = true;
     return NULL;
 }
 
@@ -462,13 +604,17 @@ static Error *define_value(Forth *F, const FTok *t)
     return e;
 }
 
-/* ( a b -- c ): how many items before and after the --. */
+/* ( a b -- c ): how many items before and after the --.  With no
+ * comment the effect is inferred (F->commented false). */
 static Error *stack_comment(Forth *F, const FTok *colon, const FTok *name)
 {
     FTok t;
-    if (!next_token(F, &t) || strcmp(t.text, "("))
-        return err_hint(err_new(E_USAGE, name->span, "%s needs a stack comment: effects are not inferred yet", name->text),
-                        "write : %s ( before -- after ) ... ; the comment is the word's verified effect", name->text);
+    uint32_t pos = F->pos, line = F->line, line_start = F->line_start;
+    F->commented = next_token(F, &t) && !strcmp(t.text, "(");
+    if (!F->commented) { /* the body's first word: read again */
+        F->pos = pos, F->line = line, F->line_start = line_start;
+        return NULL;
+    }
     bool after = false;
     F->nin = F->nout = 0;
     while (next_token(F, &t) && strcmp(t.text, ")")) {
@@ -497,6 +643,8 @@ static const char *effect_text(uint32_t nin, uint32_t nout)
     return buf_str(&b);
 }
 
+static const char *head_text(const Forth *F);
+
 static Error *colon(Forth *F, const FTok *t)
 {
     FTok name;
@@ -512,19 +660,56 @@ static Error *colon(Forth *F, const FTok *t)
     FWord *w = gc_alloc(sizeof *w);
     *w = (FWord){.name = name.text, .xname = xvm_name(name.text)};
     F->defining = w;
-    emit(F, name.span, gc_printf(".define_procedure %s, %s, {", w->xname, effect_text(F->nin, F->nout)));
+    F->depth = (Depth){0};
+    F->low = 0;
+    F->exited = false;
+    F->head_off = (uint32_t)F->gen.len;
+    emit(F, name.span, head_text(F));
+    F->head_len = (uint32_t)F->gen.len - F->head_off;
     return NULL;
+}
+
+/* The definition's head, once its effect is known (or a placeholder). */
+static const char *head_text(const Forth *F)
+{
+    const char *eff = F->commented ? effect_text(F->nin, F->nout) : "(->)";
+    return gc_printf(".define_procedure %s, %s, {", F->defining->xname, eff);
+}
+
+/* A definition with no comment: its head gets the inferred effect, and
+ * everything generated after it moves to make room. */
+static void finish_head(Forth *F)
+{
+    if (F->commented)
+        return;
+    infer_effect(F);
+    F->commented = true;
+    const char *head = head_text(F);
+    Buf b = {0};
+    buf_printf(&b, "%.*s%s %s", (int)F->head_off, F->gen.s, head, F->gen.s + F->head_off + F->head_len);
+    int shift = (int)strlen(head) + 1 - (int)F->head_len;
+    for (uint32_t i = 0; i < F->nmap; i++)
+        if (F->map[i].gen > F->head_off)
+            F->map[i].gen = (uint32_t)((int)F->map[i].gen + shift);
+    F->gen = b;
 }
 
 /* The verifier's "the end of the body leaves <N> ... but 'f' declares"
  * in the words of a Forth programmer. */
-static Error *rephrase(const Forth *F, Error *e)
+static Error *rephrase(const Forth *F, Error *e, bool inferred)
 {
     const FWord *w = F->defining;
     const char *p = e && e->msg ? strstr(e->msg, "leaves <") : NULL;
     if (!p || !strstr(e->msg, gc_printf("but '%s' declares", w->xname)))
         return e;
     long n = strtol(p + 8, NULL, 10);
+    if (inferred) {
+        e->msg = gc_printf("%s leaves %ld item%s here but %u on another path, so its effect cannot be inferred",
+                           w->name, n, n == 1 ? "" : "s", F->nout);
+        e->hint = gc_printf("give it a stack comment, : %s ( before -- after ) ... ; every path must leave what it says",
+                            w->name);
+        return e;
+    }
     e->msg = gc_printf("%s leaves %ld item%s, its stack comment says %u", w->name, n, n == 1 ? "" : "s", F->nout);
     e->hint = "a stack comment ( before -- after ) is the word's effect, checked on every path";
     return e;
@@ -541,7 +726,11 @@ static Error *semicolon(Forth *F, const FTok *t)
                         "close every IF with THEN, every BEGIN with UNTIL, AGAIN or REPEAT, every DO with LOOP");
     }
     emit(F, t->span, "};");
-    Error *e = rephrase(F, flush(F));
+    bool inferred = !F->commented;
+    finish_head(F);
+    F->defining->nin = F->nin;
+    F->defining->nout = F->nout;
+    Error *e = rephrase(F, flush(F), inferred);
     if (!e)
         vec_push(&F->words, F->defining);
     F->defining = NULL;
@@ -558,8 +747,37 @@ static Error *pick_word(Forth *F, const FTok *t)
     F->gen.len = F->lit_off;
     F->gen.s[F->gen.len] = 0;
     F->nmap--;
-    emit(F, t->span, gc_printf("pick %lld;", (long long)F->lit_value));
+    if (F->defining && !F->depth.dead)
+        F->depth.now--; /* the literal is the index, not an item */
+    emit_word(F, t->span, gc_printf("pick %lld;", (long long)F->lit_value), (int)F->lit_value + 1,
+              (int)F->lit_value + 2);
     return NULL;
+}
+
+static Error *exit_word(Forth *F, const FTok *t)
+{
+    Error *e = need_compiling(F, t);
+    if (e)
+        return e;
+    emit(F, t->span, "return;");
+    track_exit(F);
+    return NULL;
+}
+
+/* A word's effect is inferred from the effects of the words it uses, so
+ * a word that uses itself needs its effect written down. */
+static Error *recurse_word(Forth *F, const FTok *t)
+{
+    Error *e = need_compiling(F, t);
+    if (!e && !F->commented)
+        e = err_hint(err_new(E_USAGE, t->span,
+                             "%s needs a stack comment: it calls itself, so its effect cannot be inferred",
+                             F->defining->name),
+                     "write : %s ( before -- after ) ... ; the comment is the word's verified effect",
+                     F->defining->name);
+    if (!e)
+        emit_word(F, t->span, gc_printf("call %s;", F->defining->xname), (int)F->nin, (int)F->nout);
+    return e;
 }
 
 static Error *dot_quote(Forth *F, const FTok *t)
@@ -612,12 +830,10 @@ static Error *special_word(Forth *F, const FTok *t, bool *done)
         return control_close(F, t);
     if (!strcmp(w, "leave"))
         return control_leave(F, t);
-    if (!strcmp(w, "exit") || !strcmp(w, "recurse")) {
-        Error *e = need_compiling(F, t);
-        if (!e)
-            emit(F, t->span, *w == 'e' ? "return;" : gc_printf("call %s;", F->defining->xname));
-        return e;
-    }
+    if (!strcmp(w, "exit"))
+        return exit_word(F, t);
+    if (!strcmp(w, "recurse"))
+        return recurse_word(F, t);
     if (!strcmp(w, "pick"))
         return pick_word(F, t);
     if (!strcmp(w, ".\""))
@@ -637,7 +853,7 @@ static Error *one_word(Forth *F, const FTok *t)
     FWord *u = find_word(F, t->text);
     if (u) {
         if (u->xname)
-            emit(F, t->span, gc_printf("call %s;", u->xname));
+            emit_word(F, t->span, gc_printf("call %s;", u->xname), (int)u->nin, (int)u->nout);
         else
             emit_literal(F, t->span, u->value);
         return NULL;
@@ -648,6 +864,7 @@ static Error *one_word(Forth *F, const FTok *t)
         return e;
     for (size_t i = 0; i < countof(simple_words); i++)
         if (!strcmp(t->text, simple_words[i].name)) {
+            track(F, simple_words[i].in, simple_words[i].out);
             if (*simple_words[i].xvm)
                 emit(F, t->span, simple_words[i].xvm);
             return NULL;
