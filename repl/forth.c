@@ -117,7 +117,7 @@ static const struct {
     {"+!", "plus-put;", 2, 0}, {"here", "here;", 0, 1}, {"allot", "allot;", 1, 0}, {",", "comma;", 1, 0},
     {"c,", "ccomma;", 1, 0}, {"cells", "push int(3); shl;", 1, 1}, {"cell+", "push int(8); add;", 1, 1},
     {"chars", "", 1, 1}, {"char+", "push int(1); add;", 1, 1},
-    {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"throw", "throw;", 1, 0},
+    {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"resize", "resize;", 2, 2}, {"throw", "throw;", 1, 0},
     {">r", "rpush;", 1, 0}, {"r>", "rpop;", 0, 1}, {"r@", "rpeek;", 0, 1}, {"i", "rpeek;", 0, 1},
     {"j", "loop-j;", 0, 1}, {"unloop", "unloop;", 0, 0},
 };
@@ -802,12 +802,20 @@ static Error *comment(Forth *F, const FTok *t)
     return scan_until(F, ')', &text, &at) ? NULL : err_new(E_SYNTAX, t->span, "( needs a closing )");
 }
 
+static const char *upper(const char *w)
+{
+    char *u = gc_strndup(w, strlen(w));
+    for (char *c = u; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+    return u;
+}
+
 static Error *unknown_word(const FTok *t)
 {
     for (size_t i = 0; i < countof(dynamic_words); i++)
         if (!strcmp(t->text, dynamic_words[i]))
             return err_hint(err_new(E_USAGE, t->span, "%s is not supported: its stack effect is only known at run time",
-                                    t->text),
+                                    upper(t->text)),
                             "every word's effect is verified before it runs; see docs/forth.md");
     return err_hint(err_new(E_UNKNOWN, t->span, "unknown word '%s'", t->text),
                     "docs/forth.md lists the words forth-machine supports");

@@ -16,6 +16,7 @@ variable v  5 v !  v @ .  3 v +!  v @ .  create buf 4 cells allot  9 buf 2 cells
 here 65 c, c@ .  here 7 , @ .  1 cells .  buf cell+ buf - .  300 buf c!  buf c@ . cr
 10 constant ten  ten ten * . cr
 2 cells allocate throw  dup 11 swap !  dup @ .  free . cr
+2 cells allocate throw  dup 11 swap !  dup cell+ 12 swap !  8 cells resize throw  dup cell+ @ .  dup @ .  free . cr
 \ control
 : sign-of ( n -- s ) dup 0< if drop -1 else 0> if 1 else 0 then then ;
 -5 sign-of . 0 sign-of . 5 sign-of . cr
