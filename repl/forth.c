@@ -14,6 +14,7 @@
 #include "print.h"
 #include "session.h"
 #include "syntax.h"
+#include "trust.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,8 +27,10 @@ typedef struct FTok {
 } FTok;
 
 typedef struct FWord {
-    const char *name; /* as Forth spells it, lower case */
-    const char *xname; /* the procedure's name, or NULL: a constant */
+    const char *name;  /* as Forth spells it, lower case */
+    const char *xname; /* the procedure's name */
+    bool is_value;     /* CONSTANT, VARIABLE, CREATE: Forth code gets value folded in */
+    bool inferred;     /* a colon definition whose effect was inferred */
     int64_t value;
     uint32_t nin, nout; /* its effect on the data stack */
 } FWord;
@@ -82,6 +85,8 @@ typedef struct Forth {
     uint32_t lit_off;  /* where it starts in gen */
     int64_t lit_value;
     Principal as; /* whose input the program is */
+    bool check;   /* the whole program is one input, checked and not run */
+    uint32_t renamed; /* check: words defined twice get names of their own */
 } Forth;
 
 /* The words defined so far in a session, kept between inputs: a Forth
@@ -271,7 +276,10 @@ static Span map_back(const Forth *F, Span gen)
 
 static void remap(const Forth *F, Node *n)
 {
-    n->span = map_back(F, n->span);
+    Span last = n->span;
+    last.off += last.len ? last.len - 1 : 0;
+    /* A body's end is its ; (where "f leaves 2 items" points), not its name. */
+    n->span = n->kind == N_BLOCK ? source_span_join(map_back(F, n->span), map_back(F, last)) : map_back(F, n->span);
     n->head_span = map_back(F, n->head_span);
     for (uint32_t i = 0; i < n->nkids; i++)
         remap(F, n->kids[i]);
@@ -351,8 +359,9 @@ static void remap_error(const Forth *F, Error *e, const Source *gen)
     }
 }
 
-/* Evaluate what is generated so far as one input. */
-static Error *flush(Forth *F)
+/* Evaluate what is generated so far as one input (checked, not run, if
+ * check). */
+static Error *evaluate(Forth *F, bool check)
 {
     if (!F->gen.len)
         return NULL;
@@ -361,7 +370,7 @@ static Error *flush(Forth *F)
     Error *e = parse_unit(gen, &unit);
     if (!e) {
         remap(F, unit);
-        e = session_eval_unit(F->s, unit, F->src, F->as);
+        e = check ? session_check_unit(F->s, unit, F->src, F->as) : session_eval_unit(F->s, unit, F->src, F->as);
     }
     remap_error(F, e, gen);
     F->gen = (Buf){0};
@@ -369,6 +378,10 @@ static Error *flush(Forth *F)
     F->lit = false;
     return e;
 }
+
+/* Run what is generated so far, before a word that needs its result; when
+ * checking, it waits to be checked with the rest of the program. */
+static Error *flush(Forth *F) { return F->check ? NULL : evaluate(F, false); }
 
 /* ---- words ----------------------------------------------------------------------------------------- */
 
@@ -565,9 +578,15 @@ static Error *need_name(Forth *F, const FTok *t, FTok *name)
     return err_new(E_USAGE, t->span, "%s needs a name after it", t->text);
 }
 
-/* The item the code so far left on top of the stack, taken off it. */
+/* The item the code so far left on top of the stack, taken off it (a
+ * check takes 0: nothing runs, and any number verifies the same). */
 static Error *take_top(Forth *F, const FTok *t, int64_t *v)
 {
+    *v = 0;
+    if (F->check) {
+        emit_word(F, t->span, "pop;", 1, 0);
+        return NULL;
+    }
     Error *e = flush(F);
     if (e)
         return e;
@@ -579,10 +598,26 @@ static Error *take_top(Forth *F, const FTok *t, int64_t *v)
     return flush(F);
 }
 
-static void add_word(Forth *F, const char *name, const char *xname, int64_t value)
+/* The procedure for a word.  A check is one input, where a name is
+ * defined once: a word the program defines again gets a name of its own. */
+static const char *word_xname(Forth *F, const char *name)
+{
+    const char *x = xvm_name(name);
+    if (!F->check)
+        return x;
+    for (uint32_t i = 0; i < F->words.len; i++)
+        if (!strcmp(((FWord *)F->words.items[i])->xname, x))
+            return gc_printf("%s--%u", x, ++F->renamed);
+    return x;
+}
+
+/* A CONSTANT, VARIABLE or CREATE name: Forth code has the value folded
+ * in, XVM code calls the procedure that pushes it. */
+static void add_value_word(Forth *F, const FTok *name, int64_t value)
 {
     FWord *w = gc_alloc(sizeof *w);
-    *w = (FWord){.name = name, .xname = xname, .value = value};
+    *w = (FWord){.name = name->text, .xname = word_xname(F, name->text), .is_value = true, .value = value, .nout = 1};
+    emit(F, name->span, gc_printf(".define_procedure %s, (-> int), { push int(%lld); };", w->xname, (long long)value));
     vec_push(&F->words, w);
 }
 
@@ -600,7 +635,7 @@ static Error *define_value(Forth *F, const FTok *t)
     if (!e && !strcmp(t->text, "variable"))
         emit(F, t->span, "push int(0); comma;");
     if (!e)
-        add_word(F, name.text, NULL, v);
+        add_value_word(F, &name, v);
     return e;
 }
 
@@ -658,7 +693,7 @@ static Error *colon(Forth *F, const FTok *t)
     if (e)
         return e;
     FWord *w = gc_alloc(sizeof *w);
-    *w = (FWord){.name = name.text, .xname = xvm_name(name.text)};
+    *w = (FWord){.name = name.text, .xname = word_xname(F, name.text)};
     F->defining = w;
     F->depth = (Depth){0};
     F->low = 0;
@@ -696,22 +731,40 @@ static void finish_head(Forth *F)
 
 /* The verifier's "the end of the body leaves <N> ... but 'f' declares"
  * in the words of a Forth programmer. */
-static Error *rephrase(const Forth *F, Error *e, bool inferred)
+static const FWord *word_declaring(const Forth *F, const char *msg)
 {
-    const FWord *w = F->defining;
-    const char *p = e && e->msg ? strstr(e->msg, "leaves <") : NULL;
-    if (!p || !strstr(e->msg, gc_printf("but '%s' declares", w->xname)))
+    const char *q = strstr(msg, "but '");
+    for (uint32_t i = F->words.len + 1; q && i-- > 0;) {
+        const FWord *w = i == F->words.len ? F->defining : F->words.items[i];
+        if (w && !w->is_value && strstr(msg, gc_printf("but '%s' declares", w->xname)))
+            return w;
+    }
+    return NULL;
+}
+
+static Error *rephrase_one(const Forth *F, Error *e)
+{
+    const char *p = e->msg ? strstr(e->msg, "leaves <") : NULL;
+    const FWord *w = p ? word_declaring(F, e->msg) : NULL;
+    if (!w)
         return e;
     long n = strtol(p + 8, NULL, 10);
-    if (inferred) {
+    if (w->inferred) {
         e->msg = gc_printf("%s leaves %ld item%s here but %u on another path, so its effect cannot be inferred",
-                           w->name, n, n == 1 ? "" : "s", F->nout);
+                           w->name, n, n == 1 ? "" : "s", w->nout);
         e->hint = gc_printf("give it a stack comment, : %s ( before -- after ) ... ; every path must leave what it says",
                             w->name);
         return e;
     }
-    e->msg = gc_printf("%s leaves %ld item%s, its stack comment says %u", w->name, n, n == 1 ? "" : "s", F->nout);
+    e->msg = gc_printf("%s leaves %ld item%s, its stack comment says %u", w->name, n, n == 1 ? "" : "s", w->nout);
     e->hint = "a stack comment ( before -- after ) is the word's effect, checked on every path";
+    return e;
+}
+
+static Error *rephrase(const Forth *F, Error *e)
+{
+    for (Error *x = e; x; x = x->next)
+        rephrase_one(F, x);
     return e;
 }
 
@@ -726,11 +779,11 @@ static Error *semicolon(Forth *F, const FTok *t)
                         "close every IF with THEN, every BEGIN with UNTIL, AGAIN or REPEAT, every DO with LOOP");
     }
     emit(F, t->span, "};");
-    bool inferred = !F->commented;
+    F->defining->inferred = !F->commented;
     finish_head(F);
     F->defining->nin = F->nin;
     F->defining->nout = F->nout;
-    Error *e = rephrase(F, flush(F), inferred);
+    Error *e = rephrase(F, flush(F));
     if (!e)
         vec_push(&F->words, F->defining);
     F->defining = NULL;
@@ -860,7 +913,7 @@ static Error *one_word(Forth *F, const FTok *t)
 {
     FWord *u = find_word(F, t->text);
     if (u) {
-        if (u->xname)
+        if (!u->is_value)
             emit_word(F, t->span, gc_printf("call %s;", u->xname), (int)u->nin, (int)u->nout);
         else
             emit_literal(F, t->span, u->value);
@@ -893,21 +946,37 @@ bool forth_is_source(const char *path)
     return dot && (!strcmp(dot, ".fs") || !strcmp(dot, ".fth") || !strcmp(dot, ".4th"));
 }
 
+/* forth-machine is stdlib's trusted-only machine (or, once loaded, what
+ * its definition says): untrusted input is refused before it loads. */
+static Error *refuse_untrusted(const Forth *F, Span at)
+{
+    if (F->as != PRINCIPAL_UNTRUSTED)
+        return NULL;
+    Def *d = workspace_find_kind(F->s->ws, "forth-machine", DEF_MACHINE);
+    if (d)
+        return trust_check_over(F->as, d->cur, at, "code");
+    return err_hint(err_new(E_TRUST, at, "untrusted code cannot run over 'forth-machine': the machine is trusted-only"),
+                    "switch with :use to a machine that declares .access untrusted, or :trust trusted");
+}
+
 static Error *start(Forth *F)
 {
     Session *s = F->s;
+    Span at = {.src = F->src, .line = F->src->first_line, .col = 1};
     const Source *boot = source_new(F->src->name, ".load_modules forth-machine;", 28, 1);
-    Error *e = session_eval(s, boot);
+    Error *e = refuse_untrusted(F, at);
     if (!e)
-        e = session_use(s, "forth-machine", (Span){.src = F->src, .line = 1, .col = 1});
+        e = session_eval(s, boot);
     if (!e)
-        emit(F, (Span){.src = F->src, .line = 1, .col = 1}, "forth-init;");
+        e = session_use(s, "forth-machine", at);
+    if (!e)
+        emit(F, at, "forth-init;");
     return e;
 }
 
-/* What a program defined stays defined (each word is installed as it
- * comes, as gforth does), so it joins the session's dictionary even when
- * a later word fails. */
+/* What a program defined stays defined, so it joins the session's
+ * dictionary, even when a later word fails (after a check, only a trap
+ * can fail it). */
 static void keep_words(const Forth *F)
 {
     if (dict_session != F->s) {
@@ -918,11 +987,9 @@ static void keep_words(const Forth *F)
         vec_push(&dict_words, F->words.items[i]);
 }
 
-Error *forth_eval(Session *s, const Source *src) { return forth_eval_as(s, src, s->principal); }
-
-Error *forth_eval_as(Session *s, const Source *src, Principal as)
+static Error *program(Session *s, const Source *src, Principal as, bool check)
 {
-    Forth F = {.s = s, .src = src, .line = (uint32_t)src->first_line, .as = as};
+    Forth F = {.s = s, .src = src, .line = (uint32_t)src->first_line, .as = as, .check = check};
     Error *e = start(&F);
     FTok t;
     while (!e && !F.bye && next_token(&F, &t))
@@ -931,9 +998,18 @@ Error *forth_eval_as(Session *s, const Source *src, Principal as)
         e = err_hint(err_new(E_USAGE, span_at(&F, F.pos, 0), "the definition of %s has no ;", F.defining->name),
                      "end every colon definition with ;");
     if (!e)
-        e = flush(&F);
-    keep_words(&F);
+        e = rephrase(&F, evaluate(&F, check));
+    if (!check)
+        keep_words(&F);
     return e;
+}
+
+Error *forth_eval(Session *s, const Source *src) { return program(s, src, s->principal, false); }
+
+Error *forth_eval_as(Session *s, const Source *src, Principal as)
+{
+    Error *e = program(s, src, as, true);
+    return e ? e : program(s, src, as, false);
 }
 
 void forth_run_stream(Repl *r, FILE *f, const char *path)
@@ -988,7 +1064,7 @@ bool forth_is_open(const char *text)
 
 void forth_submit(Repl *r, const char *text, const char *srcname, int first_line)
 {
-    Error *e = forth_eval(r->s, source_new(srcname, text, strlen(text), first_line));
+    Error *e = forth_eval_as(r->s, source_new(srcname, text, strlen(text), first_line), r->s->principal);
     r->last_error = e;
     fflush(r->s->out);
     if (e) {
