@@ -43,13 +43,14 @@ typedef enum { CS_IF, CS_ELSE, CS_BEGIN, CS_WHILE, CS_DO } CsKind;
  * one, and the verifier reports the disagreement. */
 typedef struct Depth {
     int now;   /* items above the entry depth (negative: inputs taken) */
-    bool dead; /* after EXIT or LEAVE: no path reaches here */
+    bool dead; /* after EXIT, LEAVE or AGAIN: no path reaches here */
 } Depth;
 
 typedef struct CsEntry {
     CsKind kind;
     Span at;
     int leave; /* CS_DO: the label LEAVE jumps to, 0 if none */
+    int top;   /* CS_DO, CS_BEGIN: the label the loop goes back to */
     Depth open; /* at the opening word (after what it takes) */
     Depth other; /* CS_ELSE: where the IF branch ended; CS_WHILE: the exit */
 } CsEntry;
@@ -82,6 +83,7 @@ typedef struct Forth {
     int labels;
     bool bye;
     bool lit;          /* the last thing emitted was a literal (for PICK) */
+    uint32_t flag_neg; /* where the neg; that made the last comparison's flag -1 starts, or 0 */
     uint32_t lit_off;  /* where it starts in gen */
     int64_t lit_value;
     Principal as; /* whose input the program is */
@@ -123,7 +125,7 @@ static const struct {
     {"c,", "ccomma;", 1, 0}, {"cells", "push int(3); shl;", 1, 1}, {"cell+", "push int(8); add;", 1, 1},
     {"chars", "", 1, 1}, {"char+", "push int(1); add;", 1, 1},
     {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"resize", "resize;", 2, 2}, {"throw", "throw;", 1, 0},
-    {">r", "rpush;", 1, 0}, {"r>", "rpop;", 0, 1}, {"r@", "rpeek;", 0, 1}, {"i", "rpeek;", 0, 1},
+    {">r", "rpush;", 1, 0}, {"r>", "rpop;", 0, 1}, {"r@", "rpeek;", 0, 1}, {"i", "loop-i;", 0, 1},
     {"j", "loop-j;", 0, 1}, {"unloop", "unloop;", 0, 0},
 };
 
@@ -209,6 +211,31 @@ static void emit(Forth *F, Span at, const char *xvm)
     buf_puts(&F->gen, xvm);
     buf_putc(&F->gen, ' ');
     F->lit = false;
+    size_t n = strlen(xvm);
+    F->flag_neg = n > 6 && !strcmp(xvm + n - 6, "; neg;") ? (uint32_t)(F->gen.len - 5) : 0;
+}
+
+/* IF, WHILE and UNTIL test a flag for zero: a comparison's 1 does as well
+ * as Forth's -1, and without the neg the executor fuses the comparison
+ * with the branch. */
+static void drop_flag_neg(Forth *F)
+{
+    if (F->flag_neg && F->flag_neg + 5 == F->gen.len) {
+        F->gen.len = F->flag_neg;
+        F->gen.s[F->gen.len] = 0;
+    }
+    F->flag_neg = 0;
+}
+
+/* Take back the literal just emitted (PICK's index, a divisor). */
+static void unemit_literal(Forth *F)
+{
+    F->gen.len = F->lit_off;
+    F->gen.s[F->gen.len] = 0;
+    F->nmap--;
+    F->lit = false;
+    if (F->defining && !F->depth.dead)
+        F->depth.now--; /* the literal is an operand, not an item */
 }
 
 /* ---- the depth, for inferring an effect ----------------------------------------------------------------- */
@@ -317,6 +344,8 @@ static const char *const join_places[][2] = {
     {"at the start of the 'while' body", "where a loop goes round again"},
     {"at the 'while' condition", "where a loop goes round again"},
     {"at label 'leave", "where a LEAVE meets the end of its loop"},
+    {"at label 'top", "where a loop goes round again"},
+    {"at label 'end", "where a loop ends"},
 };
 
 static const char *forth_join_place(const char *msg)
@@ -486,15 +515,22 @@ static Error *control_open(Forth *F, const FTok *t)
     if (e)
         return e;
     if (!strcmp(w, "if")) {
+        drop_flag_neg(F);
         emit_word(F, t->span, "if {", 1, 0);
         return push_cs(F, t, CS_IF);
     }
-    if (!strcmp(w, "begin")) {
-        emit(F, t->span, "while {");
-        return push_cs(F, t, CS_BEGIN);
+    /* Loops are labels and jumps, the test at the bottom where it fuses
+     * with its jump (XVM's while tests at the top). */
+    bool begin = !strcmp(w, "begin"), qdo = !strcmp(w, "?do");
+    int top = ++F->labels, leave = qdo ? ++F->labels : 0;
+    if (!begin)
+        emit_word(F, t->span, qdo ? gc_printf("qdo-enter; jump_unless leave%d;", leave) : "do-enter;", 2, 0);
+    emit(F, t->span, gc_printf("label top%d;", top));
+    if (!(e = push_cs(F, t, begin ? CS_BEGIN : CS_DO))) {
+        F->cs[F->ncs - 1].top = top;
+        F->cs[F->ncs - 1].leave = leave;
     }
-    emit_word(F, t->span, strcmp(w, "do") ? "qdo-enter; while { }, {" : "do-enter; push int(1); while { }, {", 2, 0);
-    return push_cs(F, t, CS_DO);
+    return e;
 }
 
 /* ELSE and WHILE close one part of a structure and open the next. */
@@ -505,12 +541,17 @@ static Error *control_middle(Forth *F, const FTok *t)
     Error *e = pop_cs(F, t, is_else ? CS_IF : CS_BEGIN, is_else ? CS_IF : CS_BEGIN, &c);
     if (e)
         return e;
-    emit_word(F, t->span, "}, {", !is_else, 0);
+    int end = is_else ? 0 : ++F->labels;
+    if (!is_else)
+        drop_flag_neg(F);
+    emit_word(F, t->span, is_else ? "}, {" : gc_printf("jump_unless end%d;", end), !is_else, 0);
     Depth here = F->depth;
     if ((e = push_cs(F, t, is_else ? CS_ELSE : CS_WHILE)))
         return e;
     F->cs[F->ncs - 1].open = c.open;
     F->cs[F->ncs - 1].other = here; /* ELSE: where the IF branch ended; WHILE: the loop's exit */
+    F->cs[F->ncs - 1].top = c.top;
+    F->cs[F->ncs - 1].leave = end;
     if (is_else)
         F->depth = c.open;
     return NULL;
@@ -535,12 +576,18 @@ static Error *control_close(Forth *F, const FTok *t)
         e = pop_cs(F, t, CS_DO, CS_DO, &c);
     if (e)
         return e;
-    if (!strcmp(w, "until"))
-        emit_word(F, t->span, "push int(0); eq; }, { };", 1, 0);
-    else if (!strcmp(w, "again"))
-        emit(F, t->span, "push int(1); }, { };"); /* the verifier takes its exit as a path: so does the depth */
-    else if (!strcmp(w, "loop") || !strcmp(w, "+loop")) {
-        emit_word(F, t->span, strcmp(w, "loop") ? "ploop-next; };" : "loop-next; };", *w == '+', 0);
+    if (!strcmp(w, "until")) {
+        drop_flag_neg(F);
+        emit_word(F, t->span, gc_printf("jump_unless top%d;", c.top), 1, 0);
+    } else if (!strcmp(w, "again")) {
+        emit(F, t->span, gc_printf("jump top%d;", c.top));
+        F->depth.dead = true;
+    } else if (!strcmp(w, "repeat")) {
+        emit(F, t->span, gc_printf("jump top%d; label end%d;", c.top, c.leave));
+        F->depth = c.other;
+    } else if (!strcmp(w, "loop") || !strcmp(w, "+loop")) {
+        emit_word(F, t->span, gc_printf("%s; jump_if top%d;", *w == '+' ? "ploop-next; push int(0); ge" : "loop-next; ne", c.top),
+                  *w == '+', 0);
         if (c.leave)
             emit(F, t->span, gc_printf("label leave%d;", c.leave));
         emit(F, t->span, "unloop;");
@@ -797,11 +844,9 @@ static Error *pick_word(Forth *F, const FTok *t)
     if (!F->lit || F->lit_value < 0 || F->lit_value > 255)
         return err_hint(err_new(E_USAGE, t->span, "PICK needs a literal index 0..255 just before it"),
                         "with a computed index the stack depth is only known at run time, so it cannot be verified");
-    F->gen.len = F->lit_off;
-    F->gen.s[F->gen.len] = 0;
-    F->nmap--;
-    if (F->defining && !F->depth.dead)
-        F->depth.now--; /* the literal is the index, not an item */
+    int64_t n = F->lit_value;
+    unemit_literal(F);
+    F->lit_value = n;
     emit_word(F, t->span, gc_printf("pick %lld;", (long long)F->lit_value), (int)F->lit_value + 1,
               (int)F->lit_value + 2);
     return NULL;
@@ -909,6 +954,29 @@ static Error *special_word(Forth *F, const FTok *t, bool *done)
     return NULL;
 }
 
+/* / and MOD by a positive literal: floored without forth-machine's general
+ * case, a shift or a mask for a power of two. */
+static bool divide_by_literal(Forth *F, const FTok *t)
+{
+    bool mod = !strcmp(t->text, "mod");
+    if ((!mod && strcmp(t->text, "/")) || !F->lit || F->lit_value <= 0)
+        return false;
+    int64_t d = F->lit_value;
+    int k = 0;
+    while (k < 62 && ((int64_t)1 << k) < d)
+        k++;
+    unemit_literal(F);
+    if (((int64_t)1 << k) == d)
+        emit_word(F, t->span, mod ? gc_printf("push int(%lld); and;", (long long)(d - 1)) : gc_printf("push int(%d); shr;", k), 1, 1);
+    else if (mod)
+        emit_word(F, t->span, gc_printf("push int(%lld); mod; dup; push int(0); lt; if { push int(%lld); add; };",
+                                        (long long)d, (long long)d), 1, 1);
+    else /* a < 0: ~(~a / d), which cannot overflow */
+        emit_word(F, t->span, gc_printf("dup; push int(0); lt; if { not; push int(%lld); div; not; }, { push int(%lld); div; };",
+                                        (long long)d, (long long)d), 1, 1);
+    return true;
+}
+
 static Error *one_word(Forth *F, const FTok *t)
 {
     FWord *u = find_word(F, t->text);
@@ -923,6 +991,8 @@ static Error *one_word(Forth *F, const FTok *t)
     Error *e = special_word(F, t, &done);
     if (done)
         return e;
+    if (divide_by_literal(F, t))
+        return NULL;
     for (size_t i = 0; i < countof(simple_words); i++)
         if (!strcmp(t->text, simple_words[i].name)) {
             track(F, simple_words[i].in, simple_words[i].out);

@@ -22,6 +22,7 @@ cat >"$lib" <<'EOF'
 EOF
 
 coproc XVM { "$XVM_BIN" 2>&1; }
+xvm_pid=$XVM_PID # bash unsets XVM_PID when the coprocess ends
 out=$tmp/out
 # say LINE...: send lines, then a marker, and copy what comes back up to it.
 n=0
@@ -66,7 +67,7 @@ grep -q "redefined procedure" "$out" && fail ":reload of a broken file redefined
 grep -qx '25 ' "$out" || fail "after a failed :reload: the old words are not kept"
 
 printf ':quit\n' >&"${XVM[1]}"
-wait "$XVM_PID" 2>/dev/null
+wait "$xvm_pid" 2>/dev/null
 if ((failed)); then
     echo "xvm-repl said:"
     indent <"$out"
