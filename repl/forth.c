@@ -227,6 +227,28 @@ static void drop_flag_neg(Forth *F)
     F->flag_neg = 0;
 }
 
+/* "flags i +": the literal goes after I, next to the add it then fuses
+ * with (push; add is one instruction); + is commutative. */
+static void commute_literal(Forth *F)
+{
+    const char *tail = "loop-i; ";
+    size_t tl = strlen(tail);
+    if (F->nmap < 2 || F->gen.len < tl || strcmp(F->gen.s + F->gen.len - tl, tail))
+        return;
+    MapEnt *a = &F->map[F->nmap - 2], *b = &F->map[F->nmap - 1];
+    uint32_t n = b->gen - a->gen;
+    const char *lit = F->gen.s + a->gen;
+    if (b->gen + tl != F->gen.len || n < 12 || strncmp(lit, "push int(", 9) || memchr(lit, ';', n) != lit + n - 2)
+        return;
+    char *copy = gc_strndup(lit, n);
+    memcpy(F->gen.s + a->gen, tail, tl);
+    memcpy(F->gen.s + a->gen + tl, copy, n);
+    Span lit_span = a->span;
+    a->span = b->span;
+    b->gen = a->gen + (uint32_t)tl;
+    b->span = lit_span;
+}
+
 /* Take back the literal just emitted (PICK's index, a divisor). */
 static void unemit_literal(Forth *F)
 {
@@ -996,6 +1018,8 @@ static Error *one_word(Forth *F, const FTok *t)
     for (size_t i = 0; i < countof(simple_words); i++)
         if (!strcmp(t->text, simple_words[i].name)) {
             track(F, simple_words[i].in, simple_words[i].out);
+            if (!strcmp(t->text, "+"))
+                commute_literal(F);
             if (*simple_words[i].xvm)
                 emit(F, t->span, simple_words[i].xvm);
             return NULL;
