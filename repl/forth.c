@@ -397,16 +397,35 @@ static void forth_wording(Error *e)
         e->msg = forth_join_place(e->msg);
 }
 
+/* A trap inside one of forth-machine's operations (inlined where a word
+ * uses it) is reported at the innermost Forth call it happened under; the
+ * operation's own line becomes a note. */
+static void trap_at_forth(const Forth *F, Error *e)
+{
+    if (!e->span.src || e->span.src == F->src)
+        return;
+    for (Note *n = e->notes; n; n = n->next)
+        if (n->span.src == F->src) {
+            Span op = e->span;
+            e->span = n->span;
+            n->span = op;
+            n->msg = "in forth-machine's operation here, reached through that call";
+            return;
+        }
+}
+
 static void remap_error(const Forth *F, Error *e, const Source *gen)
 {
     for (; e; e = e->next) {
         if (e->span.src == gen)
             e->span = map_back(F, e->span);
-        if (e->span.src == F->src) /* spans of the tree were moved before it was verified */
-            forth_wording(e);
         for (Note *n = e->notes; n; n = n->next)
             if (n->span.src == gen)
                 n->span = map_back(F, n->span);
+        if (e->code == E_TRAP)
+            trap_at_forth(F, e);
+        if (e->span.src == F->src) /* spans of the tree were moved before it was verified */
+            forth_wording(e);
     }
 }
 
