@@ -309,10 +309,14 @@ static Error *cmd_load(CmdCtx *c)
         vec_push(&srcs, source_new(paths.items[i], text, len, 1));
         if (forth_is_source(paths.items[i]) && paths.len > 1)
             return err_hint(err_new(E_USAGE, c->args_span, "'%s' is Forth: load it by itself", (char *)paths.items[i]),
-                            "a Forth file runs word by word, not as one input with others: :load FILE.fs");
+                            "a Forth file is an input of its own, checked whole and then run word by word: :load FILE.fs");
     }
-    if (forth_is_source(paths.items[0])) /* definitions over forth-machine (docs/forth.md) */
-        return forth_eval_as(c->r->s, srcs.items[0], p);
+    if (forth_is_source(paths.items[0])) { /* definitions over forth-machine (docs/forth.md) */
+        Error *e = forth_eval_as(c->r->s, srcs.items[0], p);
+        if (!e)
+            live_remember_file(c->r->s, paths.items[0], ((Source *)srcs.items[0])->text, p);
+        return e;
+    }
     /* All the files are one transaction: all of them or none. */
     Error *e = srcs.len == 1 ? session_eval_as(c->r->s, srcs.items[0], p)
                              : session_eval_files(c->r->s, (const Source *const *)srcs.items, srcs.len, p, false);

@@ -14,6 +14,7 @@
 #include "print.h"
 #include "session.h"
 #include "syntax.h"
+#include "trust.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,17 +27,32 @@ typedef struct FTok {
 } FTok;
 
 typedef struct FWord {
-    const char *name; /* as Forth spells it, lower case */
-    const char *xname; /* the procedure's name, or NULL: a constant */
+    const char *name;  /* as Forth spells it, lower case */
+    const char *xname; /* the procedure's name */
+    bool is_value;     /* CONSTANT, VARIABLE, CREATE: Forth code gets value folded in */
+    bool inferred;     /* a colon definition whose effect was inferred */
     int64_t value;
+    uint32_t nin, nout; /* its effect on the data stack */
 } FWord;
 
 typedef enum { CS_IF, CS_ELSE, CS_BEGIN, CS_WHILE, CS_DO } CsKind;
+
+/* The depth a definition's code reaches, relative to its entry, followed
+ * word by word to infer the effect of a definition with no stack comment.
+ * Only a guess for the verifier to check: where paths disagree it takes
+ * one, and the verifier reports the disagreement. */
+typedef struct Depth {
+    int now;   /* items above the entry depth (negative: inputs taken) */
+    bool dead; /* after EXIT, LEAVE or AGAIN: no path reaches here */
+} Depth;
 
 typedef struct CsEntry {
     CsKind kind;
     Span at;
     int leave; /* CS_DO: the label LEAVE jumps to, 0 if none */
+    int top;   /* CS_DO, CS_BEGIN: the label the loop goes back to */
+    Depth open; /* at the opening word (after what it takes) */
+    Depth other; /* CS_ELSE: where the IF branch ended; CS_WHILE: the exit */
 } CsEntry;
 
 typedef struct MapEnt {
@@ -58,12 +74,21 @@ typedef struct Forth {
     uint32_t ncs;
     FWord *defining; /* the colon definition being compiled */
     uint32_t nin, nout;
+    bool commented;      /* its effect is its stack comment, not inferred */
+    Depth depth;         /* where its code is, for inferring the effect */
+    int low;             /* the lowest depth reached: -inputs */
+    bool exited;         /* an EXIT was reached, at exit_depth */
+    int exit_depth;
+    uint32_t head_off, head_len; /* its .define_procedure head in gen */
     int labels;
     bool bye;
     bool lit;          /* the last thing emitted was a literal (for PICK) */
+    uint32_t flag_neg; /* where the neg; that made the last comparison's flag -1 starts, or 0 */
     uint32_t lit_off;  /* where it starts in gen */
     int64_t lit_value;
     Principal as; /* whose input the program is */
+    bool check;   /* the whole program is one input, checked and not run */
+    uint32_t renamed; /* check: words defined twice get names of their own */
 } Forth;
 
 /* The words defined so far in a session, kept between inputs: a Forth
@@ -75,29 +100,33 @@ static Vec dict_words;
 
 static const struct {
     const char *name, *xvm;
+    int8_t in, out; /* the data stack effect, for inferring a definition's */
 } simple_words[] = {
-    {"dup", "dup;"}, {"drop", "pop;"}, {"swap", "swap;"}, {"over", "over;"}, {"rot", "rot;"},
-    {"nip", "swap; pop;"}, {"tuck", "swap; over;"}, {"2dup", "over; over;"}, {"2drop", "pop; pop;"},
-    {"2swap", "rot; rpush; rot; rpop;"}, {"2over", "pick 3; pick 3;"},
-    {"+", "add;"}, {"-", "sub;"}, {"*", "mul;"}, {"/", "fdiv;"}, {"mod", "fmod;"}, {"/mod", "fdivmod;"},
-    {"negate", "neg;"}, {"abs", "dup; push int(0); lt; if { neg; };"},
-    {"min", "over; over; gt; if { swap; }; pop;"}, {"max", "over; over; lt; if { swap; }; pop;"},
-    {"1+", "push int(1); add;"}, {"1-", "push int(1); sub;"}, {"2*", "push int(1); shl;"},
-    {"2/", "push int(1); shr;"}, {"and", "and;"}, {"or", "or;"}, {"xor", "xor;"}, {"invert", "not;"},
-    {"lshift", "shl;"}, {"rshift", "rshift;"},
-    {"=", "eq; neg;"}, {"<>", "ne; neg;"}, {"<", "lt; neg;"}, {">", "gt; neg;"}, {"<=", "le; neg;"},
-    {">=", "ge; neg;"}, {"0=", "push int(0); eq; neg;"}, {"0<", "push int(0); lt; neg;"},
-    {"0>", "push int(0); gt; neg;"}, {"0<>", "push int(0); ne; neg;"},
-    {"u<", "push int(-9223372036854775807); push int(1); sub; dup; rot; xor; rot; rot; xor; swap; lt; neg;"},
-    {"true", "push int(-1);"}, {"false", "push int(0);"},
-    {".", "dot;"}, {".r", "dot-r;"}, {"u.", "u-dot;"}, {"cr", "push int(10); emit;"}, {"emit", "emit;"},
-    {"space", "push int(32); emit;"}, {"spaces", "spaces;"},
-    {"@", "fetch;"}, {"!", "put;"}, {"c@", "cfetch;"}, {"c!", "cput;"}, {"+!", "plus-put;"},
-    {"here", "here;"}, {"allot", "allot;"}, {",", "comma;"}, {"c,", "ccomma;"},
-    {"cells", "push int(3); shl;"}, {"cell+", "push int(8); add;"}, {"chars", ""}, {"char+", "push int(1); add;"},
-    {"allocate", "allocate;"}, {"free", "free;"}, {"throw", "throw;"},
-    {">r", "rpush;"}, {"r>", "rpop;"}, {"r@", "rpeek;"}, {"i", "rpeek;"}, {"j", "loop-j;"},
-    {"unloop", "unloop;"},
+    {"dup", "dup;", 1, 2}, {"drop", "pop;", 1, 0}, {"swap", "swap;", 2, 2}, {"over", "over;", 2, 3},
+    {"rot", "rot;", 3, 3}, {"nip", "swap; pop;", 2, 1}, {"tuck", "swap; over;", 2, 3},
+    {"2dup", "over; over;", 2, 4}, {"2drop", "pop; pop;", 2, 0}, {"2swap", "rot; rpush; rot; rpop;", 4, 4},
+    {"2over", "pick 3; pick 3;", 4, 6},
+    {"+", "add;", 2, 1}, {"-", "sub;", 2, 1}, {"*", "mul;", 2, 1}, {"/", "fdiv;", 2, 1}, {"mod", "fmod;", 2, 1},
+    {"/mod", "fdivmod;", 2, 2}, {"negate", "neg;", 1, 1}, {"abs", "dup; push int(0); lt; if { neg; };", 1, 1},
+    {"min", "over; over; gt; if { swap; }; pop;", 2, 1}, {"max", "over; over; lt; if { swap; }; pop;", 2, 1},
+    {"1+", "push int(1); add;", 1, 1}, {"1-", "push int(1); sub;", 1, 1}, {"2*", "push int(1); shl;", 1, 1},
+    {"2/", "push int(1); shr;", 1, 1}, {"and", "and;", 2, 1}, {"or", "or;", 2, 1}, {"xor", "xor;", 2, 1},
+    {"invert", "not;", 1, 1}, {"lshift", "shl;", 2, 1}, {"rshift", "rshift;", 2, 1},
+    {"=", "eq; neg;", 2, 1}, {"<>", "ne; neg;", 2, 1}, {"<", "lt; neg;", 2, 1}, {">", "gt; neg;", 2, 1},
+    {"<=", "le; neg;", 2, 1}, {">=", "ge; neg;", 2, 1}, {"0=", "push int(0); eq; neg;", 1, 1},
+    {"0<", "push int(0); lt; neg;", 1, 1}, {"0>", "push int(0); gt; neg;", 1, 1},
+    {"0<>", "push int(0); ne; neg;", 1, 1},
+    {"u<", "push int(-9223372036854775807); push int(1); sub; dup; rot; xor; rot; rot; xor; swap; lt; neg;", 2, 1},
+    {"true", "push int(-1);", 0, 1}, {"false", "push int(0);", 0, 1},
+    {".", "dot;", 1, 0}, {".r", "dot-r;", 2, 0}, {"u.", "u-dot;", 1, 0}, {"cr", "push int(10); emit;", 0, 0},
+    {"emit", "emit;", 1, 0}, {"space", "push int(32); emit;", 0, 0}, {"spaces", "spaces;", 1, 0},
+    {"@", "fetch;", 1, 1}, {"!", "put;", 2, 0}, {"c@", "cfetch;", 1, 1}, {"c!", "cput;", 2, 0},
+    {"+!", "plus-put;", 2, 0}, {"here", "here;", 0, 1}, {"allot", "allot;", 1, 0}, {",", "comma;", 1, 0},
+    {"c,", "ccomma;", 1, 0}, {"cells", "push int(3); shl;", 1, 1}, {"cell+", "push int(8); add;", 1, 1},
+    {"chars", "", 1, 1}, {"char+", "push int(1); add;", 1, 1},
+    {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"resize", "resize;", 2, 2}, {"throw", "throw;", 1, 0},
+    {">r", "rpush;", 1, 0}, {"r>", "rpop;", 0, 1}, {"r@", "rpeek;", 0, 1}, {"i", "loop-i;", 0, 1},
+    {"j", "loop-j;", 0, 1}, {"unloop", "unloop;", 0, 0},
 };
 
 /* Words whose depth is only known at run time: rejected, with why. */
@@ -182,11 +211,99 @@ static void emit(Forth *F, Span at, const char *xvm)
     buf_puts(&F->gen, xvm);
     buf_putc(&F->gen, ' ');
     F->lit = false;
+    size_t n = strlen(xvm);
+    F->flag_neg = n > 6 && !strcmp(xvm + n - 6, "; neg;") ? (uint32_t)(F->gen.len - 5) : 0;
+}
+
+/* IF, WHILE and UNTIL test a flag for zero: a comparison's 1 does as well
+ * as Forth's -1, and without the neg the executor fuses the comparison
+ * with the branch. */
+static void drop_flag_neg(Forth *F)
+{
+    if (F->flag_neg && F->flag_neg + 5 == F->gen.len) {
+        F->gen.len = F->flag_neg;
+        F->gen.s[F->gen.len] = 0;
+    }
+    F->flag_neg = 0;
+}
+
+/* "flags i +": the literal goes after I, next to the add it then fuses
+ * with (push; add is one instruction); + is commutative. */
+static void commute_literal(Forth *F)
+{
+    const char *tail = "loop-i; ";
+    size_t tl = strlen(tail);
+    if (F->nmap < 2 || F->gen.len < tl || strcmp(F->gen.s + F->gen.len - tl, tail))
+        return;
+    MapEnt *a = &F->map[F->nmap - 2], *b = &F->map[F->nmap - 1];
+    uint32_t n = b->gen - a->gen;
+    const char *lit = F->gen.s + a->gen;
+    if (b->gen + tl != F->gen.len || n < 12 || strncmp(lit, "push int(", 9) || memchr(lit, ';', n) != lit + n - 2)
+        return;
+    char *copy = gc_strndup(lit, n);
+    memcpy(F->gen.s + a->gen, tail, tl);
+    memcpy(F->gen.s + a->gen + tl, copy, n);
+    Span lit_span = a->span;
+    a->span = b->span;
+    b->gen = a->gen + (uint32_t)tl;
+    b->span = lit_span;
+}
+
+/* Take back the literal just emitted (PICK's index, a divisor). */
+static void unemit_literal(Forth *F)
+{
+    F->gen.len = F->lit_off;
+    F->gen.s[F->gen.len] = 0;
+    F->nmap--;
+    F->lit = false;
+    if (F->defining && !F->depth.dead)
+        F->depth.now--; /* the literal is an operand, not an item */
+}
+
+/* ---- the depth, for inferring an effect ----------------------------------------------------------------- */
+
+/* A word that takes in items and leaves out, in the definition being
+ * compiled. */
+static void track(Forth *F, int in, int out)
+{
+    if (!F->defining || F->depth.dead)
+        return;
+    F->depth.now -= in;
+    if (F->depth.now < F->low)
+        F->low = F->depth.now;
+    F->depth.now += out;
+}
+
+/* Where two paths meet: a path no one reaches gives way to the other. */
+static Depth depth_join(Depth a, Depth b) { return a.dead ? b : a; }
+
+static void track_exit(Forth *F)
+{
+    if (!F->depth.dead && !F->exited) {
+        F->exited = true;
+        F->exit_depth = F->depth.now;
+    }
+    F->depth.dead = true;
+}
+
+/* The effect the code followed so far has, when no comment gave one. */
+static void infer_effect(Forth *F)
+{
+    int end = !F->depth.dead ? F->depth.now : F->exited ? F->exit_depth : F->low;
+    F->nin = (uint32_t)-F->low;
+    F->nout = (uint32_t)(end - F->low);
+}
+
+static void emit_word(Forth *F, Span at, const char *xvm, int in, int out)
+{
+    track(F, in, out);
+    emit(F, at, xvm);
 }
 
 static void emit_literal(Forth *F, Span at, int64_t v)
 {
     uint32_t off = (uint32_t)F->gen.len;
+    track(F, 0, 1);
     emit(F, at, gc_printf("push int(%lld);", (long long)v));
     F->lit = true;
     F->lit_off = off;
@@ -208,10 +325,93 @@ static Span map_back(const Forth *F, Span gen)
 
 static void remap(const Forth *F, Node *n)
 {
-    n->span = map_back(F, n->span);
+    Span last = n->span;
+    last.off += last.len ? last.len - 1 : 0;
+    /* A body's end is its ; (where "f leaves 2 items" points), not its name. */
+    n->span = n->kind == N_BLOCK ? source_span_join(map_back(F, n->span), map_back(F, last)) : map_back(F, n->span);
     n->head_span = map_back(F, n->head_span);
     for (uint32_t i = 0; i < n->nkids; i++)
         remap(F, n->kids[i]);
+}
+
+/* "from line 3 (push int(1))" in a join's paths: the XVM text goes, the
+ * Forth line stays. */
+static const char *strip_xvm_text(const char *detail)
+{
+    Buf b = {0};
+    for (const char *p = detail; *p;) {
+        const char *q = strstr(p, "from line ");
+        if (!q) {
+            buf_puts(&b, p);
+            break;
+        }
+        q += strlen("from line ");
+        q += strspn(q, "0123456789");
+        buf_printf(&b, "%.*s", (int)(q - p), p);
+        p = q;
+        if (strncmp(p, " (", 2))
+            continue;
+        int open = 0;
+        do
+            open += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+        while (*++p && (open || p[-1] != ')'));
+    }
+    return buf_str(&b);
+}
+
+/* Where the verifier says paths meet, in the XVM the Forth became, and
+ * the same place in Forth's words. */
+static const char *const join_places[][2] = {
+    {"at the end of the 'if'", "where the branches of an IF meet"},
+    {"at the start of the 'while' body", "where a loop goes round again"},
+    {"at the 'while' condition", "where a loop goes round again"},
+    {"at label 'leave", "where a LEAVE meets the end of its loop"},
+    {"at label 'top", "where a loop goes round again"},
+    {"at label 'end", "where a loop ends"},
+};
+
+static const char *forth_join_place(const char *msg)
+{
+    const char *p = strstr(msg, "where paths meet "), *end = p ? strchr(p, ':') : NULL;
+    if (!end)
+        return msg;
+    const char *place = p + strlen("where paths meet ");
+    for (size_t i = 0; i < countof(join_places); i++)
+        if (!strncmp(place, join_places[i][0], strlen(join_places[i][0])))
+            return gc_printf("%.*s%s%s", (int)(p - msg), msg, join_places[i][1], end);
+    return msg;
+}
+
+/* The verifier names the XVM instruction; the Forth programmer wrote a
+ * word, which the span now covers. */
+static void forth_wording(Error *e)
+{
+    const char *u = "stack underflow: '", *q = e->msg ? strstr(e->msg, "' needs ") : NULL;
+    if (e->msg && !strncmp(e->msg, u, strlen(u)) && q)
+        e->msg = gc_printf("%s%.*s%s", u, (int)e->span.len, e->span.src->text + e->span.off, q);
+    if (e->hint && !strncmp(e->hint, "push the inputs first", 21))
+        e->hint = "put the items it takes on the stack first";
+    if (e->detail)
+        e->detail = strip_xvm_text(e->detail);
+    if (e->msg && strstr(e->msg, "where paths meet"))
+        e->msg = forth_join_place(e->msg);
+}
+
+/* A trap inside one of forth-machine's operations (inlined where a word
+ * uses it) is reported at the innermost Forth call it happened under; the
+ * operation's own line becomes a note. */
+static void trap_at_forth(const Forth *F, Error *e)
+{
+    if (!e->span.src || e->span.src == F->src)
+        return;
+    for (Note *n = e->notes; n; n = n->next)
+        if (n->span.src == F->src) {
+            Span op = e->span;
+            e->span = n->span;
+            n->span = op;
+            n->msg = "in forth-machine's operation here, reached through that call";
+            return;
+        }
 }
 
 static void remap_error(const Forth *F, Error *e, const Source *gen)
@@ -222,11 +422,16 @@ static void remap_error(const Forth *F, Error *e, const Source *gen)
         for (Note *n = e->notes; n; n = n->next)
             if (n->span.src == gen)
                 n->span = map_back(F, n->span);
+        if (e->code == E_TRAP)
+            trap_at_forth(F, e);
+        if (e->span.src == F->src) /* spans of the tree were moved before it was verified */
+            forth_wording(e);
     }
 }
 
-/* Evaluate what is generated so far as one input. */
-static Error *flush(Forth *F)
+/* Evaluate what is generated so far as one input (checked, not run, if
+ * check). */
+static Error *evaluate(Forth *F, bool check)
 {
     if (!F->gen.len)
         return NULL;
@@ -235,7 +440,7 @@ static Error *flush(Forth *F)
     Error *e = parse_unit(gen, &unit);
     if (!e) {
         remap(F, unit);
-        e = session_eval_unit(F->s, unit, F->src, F->as);
+        e = check ? session_check_unit(F->s, unit, F->src, F->as) : session_eval_unit(F->s, unit, F->src, F->as);
     }
     remap_error(F, e, gen);
     F->gen = (Buf){0};
@@ -243,6 +448,10 @@ static Error *flush(Forth *F)
     F->lit = false;
     return e;
 }
+
+/* Run what is generated so far, before a word that needs its result; when
+ * checking, it waits to be checked with the rest of the program. */
+static Error *flush(Forth *F) { return F->check ? NULL : evaluate(F, false); }
 
 /* ---- words ----------------------------------------------------------------------------------------- */
 
@@ -312,7 +521,7 @@ static Error *push_cs(Forth *F, const FTok *t, CsKind k)
 {
     if (F->ncs == FORTH_MAX_NEST)
         return err_new(E_LIMIT, t->span, "control structures nest deeper than %d", FORTH_MAX_NEST);
-    F->cs[F->ncs++] = (CsEntry){.kind = k, .at = t->span};
+    F->cs[F->ncs++] = (CsEntry){.kind = k, .at = t->span, .open = F->depth};
     return NULL;
 }
 
@@ -347,15 +556,46 @@ static Error *control_open(Forth *F, const FTok *t)
     if (e)
         return e;
     if (!strcmp(w, "if")) {
-        emit(F, t->span, "if {");
+        drop_flag_neg(F);
+        emit_word(F, t->span, "if {", 1, 0);
         return push_cs(F, t, CS_IF);
     }
-    if (!strcmp(w, "begin")) {
-        emit(F, t->span, "while {");
-        return push_cs(F, t, CS_BEGIN);
+    /* Loops are labels and jumps, the test at the bottom where it fuses
+     * with its jump (XVM's while tests at the top). */
+    bool begin = !strcmp(w, "begin"), qdo = !strcmp(w, "?do");
+    int top = ++F->labels, leave = qdo ? ++F->labels : 0;
+    if (!begin)
+        emit_word(F, t->span, qdo ? gc_printf("qdo-enter; jump_unless leave%d;", leave) : "do-enter;", 2, 0);
+    emit(F, t->span, gc_printf("label top%d;", top));
+    if (!(e = push_cs(F, t, begin ? CS_BEGIN : CS_DO))) {
+        F->cs[F->ncs - 1].top = top;
+        F->cs[F->ncs - 1].leave = leave;
     }
-    emit(F, t->span, strcmp(w, "do") ? "qdo-enter; while { }, {" : "do-enter; push int(1); while { }, {");
-    return push_cs(F, t, CS_DO);
+    return e;
+}
+
+/* ELSE and WHILE close one part of a structure and open the next. */
+static Error *control_middle(Forth *F, const FTok *t)
+{
+    bool is_else = !strcmp(t->text, "else");
+    CsEntry c;
+    Error *e = pop_cs(F, t, is_else ? CS_IF : CS_BEGIN, is_else ? CS_IF : CS_BEGIN, &c);
+    if (e)
+        return e;
+    int end = is_else ? 0 : ++F->labels;
+    if (!is_else)
+        drop_flag_neg(F);
+    emit_word(F, t->span, is_else ? "}, {" : gc_printf("jump_unless end%d;", end), !is_else, 0);
+    Depth here = F->depth;
+    if ((e = push_cs(F, t, is_else ? CS_ELSE : CS_WHILE)))
+        return e;
+    F->cs[F->ncs - 1].open = c.open;
+    F->cs[F->ncs - 1].other = here; /* ELSE: where the IF branch ended; WHILE: the loop's exit */
+    F->cs[F->ncs - 1].top = c.top;
+    F->cs[F->ncs - 1].leave = end;
+    if (is_else)
+        F->depth = c.open;
+    return NULL;
 }
 
 static Error *control_close(Forth *F, const FTok *t)
@@ -365,18 +605,11 @@ static Error *control_close(Forth *F, const FTok *t)
     Error *e = need_compiling(F, t);
     if (e)
         return e;
-    if (!strcmp(w, "else")) {
-        if (!(e = pop_cs(F, t, CS_IF, CS_IF, &c)))
-            emit(F, t->span, "}, {");
-        return e ? e : push_cs(F, t, CS_ELSE);
-    }
+    if (!strcmp(w, "else") || !strcmp(w, "while"))
+        return control_middle(F, t);
     if (!strcmp(w, "then"))
         e = pop_cs(F, t, CS_IF, CS_ELSE, &c);
-    else if (!strcmp(w, "while")) {
-        if (!(e = pop_cs(F, t, CS_BEGIN, CS_BEGIN, &c)))
-            emit(F, t->span, "}, {");
-        return e ? e : push_cs(F, t, CS_WHILE);
-    } else if (!strcmp(w, "repeat"))
+    else if (!strcmp(w, "repeat"))
         e = pop_cs(F, t, CS_WHILE, CS_WHILE, &c);
     else if (!strcmp(w, "until") || !strcmp(w, "again"))
         e = pop_cs(F, t, CS_BEGIN, CS_BEGIN, &c);
@@ -384,17 +617,26 @@ static Error *control_close(Forth *F, const FTok *t)
         e = pop_cs(F, t, CS_DO, CS_DO, &c);
     if (e)
         return e;
-    if (!strcmp(w, "until"))
-        emit(F, t->span, "push int(0); eq; }, { };");
-    else if (!strcmp(w, "again"))
-        emit(F, t->span, "push int(1); }, { };");
-    else if (!strcmp(w, "loop") || !strcmp(w, "+loop")) {
-        emit(F, t->span, strcmp(w, "loop") ? "ploop-next; };" : "loop-next; };");
+    if (!strcmp(w, "until")) {
+        drop_flag_neg(F);
+        emit_word(F, t->span, gc_printf("jump_unless top%d;", c.top), 1, 0);
+    } else if (!strcmp(w, "again")) {
+        emit(F, t->span, gc_printf("jump top%d;", c.top));
+        F->depth.dead = true;
+    } else if (!strcmp(w, "repeat")) {
+        emit(F, t->span, gc_printf("jump top%d; label end%d;", c.top, c.leave));
+        F->depth = c.other;
+    } else if (!strcmp(w, "loop") || !strcmp(w, "+loop")) {
+        emit_word(F, t->span, gc_printf("%s; jump_if top%d;", *w == '+' ? "ploop-next; push int(0); ge" : "loop-next; ne", c.top),
+                  *w == '+', 0);
         if (c.leave)
             emit(F, t->span, gc_printf("label leave%d;", c.leave));
         emit(F, t->span, "unloop;");
-    } else
+        F->depth = c.open; /* the loop ends where it began, LEAVE or not */
+    } else {
         emit(F, t->span, "};");
+        F->depth = !strcmp(w, "then") ? depth_join(F->depth, c.kind == CS_IF ? c.open : c.other) : c.other;
+    }
     return NULL;
 }
 
@@ -411,6 +653,7 @@ static Error *control_leave(Forth *F, const FTok *t)
     if (!F->cs[i - 1].leave)
         F->cs[i - 1].leave = ++F->labels;
     emit(F, t->span, gc_printf("jump leave%d;", F->cs[i - 1].leave));
+    F->depth.dead = true;
     return NULL;
 }
 
@@ -423,9 +666,15 @@ static Error *need_name(Forth *F, const FTok *t, FTok *name)
     return err_new(E_USAGE, t->span, "%s needs a name after it", t->text);
 }
 
-/* The item the code so far left on top of the stack, taken off it. */
+/* The item the code so far left on top of the stack, taken off it (a
+ * check takes 0: nothing runs, and any number verifies the same). */
 static Error *take_top(Forth *F, const FTok *t, int64_t *v)
 {
+    *v = 0;
+    if (F->check) {
+        emit_word(F, t->span, "pop;", 1, 0);
+        return NULL;
+    }
     Error *e = flush(F);
     if (e)
         return e;
@@ -437,10 +686,26 @@ static Error *take_top(Forth *F, const FTok *t, int64_t *v)
     return flush(F);
 }
 
-static void add_word(Forth *F, const char *name, const char *xname, int64_t value)
+/* The procedure for a word.  A check is one input, where a name is
+ * defined once: a word the program defines again gets a name of its own. */
+static const char *word_xname(Forth *F, const char *name)
+{
+    const char *x = xvm_name(name);
+    if (!F->check)
+        return x;
+    for (uint32_t i = 0; i < F->words.len; i++)
+        if (!strcmp(((FWord *)F->words.items[i])->xname, x))
+            return gc_printf("%s--%u", x, ++F->renamed);
+    return x;
+}
+
+/* A CONSTANT, VARIABLE or CREATE name: Forth code has the value folded
+ * in, XVM code calls the procedure that pushes it. */
+static void add_value_word(Forth *F, const FTok *name, int64_t value)
 {
     FWord *w = gc_alloc(sizeof *w);
-    *w = (FWord){.name = name, .xname = xname, .value = value};
+    *w = (FWord){.name = name->text, .xname = word_xname(F, name->text), .is_value = true, .value = value, .nout = 1};
+    emit(F, name->span, gc_printf(".define_procedure %s, (-> int), { push int(%lld); };", w->xname, (long long)value));
     vec_push(&F->words, w);
 }
 
@@ -458,17 +723,21 @@ static Error *define_value(Forth *F, const FTok *t)
     if (!e && !strcmp(t->text, "variable"))
         emit(F, t->span, "push int(0); comma;");
     if (!e)
-        add_word(F, name.text, NULL, v);
+        add_value_word(F, &name, v);
     return e;
 }
 
-/* ( a b -- c ): how many items before and after the --. */
+/* ( a b -- c ): how many items before and after the --.  With no
+ * comment the effect is inferred (F->commented false). */
 static Error *stack_comment(Forth *F, const FTok *colon, const FTok *name)
 {
     FTok t;
-    if (!next_token(F, &t) || strcmp(t.text, "("))
-        return err_hint(err_new(E_USAGE, name->span, "%s needs a stack comment: effects are not inferred yet", name->text),
-                        "write : %s ( before -- after ) ... ; the comment is the word's verified effect", name->text);
+    uint32_t pos = F->pos, line = F->line, line_start = F->line_start;
+    F->commented = next_token(F, &t) && !strcmp(t.text, "(");
+    if (!F->commented) { /* the body's first word: read again */
+        F->pos = pos, F->line = line, F->line_start = line_start;
+        return NULL;
+    }
     bool after = false;
     F->nin = F->nout = 0;
     while (next_token(F, &t) && strcmp(t.text, ")")) {
@@ -497,6 +766,8 @@ static const char *effect_text(uint32_t nin, uint32_t nout)
     return buf_str(&b);
 }
 
+static const char *head_text(const Forth *F);
+
 static Error *colon(Forth *F, const FTok *t)
 {
     FTok name;
@@ -510,23 +781,78 @@ static Error *colon(Forth *F, const FTok *t)
     if (e)
         return e;
     FWord *w = gc_alloc(sizeof *w);
-    *w = (FWord){.name = name.text, .xname = xvm_name(name.text)};
+    *w = (FWord){.name = name.text, .xname = word_xname(F, name.text)};
     F->defining = w;
-    emit(F, name.span, gc_printf(".define_procedure %s, %s, {", w->xname, effect_text(F->nin, F->nout)));
+    F->depth = (Depth){0};
+    F->low = 0;
+    F->exited = false;
+    F->head_off = (uint32_t)F->gen.len;
+    emit(F, name.span, head_text(F));
+    F->head_len = (uint32_t)F->gen.len - F->head_off;
     return NULL;
+}
+
+/* The definition's head, once its effect is known (or a placeholder). */
+static const char *head_text(const Forth *F)
+{
+    const char *eff = F->commented ? effect_text(F->nin, F->nout) : "(->)";
+    return gc_printf(".define_procedure %s, %s, {", F->defining->xname, eff);
+}
+
+/* A definition with no comment: its head gets the inferred effect, and
+ * everything generated after it moves to make room. */
+static void finish_head(Forth *F)
+{
+    if (F->commented)
+        return;
+    infer_effect(F);
+    F->commented = true;
+    const char *head = head_text(F);
+    Buf b = {0};
+    buf_printf(&b, "%.*s%s %s", (int)F->head_off, F->gen.s, head, F->gen.s + F->head_off + F->head_len);
+    int shift = (int)strlen(head) + 1 - (int)F->head_len;
+    for (uint32_t i = 0; i < F->nmap; i++)
+        if (F->map[i].gen > F->head_off)
+            F->map[i].gen = (uint32_t)((int)F->map[i].gen + shift);
+    F->gen = b;
 }
 
 /* The verifier's "the end of the body leaves <N> ... but 'f' declares"
  * in the words of a Forth programmer. */
-static Error *rephrase(const Forth *F, Error *e)
+static const FWord *word_declaring(const Forth *F, const char *msg)
 {
-    const FWord *w = F->defining;
-    const char *p = e && e->msg ? strstr(e->msg, "leaves <") : NULL;
-    if (!p || !strstr(e->msg, gc_printf("but '%s' declares", w->xname)))
+    const char *q = strstr(msg, "but '");
+    for (uint32_t i = F->words.len + 1; q && i-- > 0;) {
+        const FWord *w = i == F->words.len ? F->defining : F->words.items[i];
+        if (w && !w->is_value && strstr(msg, gc_printf("but '%s' declares", w->xname)))
+            return w;
+    }
+    return NULL;
+}
+
+static Error *rephrase_one(const Forth *F, Error *e)
+{
+    const char *p = e->msg ? strstr(e->msg, "leaves <") : NULL;
+    const FWord *w = p ? word_declaring(F, e->msg) : NULL;
+    if (!w)
         return e;
     long n = strtol(p + 8, NULL, 10);
-    e->msg = gc_printf("%s leaves %ld item%s, its stack comment says %u", w->name, n, n == 1 ? "" : "s", F->nout);
+    if (w->inferred) {
+        e->msg = gc_printf("%s leaves %ld item%s here but %u on another path, so its effect cannot be inferred",
+                           w->name, n, n == 1 ? "" : "s", w->nout);
+        e->hint = gc_printf("give it a stack comment, : %s ( before -- after ) ... ; every path must leave what it says",
+                            w->name);
+        return e;
+    }
+    e->msg = gc_printf("%s leaves %ld item%s, its stack comment says %u", w->name, n, n == 1 ? "" : "s", w->nout);
     e->hint = "a stack comment ( before -- after ) is the word's effect, checked on every path";
+    return e;
+}
+
+static Error *rephrase(const Forth *F, Error *e)
+{
+    for (Error *x = e; x; x = x->next)
+        rephrase_one(F, x);
     return e;
 }
 
@@ -541,6 +867,10 @@ static Error *semicolon(Forth *F, const FTok *t)
                         "close every IF with THEN, every BEGIN with UNTIL, AGAIN or REPEAT, every DO with LOOP");
     }
     emit(F, t->span, "};");
+    F->defining->inferred = !F->commented;
+    finish_head(F);
+    F->defining->nin = F->nin;
+    F->defining->nout = F->nout;
     Error *e = rephrase(F, flush(F));
     if (!e)
         vec_push(&F->words, F->defining);
@@ -555,11 +885,38 @@ static Error *pick_word(Forth *F, const FTok *t)
     if (!F->lit || F->lit_value < 0 || F->lit_value > 255)
         return err_hint(err_new(E_USAGE, t->span, "PICK needs a literal index 0..255 just before it"),
                         "with a computed index the stack depth is only known at run time, so it cannot be verified");
-    F->gen.len = F->lit_off;
-    F->gen.s[F->gen.len] = 0;
-    F->nmap--;
-    emit(F, t->span, gc_printf("pick %lld;", (long long)F->lit_value));
+    int64_t n = F->lit_value;
+    unemit_literal(F);
+    F->lit_value = n;
+    emit_word(F, t->span, gc_printf("pick %lld;", (long long)F->lit_value), (int)F->lit_value + 1,
+              (int)F->lit_value + 2);
     return NULL;
+}
+
+static Error *exit_word(Forth *F, const FTok *t)
+{
+    Error *e = need_compiling(F, t);
+    if (e)
+        return e;
+    emit(F, t->span, "return;");
+    track_exit(F);
+    return NULL;
+}
+
+/* A word's effect is inferred from the effects of the words it uses, so
+ * a word that uses itself needs its effect written down. */
+static Error *recurse_word(Forth *F, const FTok *t)
+{
+    Error *e = need_compiling(F, t);
+    if (!e && !F->commented)
+        e = err_hint(err_new(E_USAGE, t->span,
+                             "%s needs a stack comment: it calls itself, so its effect cannot be inferred",
+                             F->defining->name),
+                     "write : %s ( before -- after ) ... ; the comment is the word's verified effect",
+                     F->defining->name);
+    if (!e)
+        emit_word(F, t->span, gc_printf("call %s;", F->defining->xname), (int)F->nin, (int)F->nout);
+    return e;
 }
 
 static Error *dot_quote(Forth *F, const FTok *t)
@@ -584,12 +941,20 @@ static Error *comment(Forth *F, const FTok *t)
     return scan_until(F, ')', &text, &at) ? NULL : err_new(E_SYNTAX, t->span, "( needs a closing )");
 }
 
+static const char *upper(const char *w)
+{
+    char *u = gc_strndup(w, strlen(w));
+    for (char *c = u; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+    return u;
+}
+
 static Error *unknown_word(const FTok *t)
 {
     for (size_t i = 0; i < countof(dynamic_words); i++)
         if (!strcmp(t->text, dynamic_words[i]))
             return err_hint(err_new(E_USAGE, t->span, "%s is not supported: its stack effect is only known at run time",
-                                    t->text),
+                                    upper(t->text)),
                             "every word's effect is verified before it runs; see docs/forth.md");
     return err_hint(err_new(E_UNKNOWN, t->span, "unknown word '%s'", t->text),
                     "docs/forth.md lists the words forth-machine supports");
@@ -612,12 +977,10 @@ static Error *special_word(Forth *F, const FTok *t, bool *done)
         return control_close(F, t);
     if (!strcmp(w, "leave"))
         return control_leave(F, t);
-    if (!strcmp(w, "exit") || !strcmp(w, "recurse")) {
-        Error *e = need_compiling(F, t);
-        if (!e)
-            emit(F, t->span, *w == 'e' ? "return;" : gc_printf("call %s;", F->defining->xname));
-        return e;
-    }
+    if (!strcmp(w, "exit"))
+        return exit_word(F, t);
+    if (!strcmp(w, "recurse"))
+        return recurse_word(F, t);
     if (!strcmp(w, "pick"))
         return pick_word(F, t);
     if (!strcmp(w, ".\""))
@@ -632,12 +995,35 @@ static Error *special_word(Forth *F, const FTok *t, bool *done)
     return NULL;
 }
 
+/* / and MOD by a positive literal: floored without forth-machine's general
+ * case, a shift or a mask for a power of two. */
+static bool divide_by_literal(Forth *F, const FTok *t)
+{
+    bool mod = !strcmp(t->text, "mod");
+    if ((!mod && strcmp(t->text, "/")) || !F->lit || F->lit_value <= 0)
+        return false;
+    int64_t d = F->lit_value;
+    int k = 0;
+    while (k < 62 && ((int64_t)1 << k) < d)
+        k++;
+    unemit_literal(F);
+    if (((int64_t)1 << k) == d)
+        emit_word(F, t->span, mod ? gc_printf("push int(%lld); and;", (long long)(d - 1)) : gc_printf("push int(%d); shr;", k), 1, 1);
+    else if (mod)
+        emit_word(F, t->span, gc_printf("push int(%lld); mod; dup; push int(0); lt; if { push int(%lld); add; };",
+                                        (long long)d, (long long)d), 1, 1);
+    else /* a < 0: ~(~a / d), which cannot overflow */
+        emit_word(F, t->span, gc_printf("dup; push int(0); lt; if { not; push int(%lld); div; not; }, { push int(%lld); div; };",
+                                        (long long)d, (long long)d), 1, 1);
+    return true;
+}
+
 static Error *one_word(Forth *F, const FTok *t)
 {
     FWord *u = find_word(F, t->text);
     if (u) {
-        if (u->xname)
-            emit(F, t->span, gc_printf("call %s;", u->xname));
+        if (!u->is_value)
+            emit_word(F, t->span, gc_printf("call %s;", u->xname), (int)u->nin, (int)u->nout);
         else
             emit_literal(F, t->span, u->value);
         return NULL;
@@ -646,8 +1032,13 @@ static Error *one_word(Forth *F, const FTok *t)
     Error *e = special_word(F, t, &done);
     if (done)
         return e;
+    if (divide_by_literal(F, t))
+        return NULL;
     for (size_t i = 0; i < countof(simple_words); i++)
         if (!strcmp(t->text, simple_words[i].name)) {
+            track(F, simple_words[i].in, simple_words[i].out);
+            if (!strcmp(t->text, "+"))
+                commute_literal(F);
             if (*simple_words[i].xvm)
                 emit(F, t->span, simple_words[i].xvm);
             return NULL;
@@ -668,21 +1059,37 @@ bool forth_is_source(const char *path)
     return dot && (!strcmp(dot, ".fs") || !strcmp(dot, ".fth") || !strcmp(dot, ".4th"));
 }
 
+/* forth-machine is stdlib's trusted-only machine (or, once loaded, what
+ * its definition says): untrusted input is refused before it loads. */
+static Error *refuse_untrusted(const Forth *F, Span at)
+{
+    if (F->as != PRINCIPAL_UNTRUSTED)
+        return NULL;
+    Def *d = workspace_find_kind(F->s->ws, "forth-machine", DEF_MACHINE);
+    if (d)
+        return trust_check_over(F->as, d->cur, at, "code");
+    return err_hint(err_new(E_TRUST, at, "untrusted code cannot run over 'forth-machine': the machine is trusted-only"),
+                    "switch with :use to a machine that declares .access untrusted, or :trust trusted");
+}
+
 static Error *start(Forth *F)
 {
     Session *s = F->s;
+    Span at = {.src = F->src, .line = F->src->first_line, .col = 1};
     const Source *boot = source_new(F->src->name, ".load_modules forth-machine;", 28, 1);
-    Error *e = session_eval(s, boot);
+    Error *e = refuse_untrusted(F, at);
     if (!e)
-        e = session_use(s, "forth-machine", (Span){.src = F->src, .line = 1, .col = 1});
+        e = session_eval(s, boot);
     if (!e)
-        emit(F, (Span){.src = F->src, .line = 1, .col = 1}, "forth-init;");
+        e = session_use(s, "forth-machine", at);
+    if (!e)
+        emit(F, at, "forth-init;");
     return e;
 }
 
-/* What a program defined stays defined (each word is installed as it
- * comes, as gforth does), so it joins the session's dictionary even when
- * a later word fails. */
+/* What a program defined stays defined, so it joins the session's
+ * dictionary, even when a later word fails (after a check, only a trap
+ * can fail it). */
 static void keep_words(const Forth *F)
 {
     if (dict_session != F->s) {
@@ -693,11 +1100,9 @@ static void keep_words(const Forth *F)
         vec_push(&dict_words, F->words.items[i]);
 }
 
-Error *forth_eval(Session *s, const Source *src) { return forth_eval_as(s, src, s->principal); }
-
-Error *forth_eval_as(Session *s, const Source *src, Principal as)
+static Error *program(Session *s, const Source *src, Principal as, bool check)
 {
-    Forth F = {.s = s, .src = src, .line = (uint32_t)src->first_line, .as = as};
+    Forth F = {.s = s, .src = src, .line = (uint32_t)src->first_line, .as = as, .check = check};
     Error *e = start(&F);
     FTok t;
     while (!e && !F.bye && next_token(&F, &t))
@@ -706,9 +1111,18 @@ Error *forth_eval_as(Session *s, const Source *src, Principal as)
         e = err_hint(err_new(E_USAGE, span_at(&F, F.pos, 0), "the definition of %s has no ;", F.defining->name),
                      "end every colon definition with ;");
     if (!e)
-        e = flush(&F);
-    keep_words(&F);
+        e = rephrase(&F, evaluate(&F, check));
+    if (!check)
+        keep_words(&F);
     return e;
+}
+
+Error *forth_eval(Session *s, const Source *src) { return program(s, src, s->principal, false); }
+
+Error *forth_eval_as(Session *s, const Source *src, Principal as)
+{
+    Error *e = program(s, src, as, true);
+    return e ? e : program(s, src, as, false);
 }
 
 void forth_run_stream(Repl *r, FILE *f, const char *path)
@@ -763,7 +1177,7 @@ bool forth_is_open(const char *text)
 
 void forth_submit(Repl *r, const char *text, const char *srcname, int first_line)
 {
-    Error *e = forth_eval(r->s, source_new(srcname, text, strlen(text), first_line));
+    Error *e = forth_eval_as(r->s, source_new(srcname, text, strlen(text), first_line), r->s->principal);
     r->last_error = e;
     fflush(r->s->out);
     if (e) {

@@ -3,6 +3,7 @@
  * again.  Each is a redefinition, so each is one transaction with every
  * dependant verified again and the machine relinked in place. */
 #include "live.h"
+#include "forth.h"
 #include "node.h"
 #include "suggest.h"
 #include "units.h"
@@ -122,7 +123,9 @@ static Error *reload_one(Session *s, LoadedFile *f, Source *src)
         s->machine = lookup_core_machine();
         s->machine_def = NULL;
     }
-    Error *e = session_eval_files(s, (const Source *const *)&src, 1, f->principal, true);
+    /* A Forth file is loaded again whole: its words' values come from its code (docs/forth.md). */
+    Error *e = forth_is_source(f->path) ? forth_eval_as(s, src, f->principal)
+                                        : session_eval_files(s, (const Source *const *)&src, 1, f->principal, true);
     s->machine_def = saved_def; /* back to the machine in use, as the reload left it */
     s->machine = saved_def ? saved_def->cur : saved;
     if (!e)

@@ -221,9 +221,13 @@ Error *session_stopped_run(Session *s, const Code *code, uint32_t low, Error *e)
     return err_detail(e, e->detail ? gc_printf("%s\n%s", e->detail, line) : line);
 }
 
+/* What finish does once everything is verified and compiled: commit and
+ * run, report the plan (--dry-run), or nothing (a front end's check). */
+typedef enum { FINISH_RUN, FINISH_DRY_RUN, FINISH_CHECK } FinishHow;
+
 /* Verify, compile, commit and run a transaction whose definitions are
  * staged and whose code (possibly empty) is lowered. */
-static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
+static Error *finish(Session *s, Txn *t, Body *code, double t0, FinishHow how)
 {
     print_progress_end(); /* of loading units or files */
     VState *exit = NULL;
@@ -243,8 +247,8 @@ static Error *finish(Session *s, Txn *t, Body *code, double t0, bool dry_run)
     if (!e && s->vm->interrupt) /* Ctrl-C while staging or compiling: install nothing */
         e = err_hint(err_new(E_BUDGET, code->end_span, "interrupted (Ctrl-C) before anything was installed"),
                      "the session is as it was");
-    if (e || dry_run) {
-        if (!e) {
+    if (e || how != FINISH_RUN) {
+        if (!e && how == FINISH_DRY_RUN) {
             Buf plan = {0};
             txn_plan(t, &plan);
             fprintf(s->out, "dry run: nothing changed; a real run would report:\n%s", buf_str(&plan));
@@ -281,7 +285,7 @@ Error *session_eval_as(Session *s, const Source *src, Principal p)
     return e ? e : session_eval_unit(s, unit, src, p);
 }
 
-Error *session_eval_unit(Session *s, const Node *unit, const Source *src, Principal p)
+static Error *eval_unit(Session *s, const Node *unit, const Source *src, Principal p, FinishHow how)
 {
     Error *e;
     double t0 = session_now_ms();
@@ -298,7 +302,17 @@ Error *session_eval_unit(Session *s, const Node *unit, const Source *src, Princi
         txn_abort(&t);
         return e;
     }
-    return finish(s, &t, code, t0, false);
+    return finish(s, &t, code, t0, how);
+}
+
+Error *session_eval_unit(Session *s, const Node *unit, const Source *src, Principal p)
+{
+    return eval_unit(s, unit, src, p, FINISH_RUN);
+}
+
+Error *session_check_unit(Session *s, const Node *unit, const Source *src, Principal p)
+{
+    return eval_unit(s, unit, src, p, FINISH_CHECK);
 }
 
 Error *session_redefine(Session *s, const Node *stmt, bool dry_run)
@@ -312,7 +326,7 @@ Error *session_redefine(Session *s, const Node *stmt, bool dry_run)
         txn_abort(&t);
         return e;
     }
-    return finish(s, &t, lower_body_new("<input>"), t0, dry_run);
+    return finish(s, &t, lower_body_new("<input>"), t0, dry_run ? FINISH_DRY_RUN : FINISH_RUN);
 }
 
 Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Principal p, bool defs_only)
@@ -339,7 +353,7 @@ Error *session_eval_files(Session *s, const Source *const *srcs, uint32_t n, Pri
         txn_abort(&t);
         return e;
     }
-    return finish(s, &t, code, t0, false);
+    return finish(s, &t, code, t0, FINISH_RUN);
 }
 
 Error *session_eval(Session *s, const Source *src) { return session_eval_as(s, src, s->principal); }

@@ -60,6 +60,9 @@ Error *session_eval_as(Session *s, const Source *src, Principal p);
 /* The same for a unit already parsed (a front end's, spans into its own
  * source: repl/forth.c); src ends the input. */
 Error *session_eval_unit(Session *s, const Node *unit, const Source *src, Principal p);
+/* The same up to the commit, which it leaves out: nothing changes, and the
+ * error is what running the unit would have found before it ran. */
+Error *session_check_unit(Session *s, const Node *unit, const Source *src, Principal p);
 
 /* A definition given again (typed, :link, :module): one transaction with
  * its dependants; dry_run reports the plan and changes nothing. */

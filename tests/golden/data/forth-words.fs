@@ -16,6 +16,7 @@ variable v  5 v !  v @ .  3 v +!  v @ .  create buf 4 cells allot  9 buf 2 cells
 here 65 c, c@ .  here 7 , @ .  1 cells .  buf cell+ buf - .  300 buf c!  buf c@ . cr
 10 constant ten  ten ten * . cr
 2 cells allocate throw  dup 11 swap !  dup @ .  free . cr
+2 cells allocate throw  dup 11 swap !  dup cell+ 12 swap !  8 cells resize throw  dup cell+ @ .  dup @ .  free . cr
 \ control
 : sign-of ( n -- s ) dup 0< if drop -1 else 0> if 1 else 0 then then ;
 -5 sign-of . 0 sign-of . 5 sign-of . cr
@@ -24,6 +25,7 @@ here 65 c, c@ .  here 7 , @ .  1 cells .  buf cell+ buf - .  300 buf c!  buf c@ 
 : first-over ( n -- m ) begin 1+ dup 7 mod 0= if exit then again ;  10 first-over . cr
 : sum ( n -- s ) 0 swap 0 do i + loop ;  10 sum . cr
 : evens ( -- ) 10 0 do i . 2 +loop ;  evens cr
+: offs ( -- ) 3 0 do 10 i + . i 5 + . loop ;  offs cr
 : down ( -- ) 0 10 do i . -3 +loop ;  down cr
 : none ( -- ) 0 0 ?do i . loop ." none" ;  none cr
 : grid ( -- ) 3 1 do 3 1 do j 10 * i + . loop loop ;  grid cr
