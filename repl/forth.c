@@ -711,31 +711,11 @@ Error *forth_eval_as(Session *s, const Source *src, Principal as)
     return e;
 }
 
-void forth_run_stream(Repl *r, FILE *f, const char *path)
+Error *forth_mode_start(Session *s)
 {
-    Buf text = {0};
-    int c;
-    while ((c = getc(f)) != EOF)
-        buf_putc(&text, (char)c);
-    bool quiet = r->s->quiet;
-    uint64_t fuel = r->s->vm->limits.fuel;
-    r->s->quiet = true; /* only what the program prints, as gforth */
-    r->s->vm->limits.fuel = 0; /* as long as it takes, as gforth (Ctrl-C still stops it) */
-    Error *e = forth_eval(r->s, source_new(path, buf_str(&text), text.len, 1));
-    r->s->quiet = quiet;
-    r->s->vm->limits.fuel = fuel;
-    fflush(r->s->out);
-    if (e) {
-        print_error(r, e);
-        r->failures++;
-    }
-}
-
-Error *forth_mode_start(Repl *r)
-{
-    Error *e = forth_eval(r->s, source_new("<forth>", "", 0, 1));
+    Error *e = forth_eval(s, source_new("<forth>", "", 0, 1));
     if (!e)
-        r->forth = true;
+        s->forth = true;
     return e;
 }
 
@@ -759,15 +739,4 @@ bool forth_is_open(const char *text)
             scan_until(&F, *t.text == '(' ? ')' : '"', &skip, &at);
     }
     return open;
-}
-
-void forth_submit(Repl *r, const char *text, const char *srcname, int first_line)
-{
-    Error *e = forth_eval(r->s, source_new(srcname, text, strlen(text), first_line));
-    r->last_error = e;
-    fflush(r->s->out);
-    if (e) {
-        print_error(r, e);
-        r->failures++;
-    }
 }

@@ -52,6 +52,7 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     s->prompt_depth = (uint32_t)config_default(CONFIG_PROMPT);
     s->trace_width = (uint32_t)config_default(CONFIG_TRACE_WIDTH);
     s->stdlib_dir = stdlib_dir;
+    s->quit_status = -1;
     vec_push(&s->search_path, ".");
     add_search_dirs(s, getenv("XVM_PATH"));
     if (stdlib_dir)

@@ -46,6 +46,10 @@ typedef struct Session {
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
     double last_verify_ms, last_run_ms;
     Vec inputs;          /* const char*: every input submitted, as typed (:history) */
+    bool forth;          /* :forth, --forth: code inputs are Forth until :xvm (forth.c) */
+    bool interactive;    /* a person watches out: :trace and :step may draw a table on it */
+    bool quit;           /* :quit was given: the front end should end the session */
+    int quit_status;     /* its N, or -1 */
 } Session;
 
 /* stdlib_dir: where the installed (or uninstalled) stdlib lives, or NULL. */
