@@ -417,11 +417,13 @@ static Error *cmd_link(CmdCtx *c)
 }
 
 /* :history [N]: the inputs of this session (the last N), numbered, a
- * multi-line input whole with its lines under each other. */
+ * multi-line input whole with its lines under each other; first, if the
+ * inputs asked for go back past what :set history keeps, how many are gone. */
 static Error *cmd_history(CmdCtx *c)
 {
-    const Vec *in = &c->s->inputs;
-    uint32_t from = 0;
+    const InputLog *in = &c->s->inputs;
+    uint32_t kept = inputlog_count(in), from = 0;
+    bool all = true;
     if (c->args[0]) {
         char *end;
         errno = 0;
@@ -429,12 +431,16 @@ static Error *cmd_history(CmdCtx *c)
         if (errno || *end || !(c->args[0] >= '0' && c->args[0] <= '9'))
             return err_hint(err_new(E_USAGE, c->args_span, "expected how many inputs to show, a whole number"),
                             "usage: :history [N]");
-        from = n < in->len ? in->len - (uint32_t)n : 0;
+        from = n < kept ? kept - (uint32_t)n : 0;
+        all = n > kept;
     }
     Buf b = {0};
-    for (uint32_t i = from; i < in->len; i++) {
-        buf_printf(&b, "%5u  ", i + 1);
-        for (const char *p = in->items[i]; *p; p++) {
+    if (all && in->dropped)
+        buf_printf(&b, "(%llu older input%s dropped: :set history keeps the last %u; raise it to keep more)\n",
+                   (unsigned long long)in->dropped, in->dropped == 1 ? "" : "s", c->s->history);
+    for (uint32_t i = from; i < kept; i++) {
+        buf_printf(&b, "%5llu  ", (unsigned long long)(in->dropped + i + 1));
+        for (const char *p = inputlog_get(in, i); *p; p++) {
             buf_putc(&b, *p);
             if (*p == '\n')
                 buf_puts(&b, "       ");
@@ -584,10 +590,12 @@ static const Cmd commands[] = {
      "usage, what it does, an example and related commands.",
      ":help\n:help trace", "apropos show"},
     {"history", ":history [N]", "show the inputs of this session, numbered", cmd_history, U_ANY,
-     "Shows every input of this session so far (or the last N), numbered from 1, commands and definitions and "
+     "Shows the inputs of this session so far (or the last N), numbered from 1, commands and definitions and "
      "code alike, whether they succeeded or not; an input of several lines is shown whole. A script's lines count "
-     "as typed. This is the session's own list, not the terminal's history file: it starts empty in each session.",
-     ":history\n:history 5", "save load"},
+     "as typed. This is the session's own list, not the terminal's history file: it starts empty in each session. "
+     "It keeps the last :set history inputs (1000 by default); older ones are dropped, their numbers stay "
+     "counted, and a first line says how many are gone when what is asked for goes back past them.",
+     ":history\n:history 5", "save load set"},
     {"quit", ":quit [N]", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY,
      "Leaves xvm-repl, with exit status N (0 to 255) if given. Otherwise an interactive session exits 0, and a "
      "script exits 1 if any input failed. In a script or a FILE given on the command line, the lines after it are "

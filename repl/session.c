@@ -25,7 +25,7 @@ double session_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void session_record_input(Session *s, const char *text) { vec_push(&s->inputs, gc_strdup(text)); }
+void session_record_input(Session *s, const char *text) { inputlog_record(&s->inputs, text, s->history); }
 
 static void add_search_dirs(Session *s, const char *list)
 {
@@ -48,6 +48,7 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     s->out = out;
     s->verify_budget = config_default(CONFIG_VERIFY_BUDGET);
     s->trace_limit = config_default(CONFIG_TRACE_LIMIT);
+    s->history = (uint32_t)config_default(CONFIG_HISTORY);
     s->trace_layout = (uint32_t)config_default(CONFIG_TRACE_LAYOUT);
     s->prompt_depth = (uint32_t)config_default(CONFIG_PROMPT);
     s->trace_width = (uint32_t)config_default(CONFIG_TRACE_WIDTH);
@@ -337,6 +338,8 @@ Error *session_set(Session *s, const ConfigSetting *st, uint64_t v)
         return vm_set_stack_slots(s->vm, v);
     if (id == CONFIG_CALL_DEPTH)
         return vm_set_call_depth(s->vm, v);
+    if (id == CONFIG_HISTORY)
+        inputlog_trim(&s->inputs, v); /* what is over the new bound goes now */
     switch (id) {
 #define SETTING_PUT(ID, name, at, field, type, ...) \
     case CONFIG_##ID:                               \

@@ -7,6 +7,7 @@
 
 #include "define.h"
 #include "flatten.h"
+#include "inputlog.h"
 #include "vm.h"
 #include "verify.h"
 
@@ -29,7 +30,7 @@ typedef struct Session {
     Def *machine_def;    /* its handle (NULL: core-machine) */
     Principal principal; /* whose input this is (:trust) */
     FILE *out;           /* results and program output */
-    CONFIG_SETTINGS(CONFIG_MEMBER_SESSION) /* verify_budget, trace_limit */
+    CONFIG_SETTINGS(CONFIG_MEMBER_SESSION) /* verify_budget, trace_limit, history */
     Vec loaded_units;    /* unit names already loaded */
     Vec search_path;     /* directories for units, in order */
     const char *stdlib_dir;
@@ -45,7 +46,7 @@ typedef struct Session {
                           * simulated stack goes on as if each input had run (vm's stays) */
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
     double last_verify_ms, last_run_ms;
-    Vec inputs;          /* const char*: every input submitted, as typed (:history) */
+    InputLog inputs;     /* the inputs submitted, as typed: the last `history` of them (:history) */
     bool forth;          /* :forth, --forth: code inputs are Forth until :xvm (forth.c) */
     bool interactive;    /* a person watches out: :trace and :step may draw a table on it */
     bool quit;           /* :quit was given: the front end should end the session */
