@@ -284,12 +284,26 @@ Error *session_use(Session *s, const char *name, Span at)
     return NULL;
 }
 
+const VState *session_real_vs(const Session *s) { return s->vs_real ? s->vs_real : s->vs; }
+
+void session_set_verify_only(Session *s, bool on)
+{
+    if (on && !s->verify_only)
+        s->vs_real = s->vs;
+    if (!on && s->vs_real) {
+        s->vs = s->vs_real;
+        s->vs_real = NULL;
+    }
+    s->verify_only = on;
+}
+
 void session_print_stack(Session *s, Buf *out)
 {
+    const VState *real = session_real_vs(s);
     buf_printf(out, "<%u>", s->vm->depth);
     for (uint32_t i = 0; i < s->vm->depth; i++) {
         buf_putc(out, ' ');
-        vm_print_value(out, s->vm->stack[i], s->vs->items[i].type);
+        vm_print_value(out, s->vm->stack[i], real->items[i].type);
     }
 }
 

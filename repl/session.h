@@ -44,6 +44,7 @@ typedef struct Session {
     bool quiet;          /* --quiet: no informational messages (loaded, defined, using ...) on out */
     bool verify_only;    /* --verify-only: commit definitions, verify code, run nothing; the
                           * simulated stack goes on as if each input had run (vm's stays) */
+    VState *vs_real;     /* while verify_only: vs as it was in step with vm's stack (session_real_vs) */
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
     double last_verify_ms, last_run_ms;
     InputLog inputs;     /* the inputs submitted, as typed: the last `history` of them (:history) */
@@ -91,6 +92,14 @@ uint64_t session_setting(Session *s, const ConfigSetting *st);
 Error *session_set(Session *s, const ConfigSetting *st, uint64_t v);
 
 double session_now_ms(void);
+
+/* The simulated state in step with vm's stack: vs, or under verify_only
+ * (where vs goes on as if inputs had run) the one from before. */
+const VState *session_real_vs(const Session *s);
+/* Enter or leave verify-only mode: leaving it takes the state in step with
+ * vm's stack back, so no code is ever run against a stack it was not
+ * verified on. */
+void session_set_verify_only(Session *s, bool on);
 
 /* Keep an input's text for :history (scripts and the terminal alike). */
 void session_record_input(Session *s, const char *text);

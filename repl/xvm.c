@@ -195,12 +195,15 @@ static int take(xvm_State *X, bool verify_only)
     if (!src)
         return usage(X, "no input is loaded: xvm_load or xvm_loadfile first");
     enter(X);
-    verify_set_interrupt(&X->s->vm->interrupt); /* this session's flag, if there are several */
-    bool was = X->s->verify_only;
-    X->s->verify_only = verify_only || was;
-    Error *e = X->loaded_forth ? forth_eval(X->s, src) : session_eval(X->s, src);
-    X->s->verify_only = was;
-    fflush(X->s->out);
+    Session *s = X->s;
+    verify_set_interrupt(&s->vm->interrupt); /* this session's flag, if there are several */
+    bool once = verify_only && !s->verify_only; /* xvm_verify: the stack, simulated too, stays as it was */
+    if (once)
+        session_set_verify_only(s, true);
+    Error *e = X->loaded_forth ? forth_eval(s, src) : session_eval(s, src);
+    if (once)
+        session_set_verify_only(s, false);
+    fflush(s->out);
     return leave(X, fail(X, e));
 }
 
@@ -322,6 +325,9 @@ int xvm_setflags(xvm_State *X, unsigned flags)
     if (flags & ~(unsigned)XVM_ALL_FLAGS)
         return usage(X, gc_printf("xvm_setflags: unknown flags 0x%x", flags & ~(unsigned)XVM_ALL_FLAGS));
     Session *s = X->s;
+    bool vo = (flags & XVM_VERIFY_ONLY) != 0, ck = (flags & XVM_CHECKED) != 0;
+    if (s->active && (vo != s->verify_only || ck != s->checked))
+        return usage(X, "a stepped run is suspended: XVM_VERIFY_ONLY and XVM_CHECKED cannot change beside it");
     if ((flags & XVM_FORTH) && !s->forth) { /* loads forth-machine: it may fail */
         enter(X);
         int st = fail(X, forth_mode_start(s));
@@ -331,7 +337,7 @@ int xvm_setflags(xvm_State *X, unsigned flags)
     s->forth = (flags & XVM_FORTH) != 0;
     s->quiet = (flags & XVM_QUIET) != 0;
     s->checked = (flags & XVM_CHECKED) != 0;
-    s->verify_only = (flags & XVM_VERIFY_ONLY) != 0;
+    session_set_verify_only(s, (flags & XVM_VERIFY_ONLY) != 0);
     s->interactive = (flags & XVM_INTERACTIVE) != 0;
     return XVM_OK;
 }
@@ -353,7 +359,7 @@ int xvm_gettop(xvm_State *X) { return usable(X) ? (int)X->s->vm->depth : 0; }
 int xvm_type(xvm_State *X, int idx)
 {
     int64_t k = slot(X, idx);
-    return k < 0 ? XVM_TNONE : X->s->vs->items[k].type == TY_REF ? XVM_TREF : XVM_TINT;
+    return k < 0 ? XVM_TNONE : session_real_vs(X->s)->items[k].type == TY_REF ? XVM_TREF : XVM_TINT;
 }
 
 int64_t xvm_toint(xvm_State *X, int idx, int *isint)
@@ -380,6 +386,8 @@ static int stack_usable(xvm_State *X, uint32_t more)
     X->errors = NULL;
     if (X->s->active)
         return usage(X, "a stepped run is suspended: the stack cannot change beside it");
+    if (X->s->verify_only) /* the simulated stack has gone on as if inputs had run: no item of it is real */
+        return usage(X, "in verify-only mode (XVM_VERIFY_ONLY) the stack cannot change: nothing runs");
     if ((uint64_t)X->s->vm->depth + more > X->s->vm->limits.stack_slots)
         return usage(X, "the stack is full (see the setting \"stack\")");
     return XVM_OK;

@@ -24,7 +24,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Verdicts a = {.r = fuzz_repl(fuzz_sink(), false)}, b = {.r = fuzz_repl(fuzz_sink(), false)};
-    fuzz_s(a.r)->verify_only = fuzz_s(b.r)->verify_only = true;
+    xvm_setflags(a.r->X, XVM_VERIFY_ONLY);
+    xvm_setflags(b.r->X, XVM_VERIFY_ONLY);
     fuzz_lines(data, size, feed, &a);
     fuzz_lines(data, size, feed, &b);
     if (strcmp(buf_str(&a.codes), buf_str(&b.codes)))
