@@ -197,7 +197,7 @@ static int cannot_open(Repl *r, const char *path)
 }
 
 /* The session the options ask for; NULL if out of memory. */
-static xvm_State *open_session(Repl *r, const Options *o)
+static xvm_State *open_state(Repl *r, const Options *o)
 {
     xvm_State *X = xvm_open(stdout, stdlib_dir(), o->flags);
     if (X && o->untrusted)
@@ -216,7 +216,7 @@ int main(int argc, char **argv)
     int status = parse_options(argc, argv, &r, &o);
     if (status >= 0)
         return status;
-    if (!open_session(&r, &o)) {
+    if (!open_state(&r, &o)) {
         fputs("xvm-repl: out of memory\n", stderr);
         return 2;
     }

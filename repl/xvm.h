@@ -3,7 +3,8 @@
  * or a file: definitions and code, as one input of xvm-repl), verifies it
  * or runs it, reads and pushes stack items, lists the definitions, and gets
  * every error as a structured value.  The library prints nothing but the
- * program's own output (`print`, `emit`) on the FILE the session was given.
+ * program's own output (`print`, `emit`), and what colon commands show
+ * (xvm_input), on the FILE the session was given.
  *
  * Memory: XVM allocates from libgc (the Boehm collector).  xvm_new calls
  * GC_INIT itself; the host must not free() anything XVM returns.  Strings
@@ -112,7 +113,10 @@ XVM_API void xvm_interrupt(xvm_State *X);
  * ":set fuel 10", ":history"), or definitions and code as xvm_dostring
  * (Forth under XVM_FORTH), its first line numbered first_line (1 or
  * more) in errors.  Blank text does nothing; other text is kept for
- * :history.  A command writes what it shows on the state's output. */
+ * :history.  A command writes what it shows on the state's output.
+ * Commands are the user's, as at the keyboard: :load reads any file,
+ * :save writes one, :trust trusted lifts XVM_UNTRUSTED.  So this is for
+ * text the host's user typed; other code goes through xvm_dostring. */
 XVM_API int xvm_input(xvm_State *X, const char *text, const char *name, int first_line);
 /* 1 once an input gave :quit, with *status (may be NULL) its N, or -1;
  * the state still works. */
@@ -166,7 +170,7 @@ XVM_API int xvm_getdef(xvm_State *X, int i, xvm_Def *d);
 
 /* ---- errors ------------------------------------------------------------------------------- */
 /* The last call that failed leaves its errors (one input may have
- * several), until the next call that loads, verifies or runs. */
+ * several); any later call that can fail clears them first. */
 
 typedef struct xvm_Error {
     const char *code;     /* stable: "E_TYPE", "E_SYNTAX", ... (docs/reference.md) */
