@@ -214,6 +214,30 @@ static void flags(void)
     printf("  stepping %d\n", xvm_stepping(X));
 }
 
+/* A Forth file (xvm_loadfile by its name): run word by word over forth-machine. */
+static void forth_file(void)
+{
+    printf("-- a Forth file\n");
+    FILE *f = fopen("square.fs", "w");
+    if (!f)
+        return;
+    fputs(": sq ( n -- n ) dup * ;\n6 sq . cr\n", f);
+    fclose(f);
+    report("dofile square.fs", xvm_dofile(X, "square.fs"));
+    report("loadfile, verify", xvm_loadfile(X, "square.fs") ?: xvm_verify(X));
+    f = fopen("bad.fs", "w");
+    if (f) {
+        fputs(": twice ( n -- n ) dup ;\n", f);
+        fclose(f);
+    }
+    report("a word whose comment is wrong", xvm_dofile(X, "bad.fs"));
+    fields(0);
+    printf("  machine %s flags %u\n", xvm_machine(X), xvm_getflags(X));
+    report("core again", xvm_use(X, "core-machine"));
+    remove("square.fs");
+    remove("bad.fs");
+}
+
 /* ---- completion and big inputs --------------------------------------------------------------- */
 
 static void completion(void)
@@ -251,6 +275,7 @@ int main(void)
     inputs();
     places();
     flags();
+    forth_file();
     completion();
     big();
     xvm_close(X);
