@@ -430,6 +430,10 @@ static Error *take_top(Forth *F, const FTok *t, int64_t *v)
     if (e)
         return e;
     Session *s = F->s;
+    if (s->verify_only) /* the code so far did not run: its item is simulated, the real top is another */
+        return err_hint(err_new(E_USAGE, t->span, "%s needs the number the code before it computed, and in "
+                                                  "verify-only mode nothing runs", t->text),
+                        "verify the definitions that do not need it, or run the program");
     if (!s->vm->depth || !s->vs->depth || s->vs->items[s->vs->depth - 1].type != TY_INT)
         return err_new(E_USAGE, t->span, "%s needs a number on the stack", t->text);
     *v = s->vm->stack[s->vm->depth - 1];

@@ -233,6 +233,15 @@ static void forth_file(void)
     report("a word whose comment is wrong", xvm_dofile(X, "bad.fs"));
     fields(0);
     printf("  machine %s flags %u\n", xvm_machine(X), xvm_getflags(X));
+    /* CONSTANT takes the number the code before it left on the real stack:
+     * in verify-only mode that code did not run, and the real top is another */
+    report("core", xvm_use(X, "core-machine"));
+    report("a ref on the real stack", xvm_dostring(X, "push int(3); alloc;", "ref"));
+    report("Forth, verify-only", xvm_setflags(X, XVM_QUIET | XVM_FORTH | XVM_VERIFY_ONLY));
+    report("10 CONSTANT ten", xvm_input(X, "10 CONSTANT ten", "vo.fs", 1));
+    report("back", xvm_setflags(X, XVM_QUIET));
+    printf("  top is a ref: %d\n", xvm_type(X, -1) == XVM_TREF);
+    report("pop it", xvm_pop(X, 1));
     report("core again", xvm_use(X, "core-machine"));
     remove("square.fs");
     remove("bad.fs");
