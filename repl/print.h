@@ -13,7 +13,7 @@
 bool print_color_option(const char *arg);
 
 /* The option --diagnostics=FORMAT (text, json): true if arg is one.  Under
- * json, print_error writes each error as a line of JSON (diag.h). */
+ * json, print_errors writes each error as a line of JSON (diag.h). */
 bool print_diagnostics_option(const char *arg);
 /* Was --diagnostics=json given? */
 bool print_diagnostics_json(void);
