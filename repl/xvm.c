@@ -52,7 +52,10 @@ xvm_State *xvm_open(FILE *out, const char *stdlib_dir, unsigned flags)
         return NULL;
     memset(X, 0, sizeof *X);
     X->s = session_new(out ? out : stdout, stdlib_dir ? gc_strdup(stdlib_dir) : default_stdlib());
-    xvm_setflags(X, flags & XVM_ALL_FLAGS); /* Forth mode may fail: its errors stay readable */
+    flags &= XVM_ALL_FLAGS;
+    xvm_setflags(X, flags & ~(unsigned)XVM_FORTH); /* the others hold even if Forth mode fails */
+    if (flags & XVM_FORTH)
+        xvm_setflags(X, flags); /* it may: its errors stay readable */
     return X;
 }
 

@@ -124,6 +124,11 @@ static void null_state(void)
            xvm_errtext(NULL, 0) ? "?" : "NULL", xvm_getlimit(NULL, "fuel", &v), xvm_getprincipal(NULL));
     xvm_interrupt(NULL);
     xvm_close(NULL);
+    /* a state asked for in Forth mode, with no forth-machine to load */
+    X = xvm_open(stdout, "/nonexistent", XVM_QUIET | XVM_FORTH);
+    printf("  Forth mode without a stdlib: flags %u, %d error(s), machine %s\n", xvm_getflags(X), xvm_errcount(X),
+           xvm_machine(X));
+    xvm_close(X);
 }
 
 /* ---- inputs as xvm-repl takes them ------------------------------------------------------------ */
