@@ -124,11 +124,7 @@ Error *err_detail(Error *e, const char *text);
 Error *err_append(Error *list, Error *e); /* chain e after list; returns head */
 const char *err_code_name(ErrorCode c);
 
-/* Render an error as the user sees it:
- *   file:line:col: error: message
- *     12 | source line
- *        |     ^~~~
- *   hint / notes / detail */
-void err_render(Buf *out, const Error *e);
+/* How an error is shown to people (its source line, the caret, notes,
+ * detail, hint) is repl/render.c's, from the API's values (repl/xvm.h). */
 
 #endif

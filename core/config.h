@@ -75,6 +75,10 @@
  * 8-byte values (2^28 of them: 2 GiB) the collector scans, and the frame
  * stack may grow to (call-depth + 1) * (op-nesting + 1) frames. */
 #define STACK_MAX_SLOTS (1u << 28)
+
+/* The most :set history allows: each kept input stays in memory (up to
+ * input-bytes each), and a million is more than a day of typing. */
+#define HISTORY_MAX (1u << 20)
 #define CALL_DEPTH_MAX (1u << 24)
 
 /* ---- settings ---------------------------------------------------------------------------- */
@@ -134,7 +138,11 @@ enum { CONFIG_LAYOUT_AUTO, CONFIG_LAYOUT_TABLE, CONFIG_LAYOUT_PLAIN };
     X(LINE_BYTES, "line-bytes", GLOBAL, line_bytes, uint32_t, 1u << 20, 64, 1u << 30, false,           \
       "bytes in one input line", NULL, NULL)                                                           \
     X(INPUT_BYTES, "input-bytes", GLOBAL, input_bytes, uint32_t, UNIT_MAX_BYTES, 64, 1u << 30, false,  \
-      "bytes in one input (a line with its continuation lines)", NULL, NULL)
+      "bytes in one input (a line with its continuation lines)", NULL, NULL)                           \
+    X(HISTORY, "history", SESSION, history, uint32_t, 1000, 0, HISTORY_MAX, false,                     \
+      "inputs :history keeps (the oldest are dropped first)",                                          \
+      "every kept input stays in memory; a longer record belongs in a file (the terminal's history "   \
+      "file keeps $XVM_REPL_HISTSIZE entries, :save the definitions)", NULL)
 
 #define CONFIG_ID(ID, ...) CONFIG_##ID,
 typedef enum { CONFIG_SETTINGS(CONFIG_ID) CONFIG_COUNT } ConfigId;

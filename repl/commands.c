@@ -4,9 +4,6 @@
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
 #include "commands.h"
 #include "forth.h"
-#include "input.h"
-#include "interactive.h"
-#include "print.h"
 #include "live.h"
 #include "trace.h"
 #include "query.h"
@@ -23,7 +20,7 @@
 
 typedef struct Cmd Cmd;
 typedef struct CmdCtx {
-    Repl *r;
+    Session *s;
     const char *args;  /* trimmed argument text */
     Source *src;       /* the whole line, command word blanked */
     Span args_span;
@@ -57,22 +54,22 @@ static const size_t ncommands;
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static void out_buf(Repl *r, Buf *b)
+static void out_buf(Session *s, Buf *b)
 {
-    fputs(buf_str(b), r->s->out);
+    fputs(buf_str(b), s->out);
     if (b->len && b->s[b->len - 1] != '\n')
-        fputc('\n', r->s->out);
+        fputc('\n', s->out);
 }
 
 /* An informational message ("using M", "input is trusted"): none under --quiet. */
 static void say(CmdCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(CmdCtx *c, const char *fmt, ...)
 {
-    if (c->r->s->quiet)
+    if (c->s->quiet)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(c->r->s->out, fmt, ap);
+    vfprintf(c->s->out, fmt, ap);
     va_end(ap);
 }
 
@@ -101,35 +98,35 @@ static Error *unknown_command(const char *word, Span at);
 /* :quit [N]: N is the exit status, 0..255. */
 static Error *cmd_quit(CmdCtx *c)
 {
+    long n = -1; /* none given */
     if (c->args[0]) {
         char *end;
         errno = 0;
-        long n = strtol(c->args, &end, 10);
+        n = strtol(c->args, &end, 10);
         if (errno || *end || n < 0 || n > 255 || !(c->args[0] >= '0' && c->args[0] <= '9'))
             return err_hint(err_new(E_USAGE, c->args_span, "the exit status must be a whole number 0..255"),
                             "usage: :quit [N]");
-        c->r->quit_status_given = true;
-        c->r->quit_status = (int)n;
     }
-    c->r->quit = true;
+    c->s->quit_status = (int)n;
+    c->s->quit = true;
     return NULL;
 }
 
 static Error *cmd_stack(CmdCtx *c)
 {
     Buf b = {0};
-    if (!trace_print_stack(c->r->s, &b)) /* a suspended :step run's, else the REPL's */
-        session_print_stack(c->r->s, &b);
-    out_buf(c->r, &b);
+    if (!trace_print_stack(c->s, &b)) /* a suspended :step run's, else the REPL's */
+        session_print_stack(c->s, &b);
+    out_buf(c->s, &b);
     return NULL;
 }
 
 static Error *cmd_facts(CmdCtx *c)
 {
     Buf b = {0};
-    if (!trace_print_facts(c->r->s, &b))
-        session_print_facts(c->r->s, &b);
-    out_buf(c->r, &b);
+    if (!trace_print_facts(c->s, &b))
+        session_print_facts(c->s, &b);
+    out_buf(c->s, &b);
     return NULL;
 }
 
@@ -137,19 +134,19 @@ static Error *cmd_use(CmdCtx *c)
 {
     Error *e = need_name(c, "use");
     if (!e)
-        e = session_use(c->r->s, c->args, c->args_span);
+        e = session_use(c->s, c->args, c->args_span);
     if (!e)
-        say(c, "using %s\n", c->r->s->machine->name);
+        say(c, "using %s\n", c->s->machine->name);
     return e;
 }
 
 static Error *list_kind(CmdCtx *c, DefKind kind)
 {
     Buf b = {0};
-    query_list(c->r->s, kind, &b);
+    query_list(c->s, kind, &b);
     if (!b.len)
         buf_printf(&b, "no %ss defined\n", workspace_kind_name(kind));
-    out_buf(c->r, &b);
+    out_buf(c->s, &b);
     return NULL;
 }
 
@@ -194,12 +191,12 @@ static Error *cmd_graph(CmdCtx *c)
     Span name_at = c->args_span;
     name_at.len = (uint32_t)strlen(name);
     if (!file) {
-        e = query_graph(c->r->s, name, name_at, &b);
+        e = query_graph(c->s, name, name_at, &b);
         if (!e)
-            out_buf(c->r, &b);
+            out_buf(c->s, &b);
         return e;
     }
-    e = query_graph_file(c->r->s, name, name_at, file, file_at);
+    e = query_graph_file(c->s, name, name_at, file, file_at);
     if (!e)
         say(c, "wrote the graph of %s to %s\n", name, file);
     return e;
@@ -208,13 +205,13 @@ static Error *cmd_graph(CmdCtx *c)
 static Error *cmd_trust(CmdCtx *c)
 {
     if (!strcmp(c->args, "trusted"))
-        c->r->s->principal = PRINCIPAL_TRUSTED;
+        c->s->principal = PRINCIPAL_TRUSTED;
     else if (!strcmp(c->args, "untrusted"))
-        c->r->s->principal = PRINCIPAL_UNTRUSTED;
+        c->s->principal = PRINCIPAL_UNTRUSTED;
     else if (c->args[0])
         return suggest_unknown(err_new(E_USAGE, c->args_span, "unknown principal '%s'", c->args), c->args,
                                (const char *const[]){"trusted", "untrusted"}, 2, "usage: :trust trusted|untrusted");
-    say(c, "input is %s\n", principal_name(c->r->s->principal));
+    say(c, "input is %s\n", principal_name(c->s->principal));
     return NULL;
 }
 
@@ -224,9 +221,9 @@ static Error *cmd_show(CmdCtx *c)
     if (e)
         return e;
     Buf b = {0};
-    e = query_show(c->r->s, c->args, c->args_span, &b);
+    e = query_show(c->s, c->args, c->args_span, &b);
     if (!e)
-        out_buf(c->r, &b);
+        out_buf(c->s, &b);
     return e;
 }
 
@@ -236,18 +233,18 @@ static Error *cmd_verify(CmdCtx *c)
     if (e)
         return e;
     Buf b = {0};
-    e = query_verify_log(c->r->s, c->args, c->args_span, &b);
-    out_buf(c->r, &b);
+    e = query_verify_log(c->s, c->args, c->args_span, &b);
+    out_buf(c->s, &b);
     return e;
 }
 
 static Error *cmd_time(CmdCtx *c)
 {
-    Error *e = session_eval(c->r->s, c->src);
+    Error *e = session_eval(c->s, c->src);
     if (e)
         return e;
-    fprintf(c->r->s->out, "time: verify %.3f ms, run %.3f ms\n", c->r->s->last_verify_ms,
-            c->r->s->last_run_ms);
+    fprintf(c->s->out, "time: verify %.3f ms, run %.3f ms\n", c->s->last_verify_ms,
+            c->s->last_run_ms);
     return NULL;
 }
 
@@ -280,7 +277,7 @@ static void split_paths(const char *args, Vec *out)
 static Error *cmd_load(CmdCtx *c)
 {
     const char *path = c->args;
-    Principal p = c->r->s->principal;
+    Principal p = c->s->principal;
     if (!strncmp(path, "--untrusted", 11) && (path[11] == ' ' || path[11] == '\t' || !path[11])) {
         p = PRINCIPAL_UNTRUSTED;
         path += 11;
@@ -300,7 +297,7 @@ static Error *cmd_load(CmdCtx *c)
         size_t len;
         Error *e = units_read_file(paths.items[i], c->args_span, &text, &len);
         if (e)
-            return units_suggest(c->r->s, paths.items[i], e);
+            return units_suggest(c->s, paths.items[i], e);
         /* The files are one input: together they are bounded like one. */
         if ((total += len) > config_limits.input_bytes)
             return err_hint(err_new(E_LIMIT, c->args_span, "input too large: the files come to more than %u bytes",
@@ -312,22 +309,22 @@ static Error *cmd_load(CmdCtx *c)
                             "a Forth file is an input of its own, checked whole and then run word by word: :load FILE.fs");
     }
     if (forth_is_source(paths.items[0])) { /* definitions over forth-machine (docs/forth.md) */
-        Error *e = forth_eval_as(c->r->s, srcs.items[0], p);
+        Error *e = forth_eval_as(c->s, srcs.items[0], p);
         if (!e)
-            live_remember_file(c->r->s, paths.items[0], ((Source *)srcs.items[0])->text, p);
+            live_remember_file(c->s, paths.items[0], ((Source *)srcs.items[0])->text, p);
         return e;
     }
     /* All the files are one transaction: all of them or none. */
-    Error *e = srcs.len == 1 ? session_eval_as(c->r->s, srcs.items[0], p)
-                             : session_eval_files(c->r->s, (const Source *const *)srcs.items, srcs.len, p, false);
+    Error *e = srcs.len == 1 ? session_eval_as(c->s, srcs.items[0], p)
+                             : session_eval_files(c->s, (const Source *const *)srcs.items, srcs.len, p, false);
     for (uint32_t i = 0; !e && i < srcs.len; i++)
-        live_remember_file(c->r->s, paths.items[i], ((Source *)srcs.items[i])->text, p);
+        live_remember_file(c->s, paths.items[i], ((Source *)srcs.items[i])->text, p);
     return e;
 }
 
 static Error *cmd_forth(CmdCtx *c)
 {
-    Error *e = forth_mode_start(c->r);
+    Error *e = forth_mode_start(c->s);
     if (!e)
         say(c, "input is Forth over forth-machine (:xvm goes back)\n");
     return e ? (e->span = c->args_span, e) : NULL; /* at the command, not at the empty Forth input */
@@ -335,56 +332,56 @@ static Error *cmd_forth(CmdCtx *c)
 
 static Error *cmd_xvm(CmdCtx *c)
 {
-    c->r->forth = false;
+    c->s->forth = false;
     say(c, "input is XVM\n");
     return NULL;
 }
 
 static Error *cmd_trace(CmdCtx *c)
 {
-    bool table = c->r->interactive && isatty(fileno(c->r->s->out));
-    return trace_run(c->r->s, c->src, table);
+    bool table = c->s->interactive && isatty(fileno(c->s->out));
+    return trace_run(c->s, c->src, table);
 }
 
 static Error *cmd_step(CmdCtx *c)
 {
-    bool table = c->r->interactive && isatty(fileno(c->r->s->out));
-    return trace_step(c->r->s, c->args[0] ? c->src : NULL, table);
+    bool table = c->s->interactive && isatty(fileno(c->s->out));
+    return trace_step(c->s, c->args[0] ? c->src : NULL, table);
 }
 
-static Error *cmd_continue(CmdCtx *c) { return trace_continue(c->r->s); }
-static Error *cmd_abandon(CmdCtx *c) { return trace_abandon(c->r->s); }
+static Error *cmd_continue(CmdCtx *c) { return trace_continue(c->s); }
+static Error *cmd_abandon(CmdCtx *c) { return trace_abandon(c->s); }
 
-static Error *cmd_reload(CmdCtx *c) { return live_reload(c->r->s, c->args_span); }
+static Error *cmd_reload(CmdCtx *c) { return live_reload(c->s, c->args_span); }
 
 static Error *cmd_apropos(CmdCtx *c)
 {
     Buf b = {0};
-    Error *e = query_apropos(c->r->s, c->args, c->args_span, &b);
+    Error *e = query_apropos(c->s, c->args, c->args_span, &b);
     if (!e)
-        out_buf(c->r, &b);
+        out_buf(c->s, &b);
     return e;
 }
 
 static Error *cmd_deps(CmdCtx *c)
 {
     Buf b = {0};
-    Error *e = query_deps(c->r->s, c->args, c->args_span, &b);
+    Error *e = query_deps(c->s, c->args, c->args_span, &b);
     if (!e)
-        out_buf(c->r, &b);
+        out_buf(c->s, &b);
     return e;
 }
 
 static Error *cmd_module(CmdCtx *c)
 {
     if (!c->args[0]) {
-        c->r->s->module_sel = NULL;
+        c->s->module_sel = NULL;
         say(c, "top-level .define_operation is off again\n");
         return NULL;
     }
-    Error *e = live_select_module(c->r->s, c->args, c->args_span);
+    Error *e = live_select_module(c->s, c->args, c->args_span);
     if (!e)
-        say(c, "top-level .define_operation now adds to or replaces operations of module %s\n", c->r->s->module_sel);
+        say(c, "top-level .define_operation now adds to or replaces operations of module %s\n", c->s->module_sel);
     return e;
 }
 
@@ -420,15 +417,17 @@ static Error *cmd_link(CmdCtx *c)
     const char *stmt = gc_printf("%s;", text);
     Source *src = source_new(c->src->name, stmt, strlen(stmt), c->src->first_line);
     src->display = c->src->display;
-    return live_link(c->r->s, src, dry);
+    return live_link(c->s, src, dry);
 }
 
 /* :history [N]: the inputs of this session (the last N), numbered, a
- * multi-line input whole with its lines under each other. */
+ * multi-line input whole with its lines under each other; first, if the
+ * inputs asked for go back past what :set history keeps, how many are gone. */
 static Error *cmd_history(CmdCtx *c)
 {
-    const Vec *in = &c->r->s->inputs;
-    uint32_t from = 0;
+    const InputLog *in = &c->s->inputs;
+    uint32_t kept = inputlog_count(in), from = 0;
+    bool all = true;
     if (c->args[0]) {
         char *end;
         errno = 0;
@@ -436,19 +435,23 @@ static Error *cmd_history(CmdCtx *c)
         if (errno || *end || !(c->args[0] >= '0' && c->args[0] <= '9'))
             return err_hint(err_new(E_USAGE, c->args_span, "expected how many inputs to show, a whole number"),
                             "usage: :history [N]");
-        from = n < in->len ? in->len - (uint32_t)n : 0;
+        from = n < kept ? kept - (uint32_t)n : 0;
+        all = n > kept;
     }
     Buf b = {0};
-    for (uint32_t i = from; i < in->len; i++) {
-        buf_printf(&b, "%5u  ", i + 1);
-        for (const char *p = in->items[i]; *p; p++) {
+    if (all && in->dropped)
+        buf_printf(&b, "(%llu older input%s dropped: :set history keeps the last %u; raise it to keep more)\n",
+                   (unsigned long long)in->dropped, in->dropped == 1 ? "" : "s", c->s->history);
+    for (uint32_t i = from; i < kept; i++) {
+        buf_printf(&b, "%5llu  ", (unsigned long long)(in->dropped + i + 1));
+        for (const char *p = inputlog_get(in, i); *p; p++) {
             buf_putc(&b, *p);
             if (*p == '\n')
                 buf_puts(&b, "       ");
         }
         buf_putc(&b, '\n');
     }
-    out_buf(c->r, &b);
+    out_buf(c->s, &b);
     return NULL;
 }
 
@@ -463,21 +466,21 @@ static Error *cmd_save(CmdCtx *c)
         return usage_error(c, find_command("save", 4, &matches), ":save takes one file (quote a name with spaces)");
     const char *path = paths.items[0];
     SaveReport rep;
-    Error *e = save_session(c->r->s, path, c->args_span, &rep);
+    Error *e = save_session(c->s, path, c->args_span, &rep);
     if (e)
         return e;
     say(c, "saved %u definition%s as text and %u stdlib unit%s by name to %s; replay it with: xvm-repl %s\n", rep.ndefs,
         rep.ndefs == 1 ? "" : "s", rep.nunits, rep.nunits == 1 ? "" : "s", path,
         strchr(path, ' ') ? gc_printf("\"%s\"", path) : path);
     for (uint32_t i = 0; i < rep.left_out.len; i++)
-        fprintf(c->r->s->out, "not saved: %s\n", (const char *)rep.left_out.items[i]);
+        fprintf(c->s->out, "not saved: %s\n", (const char *)rep.left_out.items[i]);
     return NULL;
 }
 
 static Error *cmd_gc(CmdCtx *c)
 {
     GC_gcollect();
-    fprintf(c->r->s->out, "heap: %zu KiB, %zu KiB free\n", GC_get_heap_size() / 1024,
+    fprintf(c->s->out, "heap: %zu KiB, %zu KiB free\n", GC_get_heap_size() / 1024,
             GC_get_free_bytes() / 1024);
     return NULL;
 }
@@ -556,8 +559,8 @@ static Error *cmd_set(CmdCtx *c)
 {
     if (!c->args[0]) {
         for (size_t i = 0; i < CONFIG_COUNT; i++)
-            fprintf(c->r->s->out, "%-14s %-12s %s\n", config_settings[i].name,
-                    setting_text(&config_settings[i], setting_value(&config_settings[i], c->r->s)),
+            fprintf(c->s->out, "%-14s %-12s %s\n", config_settings[i].name,
+                    setting_text(&config_settings[i], setting_value(&config_settings[i], c->s)),
                     config_settings[i].help);
         return NULL;
     }
@@ -566,7 +569,7 @@ static Error *cmd_set(CmdCtx *c)
     Error *e = parse_setting(c, &st, &value);
     if (e)
         return e;
-    e = setting_store(st, c->r->s, value);
+    e = setting_store(st, c->s, value);
     if (!e)
         say(c, "%s = %s\n", st->name, setting_text(st, value));
     return e ? (e->span = c->args_span, e) : NULL;
@@ -591,10 +594,12 @@ static const Cmd commands[] = {
      "usage, what it does, an example and related commands.",
      ":help\n:help trace", "apropos show"},
     {"history", ":history [N]", "show the inputs of this session, numbered", cmd_history, U_ANY,
-     "Shows every input of this session so far (or the last N), numbered from 1, commands and definitions and "
+     "Shows the inputs of this session so far (or the last N), numbered from 1, commands and definitions and "
      "code alike, whether they succeeded or not; an input of several lines is shown whole. A script's lines count "
-     "as typed. This is the session's own list, not the terminal's history file: it starts empty in each session.",
-     ":history\n:history 5", "save load"},
+     "as typed. This is the session's own list, not the terminal's history file: it starts empty in each session. "
+     "It keeps the last :set history inputs (1000 by default); older ones are dropped, their numbers stay "
+     "counted, and a first line says how many are gone when what is asked for goes back past them.",
+     ":history\n:history 5", "save load set"},
     {"quit", ":quit [N]", "leave xvm-repl (Ctrl-D does the same)", cmd_quit, U_ANY,
      "Leaves xvm-repl, with exit status N (0 to 255) if given. Otherwise an interactive session exits 0, and a "
      "script exits 1 if any input failed. In a script or a FILE given on the command line, the lines after it are "
@@ -805,8 +810,8 @@ static Error *cmd_help(CmdCtx *c)
 {
     Buf b = {0};
     if (!c->args[0]) {
-        help_overview(&b, c->r->s->machine);
-        out_buf(c->r, &b);
+        help_overview(&b, c->s->machine);
+        out_buf(c->s, &b);
         return NULL;
     }
     const char *want = c->args[0] == ':' ? c->args + 1 : c->args;
@@ -814,7 +819,7 @@ static Error *cmd_help(CmdCtx *c)
     const Cmd *cmd = find_command(want, strlen(want), &matches);
     if (cmd && matches == 1) {
         help_page(&b, cmd);
-        out_buf(c->r, &b);
+        out_buf(c->s, &b);
         return NULL;
     }
     if (matches > 1)
@@ -901,7 +906,7 @@ static Error *nofile_refusal(CmdCtx *c, const Cmd *cmd, const char *hint)
  * commands").  NULL: the command may run. */
 static Error *untrusted_refusal(CmdCtx *c, const Cmd *cmd)
 {
-    Session *s = c->r->s;
+    Session *s = c->s;
     if (s->principal != PRINCIPAL_UNTRUSTED)
         return NULL;
     static const char hint[] = ":trust trusted first (that is for the user at the keyboard, not for code)";
@@ -967,7 +972,7 @@ static Span span_at(const Source *src, size_t off, size_t len, int line)
                   .col = (uint32_t)off + 1};
 }
 
-void commands_run(Repl *r, const char *line, const char *srcname, int lineno)
+Error *commands_run(Session *s, const char *line, const char *srcname, int lineno)
 {
     const char *p = line;
     while (*p == ' ' || *p == '\t')
@@ -985,7 +990,7 @@ void commands_run(Repl *r, const char *line, const char *srcname, int lineno)
     size_t aend = strlen(blanked);
     while (aend > aoff && strchr(" \t\r\n", blanked[aend - 1]))
         aend--;
-    CmdCtx c = {.r = r, .args = gc_strndup(blanked + aoff, aend - aoff), .src = src,
+    CmdCtx c = {.s = s, .args = gc_strndup(blanked + aoff, aend - aoff), .src = src,
                 .args_span = span_at(src, aoff, aend - aoff, lineno)};
     Span word_span = span_at(src, lead - 1, wlen + 1, lineno);
     int matches;
@@ -1000,9 +1005,5 @@ void commands_run(Repl *r, const char *line, const char *srcname, int lineno)
         e = unknown_command(word, word_span);
     else if (!(e = check_arity(&c, cmd)) && !(e = untrusted_refusal(&c, cmd)))
         e = cmd->run(&c);
-    r->last_error = e;
-    if (e) {
-        r->failures++;
-        print_error(r, e);
-    }
+    return e;
 }

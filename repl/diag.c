@@ -67,49 +67,52 @@ static void key_string(Buf *out, const char *key, const char *value)
     diag_json_string(out, value, strlen(value));
 }
 
-static void position(Buf *out, const Span *sp, uint32_t line, uint32_t col)
+static void position(Buf *out, const char *file, int line, int col)
 {
     buf_puts(out, "{\"file\": ");
-    diag_json_string(out, sp->src->name, strlen(sp->src->name));
-    buf_printf(out, ", \"line\": %u, \"column\": %u, \"byte-column\": %u}", line, col, col);
+    diag_json_string(out, file, strlen(file));
+    buf_printf(out, ", \"line\": %d, \"column\": %d, \"byte-column\": %d}", line, col, col);
 }
 
-/* [{"caret": ..., "finish": ...}] for a span, [] for none.  The finish is
- * the span's last byte, found by walking the text from its start. */
-static void locations(Buf *out, Span sp)
+/* [{"caret": ..., "finish": ...}] for a place, [] for none.  The finish is
+ * the span's last byte: the byte before its end, or the caret for a span
+ * of one byte or none.  A span whose last byte is a line's newline ends
+ * at column 1 of the next line; its finish is that newline, after the
+ * source line when that is the line before (else column 1 of it). */
+static void locations(Buf *out, const char *file, int line, int col, int end_line, int end_col,
+                      const char *source_line, int caret)
 {
-    if (!sp.src) {
+    if (!file) {
         buf_puts(out, "[]");
         return;
     }
-    uint32_t line = sp.line, col = sp.col;
-    size_t end = (size_t)sp.off + sp.len;
-    if (end > sp.src->len)
-        end = sp.src->len;
-    for (size_t i = sp.off; i + 1 < end; i++) {
-        bool nl = sp.src->text[i] == '\n';
-        line += nl;
-        col = nl ? 1 : col + 1;
+    int fline = line, fcol = col;
+    if (end_line != line || end_col > col + 1) {
+        fline = end_col > 1 ? end_line : end_line - 1;
+        fcol = end_col > 1                                 ? end_col - 1
+               : fline == line && source_line              ? col + (int)strlen(source_line) - caret
+                                                           : 1;
     }
     buf_puts(out, "[{\"caret\": ");
-    position(out, &sp, sp.line, sp.col);
+    position(out, file, line, col);
     buf_puts(out, ", \"finish\": ");
-    position(out, &sp, line, col);
+    position(out, file, fline, fcol);
     buf_puts(out, "}]");
 }
 
-void diag_json(Buf *out, const Error *e)
+void diag_json(Buf *out, const xvm_Error *e, const xvm_Note *notes)
 {
-    buf_printf(out, "{\"kind\": \"error\", \"code\": \"%s\"", err_code_name(e->code));
-    key_string(out, "message", e->msg);
+    buf_printf(out, "{\"kind\": \"error\", \"code\": \"%s\"", e->code);
+    key_string(out, "message", e->message);
     buf_puts(out, ", \"locations\": ");
-    locations(out, e->span);
+    locations(out, e->file, e->line, e->column, e->end_line, e->end_column, e->source_line, e->caret_offset);
     buf_puts(out, ", \"children\": [");
-    for (const Note *n = e->notes; n; n = n->next) {
-        buf_puts(out, n == e->notes ? "{\"kind\": \"note\"" : ", {\"kind\": \"note\"");
-        key_string(out, "message", n->msg);
+    for (int i = 0; notes && i < e->nnotes; i++) {
+        const xvm_Note *n = &notes[i];
+        buf_puts(out, i == 0 ? "{\"kind\": \"note\"" : ", {\"kind\": \"note\"");
+        key_string(out, "message", n->message);
         buf_puts(out, ", \"locations\": ");
-        locations(out, n->span);
+        locations(out, n->file, n->line, n->column, n->end_line, n->end_column, n->source_line, n->caret_offset);
         buf_putc(out, '}');
     }
     buf_putc(out, ']');

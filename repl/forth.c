@@ -679,6 +679,10 @@ static Error *take_top(Forth *F, const FTok *t, int64_t *v)
     if (e)
         return e;
     Session *s = F->s;
+    if (s->verify_only) /* the code so far did not run: its item is simulated, the real top is another */
+        return err_hint(err_new(E_USAGE, t->span, "%s needs the number the code before it computed, and in "
+                                                  "verify-only mode nothing runs", t->text),
+                        "verify the definitions that do not need it, or run the program");
     if (!s->vm->depth || !s->vs->depth || s->vs->items[s->vs->depth - 1].type != TY_INT)
         return err_new(E_USAGE, t->span, "%s needs a number on the stack", t->text);
     *v = s->vm->stack[s->vm->depth - 1];
@@ -1125,31 +1129,11 @@ Error *forth_eval_as(Session *s, const Source *src, Principal as)
     return e ? e : program(s, src, as, false);
 }
 
-void forth_run_stream(Repl *r, FILE *f, const char *path)
+Error *forth_mode_start(Session *s)
 {
-    Buf text = {0};
-    int c;
-    while ((c = getc(f)) != EOF)
-        buf_putc(&text, (char)c);
-    bool quiet = r->s->quiet;
-    uint64_t fuel = r->s->vm->limits.fuel;
-    r->s->quiet = true; /* only what the program prints, as gforth */
-    r->s->vm->limits.fuel = 0; /* as long as it takes, as gforth (Ctrl-C still stops it) */
-    Error *e = forth_eval(r->s, source_new(path, buf_str(&text), text.len, 1));
-    r->s->quiet = quiet;
-    r->s->vm->limits.fuel = fuel;
-    fflush(r->s->out);
-    if (e) {
-        print_error(r, e);
-        r->failures++;
-    }
-}
-
-Error *forth_mode_start(Repl *r)
-{
-    Error *e = forth_eval(r->s, source_new("<forth>", "", 0, 1));
+    Error *e = forth_eval(s, source_new("<forth>", "", 0, 1));
     if (!e)
-        r->forth = true;
+        s->forth = true;
     return e;
 }
 
@@ -1173,15 +1157,4 @@ bool forth_is_open(const char *text)
             scan_until(&F, *t.text == '(' ? ')' : '"', &skip, &at);
     }
     return open;
-}
-
-void forth_submit(Repl *r, const char *text, const char *srcname, int first_line)
-{
-    Error *e = forth_eval_as(r->s, source_new(srcname, text, strlen(text), first_line), r->s->principal);
-    r->last_error = e;
-    fflush(r->s->out);
-    if (e) {
-        print_error(r, e);
-        r->failures++;
-    }
 }

@@ -3,7 +3,7 @@
 #ifndef XVM_FORTH_H
 #define XVM_FORTH_H
 
-#include "repl.h"
+#include "session.h"
 
 #include <stdio.h>
 
@@ -22,20 +22,12 @@ Error *forth_eval(Session *s, const Source *src);
  * named as the word (docs/forth.md, "Calling Forth from XVM"). */
 Error *forth_eval_as(Session *s, const Source *src, Principal as);
 
-/* xvm-repl FILE.fs: read f, run it quietly (only the program's output),
- * print an error and count a failure if it fails. */
-void forth_run_stream(Repl *r, FILE *f, const char *path);
-
 /* :forth, --forth: select forth-machine (as the first Forth input does)
  * and take what is typed next as Forth, until :xvm. */
-Error *forth_mode_start(Repl *r);
+Error *forth_mode_start(Session *s);
 
 /* In Forth mode: text is a Forth input still waiting for the ; of a colon
  * definition (false for a command line). */
 bool forth_is_open(const char *text);
-
-/* In Forth mode: run one input (a line, or the lines of a definition) as
- * Forth over the session's dictionary; print an error if it fails. */
-void forth_submit(Repl *r, const char *text, const char *srcname, int first_line);
 
 #endif

@@ -1,62 +1,74 @@
 /* input.c - the input protocol shared by scripts and the terminal: an
  * input is one line, with its continuation lines while brackets are open
  * (DESIGN §5); a colon starts a command. */
-#include "commands.h"
 #include "forth.h"
 #include "input.h"
-#include "interactive.h"
 #include "print.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-const char *input_prompt(const Repl *r, bool cont)
+uint64_t input_limit(Repl *r, const char *name)
+{
+    uint64_t v = 0;
+    xvm_getlimit(r->X, name, &v);
+    return v;
+}
+
+const char *input_prompt(Repl *r, bool cont)
 {
     static char buf[160];
-    const Machine *m = r->s->machine;
-    const char *name = m == lookup_core_machine() ? "core" : m->name;
+    const char *name = xvm_machine(r->X);
+    if (!strcmp(name, "core-machine"))
+        name = "core";
     /* [step]: a :step run is suspended (:stack and :facts show its state);
      * <N>: the stack depth, with :set prompt depth */
     char depth[16] = "";
-    if (r->s->prompt_depth)
-        snprintf(depth, sizeof depth, "<%u>", r->s->vm->depth);
-    snprintf(buf, sizeof buf, "xvm:%.120s%s%s%s%s ", name, r->forth ? "[forth]" : "", r->s->active ? "[step]" : "",
-             depth, cont ? "|" : ">");
+    if (input_limit(r, "prompt"))
+        snprintf(depth, sizeof depth, "<%d>", xvm_gettop(r->X));
+    snprintf(buf, sizeof buf, "xvm:%.120s%s%s%s%s ", name, xvm_getflags(r->X) & XVM_FORTH ? "[forth]" : "",
+             xvm_stepping(r->X) ? "[step]" : "", depth, cont ? "|" : ">");
     return buf;
 }
 
-static bool blank(const char *text)
+void input_print_errors(Repl *r)
 {
-    for (const char *p = text; *p; p++)
-        if (!strchr(" \t\r\n", *p))
-            return false;
-    return true;
+    int n = xvm_errcount(r->X);
+    xvm_Error *errs = gc_calloc((size_t)n + 1, sizeof *errs);
+    xvm_Note **notes = gc_calloc((size_t)n + 1, sizeof *notes);
+    for (int i = 0; i < n; i++) {
+        xvm_geterror(r->X, i, &errs[i]);
+        notes[i] = gc_calloc((size_t)errs[i].nnotes + 1, sizeof **notes);
+        for (int j = 0; j < errs[i].nnotes; j++)
+            xvm_getnote(r->X, i, j, &notes[i][j]);
+    }
+    print_errors(r, n, errs, notes);
 }
 
 void input_submit(Repl *r, const char *text, const char *srcname, int first_line)
 {
-    const char *p = text;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    r->last_error = NULL;
-    if (!blank(text))
-        session_record_input(r->s, text); /* :history */
-    if (*p == ':' && !(r->forth && strchr(" \t\r\n", p[1]))) { /* in Forth mode ": NAME" defines a word */
-        commands_run(r, text, srcname, first_line);
-        return;
+    int st = xvm_input(r->X, text, srcname, first_line);
+    r->last_status = st;
+    int status;
+    if (xvm_quitasked(r->X, &status)) {
+        r->quit = true;
+        r->quit_status = status;
     }
-    if (blank(text))
-        return;
-    if (r->forth) { /* :forth: each input is Forth */
-        forth_submit(r, text, srcname, first_line);
-        return;
-    }
-    Error *e = session_eval(r->s, source_new(srcname, text, strlen(text), first_line));
-    r->last_error = e;
-    if (e) {
+    if (st) {
         r->failures++;
-        print_error(r, e);
+        input_print_errors(r);
     }
+}
+
+/* A problem of the input protocol itself, at the start of line `line`:
+ * shown as the API's errors are; note: one more line, or NULL. */
+static void problem(Repl *r, const char *code, const char *srcname, int line, const char *msg, const char *hint,
+                    const char *note)
+{
+    xvm_Note n = {.message = note};
+    xvm_Error e = {.code = code, .message = msg, .hint = hint, .file = srcname, .line = line, .column = 1,
+                   .end_line = line, .end_column = 1, .source_line = "", .nnotes = note != NULL};
+    print_problem(r, &e, &n);
 }
 
 bool input_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
@@ -71,15 +83,16 @@ bool input_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
     lex_scan(&r->scan, line);
     if (!r->poisoned) {
         size_t len = strlen(line);
-        if (r->pending.len + (r->open ? 1 : 0) + len > config_limits.input_bytes) {
+        uint64_t most = input_limit(r, "input-bytes");
+        if (r->pending.len + (r->open ? 1 : 0) + len > most) {
             /* Keep reading (the brackets say where it ends) but not keeping:
              * an endless input costs no memory. */
-            Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
-            print_error(r, err_hint(err_new(E_LIMIT, at,
-                                                 "input too large: more than %u bytes (a line with its continuation lines)",
-                                                 config_limits.input_bytes),
-                                         "it is dropped when its brackets close; split it into several inputs, or "
-                                         "raise the limit with :set input-bytes N"));
+            problem(r, "E_LIMIT", srcname, lineno,
+                    gc_printf("input too large: more than %llu bytes (a line with its continuation lines)",
+                              (unsigned long long)most),
+                    "it is dropped when its brackets close; split it into several inputs, or "
+                    "raise the limit with :set input-bytes N",
+                    NULL);
             r->failures++;
             r->poisoned = true;
             r->pending = (Buf){0};
@@ -90,7 +103,7 @@ bool input_feed_line(Repl *r, const char *line, const char *srcname, int lineno)
         }
     }
     r->open = true;
-    if (r->forth ? forth_is_open(buf_str(&r->pending)) : lex_scan_open(&r->scan) > 0)
+    if (xvm_getflags(r->X) & XVM_FORTH ? forth_is_open(buf_str(&r->pending)) : lex_scan_open(&r->scan) > 0)
         return true;
     return input_end(r, srcname);
 }
@@ -142,15 +155,24 @@ static bool read_line(FILE *f, Buf *line, size_t limit, size_t *len, bool *nul)
     return c != EOF || *len > 0;
 }
 
-void input_refuse_line(Repl *r, Error *e)
+void input_refuse_line(Repl *r, const char *code, const char *srcname, int line, const char *msg, const char *hint)
 {
+    const char *note = NULL;
     if (r->open) { /* the multi-line input it belongs to cannot be whole */
         if (!r->poisoned)
-            err_note(e, (Span){0}, "the input this line belongs to is dropped when its brackets close");
+            note = "the input this line belongs to is dropped when its brackets close";
         r->poisoned = true;
     }
-    print_error(r, e);
+    problem(r, code, srcname, line, msg, hint, note);
     r->failures++;
+}
+
+void input_refuse_long_line(Repl *r, const char *srcname, int line, size_t n)
+{
+    input_refuse_line(r, "E_LIMIT", srcname, line,
+                      gc_printf("line too long: %zu bytes (the limit is %llu)", n,
+                                (unsigned long long)input_limit(r, "line-bytes")),
+                      "split the input over several lines, or raise the limit with :set line-bytes N");
 }
 
 void input_run_stream(Repl *r, FILE *f, const char *srcname)
@@ -159,22 +181,20 @@ void input_run_stream(Repl *r, FILE *f, const char *srcname)
     size_t n;
     bool nul, cont = false;
     int lineno = 0;
-    while (!r->quit && read_line(f, &line, config_limits.line_bytes, &n, &nul)) {
+    size_t most;
+    while (!r->quit && read_line(f, &line, most = input_limit(r, "line-bytes"), &n, &nul)) {
         lineno++;
         const char *text = buf_str(&line);
         if (r->echo)
-            fprintf(r->s->out, "%s%.*s%s\n", input_prompt(r, cont), (int)(n > config_limits.line_bytes ? 40 : n), text,
-                    n > config_limits.line_bytes ? gc_printf("... (%zu bytes)", n) : "");
-        Span at = {.src = source_new(srcname, "", 0, lineno), .line = (uint32_t)lineno, .col = 1};
-        if (n > config_limits.line_bytes) {
-            input_refuse_line(r, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)", n,
-                                           config_limits.line_bytes),
-                                   "split the input over several lines, or raise the limit with :set line-bytes N"));
+            fprintf(r->out, "%s%.*s%s\n", input_prompt(r, cont), (int)(n > most ? 40 : n), text,
+                    n > most ? gc_printf("... (%zu bytes)", n) : "");
+        if (n > most) {
+            input_refuse_long_line(r, srcname, lineno, n);
             cont = r->open;
             continue;
         }
         if (nul) {
-            input_refuse_line(r, err_new(E_SYNTAX, at, "the line contains a NUL byte"));
+            input_refuse_line(r, "E_SYNTAX", srcname, lineno, "the line contains a NUL byte", NULL);
             cont = r->open;
             continue;
         }
@@ -182,4 +202,3 @@ void input_run_stream(Repl *r, FILE *f, const char *srcname)
     }
     input_flush(r, srcname);
 }
-

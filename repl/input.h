@@ -6,9 +6,16 @@
 
 /* "xvm:core> " or "xvm:MACHINE> "; "|" instead of ">" on continuation lines;
  * "xvm:core[step]> " while a :step run is suspended. */
-const char *input_prompt(const Repl *r, bool cont);
+const char *input_prompt(Repl *r, bool cont);
 
-/* Evaluate one complete input: a colon command or definitions and code.
+/* Print the errors the last call on r->X left (print.h). */
+void input_print_errors(Repl *r);
+
+/* A setting's value (xvm_getlimit), e.g. "line-bytes". */
+uint64_t input_limit(Repl *r, const char *name);
+
+/* Evaluate one complete input (xvm_input): a colon command or definitions
+ * and code; print its errors and count a failure if it fails.
  * srcname/first_line locate it for error messages. */
 void input_submit(Repl *r, const char *text, const char *srcname, int first_line);
 
@@ -22,9 +29,12 @@ void input_flush(Repl *r, const char *srcname);
 bool input_end(Repl *r, const char *srcname);
 /* Forget the pending input (Ctrl-C). */
 void input_drop(Repl *r);
-/* A line that cannot be read (too long, a NUL byte): print e, count a
- * failure, and drop the input the line belongs to when it completes. */
-void input_refuse_line(Repl *r, Error *e);
+/* A line that cannot be read (too long, a NUL byte): print the error
+ * (code "E_LIMIT", ...; hint may be NULL) at that line, count a failure,
+ * and drop the input the line belongs to when it completes. */
+void input_refuse_line(Repl *r, const char *code, const char *srcname, int line, const char *msg, const char *hint);
+/* The same for a line of n bytes, over :set line-bytes. */
+void input_refuse_long_line(Repl *r, const char *srcname, int line, size_t n);
 
 /* Run a script: lines from f, as if typed. */
 void input_run_stream(Repl *r, FILE *f, const char *srcname);

@@ -1,11 +1,8 @@
 /* interactive.c - the terminal front end: GNU readline (callback interface,
  * so Ctrl-C can clear the line without leaving the loop), persistent
  * history, tab completion, and SIGINT delivered to the running program. */
-#include "commands.h"
 #include "input.h"
 #include "interactive.h"
-#include "print.h"
-#include "units.h"
 
 #include <errno.h>
 #include <readline/history.h>
@@ -27,7 +24,7 @@ static void on_sigint(int sig)
     (void)sig;
     g_sigint = 1;
     if (g_repl)
-        vm_request_interrupt(g_repl->s->vm);
+        xvm_interrupt(g_repl->X);
 }
 
 void interactive_install_signals(Repl *r)
@@ -107,189 +104,27 @@ static void history_remember(Repl *r, const char *entry)
     }
 }
 
-/* ---- completion --------------------------------------------------------------------------- */
+/* ---- completion: the words come from the API (xvm_complete) -------------------------------- */
 
-static char *complete_from(const char *text, int state, const char *const *names, size_t n, const char *prefix)
-{
-    static size_t i;
-    if (!state)
-        i = 0;
-    size_t len = strlen(text);
-    while (i < n) {
-        const char *name = names[i++];
-        if (name && strncmp(name, text, len) == 0) {
-            char *m = malloc(strlen(prefix) + strlen(name) + 1); /* readline frees it */
-            if (m)
-                strcat(strcpy(m, prefix), name);
-            return m;
-        }
-    }
-    return NULL;
-}
-
-static const char **g_names;
-static size_t g_nnames;
-static const char *g_prefix;
+static const char *const *g_words;
 
 static char *name_generator(const char *text, int state)
 {
-    return complete_from(text + strlen(g_prefix), state, g_names, g_nnames, g_prefix);
-}
-
-/* ---- what the word is, from the text before it ---- */
-
-static const char *skip_space(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
-/* The name just before a ',' that ends `before` (spaces allowed around it), or NULL. */
-static const char *name_before_comma(const char *before, const char **name_start)
-{
-    const char *end = before + strlen(before);
-    while (end > before && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    if (end == before || end[-1] != ',')
-        return NULL;
-    end--;
-    while (end > before && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    const char *start = end;
-    while (start > before && !strchr(" \t(,'", start[-1]))
-        start--;
-    *name_start = start;
-    return start < end ? gc_strndup(start, (size_t)(end - start)) : NULL;
-}
-
-static const Component *component_named(const Machine *m, const char *name)
-{
-    for (uint32_t i = 0; name && i < m->ncomps; i++)
-        if (!strcmp(m->comps[i]->name, name))
-            return m->comps[i];
-    return NULL;
-}
-
-/* After :link: in "(C, " the ports of component C, else the components of
- * the machine in use (and --dry-run before the first pair). */
-static void collect_link_names(Vec *v, const char *before)
-{
-    const Machine *m = g_repl->s->machine;
-    const char *open = strrchr(before, '(');
-    if (open && !strchr(open, ')') && strchr(open, ',')) {
-        const char *start;
-        const Component *c = component_named(m, name_before_comma(before, &start));
-        for (uint32_t k = 0; c && start == skip_space(open + 1) && k < c->module->nports; k++)
-            vec_push(v, (void *)c->module->ports[k]->name);
-        return;
-    }
-    for (uint32_t i = 0; i < m->ncomps; i++)
-        vec_push(v, (void *)m->comps[i]->name);
-    if (!open)
-        vec_push(v, "--dry-run");
-}
-
-/* "'push_val L, " (or any tick operation's "L, "): the elements of lattice L;
- * "'push_val ": the lattices.  False if the word is not there. */
-static bool collect_lattice_names(Vec *v, const char *before)
-{
-    Workspace *ws = g_repl->s->ws;
-    const char *tick = strrchr(before, '\'');
-    if (!tick || strpbrk(tick, ";{}"))
-        return false;
-    size_t oplen = strcspn(tick, " \t");
-    const char *rest = skip_space(tick + oplen);
-    if (oplen == strlen("'push_val") && !strncmp(tick, "'push_val", oplen) && rest > tick + oplen && !*rest) {
-        uint32_t n;
-        const char **names = workspace_names(ws, DEF_LATTICE, &n);
-        for (uint32_t i = 0; i < n; i++)
-            vec_push(v, (void *)names[i]);
-        return true;
-    }
-    const char *start;
-    const char *name = name_before_comma(before, &start);
-    Def *d = name && start == rest ? workspace_find_kind(ws, name, DEF_LATTICE) : NULL;
-    const Lattice *l = d ? def_current(d) : NULL;
-    for (uint32_t i = 0; l && i < l->nelems; i++)
-        vec_push(v, (void *)l->elems[i]);
-    return l != NULL;
-}
-
-/* ".load_modules " or ".load_interfaces " (and after each ", "): the units
- * on the search path. */
-static bool collect_unit_names(Vec *v, const char *before)
-{
-    const char *at = NULL;
-    for (const char *p = before; (p = strstr(p, ".load_")); p++)
-        at = p;
-    if (!at || strchr(at, ';'))
-        return false;
-    size_t n = strcspn(at, " \t");
-    if (!((n == strlen(".load_modules") && !strncmp(at, ".load_modules", n)) ||
-          (n == strlen(".load_interfaces") && !strncmp(at, ".load_interfaces", n))) ||
-        !at[n])
-        return false;
-    uint32_t count;
-    const char **units = units_on_path(g_repl->s, &count);
-    for (uint32_t i = 0; i < count; i++)
-        vec_push(v, (void *)units[i]);
-    return true;
-}
-
-/* The code's names: operations of the machine in use, definitions, directives. */
-static void collect_code_names(Vec *v)
-{
-    const Machine *m = g_repl->s->machine;
-    for (uint32_t i = 0; i < m->nops; i++)
-        vec_push(v, (void *)m->ops[i].name);
-    uint32_t n;
-    const char **names = workspace_names(g_repl->s->ws, DEF__COUNT, &n);
-    for (uint32_t i = 0; i < n; i++)
-        vec_push(v, (void *)names[i]);
-    static const char *const directives[] = {".define_procedure", ".define_interface", ".define_module",
-                                             ".define_machine",   ".define_lattice",   ".define_key",
-                                             ".load_modules",     ".load_interfaces"};
-    for (size_t i = 0; i < countof(directives); i++)
-        vec_push(v, (void *)directives[i]);
-}
-
-static bool command_is(const char *line, const char *name)
-{
-    size_t n = strlen(name);
-    line = skip_space(line);
-    return !strncmp(line, name, n) && (line[n] == ' ' || line[n] == '\t');
-}
-
-static void collect_names(const char *text, int start)
-{
-    Vec v = {0};
-    const char *before = gc_strndup(rl_line_buffer, (size_t)start);
-    g_prefix = "";
-    if (command_is(before, ":link")) {
-        collect_link_names(&v, before);
-    } else if (command_is(before, ":set")) {
-        if (!*skip_space(skip_space(before) + strlen(":set"))) /* the setting's name, not its value */
-            for (size_t i = 0; i < CONFIG_COUNT; i++)
-                vec_push(&v, (void *)config_settings[i].name);
-    } else if (!*skip_space(before) && text[0] == ':') {
-        for (const char *const *c = commands_names(); *c; c++)
-            vec_push(&v, (void *)*c);
-        g_prefix = ":";
-    } else if (!collect_lattice_names(&v, before) && !collect_unit_names(&v, before)) {
-        collect_code_names(&v);
-    }
-    g_names = (const char **)v.items;
-    g_nnames = v.len;
+    (void)text; /* the words already begin with it */
+    static size_t i;
+    if (!state)
+        i = 0;
+    const char *w = g_words && g_words[i] ? g_words[i++] : NULL;
+    return w ? strdup(w) : NULL; /* readline frees it */
 }
 
 static char **complete(const char *text, int start, int end)
 {
-    (void)end;
-    if (start > 0 && strncmp(rl_line_buffer, ":load", 5) == 0)
+    int files;
+    g_words = xvm_complete(g_repl->X, rl_line_buffer, start, end, &files);
+    if (files)
         return NULL; /* file names: readline's default */
     rl_attempted_completion_over = 1;
-    collect_names(text, start);
     return rl_completion_matches(text, name_generator);
 }
 
@@ -326,14 +161,11 @@ static void feed_line(const char *line)
 {
     g_lineno++;
     g_eof_warned = false;
-    if (strlen(line) > config_limits.line_bytes) {
-        Span at = {.src = source_new("<stdin>", "", 0, g_lineno), .line = (uint32_t)g_lineno, .col = 1};
-        input_refuse_line(g_repl, err_hint(err_new(E_LIMIT, at, "line too long: %zu bytes (the limit is %u)",
-                                                  strlen(line), config_limits.line_bytes),
-                                          "split the input over several lines, or raise the limit with :set line-bytes N"));
+    if (strlen(line) > input_limit(g_repl, "line-bytes")) {
+        input_refuse_long_line(g_repl, "<stdin>", g_lineno, strlen(line));
         return;
     }
-    if (g_entry.len + strlen(line) < config_limits.input_bytes) { /* the history entry: bounded like the input */
+    if (g_entry.len + strlen(line) < input_limit(g_repl, "input-bytes")) { /* the history entry: bounded like the input */
         if (g_cont)
             buf_putc(&g_entry, '\n');
         buf_puts(&g_entry, line);
@@ -392,7 +224,7 @@ void interactive_run(Repl *r)
     rl_catch_signals = 0;
     history_open(r);
     interactive_install_signals(r);
-    printf("xvm-repl %s: the core machine is ready. :help lists commands, Ctrl-D leaves.\n", XVM_VERSION);
+    printf("xvm-repl %s: the core machine is ready. :help lists commands, Ctrl-D leaves.\n", xvm_version());
     rl_callback_handler_install(input_prompt(g_repl, false), on_line);
     while (!r->quit) {
         fd_set fds;

@@ -2,7 +2,6 @@
  *
  * An input is one line, with its continuation lines while brackets are
  * open, typed or read from a script alike (DESIGN §5). */
-#include "commands.h"
 #include "forth.h"
 #include "input.h"
 #include "interactive.h"
@@ -102,23 +101,41 @@ static const char *stdlib_dir(void)
  * at the terminal does not (a typo there is corrected, not fatal). */
 static int exit_status(const Repl *r)
 {
-    if (r->quit_status_given)
+    if (r->quit_status >= 0)
         return r->quit_status;
     return r->failures && !r->interactive ? 1 : 0;
+}
+
+/* xvm-repl FILE.fs: the program runs as gforth would run it, printing
+ * only its own output, for as long as it takes (Ctrl-C still stops it). */
+static void run_forth_file(Repl *r, const char *path)
+{
+    unsigned flags = xvm_getflags(r->X);
+    uint64_t fuel = input_limit(r, "fuel");
+    xvm_setflags(r->X, flags | XVM_QUIET);
+    xvm_setlimit(r->X, "fuel", 0);
+    int st = xvm_dofile(r->X, path);
+    if (st) {
+        input_print_errors(r);
+        r->failures++;
+    }
+    xvm_setflags(r->X, flags);
+    xvm_setlimit(r->X, "fuel", fuel);
 }
 
 /* A file named on the command line: a Forth program (.fs, .fth, .4th) or a script. */
 static void run_file(Repl *r, FILE *f, const char *path)
 {
     if (forth_is_source(path))
-        forth_run_stream(r, f, path);
+        run_forth_file(r, path);
     else
         input_run_stream(r, f, strcmp(path, "-") ? path : "<stdin>");
 }
 
 /* What the command line asks for, besides what goes straight into the Repl. */
 typedef struct Options {
-    bool force_interactive, no_history, forth;
+    bool force_interactive, no_history, forth, untrusted;
+    unsigned flags; /* of xvm_open */
     Vec files;
 } Options;
 
@@ -131,7 +148,7 @@ static int parse_options(int argc, char **argv, Repl *r, Options *o)
             usage(stdout);
             return 0;
         } else if (!strcmp(a, "--version")) {
-            printf("xvm-repl %s\n", XVM_VERSION);
+            printf("xvm-repl %s\n", xvm_version());
             return 0;
         } else if (!strcmp(a, "--echo")) {
             r->echo = true;
@@ -140,17 +157,17 @@ static int parse_options(int argc, char **argv, Repl *r, Options *o)
         } else if (!strcmp(a, "--no-history")) {
             o->no_history = true;
         } else if (!strcmp(a, "--checked")) {
-            r->s->checked = true;
+            o->flags |= XVM_CHECKED;
         } else if (!strcmp(a, "--verify-only")) {
-            r->s->verify_only = true;
+            o->flags |= XVM_VERIFY_ONLY;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            r->s->quiet = true;
+            o->flags |= XVM_QUIET;
         } else if (!strcmp(a, "--codes")) {
             r->codes = true;
         } else if (!strcmp(a, "--forth")) {
             o->forth = true;
         } else if (!strcmp(a, "--untrusted")) {
-            r->s->principal = PRINCIPAL_UNTRUSTED;
+            o->untrusted = true;
         } else if (print_color_option(a) || print_diagnostics_option(a)) { /* --color=WHEN, --diagnostics=FORMAT */
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "xvm-repl: unknown option '%s'\n", a);
@@ -160,42 +177,62 @@ static int parse_options(int argc, char **argv, Repl *r, Options *o)
             vec_push(&o->files, (void *)a);
         }
     }
-    if (r->s->verify_only && o->force_interactive) { /* nothing runs, so there is nothing to watch */
+    if ((o->flags & XVM_VERIFY_ONLY) && o->force_interactive) { /* nothing runs, so there is nothing to watch */
         fputs("xvm-repl: --verify-only reads files or standard input as scripts, never interactively\n", stderr);
         return 2;
     }
     return -1;
 }
 
+/* The file named on the command line cannot be opened: status 2.  Under
+ * --diagnostics=json a diagnostic too, so that stderr stays JSON. */
+static int cannot_open(Repl *r, const char *path)
+{
+    const char *why = gc_printf("cannot open '%s': %s", path, strerror(errno));
+    if (print_diagnostics_json())
+        print_problem(r, &(xvm_Error){.code = "E_IO", .message = why}, NULL);
+    else
+        fprintf(stderr, "xvm-repl: %s\n", why);
+    return 2;
+}
+
+/* The session the options ask for; NULL if out of memory. */
+static xvm_State *open_state(Repl *r, const Options *o)
+{
+    xvm_State *X = xvm_open(stdout, stdlib_dir(), o->flags);
+    if (X && o->untrusted)
+        xvm_setprincipal(X, XVM_UNTRUSTED);
+    r->X = X;
+    if (X && o->forth && xvm_setflags(X, o->flags | XVM_FORTH)) /* --forth: input is Forth */
+        input_print_errors(r);
+    return X;
+}
+
 int main(int argc, char **argv)
 {
     GC_INIT();
-    Repl r = {.s = xvm_session(xvm_open(stdout, stdlib_dir(), 0)), .histsize = history_size()};
+    Repl r = {.out = stdout, .quit_status = -1, .histsize = history_size()};
     Options o = {0};
     int status = parse_options(argc, argv, &r, &o);
     if (status >= 0)
         return status;
-    Error *e = o.forth ? forth_mode_start(&r) : NULL; /* --forth: input is Forth */
-    if (e)
-        print_error(&r, e);
+    if (!open_state(&r, &o)) {
+        fputs("xvm-repl: out of memory\n", stderr);
+        return 2;
+    }
     for (uint32_t i = 0; i < o.files.len && !r.quit; i++) {
         const char *path = o.files.items[i];
         FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-        if (!f) { /* under --diagnostics=json a diagnostic too, so that stderr stays JSON */
-            const char *why = gc_printf("cannot open '%s': %s", path, strerror(errno));
-            if (print_diagnostics_json())
-                print_error(&r, err_new(E_IO, (Span){0}, "%s", why));
-            else
-                fprintf(stderr, "xvm-repl: %s\n", why);
-            return 2;
-        }
+        if (!f)
+            return cannot_open(&r, path);
         run_file(&r, f, path);
         if (f != stdin)
             fclose(f);
     }
-    bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !r.s->verify_only;
+    bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !(o.flags & XVM_VERIFY_ONLY);
     if (!r.quit && (o.force_interactive || (!o.files.len && tty))) {
         r.interactive = true;
+        xvm_setflags(r.X, xvm_getflags(r.X) | XVM_INTERACTIVE);
         r.histfile = o.no_history ? NULL : history_path();
         interactive_run(&r);
     } else if (!r.quit && !o.files.len) {

@@ -1,7 +1,7 @@
 /* print.c - diagnostics for people: every error is printed here, on
  * stderr after the results so far, with its stable code under --codes.
  *
- * Colour is added here, never in core: err_render's plain text is
+ * Colour is added here, never in core: render_error's plain text is
  * coloured by the shape of its lines (the "error:", "note:" and "hint:"
  * words, the caret line), so what a pipe receives is exactly that text.
  * Progress of long work is drawn here too, on a terminal's stderr only.
@@ -9,6 +9,7 @@
  * never coloured. */
 #include "print.h"
 #include "diag.h"
+#include "render.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -157,32 +158,50 @@ static const char *paint(const char *text)
     return buf_str(&o);
 }
 
-void print_error(Repl *r, const Error *e)
+/* One error as the user sees it, or as a line of JSON. */
+static void print_one(const Repl *r, const xvm_Error *e, const xvm_Note *notes)
+{
+    Buf b = {0};
+    if (term.json) {
+        diag_json(&b, e, notes);
+        fputs(buf_str(&b), stderr);
+        return;
+    }
+    render_error(&b, e, notes);
+    if (r->codes) { /* after the first line: "file:l:c: error: msg [E_X]" */
+        char *nl = strchr(b.s, '\n');
+        Buf c = {0};
+        buf_printf(&c, "%.*s [%s]%s", (int)(nl - b.s), b.s, e->code, nl);
+        b = c;
+    }
+    fputs(term.err_color ? paint(buf_str(&b)) : buf_str(&b), stderr);
+}
+
+/* Before the first error of a batch: results so far first. */
+static bool print_start(const Repl *r, const xvm_Error *first)
 {
     if (r->quiet)
-        return;
+        return false;
     setup();
     print_progress_end();
-    fflush(r->s->out);
-    if (r->interactive && !term.json && e->code == E_TRAP && strstr(e->msg, "interrupted"))
+    fflush(r->out);
+    if (r->interactive && !term.json && !strcmp(first->code, "E_TRAP") && strstr(first->message, "interrupted"))
         fputc('\n', stderr); /* after the terminal's ^C */
-    for (; e; e = e->next) {
-        Buf b = {0};
-        if (term.json) {
-            diag_json(&b, e);
-            fputs(buf_str(&b), stderr);
-            continue;
-        }
-        err_render(&b, e);
-        if (r->codes) { /* after the first line: "file:l:c: error: msg [E_X]" */
-            char *nl = strchr(b.s, '\n');
-            Buf c = {0};
-            buf_printf(&c, "%.*s [%s]%s", (int)(nl - b.s), b.s, err_code_name(e->code), nl);
-            b = c;
-        }
-        fputs(term.err_color ? paint(buf_str(&b)) : buf_str(&b), stderr);
-    }
+    return true;
+}
+
+void print_errors(const Repl *r, int n, const xvm_Error *errs, xvm_Note *const *notes)
+{
+    if (n <= 0 || !print_start(r, &errs[0]))
+        return;
+    for (int i = 0; i < n; i++)
+        print_one(r, &errs[i], notes[i]);
     fflush(stderr);
+}
+
+void print_problem(const Repl *r, const xvm_Error *e, xvm_Note *notes)
+{
+    print_errors(r, 1, e, &notes);
 }
 
 /* The facts a step added ("+KEY(s1) = EVEN +..."): coloured up to the

@@ -13,13 +13,18 @@
 bool print_color_option(const char *arg);
 
 /* The option --diagnostics=FORMAT (text, json): true if arg is one.  Under
- * json, print_error writes each error as a line of JSON (diag.h). */
+ * json, print_errors writes each error as a line of JSON (diag.h). */
 bool print_diagnostics_option(const char *arg);
 /* Was --diagnostics=json given? */
 bool print_diagnostics_json(void);
 
-/* Print an error (stderr, after flushing results). */
-void print_error(Repl *r, const Error *e);
+/* Print n errors (the API's values: errs[i] with its errs[i].nnotes notes
+ * notes[i]) on stderr, after flushing the results so far.  Nothing here
+ * asks the state for them: the library's own files print progress here,
+ * so calls go one way. */
+void print_errors(const Repl *r, int n, const xvm_Error *errs, xvm_Note *const *notes);
+/* One error of the front end's own, alike. */
+void print_problem(const Repl *r, const xvm_Error *e, xvm_Note *notes);
 
 /* The facts a :trace row adds, coloured if stdout takes colour. */
 const char *print_changes(const char *facts);

@@ -26,7 +26,7 @@ double session_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void session_record_input(Session *s, const char *text) { vec_push(&s->inputs, gc_strdup(text)); }
+void session_record_input(Session *s, const char *text) { inputlog_record(&s->inputs, text, s->history); }
 
 static void add_search_dirs(Session *s, const char *list)
 {
@@ -49,10 +49,12 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     s->out = out;
     s->verify_budget = config_default(CONFIG_VERIFY_BUDGET);
     s->trace_limit = config_default(CONFIG_TRACE_LIMIT);
+    s->history = (uint32_t)config_default(CONFIG_HISTORY);
     s->trace_layout = (uint32_t)config_default(CONFIG_TRACE_LAYOUT);
     s->prompt_depth = (uint32_t)config_default(CONFIG_PROMPT);
     s->trace_width = (uint32_t)config_default(CONFIG_TRACE_WIDTH);
     s->stdlib_dir = stdlib_dir;
+    s->quit_status = -1;
     vec_push(&s->search_path, ".");
     add_search_dirs(s, getenv("XVM_PATH"));
     if (stdlib_dir)
@@ -375,12 +377,26 @@ Error *session_use(Session *s, const char *name, Span at)
     return NULL;
 }
 
+const VState *session_real_vs(const Session *s) { return s->vs_real ? s->vs_real : s->vs; }
+
+void session_set_verify_only(Session *s, bool on)
+{
+    if (on && !s->verify_only)
+        s->vs_real = s->vs;
+    if (!on && s->vs_real) {
+        s->vs = s->vs_real;
+        s->vs_real = NULL;
+    }
+    s->verify_only = on;
+}
+
 void session_print_stack(Session *s, Buf *out)
 {
+    const VState *real = session_real_vs(s);
     buf_printf(out, "<%u>", s->vm->depth);
     for (uint32_t i = 0; i < s->vm->depth; i++) {
         buf_putc(out, ' ');
-        vm_print_value(out, s->vm->stack[i], s->vs->items[i].type);
+        vm_print_value(out, s->vm->stack[i], real->items[i].type);
     }
 }
 
@@ -429,6 +445,8 @@ Error *session_set(Session *s, const ConfigSetting *st, uint64_t v)
         return vm_set_stack_slots(s->vm, v);
     if (id == CONFIG_CALL_DEPTH)
         return vm_set_call_depth(s->vm, v);
+    if (id == CONFIG_HISTORY)
+        inputlog_trim(&s->inputs, v); /* what is over the new bound goes now */
     switch (id) {
 #define SETTING_PUT(ID, name, at, field, type, ...) \
     case CONFIG_##ID:                               \

@@ -7,6 +7,7 @@
 
 #include "define.h"
 #include "flatten.h"
+#include "inputlog.h"
 #include "vm.h"
 #include "verify.h"
 
@@ -29,7 +30,7 @@ typedef struct Session {
     Def *machine_def;    /* its handle (NULL: core-machine) */
     Principal principal; /* whose input this is (:trust) */
     FILE *out;           /* results and program output */
-    CONFIG_SETTINGS(CONFIG_MEMBER_SESSION) /* verify_budget, trace_limit */
+    CONFIG_SETTINGS(CONFIG_MEMBER_SESSION) /* verify_budget, trace_limit, history */
     Vec loaded_units;    /* unit names already loaded */
     Vec search_path;     /* directories for units, in order */
     const char *stdlib_dir;
@@ -43,9 +44,14 @@ typedef struct Session {
     bool quiet;          /* --quiet: no informational messages (loaded, defined, using ...) on out */
     bool verify_only;    /* --verify-only: commit definitions, verify code, run nothing; the
                           * simulated stack goes on as if each input had run (vm's stays) */
+    VState *vs_real;     /* while verify_only: vs as it was in step with vm's stack (session_real_vs) */
     uint64_t violations; /* checks in checked mode that verification should have made impossible */
     double last_verify_ms, last_run_ms;
-    Vec inputs;          /* const char*: every input submitted, as typed (:history) */
+    InputLog inputs;     /* the inputs submitted, as typed: the last `history` of them (:history) */
+    bool forth;          /* :forth, --forth: code inputs are Forth until :xvm (forth.c) */
+    bool interactive;    /* a person watches out: :trace and :step may draw a table on it */
+    bool quit;           /* :quit was given: the front end should end the session */
+    int quit_status;     /* its N, or -1 */
 } Session;
 
 /* stdlib_dir: where the installed (or uninstalled) stdlib lives, or NULL. */
@@ -101,6 +107,14 @@ uint64_t session_setting(Session *s, const ConfigSetting *st);
 Error *session_set(Session *s, const ConfigSetting *st, uint64_t v);
 
 double session_now_ms(void);
+
+/* The simulated state in step with vm's stack: vs, or under verify_only
+ * (where vs goes on as if inputs had run) the one from before. */
+const VState *session_real_vs(const Session *s);
+/* Enter or leave verify-only mode: leaving it takes the state in step with
+ * vm's stack back, so no code is ever run against a stack it was not
+ * verified on. */
+void session_set_verify_only(Session *s, bool on);
 
 /* Keep an input's text for :history (scripts and the terminal alike). */
 void session_record_input(Session *s, const char *text);

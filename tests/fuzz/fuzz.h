@@ -4,11 +4,11 @@
 #ifndef XVM_FUZZ_H
 #define XVM_FUZZ_H
 
-#include "commands.h"
 #include "input.h"
-#include "interactive.h"
 #include "print.h"
+#include "session.h"
 #include "trace.h"
+#include "xvm_internal.h"
 
 #include <gc.h>
 #include <stdlib.h>
@@ -22,16 +22,30 @@ static inline FILE *fuzz_sink(void)
     return null;
 }
 
-static inline Repl *fuzz_repl(FILE *out, bool checked)
+/* The session beneath a Repl's state, and the errors its last input left
+ * (NULL if it succeeded), as the session made them. */
+static inline Session *fuzz_s(const Repl *r) { return xvm_session(r->X); }
+static inline const Error *fuzz_last_error(const Repl *r) { return r->last_status ? xvm_errors(r->X) : NULL; }
+
+/* A front end over a new state with output out, units from the stdlib. */
+static inline Repl *fuzz_front(FILE *out, bool checked)
 {
     Repl *r = gc_alloc(sizeof *r);
-    r->s = session_new(out, "stdlib");
-    r->s->vm = vm_new((VmLimits){.fuel = 20000, .stack_slots = 4096, .call_depth = 512, .max_block_words = 1 << 16},
-                      out);
-    r->s->verify_budget = 200000;
-    r->s->trace_limit = 2000;
-    r->s->checked = checked;
+    r->X = xvm_open(out, "stdlib", checked ? XVM_CHECKED : 0);
+    r->out = out;
+    r->quit_status = -1;
     r->quiet = true;
+    return r;
+}
+
+static inline Repl *fuzz_repl(FILE *out, bool checked)
+{
+    Repl *r = fuzz_front(out, checked);
+    Session *s = fuzz_s(r);
+    s->vm = vm_new((VmLimits){.fuel = 20000, .stack_slots = 4096, .call_depth = 512, .max_block_words = 1 << 16},
+                   out);
+    s->verify_budget = 200000;
+    s->trace_limit = 2000;
     return r;
 }
 

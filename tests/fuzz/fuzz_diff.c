@@ -12,7 +12,7 @@ static void feed(void *ctx, const char *line)
     Pair *p = ctx;
     input_feed_line(p->fast, line, "fuzz", 1);
     input_feed_line(p->checked, line, "fuzz", 1);
-    const Error *a = p->fast->last_error, *b = p->checked->last_error;
+    const Error *a = fuzz_last_error(p->fast), *b = fuzz_last_error(p->checked);
     if (!a != !b || (a && a->code != b->code))
         abort();
 }
@@ -34,10 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fflush(fa);
     fflush(fb);
     bool same = len_a == len_b && (!len_a || !memcmp(out_a, out_b, len_a));
-    Vm *va = p.fast->s->vm, *vb = p.checked->s->vm;
+    Vm *va = fuzz_s(p.fast)->vm, *vb = fuzz_s(p.checked)->vm;
     same = same && va->depth == vb->depth;
     for (uint32_t i = 0; same && i < va->depth; i++)
-        if (type_repr(p.fast->s->vs->items[i].type) == TY_INT && va->stack[i] != vb->stack[i])
+        if (type_repr(fuzz_s(p.fast)->vs->items[i].type) == TY_INT && va->stack[i] != vb->stack[i])
             same = false;
     fclose(fa);
     fclose(fb);

@@ -19,10 +19,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Node *unit;
     Error *e = parse_unit(src, &unit);
     if (e) {
-        Buf b = {0};
-        err_render(&b, e);
         if (e->code != E_SYNTAX && e->code != E_LIMIT)
             abort();
+        static xvm_State *X; /* the same text through the API: its error values and their rendering */
+        if (!X)
+            X = xvm_open(fuzz_sink(), NULL, XVM_QUIET);
+        int st = xvm_load(X, text, "fuzz");
+        if (st != (e->code == E_SYNTAX ? XVM_ESYNTAX : XVM_EVERIFY) || !xvm_errtext(X, 0))
+            abort(); /* the API sees the same error, and renders it */
         return 0;
     }
     Buf once = {0};

@@ -32,13 +32,13 @@ static bool same(const Snapshot *a, const Snapshot *b)
 static void feed(void *ctx, const char *line)
 {
     Repl *r = ctx;
-    Snapshot before = snap(r->s);
+    Snapshot before = snap(fuzz_s(r));
     bool pending = r->pending.len > 0;
     input_feed_line(r, line, "fuzz", 1);
-    const Error *e = r->last_error;
+    const Error *e = fuzz_last_error(r);
     if (pending || !e || e->code == E_TRAP || r->pending.len)
         return;
-    Snapshot after = snap(r->s);
+    Snapshot after = snap(fuzz_s(r));
     if (!same(&before, &after))
         abort(); /* a rejected input changed something */
 }

@@ -1231,17 +1231,15 @@ static void finding(Ctx *c, const char *oracle, const char *what, const char *li
 
 static Repl *session_repl(FILE *f, bool checked)
 {
-    Repl *r = gc_alloc(sizeof *r);
-    r->s = session_new(f, "stdlib");
-    r->s->search_path = (Vec){0}; /* units from the stdlib only: never the current folder */
-    vec_push(&r->s->search_path, "stdlib");
-    r->s->vm = vm_new((VmLimits){.fuel = default_fuel, .stack_slots = 4096, .call_depth = 512,
-                                 .max_block_words = BLOCK_WORDS},
-                      f);
-    r->s->verify_budget = 200000;
-    r->s->trace_limit = 2000;
-    r->s->checked = checked;
-    r->quiet = true;
+    Repl *r = fuzz_front(f, checked);
+    Session *s = fuzz_s(r);
+    s->search_path = (Vec){0}; /* units from the stdlib only: never the current folder */
+    vec_push(&s->search_path, "stdlib");
+    s->vm = vm_new((VmLimits){.fuel = default_fuel, .stack_slots = 4096, .call_depth = 512,
+                              .max_block_words = BLOCK_WORDS},
+                   f);
+    s->verify_budget = 200000;
+    s->trace_limit = 2000;
     return r;
 }
 
@@ -1345,7 +1343,7 @@ static void feed(Ctx *c, const char *line, const char *twin)
         fprintf(c->dump, "%s\n", line);
     }
     const char *lines[2] = {line, twin ? twin : line};
-    Snapshot sa = snap(a->s), sb = snap(b->s);
+    Snapshot sa = snap(fuzz_s(a)), sb = snap(fuzz_s(b));
     input_feed_line(a, lines[0], "fuzz", c->lineno);
     input_feed_line(b, lines[1], "fuzz", c->lineno);
     const char *oa = chunk(&c->fast), *ob = chunk(&c->checked);
@@ -1354,12 +1352,12 @@ static void feed(Ctx *c, const char *line, const char *twin)
             finding(c, "differential", "one session waits for more lines, the other does not", line);
         return;
     }
-    const Error *ea = a->last_error, *eb = b->last_error;
+    const Error *ea = fuzz_last_error(a), *eb = fuzz_last_error(b);
     if (c->known)
         return;
 
     /* 2. soundness */
-    if (b->s->violations)
+    if (fuzz_s(b)->violations)
         finding(c, "soundness", gc_printf("checked run: %s", eb && eb->msg ? eb->msg : "violation"), line);
     if (verifier_bug(ea) || verifier_bug(eb))
         finding(c, "soundness", (verifier_bug(ea) ? ea : eb)->msg, line);
@@ -1373,10 +1371,10 @@ static void feed(Ctx *c, const char *line, const char *twin)
             bool dry = is_cmd(l, ":link") && strstr(l, "--dry-run");
             bool run_may_end = is_cmd(l, ":step") || is_cmd(l, ":continue") || is_cmd(l, ":abandon") ||
                                is_cmd(l, ":trace");
-            const Error *e = sides[i]->r->last_error;
+            const Error *e = fuzz_last_error(sides[i]->r);
             if (!dry && (!e || e->code == E_TRAP))
                 continue;
-            Snapshot after = snap(sides[i]->r->s);
+            Snapshot after = snap(fuzz_s(sides[i]->r));
             const char *what = differ(before[i], &after, run_may_end && !dry);
             if (what)
                 finding(c, "rejected input changes nothing",
@@ -1389,7 +1387,7 @@ static void feed(Ctx *c, const char *line, const char *twin)
     /* 4. fast and checked agree */
     if (c->diff) {
         const char *what = NULL;
-        Session *x = a->s, *y = b->s;
+        Session *x = fuzz_s(a), *y = fuzz_s(b);
         if (!ea != !eb)
             what = gc_printf("the fast session %s, the checked one %s", ea ? ea->msg : "succeeded",
                              eb ? eb->msg : "succeeded");
@@ -1429,9 +1427,9 @@ static void feed(Ctx *c, const char *line, const char *twin)
 
     /* 2b. facts are true */
     if (!ea)
-        check_parity(c, a->s, line);
+        check_parity(c, fuzz_s(a), line);
     if (!eb)
-        check_parity(c, b->s, line);
+        check_parity(c, fuzz_s(b), line);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -1454,8 +1452,8 @@ static void side_open(Side *sd, bool checked)
 
 static void side_close(Side *sd)
 {
-    if (sd->r->s->active)
-        trace_abandon(sd->r->s); /* its captured output stream */
+    if (fuzz_s(sd->r)->active)
+        trace_abandon(fuzz_s(sd->r)); /* its captured output stream */
     fclose(sd->f);
     free(sd->buf);
 }
@@ -1483,7 +1481,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             Rd r = {p + 1, n - 1, 0};
             const char *text;
             const char *twin;
-            while (lines < MAX_LINES && (text = generate(&r, c.fast.r->s, &c.hist, &twin))) {
+            while (lines < MAX_LINES && (text = generate(&r, fuzz_s(c.fast.r), &c.hist, &twin))) {
                 if (raw_ok(text)) {
                     feed(&c, text, twin);
                     lines++;

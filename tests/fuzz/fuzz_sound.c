@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Repl *r = fuzz_repl(fuzz_sink(), true);
     fuzz_lines(data, size, feed, r);
-    if (r->s->violations)
+    if (fuzz_s(r)->violations)
         abort();
     return 0;
 }

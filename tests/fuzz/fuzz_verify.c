@@ -11,7 +11,7 @@ static void feed(void *ctx, const char *line)
 {
     Verdicts *v = ctx;
     input_feed_line(v->r, line, "fuzz", 1);
-    buf_printf(&v->codes, "%d,", v->r->last_error ? (int)v->r->last_error->code : -1);
+    buf_printf(&v->codes, "%d,", fuzz_last_error(v->r) ? (int)fuzz_last_error(v->r)->code : -1);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -24,7 +24,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Verdicts a = {.r = fuzz_repl(fuzz_sink(), false)}, b = {.r = fuzz_repl(fuzz_sink(), false)};
-    a.r->s->verify_only = b.r->s->verify_only = true;
+    xvm_setflags(a.r->X, XVM_VERIFY_ONLY);
+    xvm_setflags(b.r->X, XVM_VERIFY_ONLY);
     fuzz_lines(data, size, feed, &a);
     fuzz_lines(data, size, feed, &b);
     if (strcmp(buf_str(&a.codes), buf_str(&b.codes)))

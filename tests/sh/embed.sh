@@ -13,6 +13,10 @@
 #   * the same program linked with the static libxvm.a prints the same;
 #   * tests/embed/api.c, the API's edges (every status, stack indices, refs,
 #     settings, the principal, a file), prints exactly tests/embed/api.out;
+#   * tests/embed/front.c, the API as a front end drives it (xvm_input with
+#     commands, :history, :quit, flags, completion, error places) and its
+#     edges (NULL states, calls from inside a call, big inputs, verify-only
+#     stacks), prints exactly tests/embed/front.out;
 #   * docs/embedding.md shows that program and its output verbatim;
 #   * DESTDIR stages the library files under DESTDIR/PREFIX.
 # Like install.sh, it builds its own copy (BUILD=$tmp/build), since the
@@ -93,9 +97,12 @@ build example-static tests/embed/example.c $(pkg-config --cflags xvm) "$prefix/l
 printf 'push int(2); push int(3); add; print;\n' >"$tmp/five.xvm"
 # shellcheck disable=SC2086
 build api tests/embed/api.c $flags && check api tests/embed/api.out "$tmp/five.xvm"
+# shellcheck disable=SC2086
+build front tests/embed/front.c $flags && check front tests/embed/front.out
 if [[ ${XVM_EMBED_UPDATE:-0} == 1 ]]; then # regenerate the expected outputs
     cp "$tmp/example.out" tests/embed/example.out
     cp "$tmp/api.out" tests/embed/api.out
+    cp "$tmp/front.out" tests/embed/front.out
 fi
 
 # ---- docs/embedding.md shows exactly this program and what it prints
