@@ -4,6 +4,7 @@
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
 #include "commands.h"
 #include "forth.h"
+#include "wasm_module.h"
 #include "input.h"
 #include "interactive.h"
 #include "print.h"
@@ -310,9 +311,15 @@ static Error *cmd_load(CmdCtx *c)
         if (forth_is_source(paths.items[i]) && paths.len > 1)
             return err_hint(err_new(E_USAGE, c->args_span, "'%s' is Forth: load it by itself", (char *)paths.items[i]),
                             "a Forth file runs word by word, not as one input with others: :load FILE.fs");
+        if (wasm_module_is_source(paths.items[i]) && paths.len > 1)
+            return err_hint(err_new(E_USAGE, c->args_span, "'%s' is WebAssembly: load it by itself",
+                                    (char *)paths.items[i]),
+                            "a .wat module becomes several inputs, not one with others: :load FILE.wat");
     }
     if (forth_is_source(paths.items[0])) /* definitions over forth-machine (docs/forth.md) */
         return forth_eval_as(c->r->s, srcs.items[0], p);
+    if (wasm_module_is_source(paths.items[0])) /* procedures over wasm-machine (docs/wasm.md) */
+        return wasm_module_load(c->r->s, srcs.items[0], p);
     /* All the files are one transaction: all of them or none. */
     Error *e = srcs.len == 1 ? session_eval_as(c->r->s, srcs.items[0], p)
                              : session_eval_files(c->r->s, (const Source *const *)srcs.items, srcs.len, p, false);

@@ -11,6 +11,7 @@
  * machine's return stack (docs/forth.md). */
 #include "forth.h"
 
+#include "gentext.h"
 #include "print.h"
 #include "session.h"
 #include "syntax.h"
@@ -39,20 +40,13 @@ typedef struct CsEntry {
     int leave; /* CS_DO: the label LEAVE jumps to, 0 if none */
 } CsEntry;
 
-typedef struct MapEnt {
-    uint32_t gen; /* offset in the generated text */
-    Span span;    /* the Forth token it came from */
-} MapEnt;
-
 enum { FORTH_MAX_NEST = 64 };
 
 typedef struct Forth {
     Session *s;
     const Source *src;
     uint32_t pos, line, line_start; /* the scanner */
-    Buf gen;                        /* XVM text not yet evaluated */
-    MapEnt *map;
-    uint32_t nmap, capmap;
+    Gentext gen;                    /* XVM text not yet evaluated */
     Vec words; /* FWord*, latest last */
     CsEntry cs[FORTH_MAX_NEST];
     uint32_t ncs;
@@ -171,77 +165,24 @@ static bool scan_until(Forth *F, char delim, const char **text, Span *at)
 
 static void emit(Forth *F, Span at, const char *xvm)
 {
-    if (F->nmap == F->capmap) {
-        F->capmap = F->capmap ? 2 * F->capmap : 64;
-        MapEnt *m = gc_alloc(F->capmap * sizeof *m);
-        if (F->nmap)
-            memcpy(m, F->map, F->nmap * sizeof *m);
-        F->map = m;
-    }
-    F->map[F->nmap++] = (MapEnt){.gen = (uint32_t)F->gen.len, .span = at};
-    buf_puts(&F->gen, xvm);
-    buf_putc(&F->gen, ' ');
+    gentext_emit(&F->gen, at, xvm);
     F->lit = false;
 }
 
 static void emit_literal(Forth *F, Span at, int64_t v)
 {
-    uint32_t off = (uint32_t)F->gen.len;
+    uint32_t off = (uint32_t)F->gen.text.len;
     emit(F, at, gc_printf("push int(%lld);", (long long)v));
     F->lit = true;
     F->lit_off = off;
     F->lit_value = v;
 }
 
-static Span map_back(const Forth *F, Span gen)
-{
-    uint32_t lo = 0, hi = F->nmap;
-    while (hi - lo > 1) {
-        uint32_t mid = (lo + hi) / 2;
-        if (F->map[mid].gen <= gen.off)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return F->nmap ? F->map[lo].span : (Span){.src = F->src, .line = 1, .col = 1};
-}
-
-static void remap(const Forth *F, Node *n)
-{
-    n->span = map_back(F, n->span);
-    n->head_span = map_back(F, n->head_span);
-    for (uint32_t i = 0; i < n->nkids; i++)
-        remap(F, n->kids[i]);
-}
-
-static void remap_error(const Forth *F, Error *e, const Source *gen)
-{
-    for (; e; e = e->next) {
-        if (e->span.src == gen)
-            e->span = map_back(F, e->span);
-        for (Note *n = e->notes; n; n = n->next)
-            if (n->span.src == gen)
-                n->span = map_back(F, n->span);
-    }
-}
-
 /* Evaluate what is generated so far as one input. */
 static Error *flush(Forth *F)
 {
-    if (!F->gen.len)
-        return NULL;
-    const Source *gen = source_new(F->src->name, F->gen.s, F->gen.len, 1);
-    Node *unit;
-    Error *e = parse_unit(gen, &unit);
-    if (!e) {
-        remap(F, unit);
-        e = session_eval_unit(F->s, unit, F->src, F->as);
-    }
-    remap_error(F, e, gen);
-    F->gen = (Buf){0};
-    F->nmap = 0;
     F->lit = false;
-    return e;
+    return gentext_eval(&F->gen, F->s, F->src, F->as);
 }
 
 /* ---- words ----------------------------------------------------------------------------------------- */
@@ -555,9 +496,9 @@ static Error *pick_word(Forth *F, const FTok *t)
     if (!F->lit || F->lit_value < 0 || F->lit_value > 255)
         return err_hint(err_new(E_USAGE, t->span, "PICK needs a literal index 0..255 just before it"),
                         "with a computed index the stack depth is only known at run time, so it cannot be verified");
-    F->gen.len = F->lit_off;
-    F->gen.s[F->gen.len] = 0;
-    F->nmap--;
+    F->gen.text.len = F->lit_off;
+    F->gen.text.s[F->gen.text.len] = 0;
+    F->gen.nmap--;
     emit(F, t->span, gc_printf("pick %lld;", (long long)F->lit_value));
     return NULL;
 }

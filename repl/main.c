@@ -4,6 +4,7 @@
  * open, typed or read from a script alike (DESIGN §5). */
 #include "commands.h"
 #include "forth.h"
+#include "wasm_script.h"
 #include "input.h"
 #include "interactive.h"
 #include "print.h"
@@ -107,11 +108,14 @@ static int exit_status(const Repl *r)
     return r->failures && !r->interactive ? 1 : 0;
 }
 
-/* A file named on the command line: a Forth program (.fs, .fth, .4th) or a script. */
+/* A file named on the command line: a Forth program (.fs, .fth, .4th), a
+ * WebAssembly spec script (.wast) or a script. */
 static void run_file(Repl *r, FILE *f, const char *path)
 {
     if (forth_is_source(path))
         forth_run_stream(r, f, path);
+    else if (wasm_script_is_source(path))
+        wasm_script_run_stream(r, f, path);
     else
         input_run_stream(r, f, strcmp(path, "-") ? path : "<stdin>");
 }
