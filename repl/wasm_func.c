@@ -422,6 +422,10 @@ static Error *op_call_indirect(Fn *F, const Op *op)
 {
     WasmModuleSig sig;
     uint32_t k = 0;
+    for (uint32_t j = 0; j < op->nimm; j++)
+        if (wasm_sexpr_head_is(op->imm[j], "param") && op->imm[j]->n > 1 && op->imm[j]->kids[1]->text[0] == '$')
+            return bad(op->imm[j]->kids[1]->span, "unexpected token: call_indirect's params have no names",
+                       "write (param i32)");
     Error *e = wasm_types_typeuse(F->inst, op->imm, op->nimm, &k, op->at, &sig, NULL);
     if (e)
         return e;

@@ -91,6 +91,21 @@ static const char *spectest_name(const char *field)
     return NULL;
 }
 
+/* An inline function type that no type equals is added to the types, as
+ * the text format's abbreviation says (so (type N) can name it). */
+static void add_implicit_type(WasmInstance *inst, WasmModuleSig sig)
+{
+    for (uint32_t i = 0; i < inst->types.len; i++) {
+        const WasmModuleSig *t = inst->types.items[i];
+        if (!strcmp(t->params, sig.params) && !strcmp(t->results, sig.results))
+            return;
+    }
+    WasmModuleSig *t = gc_alloc(sizeof *t);
+    *t = sig;
+    vec_push(&inst->types, t);
+    vec_push(&inst->type_ids, NULL);
+}
+
 /* A function, defined (def) or imported from module "m" as "n". */
 static Error *add_func(Build *B, const WasmSexpr *l, uint32_t k, const WasmSexpr *imp)
 {
@@ -103,10 +118,13 @@ static Error *add_func(Build *B, const WasmSexpr *l, uint32_t k, const WasmSexpr
     if (!e && k < l->n && wasm_sexpr_head_is(l->kids[k], "import"))
         imp = l->kids[k++];
     Vec ids = {0};
+    bool named_type = k < l->n && wasm_sexpr_head_is(l->kids[k], "type");
     if (!e)
         e = wasm_types_typeuse(B->inst, (const WasmSexpr *const *)l->kids, l->n, &k, l->span, &f->sig, &ids);
     if (e)
         return e;
+    if (!named_type)
+        add_implicit_type(B->inst, f->sig);
     Buf locals = {0};
     buf_puts(&locals, f->sig.params);
     for (; !imp && k < l->n && wasm_sexpr_head_is(l->kids[k], "local"); k++)
