@@ -17,7 +17,7 @@ enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, FUNC_MAX_NEST = 4096 };
 typedef struct Ctl {
     int kind;
     uint32_t label, else_label;
-    uint32_t height;  /* H at entry */
+    int64_t height;   /* H at entry, its fence included */
     const char *id;   /* its $label, or NULL */
     char result;      /* its result type, or 0 */
     bool live_entry;  /* entered from live code */
@@ -31,7 +31,7 @@ typedef struct Fn {
     uint32_t nlocals;
     Ctl ctl[FUNC_MAX_NEST];
     uint32_t nctl;
-    uint32_t H;
+    int64_t H; /* may go below a block's height in invalid code: its fence then meets a wrong type */
     bool dead; /* after br, return or unreachable until the end of the block */
     uint32_t labels;
 } Fn;
@@ -139,13 +139,13 @@ static char branch_type(const Ctl *c) { return c->kind == CTL_LOOP ? 0 : c->resu
 static uint32_t branch_label(const Ctl *c) { return c->label; }
 
 /* Leave exactly what c's label takes on top of c's height, then jump. */
-static void branch_to(Fn *F, Span at, const Ctl *c, uint32_t height)
+static void branch_to(Fn *F, Span at, const Ctl *c, int64_t height)
 {
     char t = branch_type(c);
-    uint32_t want = c->height + (t ? 1 : 0);
+    int64_t want = c->height + (t ? 1 : 0);
     if (t)
         out(F, at, gc_printf("%s_value;", tname(t)));
-    drop_under(F, at, height > want ? height - want : 0, t != 0);
+    drop_under(F, at, height > want ? (uint32_t)(height - want) : 0, t != 0);
     out(F, at, gc_printf("jump L%u;", branch_label(c)));
 }
 
@@ -168,19 +168,6 @@ static Error *target(Fn *F, const Op *op, const WasmSexpr *x, const Ctl **c)
                         "a label counts the blocks around %s from 0 (the innermost)", op->name);
     *c = &F->ctl[F->nctl - 1 - depth];
     return NULL;
-}
-
-/* The one check the translator makes: an instruction takes its operands
- * from the innermost block's own, as the locals' depths need it to count
- * them.  Their types are the verifier's to check. */
-static Error *need(Fn *F, const Op *op, uint32_t n)
-{
-    uint32_t have = F->H - F->ctl[F->nctl - 1].height;
-    if (have >= n)
-        return NULL;
-    return err_hint(err_new(E_STACK, op->at, "%s needs %u operand%s, the block has %u here", op->name, n,
-                            n == 1 ? "" : "s", have),
-                    "an instruction takes its operands from the values its own block pushed");
 }
 
 /* ---- structured control ---------------------------------------------------------------------- */
@@ -212,12 +199,11 @@ static Error *push_ctl(Fn *F, const Op *op, int kind)
 static Error *block_start(Fn *F, const Op *op)
 {
     bool is_if = !strcmp(op->name, "if");
-    Error *e = is_if && !F->dead ? need(F, op, 1) : NULL;
-    if (e)
-        return e;
-    if (is_if && !F->dead)
-        F->H--; /* the condition */
-    e = push_ctl(F, op, !strcmp(op->name, "block") ? CTL_BLOCK : is_if ? CTL_IF : CTL_LOOP);
+    if (!F->dead) { /* the fence under the block's operands; an if's condition first */
+        out(F, op->at, is_if ? "wasm_fence; swap;" : "wasm_fence;");
+        F->H += is_if ? 0 : 1;
+    }
+    Error *e = push_ctl(F, op, !strcmp(op->name, "block") ? CTL_BLOCK : is_if ? CTL_IF : CTL_LOOP);
     if (e || F->dead)
         return e;
     Ctl *c = &F->ctl[F->nctl - 1];
@@ -256,10 +242,14 @@ static Error *block_else(Fn *F, const Op *op)
     return NULL;
 }
 
+/* Take a block's fence off from under its result, if any. */
+static void unfence(Fn *F, Span at, const Ctl *c) { out(F, at, c->result ? "swap; wasm_unfence;" : "wasm_unfence;"); }
+
 static void func_end(Fn *F, Span at, const Ctl *c)
 {
     fall_check(F, at, c);
     out(F, at, gc_printf("label L%u;", c->label));
+    unfence(F, at, c);
     drop_under(F, at, F->nlocals, c->result != 0);
 }
 
@@ -281,8 +271,9 @@ static Error *block_end(Fn *F, const Op *op)
             out(F, op->at, gc_printf("label L%u;", c.else_label));
         if (c.kind != CTL_LOOP)
             out(F, op->at, gc_printf("label L%u;", c.label));
+        unfence(F, op->at, &c);
     }
-    F->H = c.height + (c.result ? 1 : 0);
+    F->H = c.height - 1 + (c.result ? 1 : 0);
     F->dead = !c.live_entry;
     return NULL;
 }
@@ -296,8 +287,6 @@ static Error *op_br(Fn *F, const Op *op)
     Error *e = one_imm(op, &x);
     if (!e)
         e = target(F, op, x, &c);
-    if (!e)
-        e = need(F, op, (strcmp(op->name, "br") ? 1 : 0) + (branch_type(c) ? 1 : 0));
     if (e)
         return e;
     if (!strcmp(op->name, "br")) {
@@ -323,14 +312,12 @@ static Error *op_br_table(Fn *F, const Op *op)
 {
     if (!op->nimm)
         return bad(op->at, "br_table needs at least a default label", "write br_table L... DEFAULT");
-    Error *e = need(F, op, 1);
-    if (e)
-        return e;
+    Error *e = NULL;
     F->H--;
     out(F, op->at, "i32_int;");
     for (uint32_t k = 0; k < op->nimm; k++) {
         const Ctl *c;
-        if ((e = target(F, op, op->imm[k], &c)) || (e = need(F, op, branch_type(c) ? 1 : 0)))
+        if ((e = target(F, op, op->imm[k], &c)))
             return e;
         uint32_t next = new_label(F);
         if (k + 1 < op->nimm)
@@ -357,17 +344,15 @@ static Error *op_local(Fn *F, const Op *op)
         return err_hint(err_new(E_UNKNOWN, x->span, "unknown local %s", x->text), "%s has %u params and locals",
                         F->f->id ? F->f->id : "this function", F->nlocals);
     char t = F->f->locals[i];
-    if (!strcmp(op->name, "local.get")) {
-        out(F, op->at, gc_printf("pick %u;", F->H + F->nlocals - 1 - i));
-        F->H++;
-        return NULL;
-    }
-    bool tee = !strcmp(op->name, "local.tee");
-    if ((e = need(F, op, 1)))
-        return e;
-    if (!tee)
-        F->H--;
-    out(F, op->at, gc_printf("%s%s_value; place %u;", tee ? "dup; " : "", tname(t), F->H + F->nlocals - 1 - i));
+    bool get = !strcmp(op->name, "local.get"), tee = !strcmp(op->name, "local.tee");
+    int64_t depth = F->H - (get || tee ? 0 : 1) + F->nlocals - 1 - i;
+    if (depth < 0) /* code the verifier refuses anyway: it took the function's fence as an operand */
+        return err_new(E_STACK, op->at, "%s after the operands used up the function's stack", op->name);
+    if (get)
+        out(F, op->at, gc_printf("pick %lld;", (long long)depth));
+    else
+        out(F, op->at, gc_printf("%s%s_value; place %lld;", tee ? "dup; " : "", tname(t), (long long)depth));
+    F->H += get ? 1 : tee ? 0 : -1;
     return NULL;
 }
 
@@ -385,8 +370,6 @@ static Error *op_global(Fn *F, const Op *op)
         return err_hint(err_new(E_UNKNOWN, x->span, "unknown global %s", x->text), "the module has %u globals", n);
     const WasmModuleGlobal *g = F->inst->globals.items[i];
     bool get = !strcmp(op->name, "global.get");
-    if (!get && (e = need(F, op, 1)))
-        return e;
     out(F, op->at, gc_printf("push int(%u); %s_global_%s;", g->slot, tname(g->type), get ? "get" : "set"));
     F->H += get ? 1 : -1;
     return NULL;
@@ -394,8 +377,8 @@ static Error *op_global(Fn *F, const Op *op)
 
 static void apply_sig(Fn *F, WasmModuleSig sig, uint32_t extra)
 {
-    F->H -= (uint32_t)strlen(sig.params) + extra;
-    F->H += (uint32_t)strlen(sig.results);
+    F->H -= (int64_t)strlen(sig.params) + extra;
+    F->H += (int64_t)strlen(sig.results);
 }
 
 static Error *op_call(Fn *F, const Op *op)
@@ -411,8 +394,6 @@ static Error *op_call(Fn *F, const Op *op)
     if (!wasm_types_index(x, ids, n, &i))
         return err_hint(err_new(E_UNKNOWN, x->span, "unknown function %s", x->text), "the module has %u functions", n);
     const WasmModuleFunc *callee = F->inst->funcs.items[i];
-    if ((e = need(F, op, (uint32_t)strlen(callee->sig.params))))
-        return e;
     out(F, op->at, gc_printf("call %s;", callee->xname));
     apply_sig(F, callee->sig, 0);
     return NULL;
@@ -435,8 +416,6 @@ static Error *op_call_indirect(Fn *F, const Op *op)
     if (!F->inst->has_table)
         return err_hint(err_new(E_UNKNOWN, op->at, "call_indirect in a module without a table"),
                         "declare (table N funcref)");
-    if ((e = need(F, op, (uint32_t)strlen(sig.params) + 1)))
-        return e;
     out(F, op->at, gc_printf("call %s;", wasm_func_dispatcher(F->inst, sig)));
     apply_sig(F, sig, 1);
     return NULL;
@@ -485,9 +464,6 @@ static const char *machine_op(const char *n)
 
 static Error *numeric(Fn *F, const Op *op, uint32_t nin, uint32_t nout)
 {
-    Error *e = need(F, op, nin);
-    if (e)
-        return e;
     out(F, op->at, gc_printf("%s;", machine_op(op->name)));
     F->H = F->H - nin + nout;
     return NULL;
@@ -517,9 +493,6 @@ static Error *op_memory(Fn *F, const Op *op, bool store)
     for (uint32_t k = 0; k < op->nimm; k++)
         if (!strncmp(op->imm[k]->text, "offset=", 7) && !wasm_types_int(op->imm[k]->text + 7, 'u', &off))
             return bad(op->imm[k]->span, "the offset must be an unsigned 32-bit integer", "write offset=N");
-    Error *e = need(F, op, store ? 2 : 1);
-    if (e)
-        return e;
     out(F, op->at, gc_printf("push int(%lld); push int(%u); %s;", (long long)off, F->inst->memory, machine_op(op->name)));
     F->H -= store ? 2 : 0;
     return NULL;
@@ -536,21 +509,19 @@ static Error *op_simple(Fn *F, const Op *op, bool *done)
         out(F, op->at, "trap \"unreachable\";");
         F->dead = true;
     } else if (!strcmp(n, "drop")) {
-        if (!(e = need(F, op, 1)))
-            out(F, op->at, "pop;"), F->H--;
+        out(F, op->at, "pop;");
+        F->H--;
     } else if (!strcmp(n, "select")) {
-        if (!(e = need(F, op, 3)))
-            out(F, op->at, "i32_int; if { pop; }, { swap; pop; };"), F->H -= 2;
+        out(F, op->at, "i32_int; if { pop; }, { swap; pop; };");
+        F->H -= 2;
     } else if (!strcmp(n, "return")) {
-        if (!(e = need(F, op, F->ctl[0].result ? 1 : 0)))
-            branch_to(F, op->at, &F->ctl[0], F->H);
+        branch_to(F, op->at, &F->ctl[0], F->H);
         F->dead = true;
     } else if (!strcmp(n, "memory.size") || !strcmp(n, "memory.grow")) {
         bool grow = n[7] == 'g';
         if (!F->inst->has_memory)
             return err_hint(err_new(E_UNKNOWN, op->at, "%s in a module without a memory", n), "declare (memory N)");
-        if (!(e = need(F, op, grow ? 1 : 0)))
-            out(F, op->at, gc_printf("push int(%u); memory_%s;", F->inst->memory, grow ? "grow" : "size"));
+        out(F, op->at, gc_printf("push int(%u); memory_%s;", F->inst->memory, grow ? "grow" : "size"));
         F->H += grow ? 0 : 1;
     } else
         *done = false;
@@ -684,7 +655,10 @@ Error *wasm_func_translate(WasmInstance *inst, const WasmModuleFunc *f, Gentext 
     out(F, f->at, gc_printf(".define_procedure %s, %s, {", f->xname, wasm_types_effect(f->sig)));
     for (uint32_t i = (uint32_t)strlen(f->sig.params); i < F->nlocals; i++)
         out(F, f->at, gc_printf("push int(0); %s_const;", tname(f->locals[i])));
-    F->ctl[F->nctl++] = (Ctl){.kind = CTL_FUNC, .label = new_label(F), .result = f->sig.results[0], .live_entry = true};
+    out(F, f->at, "wasm_fence;"); /* under the operands, over the locals */
+    F->H = 1;
+    F->ctl[F->nctl++] = (Ctl){.kind = CTL_FUNC, .label = new_label(F), .height = 1, .result = f->sig.results[0],
+                              .live_entry = true};
     Error *e = sequence(F, (const WasmSexpr *const *)f->def->kids + f->body, f->def->n - f->body);
     if (!e && F->nctl > 1)
         e = bad(F->ctl[F->nctl - 1].kind == CTL_IF ? f->def->span : f->def->span, "a block is not closed by end",
