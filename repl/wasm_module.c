@@ -21,7 +21,7 @@ static Session *numbers_session;
 static uint32_t next_instance, next_memory, next_global;
 static bool spectest_defined;
 
-enum { MAX_MEMORIES = 4096, MAX_GLOBALS = 65536, MAX_PAGES = 256, MAX_TABLE = 1u << 20 };
+enum { MAX_MEMORIES = 4096, MAX_GLOBALS = 65536, MAX_PAGES = 2048, MAX_TABLE = 1u << 20 };
 
 static Error *malformed(Span at, const char *what, const char *hint)
 {
