@@ -199,9 +199,9 @@ static Error *push_ctl(Fn *F, const Op *op, int kind)
 static Error *block_start(Fn *F, const Op *op)
 {
     bool is_if = !strcmp(op->name, "if");
-    if (!F->dead) { /* the fence under the block's operands; an if's condition first */
-        out(F, op->at, is_if ? "wasm_fence; swap;" : "wasm_fence;");
-        F->H += is_if ? 0 : 1;
+    if (!F->dead && !is_if) { /* the fence under the block's operands (an if's: on each path) */
+        out(F, op->at, "wasm_fence;");
+        F->H++;
     }
     Error *e = push_ctl(F, op, !strcmp(op->name, "block") ? CTL_BLOCK : is_if ? CTL_IF : CTL_LOOP);
     if (e || F->dead)
@@ -211,7 +211,7 @@ static Error *block_start(Fn *F, const Op *op)
         out(F, op->at, gc_printf("label L%u;", c->label));
     else if (is_if) {
         c->else_label = new_label(F);
-        out(F, op->at, gc_printf("i32_int; jump_unless L%u;", c->else_label));
+        out(F, op->at, gc_printf("i32_int; jump_unless L%u; wasm_fence;", c->else_label));
     }
     return NULL;
 }
@@ -234,7 +234,7 @@ static Error *block_else(Fn *F, const Op *op)
         fall_check(F, op->at, c);
         if (!F->dead)
             out(F, op->at, gc_printf("jump L%u;", c->label));
-        out(F, op->at, gc_printf("label L%u;", c->else_label));
+        out(F, op->at, gc_printf("label L%u; wasm_fence;", c->else_label));
     }
     c->has_else = true;
     F->H = c->height;
@@ -267,11 +267,11 @@ static Error *block_end(Fn *F, const Op *op)
     }
     if (c.live_entry) {
         fall_check(F, op->at, &c);
-        if (c.kind == CTL_IF && !c.has_else)
-            out(F, op->at, gc_printf("label L%u;", c.else_label));
         if (c.kind != CTL_LOOP)
             out(F, op->at, gc_printf("label L%u;", c.label));
         unfence(F, op->at, &c);
+        if (c.kind == CTL_IF && !c.has_else) /* the path that skipped the then branch has no fence */
+            out(F, op->at, gc_printf("label L%u;", c.else_label));
     }
     F->H = c.height - 1 + (c.result ? 1 : 0);
     F->dead = !c.live_entry;
