@@ -580,7 +580,8 @@ static const Cmd commands[] = {
      "Reads each FILE and takes them all as one input: their definitions and code are verified together, and if "
      "anything fails nothing is defined and nothing runs. --untrusted loads them as untrusted input. A file holds "
      "definitions and code, not commands (a line starting with ':' is a syntax error). Quote a name with spaces: "
-     ":load \"my file.xvm\". To run a file line by line, as if typed, give it on the command line instead.",
+     ":load \"my file.xvm\". To run a file line by line, as if typed, give it on the command line instead. A Forth "
+     "file (.fs) or a WebAssembly module (.wat) is loaded by itself (docs/forth.md, docs/wasm.md).",
      ":load tests/paper/figure1.xvm\n:load --untrusted my-allocator.xvm", "reload use trust"},
     {"reload", ":reload", "load the files that changed again, as one redefinition", cmd_reload, U_OWN,
      "Reads again every file loaded with :load and takes those that changed as one redefinition: each changed "

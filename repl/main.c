@@ -22,7 +22,8 @@ static void usage(FILE *o)
 {
     fputs("usage: xvm-repl [OPTION]... [FILE]...\n"
           "Build, verify and run XVM machines interactively.\n\n"
-          "  FILE...          run each file as a script (as if typed), then exit\n"
+          "  FILE...          run each file as a script (as if typed), then exit; a .fs file\n"
+          "                   is a Forth program, a .wast file a WebAssembly spec script\n"
           "  -i, --interactive  read from the terminal after the files\n"
           "  --echo           copy each input line to the output, after the prompt\n"
           "  --no-history     do not read or write the history file\n"
