@@ -150,7 +150,8 @@ static uint32_t emit_fused(Emitter *em, const Body *b, uint32_t i)
         return 3;
     }
     if (in->op == P_PUSH && n1 && imm_op(n1->op) >= 0 &&
-        !(prim_info[n1->op].c == PC_DIV && (in->imm == 0 || in->imm == -1))) {
+        !(prim_info[n1->op].c == PC_DIV && (in->imm == 0 || in->imm == -1)) &&
+        !(prim_info[n1->op].c == PC_DIVU && in->imm == 0)) {
         em->pending += 2;
         put_op(em, imm_op(n1->op), i); /* a divisor known not 0 or -1 needs no check */
         put(em, (Cell){.i = in->imm}, i);
@@ -185,6 +186,7 @@ static uint32_t emit_insn(Emitter *em, const Body *b, uint32_t i)
     case P_TICK: return 1;
     case P_PUSH:
     case P_PICK:
+    case P_PLACE:
         put_op(em, in->op, i);
         put(em, (Cell){.i = in->imm}, i);
         break;

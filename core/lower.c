@@ -172,19 +172,31 @@ static Error *lower_push(Body *b, const Node *s)
     return emit(b, (Insn){.op = P_PUSH, .ty = t, .imm = a->kids[0]->ival, .span = s->span});
 }
 
-static Error *lower_pick(Body *b, const Node *s)
+/* pick N and place N: N counts from the top (0), after place's value is off. */
+static Error *lower_pick(Body *b, const Node *s, Prim op)
 {
-    static const char usage[] = "pick 2;   (0 is the top item)";
-    Error *e = want_args(s, "pick", 1, 1, usage);
+    const char *name = prim_info[op].name;
+    const char *usage = gc_printf("%s 2;   (0 is the top item)", name);
+    Error *e = want_args(s, name, 1, 1, usage);
     if (!e)
-        e = want_kind(s->kids[0], N_INT, "pick's argument", usage);
+        e = want_kind(s->kids[0], N_INT, gc_printf("%s's argument", name), usage);
     if (e)
         return e;
     int64_t n = s->kids[0]->ival;
     if (n < 0 || n > PICK_MAX)
-        return err_hint(err_new(E_ARGS, s->kids[0]->span, "pick %lld: N must be 0..%d", (long long)n, PICK_MAX),
+        return err_hint(err_new(E_ARGS, s->kids[0]->span, "%s %lld: N must be 0..%d", name, (long long)n, PICK_MAX),
                         "%s", usage);
-    return emit(b, (Insn){.op = P_PICK, .imm = n, .span = s->span});
+    return emit(b, (Insn){.op = op, .imm = n, .span = s->span});
+}
+
+/* trap "message": the message is kept in the instruction's label. */
+static Error *lower_trap(Body *b, const Node *s)
+{
+    static const char usage[] = "trap \"what went wrong\";";
+    Error *e = want_args(s, "trap", 1, 1, usage);
+    if (!e)
+        e = want_kind(s->kids[0], N_STRING, "trap's message", usage);
+    return e ? e : emit(b, (Insn){.op = P_TRAP, .label = s->kids[0]->name, .span = s->span});
 }
 
 static Error *lower_label_op(Body *b, const Node *s, Prim op)
@@ -311,7 +323,8 @@ static Error *lower_prim(const Scope *sc, Body *b, const Node *s, Prim op)
 {
     switch (prim_info[op].imm) {
     case IMM_VALUE: return lower_push(b, s);
-    case IMM_INT: return lower_pick(b, s);
+    case IMM_INT: return lower_pick(b, s, op);
+    case IMM_TEXT: return lower_trap(b, s);
     case IMM_LABEL: return lower_label_op(b, s, op);
     case IMM_PROC: return lower_call(sc, b, s);
     case IMM_BLOCKS: return op == P_IF ? lower_if(sc, b, s) : lower_while(sc, b, s);
@@ -522,7 +535,9 @@ void lower_insn_print(Buf *out, const Insn *in)
     }
     switch (in->op) {
     case P_PUSH: buf_printf(out, "push %s(%lld)", type_name(in->ty), (long long)in->imm); return;
-    case P_PICK: buf_printf(out, "pick %lld", (long long)in->imm); return;
+    case P_PICK:
+    case P_PLACE: buf_printf(out, "%s %lld", prim_name(in->op), (long long)in->imm); return;
+    case P_TRAP: buf_printf(out, "trap \"%s\"", in->label); return;
     case P_CALL: buf_printf(out, "call %s", in->label); return;
     case P_OPCALL:
     case P_PORTCALL:

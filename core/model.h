@@ -47,12 +47,12 @@ const struct TypeDef *type_version(TypeId t);
 
 /* ---- primitives (one X-macro table: prims.def; prim.c) ------------------- */
 
-typedef enum { IMM_NONE, IMM_VALUE, IMM_INT, IMM_LABEL, IMM_PROC, IMM_BLOCKS, IMM_STATE } ImmKind;
+typedef enum { IMM_NONE, IMM_VALUE, IMM_INT, IMM_LABEL, IMM_PROC, IMM_BLOCKS, IMM_STATE, IMM_TEXT } ImmKind;
 /* PF_COMPARE comes from the C column (a CMP operator); the rest are written
  * on the rows. */
 enum { PF_BRANCH = 1, PF_END = 2, PF_TYPED = 4, PF_SPECIAL = 8, PF_MODULE = 16, PF_CONTROL = 32, PF_COMPARE = 64 };
 /* The kind of a primitive's C operator (prims.def, column C). */
-typedef enum { PC_NONE, PC_UN, PC_BIN, PC_DIV, PC_CMP } PrimC;
+typedef enum { PC_NONE, PC_UN, PC_BIN, PC_DIV, PC_DIVU, PC_CMP } PrimC;
 
 typedef enum {
 #define X(e, name, imm, in, out, flags, c, expr) P_##e,

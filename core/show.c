@@ -76,7 +76,8 @@ void show_machine_op(Buf *out, const Machine *m, const MachineOp *op)
         static const char *const special[P__COUNT] = {
             [P_PICK] = "(-> any), a copy of item N (0 = top)", [P_CALL] = "the procedure's effect",
             [P_IF] = "(int ->), then the effect of either block", [P_WHILE] = "the effect of its blocks",
-            [P_RETURN] = "ends the body",
+            [P_RETURN] = "ends the body", [P_PLACE] = "(any ->), the value replaces item N under it (0 = top)",
+            [P_TRAP] = "stops the run with the message",
         };
         buf_printf(out, "// %s: a core operation of %s, effect ", op->name, m->name);
         if (special[op->prim])

@@ -160,6 +160,17 @@ static Trap int_binop(Prim op, Value a, Value b, Value *r)
     case P_LE: *r = a <= b; break;
     case P_GT: *r = a > b; break;
     case P_GE: *r = a >= b; break;
+    case P_LTU: *r = ua < ub; break;
+    case P_LEU: *r = ua <= ub; break;
+    case P_GTU: *r = ua > ub; break;
+    case P_GEU: *r = ua >= ub; break;
+    case P_SHRU: *r = (Value)(ua >> (b & 63)); break;
+    case P_DIVU:
+    case P_MODU:
+        if (b == 0)
+            return op == P_DIVU ? TRAP_DIVU_ZERO : TRAP_MODU_ZERO;
+        *r = (Value)(op == P_DIVU ? ua / ub : ua % ub);
+        break;
     default: return TRAP_STRUCTURED; /* not reached: only rows with a C operator come here */
     }
     return TRAP__COUNT;
@@ -305,9 +316,14 @@ static StepStatus check_effect(Stepper *st, const Insn *in, const PrimInfo *pi)
 static StepStatus step_arith(Stepper *st, const Insn *in)
 {
     TVal *top = &st->stack[st->depth - 1];
-    if (in->op == P_NEG || in->op == P_NOT) {
-        top->v = in->op == P_NEG ? (Value)(0 - (uint64_t)top->v) : ~top->v;
-        return STEP_OK;
+    uint64_t u = (uint64_t)top->v;
+    switch (in->op) {
+    case P_NEG: top->v = (Value)(0 - u); return STEP_OK;
+    case P_NOT: top->v = ~top->v; return STEP_OK;
+    case P_CLZ: top->v = u ? __builtin_clzll(u) : 64; return STEP_OK;
+    case P_CTZ: top->v = u ? __builtin_ctzll(u) : 64; return STEP_OK;
+    case P_POPCNT: top->v = __builtin_popcountll(u); return STEP_OK;
+    default: break;
     }
     Value r, b = pop(st).v, a = pop(st).v;
     Trap why = int_binop((Prim)in->op, a, b, &r);
@@ -340,6 +356,14 @@ static StepStatus step_special(Stepper *st, const Insn *in, SFrame *f)
         TVal v = st->stack[st->depth - 1 - in->imm];
         return push(st, v.v, v.t) ? STEP_OK : trap(st, in, TRAP_STACK_FULL, st->cap);
     }
+    case P_PLACE: {
+        if ((uint64_t)in->imm + 1 >= st->depth)
+            return violation(st, in, "'place' beyond the stack");
+        TVal v = pop(st);
+        st->stack[st->depth - 1 - in->imm] = v;
+        return STEP_OK;
+    }
+    case P_TRAP: return trap(st, in, TRAP_PROGRAM, in->label);
     case P_STATE_GET:
         push(st, f->comp->state[in->imm], f->comp->module->state[in->imm].type);
         return STEP_OK;

@@ -282,6 +282,8 @@ L_SWAP: a = sp[-1]; sp[-1] = tos; tos = a; NEXT;
 L_OVER: *sp++ = tos; tos = sp[-2]; NEXT;
 L_ROT: a = sp[-2]; sp[-2] = sp[-1]; sp[-1] = tos; tos = a; NEXT;
 L_PICK: a = ip->i ? sp[-ip->i] : tos; ip++; PUSHV(a); NEXT;
+L_PLACE: a = tos; tos = *--sp; if (ip->i) sp[-ip->i] = a; else tos = a; ip++; NEXT;
+L_TRAP: TRAP(TRAP_PROGRAM, cur->body->insns[cur->insn_of[ip - 1 - cur->cells]].label);
     /* The operations with a C operator (prims.def): add is
      * L_ADD: a = sp[-1]; b = tos; tos = (Value)((uint64_t)a + (uint64_t)b); sp--; NEXT;
      * div and mod first trap on b == 0 and on INT64_MIN / -1. */
@@ -296,6 +298,11 @@ L_PICK: a = ip->i ? sp[-ip->i] : tos; ip++; PUSHV(a); NEXT;
     if (unlikely(tos == -1 && sp[-1] == INT64_MIN))                              \
         TRAP(TRAP_##e##_OVERFLOW);                                               \
     BINOP(expr);
+#define PLAIN_DIVU(e, expr)                                                      \
+    L_##e:                                                                       \
+    if (unlikely(tos == 0))                                                      \
+        TRAP(TRAP_##e##_ZERO);                                                   \
+    BINOP(expr);
 #define X(e, name, imm, in, out, flags, c, expr) PLAIN_##c(e, expr)
 #include "prims.def"
 #undef X
@@ -304,6 +311,7 @@ L_PICK: a = ip->i ? sp[-ip->i] : tos; ip++; PUSHV(a); NEXT;
 #undef PLAIN_BIN
 #undef PLAIN_CMP
 #undef PLAIN_DIV
+#undef PLAIN_DIVU
 L_LABEL: NEXT; /* never compiled */
     /* Jumps: [weight] [target] [refund]; a jump taken charges the weight,
      * then refunds what the fall-through into its target brings (compile.c).

@@ -9,17 +9,19 @@
  * (push int(1); add;  ->  add_i 1) and compare-and-branch (lt; jump_if L;
  * -> jlt L, also with an immediate), for the rows of prims.def whose C
  * operator has such forms.  In an X(e, name, imm, in, out, flags, C, expr)
- * of prims.def, XVM_IMM_##C(F, e, expr) is F(e, expr) for a BIN, DIV or
- * CMP row, XVM_CMP_##C(F, e, expr) for a CMP row, else nothing. */
+ * of prims.def, XVM_IMM_##C(F, e, expr) is F(e, expr) for a BIN, DIV, DIVU
+ * or CMP row, XVM_CMP_##C(F, e, expr) for a CMP row, else nothing. */
 #define XVM_IMM_NONE(F, e, expr)
 #define XVM_IMM_UN(F, e, expr)
 #define XVM_IMM_BIN(F, e, expr) F(e, expr)
 #define XVM_IMM_DIV(F, e, expr) F(e, expr)
+#define XVM_IMM_DIVU(F, e, expr) F(e, expr)
 #define XVM_IMM_CMP(F, e, expr) F(e, expr)
 #define XVM_CMP_NONE(F, e, expr)
 #define XVM_CMP_UN(F, e, expr)
 #define XVM_CMP_BIN(F, e, expr)
 #define XVM_CMP_DIV(F, e, expr)
+#define XVM_CMP_DIVU(F, e, expr)
 #define XVM_CMP_CMP(F, e, expr) F(e, expr)
 
 enum {

@@ -4,6 +4,7 @@
  * out, not cut off), so errors inside `:time CODE` point at the right place. */
 #include "commands.h"
 #include "forth.h"
+#include "wasm_module.h"
 #include "live.h"
 #include "trace.h"
 #include "query.h"
@@ -307,6 +308,10 @@ static Error *cmd_load(CmdCtx *c)
         if (forth_is_source(paths.items[i]) && paths.len > 1)
             return err_hint(err_new(E_USAGE, c->args_span, "'%s' is Forth: load it by itself", (char *)paths.items[i]),
                             "a Forth file is an input of its own, checked whole and then run word by word: :load FILE.fs");
+        if (wasm_module_is_source(paths.items[i]) && paths.len > 1)
+            return err_hint(err_new(E_USAGE, c->args_span, "'%s' is WebAssembly: load it by itself",
+                                    (char *)paths.items[i]),
+                            "a .wat module becomes several inputs, not one with others: :load FILE.wat");
     }
     if (forth_is_source(paths.items[0])) { /* definitions over forth-machine (docs/forth.md) */
         Error *e = forth_eval_as(c->s, srcs.items[0], p);
@@ -314,6 +319,8 @@ static Error *cmd_load(CmdCtx *c)
             live_remember_file(c->s, paths.items[0], ((Source *)srcs.items[0])->text, p);
         return e;
     }
+    if (wasm_module_is_source(paths.items[0])) /* procedures over wasm-machine (docs/wasm.md) */
+        return wasm_module_load(c->s, srcs.items[0], p);
     /* All the files are one transaction: all of them or none. */
     Error *e = srcs.len == 1 ? session_eval_as(c->s, srcs.items[0], p)
                              : session_eval_files(c->s, (const Source *const *)srcs.items, srcs.len, p, false);
@@ -580,7 +587,8 @@ static const Cmd commands[] = {
      "Reads each FILE and takes them all as one input: their definitions and code are verified together, and if "
      "anything fails nothing is defined and nothing runs. --untrusted loads them as untrusted input. A file holds "
      "definitions and code, not commands (a line starting with ':' is a syntax error). Quote a name with spaces: "
-     ":load \"my file.xvm\". To run a file line by line, as if typed, give it on the command line instead.",
+     ":load \"my file.xvm\". To run a file line by line, as if typed, give it on the command line instead. A Forth "
+     "file (.fs) or a WebAssembly module (.wat) is loaded by itself (docs/forth.md, docs/wasm.md).",
      ":load tests/paper/figure1.xvm\n:load --untrusted my-allocator.xvm", "reload use trust"},
     {"reload", ":reload", "load the files that changed again, as one redefinition", cmd_reload, U_OWN,
      "Reads again every file loaded with :load and takes those that changed as one redefinition: each changed "

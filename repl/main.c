@@ -3,6 +3,7 @@
  * An input is one line, with its continuation lines while brackets are
  * open, typed or read from a script alike (DESIGN §5). */
 #include "forth.h"
+#include "wasm_script.h"
 #include "input.h"
 #include "interactive.h"
 #include "print.h"
@@ -20,7 +21,8 @@ static void usage(FILE *o)
 {
     fputs("usage: xvm-repl [OPTION]... [FILE]...\n"
           "Build, verify and run XVM machines interactively.\n\n"
-          "  FILE...          run each file as a script (as if typed), then exit\n"
+          "  FILE...          run each file as a script (as if typed), then exit; a .fs file\n"
+          "                   is a Forth program, a .wast file a WebAssembly spec script\n"
           "  -i, --interactive  read from the terminal after the files\n"
           "  --echo           copy each input line to the output, after the prompt\n"
           "  --no-history     do not read or write the history file\n"
@@ -107,8 +109,9 @@ static int exit_status(const Repl *r)
 }
 
 /* xvm-repl FILE.fs: the program runs as gforth would run it, printing
- * only its own output, for as long as it takes (Ctrl-C still stops it). */
-static void run_forth_file(Repl *r, const char *path)
+ * only its own output, for as long as it takes (Ctrl-C still stops it);
+ * xvm-repl FILE.wast: the spec script prints its own report. */
+static void run_front_file(Repl *r, const char *path)
 {
     unsigned flags = xvm_getflags(r->X);
     uint64_t fuel = input_limit(r, "fuel");
@@ -123,11 +126,12 @@ static void run_forth_file(Repl *r, const char *path)
     xvm_setlimit(r->X, "fuel", fuel);
 }
 
-/* A file named on the command line: a Forth program (.fs, .fth, .4th) or a script. */
+/* A file named on the command line: a Forth program (.fs, .fth, .4th), a
+ * WebAssembly spec script (.wast) or a script. */
 static void run_file(Repl *r, FILE *f, const char *path)
 {
-    if (forth_is_source(path))
-        run_forth_file(r, path);
+    if (forth_is_source(path) || wasm_script_is_source(path))
+        run_front_file(r, path);
     else
         input_run_stream(r, f, strcmp(path, "-") ? path : "<stdin>");
 }

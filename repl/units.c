@@ -29,7 +29,7 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-Error *units_read_file(const char *path, Span at, char **text, size_t *len)
+Error *units_read_bytes(const char *path, Span at, char **text, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -47,6 +47,17 @@ Error *units_read_file(const char *path, Span at, char **text, size_t *len)
         return err_new(E_IO, at, "cannot read '%s'", path);
     if (b.len > UNIT_MAX_BYTES)
         return err_new(E_LIMIT, at, "'%s' is larger than %u bytes", path, UNIT_MAX_BYTES);
+    *text = b.s ? b.s : gc_strdup("");
+    *len = b.len;
+    return NULL;
+}
+
+Error *units_read_file(const char *path, Span at, char **text, size_t *len)
+{
+    Error *e = units_read_bytes(path, at, text, len);
+    if (e)
+        return e;
+    Buf b = {.s = *text, .len = *len};
     if (b.s && memchr(b.s, 0, b.len))
         return err_new(E_IO, at, "'%s' contains a NUL byte; is it a text file?", path);
     for (const char *line = b.s, *nl; line && *line; line = nl ? nl + 1 : NULL) {

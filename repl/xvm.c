@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "complete.h"
 #include "forth.h"
+#include "wasm_script.h"
 #include "render.h"
 #include "session.h"
 #include "units.h"
@@ -27,6 +28,7 @@ struct xvm_State {
     Session *s;
     const Source *loaded; /* the input xvm_verify or xvm_run takes next, or NULL */
     bool loaded_forth;    /* it is a Forth file */
+    bool loaded_wast;     /* it is a WebAssembly spec script */
     Error *errors;        /* of the last call that failed */
     bool busy;            /* a call on this state is under way (its output may call back) */
     bool closing;         /* xvm_close came from inside that call: close when it returns */
@@ -161,7 +163,7 @@ int xvm_load(xvm_State *X, const char *text, const char *name)
     if (e)
         return fail(X, e);
     X->loaded = src;
-    X->loaded_forth = false;
+    X->loaded_forth = X->loaded_wast = false;
     return XVM_OK;
 }
 
@@ -175,15 +177,17 @@ int xvm_loadfile(xvm_State *X, const char *path)
         return usage(X, "xvm_loadfile: no path");
     char *text;
     size_t len;
-    Error *e = units_read_file(path, (Span){0}, &text, &len);
+    bool wast = wasm_script_is_source(path);
+    Error *e = (wast ? units_read_bytes : units_read_file)(path, (Span){0}, &text, &len);
     if (e)
         return fail(X, e);
-    if (!forth_is_source(path))
+    if (!forth_is_source(path) && !wast)
         return xvm_load(X, text, path);
     if (too_large(X, len, path, 1))
         return XVM_EVERIFY;
-    X->loaded = source_new(gc_strdup(path), text, len, 1); /* Forth is parsed as it runs */
-    X->loaded_forth = true;
+    X->loaded = source_new(gc_strdup(path), text, len, 1); /* parsed by its front end as it runs */
+    X->loaded_forth = !wast;
+    X->loaded_wast = wast;
     return XVM_OK;
 }
 
@@ -203,10 +207,15 @@ static int take(xvm_State *X, bool verify_only)
     bool once = verify_only && !s->verify_only; /* xvm_verify: the stack, simulated too, stays as it was */
     if (once)
         session_set_verify_only(s, true);
-    Error *e = X->loaded_forth ? forth_eval(s, src) : session_eval(s, src);
+    uint32_t failed = 0;
+    Error *e = X->loaded_wast     ? wasm_script_run(s, src, &failed)
+               : X->loaded_forth ? forth_eval(s, src)
+                                 : session_eval(s, src);
     if (once)
         session_set_verify_only(s, false);
     fflush(s->out);
+    if (!e && failed) /* the script reported its failed assertions itself */
+        return leave(X, XVM_ERUN);
     return leave(X, fail(X, e));
 }
 

@@ -199,6 +199,18 @@ static Error *slots_all_held(const Ctx *c, const VState *vs, const Insn *in)
                       vs);
 }
 
+/* place N: item N under the value takes the value's identity and type. */
+static Error *apply_place(Ctx *c, VState *vs, const Insn *in)
+{
+    if ((uint64_t)in->imm + 1 >= vs->depth)
+        return underflow(c, in, vs, (uint32_t)in->imm + 2, "any");
+    if (type_linear(vs->items[vs->depth - 2 - (uint32_t)in->imm].type)) /* overwritten: dropped */
+        return linear_misuse(in, vs, vs->depth - 2 - (uint32_t)in->imm, "dropped");
+    vs->items[vs->depth - 2 - (uint32_t)in->imm] = vs->items[vs->depth - 1];
+    vs->depth--;
+    return NULL;
+}
+
 static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
 {
     const ProcVersion *v = proc_current(in->ref.proc);
@@ -294,6 +306,7 @@ static Error *apply_special(Ctx *c, VState *vs, Insn *in)
     switch (in->op) {
     case P_RETURN: return NULL; /* the block's end checks the state */
     case P_PICK: return apply_pick(c, vs, in);
+    case P_PLACE: return apply_place(c, vs, in);
     case P_CALL: return apply_call(c, vs, in);
     case P_TICK: return apply_tick(c, vs, in);
     case P_STATE_GET:

@@ -13,6 +13,8 @@
 #             (tests/bench/gen-relink.sh); M's operation redefined R times with
 #             `:module M` + `.define_operation`; time per redefinition for each K,
 #             and how it grows with K (it should grow no faster than K).
+#   wasm      tests/bench/fib.wat and loop.wat on XVM (wasm-machine) and on wabt's
+#             wasm-interp: median wall time of alternating runs (WASM_INTERP=...).
 #   trace     `:trace` of a while loop of TRACE_STEPS steps, with :set trace-limit 0,
 #             output to a file: median wall time and lines written.
 #
@@ -354,6 +356,57 @@ section_forth() {
     return $bad
 }
 
+# ---- wasm -----------------------------------------------------------------------------
+
+# fib.wat and loop.wat (tests/bench/) on XVM (:load FILE.wat over wasm-machine,
+# then "call main") and on wabt's wasm-interp (the same text through wat2wasm):
+# both must print the same value; median wall time of alternating runs.
+WASM_INTERP=${WASM_INTERP:-wasm-interp}
+section_wasm() {
+    local b r x w tx tw t bad=0
+    echo
+    echo "== wasm: tests/bench/*.wat on XVM (wasm-machine) and on $WASM_INTERP =="
+    if ! command -v "$WASM_INTERP" >/dev/null 2>&1 || ! command -v wat2wasm >/dev/null 2>&1; then
+        echo "(skipped: no $WASM_INTERP or wat2wasm: install Debian's wabt)"
+        return 0
+    fi
+    printf '%-10s %10s %10s %8s\n' bench 'xvm s' "$WASM_INTERP s" ratio
+    : >"$work/wasm.ratios"
+    for b in fib loop; do
+        printf ':set fuel 0\n:load %s\ncall main; print;\n' "$here/$b.wat" >"$work/$b.wasm.xvm"
+        wat2wasm "$here/$b.wat" -o "$work/$b.wasm" || { bad=1; continue; }
+        x=$("$XVM" --quiet "$work/$b.wasm.xvm" 2>&1 | tail -n 1)
+        w=$("$WASM_INTERP" "$work/$b.wasm" --run-all-exports 2>&1 | tail -n 1 | sed 's/.*i32://')
+        if [ "$x" != "$w" ]; then
+            printf 'WRONG   %s: xvm printed [%s], %s [%s]\n' "$b" "$x" "$WASM_INTERP" "$w"
+            bad=1
+            continue
+        fi
+        : >"$work/wasm.x"
+        : >"$work/wasm.w"
+        for ((r = 0; r < RUNS; r++)); do
+            if ((r % 2)); then
+                wall "$WASM_INTERP" "$work/$b.wasm" --run-all-exports >>"$work/wasm.w"
+                wall "$XVM" --quiet "$work/$b.wasm.xvm" >>"$work/wasm.x"
+            else
+                wall "$XVM" --quiet "$work/$b.wasm.xvm" >>"$work/wasm.x"
+                wall "$WASM_INTERP" "$work/$b.wasm" --run-all-exports >>"$work/wasm.w"
+            fi
+        done
+        tx=$(median <"$work/wasm.x")
+        tw=$(median <"$work/wasm.w")
+        t=$(awk -v a="$tx" -v b="$tw" 'BEGIN { printf "%.2f", a / b }')
+        printf '%-10s %10.3f %10.3f %8s\n' "$b" "$tx" "$tw" "$t"
+        echo "$t" >>"$work/wasm.ratios"
+    done
+    if [ -s "$work/wasm.ratios" ]; then
+        t=$(awk '{ s += log($1); n++ } END { printf "%.2f", exp(s / n) }' "$work/wasm.ratios")
+        echo "geomean xvm / $WASM_INTERP: $t (median of $RUNS alternating runs each; start-up and translation included)"
+        summary "wasm_geomean $t"
+    fi
+    return $bad
+}
+
 # ---- summary --------------------------------------------------------------------------
 
 section_summary() {
@@ -371,6 +424,7 @@ section_summary() {
         $1 == "trace" { ts = $2; tm = $3; tl = $4 }
         $1 == "peers_geomean" { pg = pg sprintf("%s%s %s", (pg == "" ? "" : ", "), $2, $3) }
         $1 == "forth_geomean" { fg = $2 }
+        $1 == "wasm_geomean" { wg = $2 }
         END {
             if (pg != "") printf "peers     geomean time XVM / peer: %s\n", pg
             if (lw != "") printf "layering  tadd / two adds: wall %s (%.3f s vs %.3f s), instructions %s\n", lw, lt, la, lc
@@ -384,5 +438,6 @@ section_summary() {
             }
             if (ts != "") printf "trace     %d steps: %.3f s median, %d lines written\n", ts, tm, tl
             if (fg != "") printf "forth     geomean time xvm-repl FILE.fs / gforth-fast FILE.fs: %s\n", fg
+            if (wg != "") printf "wasm      geomean time xvm-repl (:load FILE.wat) / wasm-interp: %s\n", wg
         }' "$work/summary"
 }

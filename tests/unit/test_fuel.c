@@ -468,6 +468,9 @@ static void test_every_trap(void **state)
         {TRAP_STORE_REF, "push int(1); alloc; push int(1); alloc; push int(5); store_ref;",
          "store_ref: index 5 is outside the block of 1 word", 0, 0},
         {TRAP_EMIT, "push int(300); emit;", "emit: 300 is not a byte", 0, 0},
+        {TRAP_DIVU_ZERO, "push int(1); push int(0); divu;", "division by zero in divu", 0, 0},
+        {TRAP_MODU_ZERO, "push int(1); push int(0); modu;", "division by zero in modu", 0, 0},
+        {TRAP_PROGRAM, "trap \"out of bounds memory access\";", "out of bounds memory access", 0, 0},
         {TRAP_OUT_OF_FUEL, "push int(1); push int(2); add;", "out of fuel after 2 instructions", 2, 0},
     };
     bool seen[TRAP__COUNT] = {0};

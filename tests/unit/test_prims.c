@@ -71,7 +71,7 @@ static bool among(int op, const Prim *ops, size_t n)
 static void test_compare_flags(void **state)
 {
     (void)state;
-    static const Prim cmp[] = {P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE};
+    static const Prim cmp[] = {P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE, P_LTU, P_LEU, P_GTU, P_GEU};
     for (int op = 0; op < P__IR_COUNT; op++) {
         assert_int_equal(!!(op_flags(op) & PF_COMPARE), among(op, cmp, countof(cmp)));
         if (op < P__COUNT)
@@ -84,7 +84,7 @@ static void test_jump_flags(void **state)
     (void)state;
     static const Prim jumps[] = {P_JUMP, P_JUMP_IF, P_JUMP_UNLESS};
     static const Prim cond[] = {P_JUMP_IF, P_JUMP_UNLESS};
-    static const Prim end[] = {P_JUMP, P_RETURN};
+    static const Prim end[] = {P_JUMP, P_RETURN, P_TRAP};
     for (int op = 0; op < P__IR_COUNT; op++) {
         assert_int_equal(prim_is_jump(op), among(op, jumps, countof(jumps)));
         assert_int_equal(prim_is_cond_jump(op), among(op, cond, countof(cond)));
@@ -114,7 +114,8 @@ static void test_c_operator_forms(void **state)
 {
     (void)state;
     static const Prim arith[] = {P_ADD, P_SUB, P_MUL, P_DIV, P_MOD, P_NEG, P_AND, P_OR, P_XOR,
-                                 P_NOT, P_SHL, P_SHR, P_EQ,  P_NE,  P_LT,  P_LE,  P_GT, P_GE};
+                                 P_NOT, P_SHL, P_SHR, P_EQ,  P_NE,  P_LT,  P_LE,  P_GT, P_GE,
+                                 P_LTU, P_LEU, P_GTU, P_GEU, P_SHRU, P_DIVU, P_MODU, P_CLZ, P_CTZ, P_POPCNT};
     for (int op = 0; op < P__COUNT; op++) {
         assert_int_equal(prim_info[op].c != PC_NONE, among(op, arith, countof(arith)));
         if (prim_info[op].c == PC_UN)
@@ -124,6 +125,8 @@ static void test_c_operator_forms(void **state)
     }
     assert_int_equal(prim_info[P_DIV].c, PC_DIV);
     assert_int_equal(prim_info[P_MOD].c, PC_DIV);
+    assert_int_equal(prim_info[P_DIVU].c, PC_DIVU);
+    assert_int_equal(prim_info[P_MODU].c, PC_DIVU);
     int imm_forms = 0, cmp_forms = 0;
 #define OPS(e, expr) imm_forms++;
 #define X(e, name, imm, in, out, flags, c, expr) XVM_IMM_##c(OPS, e, expr)
@@ -135,8 +138,8 @@ static void test_c_operator_forms(void **state)
 #include "prims.def"
 #undef X
 #undef OPS
-    assert_int_equal(imm_forms, countof(arith) - 2); /* all but neg and not */
-    assert_int_equal(cmp_forms, 6);
+    assert_int_equal(imm_forms, countof(arith) - 5); /* all but neg, not, clz, ctz and popcnt */
+    assert_int_equal(cmp_forms, 10);
     const void *const *table = vm_dispatch_table();
     for (int op = 0; op < OP__COUNT; op++)
         assert_non_null(table[op]);
@@ -155,6 +158,10 @@ static void test_c_operator_values(void **state)
         {P_XOR, 12, 10, 6},               {P_NOT, 0, 0, -1},  {P_SHL, 1, 65, 2},   {P_SHR, -8, 1, -4},
         {P_EQ, 2, 2, 1},                  {P_NE, 2, 2, 0},    {P_LT, -1, 0, 1},    {P_LE, 1, 0, 0},
         {P_GT, 1, 0, 1},                  {P_GE, 0, 0, 1},
+        {P_LTU, -1, 0, 0},                {P_LEU, 0, -1, 1},  {P_GTU, -1, 1, 1},   {P_GEU, 1, -1, 0},
+        {P_SHRU, -8, 61, 7},              {P_DIVU, -2, 2, INT64_MAX}, {P_MODU, -1, 10, 5},
+        {P_CLZ, 1, 0, 63},                {P_CLZ, 0, 0, 64},  {P_CTZ, 0, 0, 64},   {P_CTZ, 8, 0, 3},
+        {P_POPCNT, -1, 0, 64},
     };
     for (size_t i = 0; i < countof(cases); i++) {
         Value a = cases[i].a, b = cases[i].b, r = 0;
@@ -165,6 +172,7 @@ static void test_c_operator_values(void **state)
 #define X_UN(e, expr) case P_##e: r = (expr); break;
 #define X_BIN(e, expr) case P_##e: r = (expr); break;
 #define X_DIV(e, expr) case P_##e: r = (expr); break;
+#define X_DIVU(e, expr) case P_##e: r = (expr); break;
 #define X_CMP(e, expr) case P_##e: r = (expr); break;
 #include "prims.def"
 #undef X
@@ -172,6 +180,7 @@ static void test_c_operator_values(void **state)
 #undef X_UN
 #undef X_BIN
 #undef X_DIV
+#undef X_DIVU
 #undef X_CMP
         default: fail_msg("%s has no C operator", prim_name(cases[i].p));
         }

@@ -1,0 +1,69 @@
+/* gentext.c - generated XVM text mapped back onto its foreign source (see gentext.h). */
+#include "gentext.h"
+
+#include "syntax.h"
+
+#include <string.h>
+
+void gentext_emit(Gentext *g, Span at, const char *xvm)
+{
+    if (g->nmap == g->capmap) {
+        g->capmap = g->capmap ? 2 * g->capmap : 64;
+        GentextMap *m = gc_alloc(g->capmap * sizeof *m);
+        if (g->nmap)
+            memcpy(m, g->map, g->nmap * sizeof *m);
+        g->map = m;
+    }
+    g->map[g->nmap++] = (GentextMap){.gen = (uint32_t)g->text.len, .span = at};
+    buf_puts(&g->text, xvm);
+    buf_putc(&g->text, ' ');
+}
+
+static Span map_back(const Gentext *g, const Source *src, Span gen)
+{
+    uint32_t lo = 0, hi = g->nmap;
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (g->map[mid].gen <= gen.off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return g->nmap ? g->map[lo].span : (Span){.src = src, .line = 1, .col = 1};
+}
+
+static void remap(const Gentext *g, const Source *src, Node *n)
+{
+    n->span = map_back(g, src, n->span);
+    n->head_span = map_back(g, src, n->head_span);
+    for (uint32_t i = 0; i < n->nkids; i++)
+        remap(g, src, n->kids[i]);
+}
+
+static void remap_error(const Gentext *g, const Source *src, Error *e, const Source *gen)
+{
+    for (; e; e = e->next) {
+        if (e->span.src == gen)
+            e->span = map_back(g, src, e->span);
+        for (Note *n = e->notes; n; n = n->next)
+            if (n->span.src == gen)
+                n->span = map_back(g, src, n->span);
+    }
+}
+
+Error *gentext_eval(Gentext *g, Session *s, const Source *src, Principal as)
+{
+    if (!g->text.len)
+        return NULL;
+    const Source *gen = source_new(src->name, g->text.s, g->text.len, 1);
+    Node *unit;
+    Error *e = parse_unit(gen, &unit);
+    if (!e) {
+        remap(g, src, unit);
+        e = session_eval_unit(s, unit, src, as);
+    }
+    remap_error(g, src, e, gen);
+    g->text = (Buf){0};
+    g->nmap = 0;
+    return e;
+}
