@@ -10,6 +10,7 @@
  * Control words become if/while; DO loops keep index and limit on the
  * machine's return stack (docs/forth.md). */
 #include "forth.h"
+#include "gentext.h"
 
 #include "print.h"
 #include "session.h"
@@ -470,25 +471,6 @@ static FWord *find_word(const Forth *F, const char *name)
     return NULL;
 }
 
-/* A procedure name for a Forth word: itself if XVM can spell it, else
- * with every other character as _XX. */
-static const char *xvm_name(const char *name)
-{
-    bool ok = isalpha((unsigned char)name[0]) || name[0] == '_';
-    for (const char *c = name; *c && ok; c++)
-        ok = isalnum((unsigned char)*c) || *c == '_' || *c == '-';
-    if (ok)
-        return name;
-    Buf b = {0};
-    buf_puts(&b, "w_");
-    for (const char *c = name; *c; c++)
-        if (isalnum((unsigned char)*c) || *c == '-')
-            buf_putc(&b, *c);
-        else
-            buf_printf(&b, "_%02x", (unsigned char)*c);
-    return buf_str(&b);
-}
-
 static bool parse_number(const char *t, int64_t *v)
 {
     int base = 10;
@@ -694,7 +676,7 @@ static Error *take_top(Forth *F, const FTok *t, int64_t *v)
  * defined once: a word the program defines again gets a name of its own. */
 static const char *word_xname(Forth *F, const char *name)
 {
-    const char *x = xvm_name(name);
+    const char *x = gentext_name(name);
     if (!F->check)
         return x;
     for (uint32_t i = 0; i < F->words.len; i++)

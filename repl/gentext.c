@@ -3,6 +3,7 @@
 
 #include "syntax.h"
 
+#include <ctype.h>
 #include <string.h>
 
 void gentext_emit(Gentext *g, Span at, const char *xvm)
@@ -66,4 +67,21 @@ Error *gentext_eval(Gentext *g, Session *s, const Source *src, Principal as)
     g->text = (Buf){0};
     g->nmap = 0;
     return e;
+}
+
+const char *gentext_name(const char *name)
+{
+    bool ok = isalpha((unsigned char)name[0]) || name[0] == '_';
+    for (const char *c = name; *c && ok; c++)
+        ok = isalnum((unsigned char)*c) || *c == '_' || *c == '-';
+    if (ok)
+        return name;
+    Buf b = {0};
+    buf_puts(&b, "w_");
+    for (const char *c = name; *c; c++)
+        if (isalnum((unsigned char)*c) || *c == '-')
+            buf_putc(&b, *c);
+        else
+            buf_printf(&b, "_%02x", (unsigned char)*c);
+    return buf_str(&b);
 }

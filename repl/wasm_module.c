@@ -658,22 +658,6 @@ static bool is_machine_op(const Session *s, const char *name)
     return false;
 }
 
-const char *wasm_module_export_name(const char *name)
-{
-    bool ok = isalpha((unsigned char)name[0]) || name[0] == '_';
-    for (const char *c = name; *c && ok; c++)
-        ok = isalnum((unsigned char)*c) || *c == '_' || *c == '-';
-    if (ok)
-        return name;
-    Buf b = {0};
-    buf_puts(&b, "w_");
-    for (const char *c = name; *c; c++)
-        if (isalnum((unsigned char)*c) || *c == '-')
-            buf_putc(&b, *c);
-        else
-            buf_printf(&b, "_%02x", (unsigned char)*c);
-    return buf_str(&b);
-}
 
 /* A procedure named as each exported function, calling it; an export
  * named as an operation of wasm-machine (add, i32_add) gets w_ in front. */
@@ -685,7 +669,7 @@ static Error *define_exports(Session *s, const WasmInstance *inst, const Source 
         const WasmModuleFunc *f = x->kind == 'f' ? inst->funcs.items[x->index] : NULL;
         if (!f || f->floaty || !f->xname)
             continue;
-        const char *name = wasm_module_export_name(x->name);
+        const char *name = gentext_name(x->name);
         if (is_machine_op(s, name))
             name = gc_printf("w_%s", name);
         gentext_emit(&g, f->at, gc_printf(".define_procedure %s, %s, { call %s; };", name, wasm_types_effect(f->sig),

@@ -26,9 +26,6 @@ Error *wasm_module_instantiate(Session *s, const Source *src, const WasmSexpr *c
 /* The function that inst exports as name, or NULL. */
 const WasmModuleFunc *wasm_module_export_func(const WasmInstance *inst, const char *name, uint32_t len);
 
-/* The procedure name :load FILE.wat gives an export (docs/wasm.md). */
-const char *wasm_module_export_name(const char *export_name);
-
 /* path names a WebAssembly text module: it ends in .wat. */
 bool wasm_module_is_source(const char *path);
 
