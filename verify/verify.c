@@ -188,9 +188,8 @@ static Error *apply_pick(Ctx *c, VState *vs, const Insn *in)
 
 /* A call may come back into this component, whose operations assume
  * every linear slot full: none may be taken across it. */
-static Error *slots_all_held(const Ctx *c, const VState *vs, const Insn *in)
+static Error *slots_all_held(const VState *vs, const Insn *in)
 {
-    (void)c;
     if (!vs->taken)
         return NULL;
     return with_state(err_hint(err_new(E_TYPE, in->span, "'%s' is called while a linear state slot is empty",
@@ -223,7 +222,7 @@ static Error *apply_call(Ctx *c, VState *vs, const Insn *in)
     for (uint32_t k = 0; k < eff->nin; k++)
         if (vs->items[vs->depth - eff->nin + k].type != seen(c, eff->in[k].type))
             return type_mismatch(in, vs, eff->nin, buf_str(&sig));
-    Error *e = slots_all_held(c, vs, in);
+    Error *e = slots_all_held(vs, in);
     if (e)
         return e;
     vs->depth -= eff->nin;
@@ -316,7 +315,7 @@ static Error *apply_special(Ctx *c, VState *vs, Insn *in)
         return call_concrete(c->o, vs, in, t->comp, t->op, t->op->sig);
     }
     case P_OWNCALL: {
-        Error *e = slots_all_held(c, vs, in);
+        Error *e = slots_all_held(vs, in);
         return e ? e : call_concrete(c->o, vs, in, c->o->comp, in->ref.own, in->ref.own->sig);
     }
     case P_PORTCALL: return apply_portcall(c, vs, in);
@@ -680,7 +679,7 @@ static Body *private_copy(const Body *body)
 }
 
 /* The body's owner sees its own types as their representations, from
- * the entry on; every linear slot of its component is full there. */
+ * the entry on.  (Entry states have every linear slot full: taken is 0.) */
 static const VState *seen_entry(const VState *entry, const char *viewer)
 {
     VState *s = NULL;
@@ -691,10 +690,6 @@ static const VState *seen_entry(const VState *entry, const char *viewer)
         if (!s)
             s = vstate_copy(entry);
         s->items[i].type = t;
-    }
-    if (entry->taken) {
-        s = s ? s : vstate_copy(entry);
-        s->taken = 0;
     }
     return s ? s : entry;
 }
