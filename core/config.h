@@ -89,7 +89,8 @@
  * struct AT names: VM (VmLimits, vm.h), SESSION (Session, session.h) or
  * GLOBAL (config_limits); VIEW is kept in the Session too, but only says
  * how things are shown, so untrusted input may set it freely (a limit it
- * may only make stricter).  A larger value is looser, except 0 where
+ * may only make stricter); so may it POLICY, kept in the Session too: when
+ * code is compiled, which a compile policy only answers (repl/policy.c).  A larger value is looser, except 0 where
  * ZERO_UNLIMITED says 0 means unlimited.  HELP is the line :set prints and
  * the docs' table shows; WHY_MAX, if not NULL, is the hint for a value over
  * MAX.  NAMES, if not NULL, makes a setting a choice: CONFIG_NAMES(...)
@@ -102,6 +103,10 @@
 /* The values of a choice, and trace-layout's. */
 #define CONFIG_NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 enum { CONFIG_LAYOUT_AUTO, CONFIG_LAYOUT_TABLE, CONFIG_LAYOUT_PLAIN };
+/* compile's values: the stdlib's policies, then one of the session's own
+ * (a component :set compile names; not a value a number can set). */
+enum { CONFIG_COMPILE_EAGER, CONFIG_COMPILE_AFTER_N, CONFIG_COMPILE_NEVER, CONFIG_COMPILE_BACKGROUND,
+       CONFIG_COMPILE_OWN };
 
 #define CONFIG_SETTINGS(X)                                                                             \
     X(FUEL, "fuel", VM, fuel, uint64_t, 1000000000ull, 0, UINT64_MAX, true,                            \
@@ -142,7 +147,12 @@ enum { CONFIG_LAYOUT_AUTO, CONFIG_LAYOUT_TABLE, CONFIG_LAYOUT_PLAIN };
     X(HISTORY, "history", SESSION, history, uint32_t, 1000, 0, HISTORY_MAX, false,                     \
       "inputs :history keeps (the oldest are dropped first)",                                          \
       "every kept input stays in memory; a longer record belongs in a file (the terminal's history "   \
-      "file keeps $XVM_REPL_HISTSIZE entries, :save the definitions)", NULL)
+      "file keeps $XVM_REPL_HISTSIZE entries, :save the definitions)", NULL)                            \
+    X(COMPILE, "compile", POLICY, compile, uint32_t, CONFIG_COMPILE_AFTER_N, 0, CONFIG_COMPILE_BACKGROUND, \
+      false, "when procedures become native code: a component of interface compile-policy", NULL,          \
+      CONFIG_NAMES("eager", "after-n", "never", "background"))                                              \
+    X(COMPILE_AFTER, "compile-after", POLICY, compile_after, uint64_t, 1000, 1, UINT64_MAX, false,          \
+      "calls plus loop iterations after which after-n compiles a procedure", NULL, NULL)
 
 #define CONFIG_ID(ID, ...) CONFIG_##ID,
 typedef enum { CONFIG_SETTINGS(CONFIG_ID) CONFIG_COUNT } ConfigId;
@@ -172,10 +182,14 @@ extern const ConfigSetting config_settings[CONFIG_COUNT];
 #define CONFIG_IF_VIEW_VM(...)
 #define CONFIG_IF_VIEW_SESSION(...) __VA_ARGS__
 #define CONFIG_IF_VIEW_GLOBAL(...)
+#define CONFIG_IF_POLICY_VM(...)
+#define CONFIG_IF_POLICY_SESSION(...) __VA_ARGS__
+#define CONFIG_IF_POLICY_GLOBAL(...)
 #define CONFIG_IS_VIEW_VM false
 #define CONFIG_IS_VIEW_SESSION false
 #define CONFIG_IS_VIEW_GLOBAL false
 #define CONFIG_IS_VIEW_VIEW true
+#define CONFIG_IS_VIEW_POLICY true
 
 #define CONFIG_MEMBER_VM(ID, name, at, field, type, ...) CONFIG_IF(at, VM, type field;)
 #define CONFIG_MEMBER_SESSION(ID, name, at, field, type, ...) CONFIG_IF(at, SESSION, type field;)

@@ -6,6 +6,7 @@
 #include "forth.h"
 #include "wasm_module.h"
 #include "live.h"
+#include "policy.h"
 #include "trace.h"
 #include "query.h"
 #include "save.h"
@@ -496,12 +497,19 @@ static uint64_t setting_value(const ConfigSetting *st, Session *s) { return sess
 
 static Error *setting_store(const ConfigSetting *st, Session *s, uint64_t v) { return session_set(s, st, v); }
 
-/* A value as :set shows it: a choice's name, else the number. */
-static const char *setting_text(const ConfigSetting *st, uint64_t v)
+static const ConfigSetting *const compile_setting = &config_settings[CONFIG_COMPILE];
+
+/* A value as :set shows it: a choice's name, else the number; the compile
+ * policy in use by its name (it may be the session's own). */
+static const char *setting_text_in(const ConfigSetting *st, uint64_t v, Session *s)
 {
+    if (st == compile_setting && s && v == setting_value(st, s))
+        return policy_name(s);
     const char *name = config_value_name(st, v);
     return name ? name : gc_printf("%llu", (unsigned long long)v);
 }
+
+static const char *setting_text(const ConfigSetting *st, uint64_t v) { return setting_text_in(st, v, NULL); }
 
 /* A choice's values: "auto, table or plain". */
 static const char *setting_choices(const ConfigSetting *st)
@@ -515,12 +523,17 @@ static const char *setting_choices(const ConfigSetting *st)
 /* "NAME VALUE": the setting and a value within its bounds. */
 static Error *parse_setting(CmdCtx *c, const ConfigSetting **out, uint64_t *value)
 {
-    char name[64], num[32];
+    char name[64], num[128];
     uint64_t v = 0;
-    int got = sscanf(c->args, "%63s %31s", name, num);
+    int got = sscanf(c->args, "%63s %127s", name, num);
     const ConfigSetting *st = NULL;
     for (size_t i = 0; got == 2 && !st && i < CONFIG_COUNT; i++)
         st = strcmp(name, config_settings[i].name) ? NULL : &config_settings[i];
+    if (st == compile_setting && !config_value_parse(st, num, &v)) { /* a component of the session's own */
+        *out = st;
+        *value = CONFIG_COMPILE_OWN;
+        return NULL;
+    }
     if (st && st->names && !config_value_parse(st, num, &v))
         return err_hint(err_new(E_USAGE, c->args_span, "%s is one of %s", st->name, setting_choices(st)),
                         "%s: %s", st->name, st->help);
@@ -567,7 +580,7 @@ static Error *cmd_set(CmdCtx *c)
     if (!c->args[0]) {
         for (size_t i = 0; i < CONFIG_COUNT; i++)
             fprintf(c->s->out, "%-14s %-12s %s\n", config_settings[i].name,
-                    setting_text(&config_settings[i], setting_value(&config_settings[i], c->s)),
+                    setting_text_in(&config_settings[i], setting_value(&config_settings[i], c->s), c->s),
                     config_settings[i].help);
         return NULL;
     }
@@ -576,10 +589,30 @@ static Error *cmd_set(CmdCtx *c)
     Error *e = parse_setting(c, &st, &value);
     if (e)
         return e;
+    if (st == compile_setting) { /* by name: the stdlib's or the session's own */
+        char name[64], policy[128];
+        sscanf(c->args, "%63s %127s", name, policy);
+        e = policy_choose(c->s, policy, c->args_span);
+        if (!e)
+            say(c, "%s = %s\n", st->name, policy_name(c->s));
+        return e;
+    }
     e = setting_store(st, c->s, value);
     if (!e)
         say(c, "%s = %s\n", st->name, setting_text(st, value));
     return e ? (e->span = c->args_span, e) : NULL;
+}
+
+static Error *cmd_compile(CmdCtx *c)
+{
+    Buf b = {0};
+    Error *e = NULL;
+    if (!c->args[0])
+        policy_report(c->s, &b);
+    else
+        e = policy_compile(c->s, c->args, c->args_span, &b);
+    out_buf(c->s, &b);
+    return e;
 }
 
 static const Cmd commands[] = {
@@ -723,6 +756,14 @@ static const Cmd commands[] = {
      "With NAME VALUE, changes one within its bounds; where the list says so, 0 means unlimited. Untrusted input "
      "may only make a limit stricter.",
      ":set\n:set fuel 1000000\n:set fuel 0", "time trust gc"},
+    {"compile", ":compile [NAME]", "compile procedure NAME to native code now, whatever the policy says",
+     cmd_compile, U_ANY,
+     "Compiles the version of procedure NAME in use to native code now and says how long it took; the next calls "
+     "run it. When it cannot, the error says why (no LLVM on this machine, an instruction the native tier does not "
+     "handle) and the procedure runs on as threaded code. Alone, names the compile policy (:set compile) and counts "
+     "what it was asked and what it compiled, with the median and longest compile. :show PROC says which tier each "
+     "version runs in.",
+     ":compile fib\n:compile", "set show time"},
     {"save", ":save FILE", "write the definitions as a script that rebuilds them", cmd_save, U_NOFILE,
      "Writes the latest version of every definition to FILE as a script that rebuilds them in a fresh xvm-repl: "
      "xvm-repl FILE replays it as typed (xvm-repl -i FILE goes on from there; :load cannot read it, as it holds "

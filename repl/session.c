@@ -6,6 +6,7 @@
  * failure unstages everything, so a rejected input changes nothing. */
 #include "flatten.h"
 #include "kinds.h"
+#include "policy.h"
 #include "print.h"
 #include "trust.h"
 #include "query.h"
@@ -53,6 +54,8 @@ Session *session_new(FILE *out, const char *stdlib_dir)
     s->trace_layout = (uint32_t)config_default(CONFIG_TRACE_LAYOUT);
     s->prompt_depth = (uint32_t)config_default(CONFIG_PROMPT);
     s->trace_width = (uint32_t)config_default(CONFIG_TRACE_WIDTH);
+    s->compile = (uint32_t)config_default(CONFIG_COMPILE);
+    s->compile_after = config_default(CONFIG_COMPILE_AFTER);
     s->stdlib_dir = stdlib_dir;
     s->quit_status = -1;
     vec_push(&s->search_path, ".");
@@ -61,6 +64,7 @@ Session *session_new(FILE *out, const char *stdlib_dir)
         vec_push(&s->search_path, (void *)stdlib_dir);
     vstate_set_names(s->ws);
     verify_set_interrupt(&s->vm->interrupt);
+    policy_new(s);
     return s;
 }
 
@@ -422,6 +426,7 @@ void session_print_facts(Session *s, Buf *out)
 #define SETTING_AT_VM(s, field) (s)->vm->limits.field
 #define SETTING_AT_SESSION(s, field) (s)->field
 #define SETTING_AT_VIEW(s, field) (s)->field
+#define SETTING_AT_POLICY(s, field) (s)->field
 #define SETTING_AT_GLOBAL(s, field) config_limits.field
 
 uint64_t session_setting(Session *s, const ConfigSetting *st)
@@ -447,6 +452,9 @@ Error *session_set(Session *s, const ConfigSetting *st, uint64_t v)
         return vm_set_call_depth(s->vm, v);
     if (id == CONFIG_HISTORY)
         inputlog_trim(&s->inputs, v); /* what is over the new bound goes now */
+    if (id == CONFIG_COMPILE) /* a stdlib policy by number: the row's names */
+        return config_value_name(st, v) ? policy_choose(s, config_value_name(st, v), (Span){0})
+                                        : err_new(E_USAGE, (Span){0}, "compile names a policy: set it by name");
     switch (id) {
 #define SETTING_PUT(ID, name, at, field, type, ...) \
     case CONFIG_##ID:                               \

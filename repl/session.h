@@ -21,6 +21,7 @@ typedef struct LoadedFile {
 } LoadedFile;
 
 typedef struct Trace Trace; /* a stepped run (trace.c) */
+struct Policy;              /* the compile policy (policy.c) */
 
 typedef struct Session {
     Workspace *ws;
@@ -30,7 +31,8 @@ typedef struct Session {
     Def *machine_def;    /* its handle (NULL: core-machine) */
     Principal principal; /* whose input this is (:trust) */
     FILE *out;           /* results and program output */
-    CONFIG_SETTINGS(CONFIG_MEMBER_SESSION) /* verify_budget, trace_limit, history */
+    CONFIG_SETTINGS(CONFIG_MEMBER_SESSION) /* verify_budget, trace_limit, history, compile ... */
+    struct Policy *policy; /* asked when code has run a while: compile it to native code? */
     Vec loaded_units;    /* unit names already loaded */
     Vec search_path;     /* directories for units, in order */
     const char *stdlib_dir;
