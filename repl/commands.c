@@ -224,6 +224,9 @@ static Error *cmd_show(CmdCtx *c)
         return e;
     Buf b = {0};
     e = query_show(c->s, c->args, c->args_span, &b);
+    Def *d = e ? NULL : workspace_find_kind(c->s->ws, c->args, DEF_PROC);
+    if (d)
+        policy_show_tiers(c->s, d, &b); /* which tier each version runs in */
     if (!e)
         out_buf(c->s, &b);
     return e;
@@ -495,7 +498,14 @@ static Error *cmd_gc(CmdCtx *c)
 
 static uint64_t setting_value(const ConfigSetting *st, Session *s) { return session_setting(s, st); }
 
-static Error *setting_store(const ConfigSetting *st, Session *s, uint64_t v) { return session_set(s, st, v); }
+/* The compile policy is chosen by name (it may be a component of the
+ * session's own): policy.c. */
+static Error *setting_store(const ConfigSetting *st, Session *s, uint64_t v)
+{
+    if (st == &config_settings[CONFIG_COMPILE])
+        return policy_choose(s, config_value_name(st, v), (Span){0});
+    return session_set(s, st, v);
+}
 
 static const ConfigSetting *const compile_setting = &config_settings[CONFIG_COMPILE];
 
@@ -756,7 +766,7 @@ static const Cmd commands[] = {
      "With NAME VALUE, changes one within its bounds; where the list says so, 0 means unlimited. Untrusted input "
      "may only make a limit stricter.",
      ":set\n:set fuel 1000000\n:set fuel 0", "time trust gc"},
-    {"compile", ":compile [NAME]", "compile procedure NAME to native code now, whatever the policy says",
+    {"compile", ":compile [NAME]", "compile procedure NAME to native code now",
      cmd_compile, U_ANY,
      "Compiles the version of procedure NAME in use to native code now and says how long it took; the next calls "
      "run it. When it cannot, the error says why (no LLVM on this machine, an instruction the native tier does not "

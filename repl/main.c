@@ -30,6 +30,8 @@ static void usage(FILE *o)
           "  --forth          start in Forth mode: each input is Forth until :xvm (as :forth)\n"
           "  --codes          end each error line with its stable code, e.g. [E_TYPE]\n"
           "  --checked        run on the checked executor: every run-time check on\n"
+          "  --compile=POLICY when procedures become native code: eager, after-n (the\n"
+          "                   default), never or background (as :set compile POLICY)\n"
           "  --verify-only    verify every definition and input, run nothing; exit 0\n"
           "                   only if all verify (with no FILE: standard input)\n"
           "  --diagnostics=FORMAT\n"
@@ -139,6 +141,7 @@ static void run_file(Repl *r, FILE *f, const char *path)
 /* What the command line asks for, besides what goes straight into the Repl. */
 typedef struct Options {
     bool force_interactive, no_history, forth, untrusted;
+    const char *compile; /* --compile=POLICY */
     unsigned flags; /* of xvm_open */
     Vec files;
 } Options;
@@ -172,6 +175,14 @@ static int parse_options(int argc, char **argv, Repl *r, Options *o)
             o->forth = true;
         } else if (!strcmp(a, "--untrusted")) {
             o->untrusted = true;
+        } else if (!strncmp(a, "--compile=", 10)) {
+            uint64_t v;
+            if (!config_value_parse(&config_settings[CONFIG_COMPILE], a + 10, &v)) {
+                fprintf(stderr, "xvm-repl: --compile takes eager, after-n, never or background, not '%s' (a policy "
+                                "of your own: :set compile NAME once it is defined)\n", a + 10);
+                return 2;
+            }
+            o->compile = a + 10;
         } else if (print_color_option(a) || print_diagnostics_option(a)) { /* --color=WHEN, --diagnostics=FORMAT */
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "xvm-repl: unknown option '%s'\n", a);
@@ -206,6 +217,10 @@ static xvm_State *open_state(Repl *r, const Options *o)
     xvm_State *X = xvm_open(stdout, stdlib_dir(), o->flags);
     if (X && o->untrusted)
         xvm_setprincipal(X, XVM_UNTRUSTED);
+    uint64_t policy;
+    if (X && o->compile && config_value_parse(&config_settings[CONFIG_COMPILE], o->compile, &policy) &&
+        xvm_setlimit(X, "compile", policy))
+        input_print_errors(r);
     r->X = X;
     if (X && o->forth && xvm_setflags(X, o->flags | XVM_FORTH)) /* --forth: input is Forth */
         input_print_errors(r);

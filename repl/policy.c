@@ -43,7 +43,7 @@ typedef struct Ask {
     Code *code;
     const char *policy; /* who answered */
     int answer;         /* ANSWER_*, or -1: never asked */
-    uint64_t asked_at;  /* calls plus loops then */
+    uint64_t calls, loops; /* when it was asked */
     const char *why;    /* why it stays threaded (NULL: nothing went wrong) */
     bool queued;        /* given to the helper thread, not compiled yet */
 } Ask;
@@ -247,7 +247,8 @@ static Error *stdlib_session(Policy *p, Session **out)
             return err_new(E_IO, (Span){0}, "cannot open /dev/null for the compile policies' session");
         static const char load[] = ".load_modules compile-policies;";
         Session *t = session_new(sink, p->s->stdlib_dir);
-        verify_set_interrupt(&p->s->vm->interrupt); /* Ctrl-C stays the user's session's */
+        verify_set_interrupt(&p->s->vm->interrupt); /* Ctrl-C and key names stay the user's session's */
+        vstate_set_names(p->s->ws);
         t->quiet = true;
         t->search_path = p->s->search_path;
         Error *e = session_eval(t, source_new("<compile policies>", load, strlen(load), 1));
@@ -433,7 +434,7 @@ static void policy_hot(Vm *vm, Code *code, void *ctx)
     Policy *p = ctx;
     uint64_t ran = code->calls + code->loops;
     code->ask_at = UINT64_MAX; /* until the answer says otherwise */
-    if (code->native)
+    if (code->native || (!code->subroutine && !code->version)) /* REPL code runs once: nothing to ask */
         return;
     uint64_t wait = 0;
     const char *why = NULL;
@@ -442,7 +443,8 @@ static void policy_hot(Vm *vm, Code *code, void *ctx)
     Ask *n = note_of(p, code, true);
     n->policy = p->name;
     n->answer = answer;
-    n->asked_at = ran;
+    n->calls = code->calls;
+    n->loops = code->loops;
     n->why = why;
     pthread_mutex_unlock(&p->mu);
     if (answer == ANSWER_NOT_YET) {
@@ -489,9 +491,9 @@ Error *policy_compile(Session *s, const char *name, Span at, Buf *out)
     ProcVersion *v = d ? d->cur : NULL;
     if (!v) {
         const MachineOp *op = lookup_machine_op(s->machine, name);
-        if (op && op->kind == MOP_ALIAS)
-            return err_hint(err_new(E_USAGE, at, "'%s' is an operation: it is compiled as part of each procedure "
-                                    "that calls it", name),
+        if (op)
+            return err_hint(err_new(E_USAGE, at, "'%s' is an operation of %s: it is compiled as part of each "
+                                    "procedure that uses it", name, s->machine->name),
                             ":compile PROC compiles a procedure, with the operations it calls");
         Error *e = err_new(E_UNKNOWN, at, "unknown procedure '%s'", name);
         uint32_t n;
@@ -504,8 +506,7 @@ Error *policy_compile(Session *s, const char *name, Span at, Buf *out)
     bool queued = n->queued;
     pthread_mutex_unlock(&p->mu);
     if (code->native) {
-        buf_printf(out, "%s@v%d is native code already (compiled in %s)\n", v->name, v->version,
-                   ms(code->compile_ns));
+        buf_printf(out, "%s@v%d is native code already\n", v->name, v->version);
         return NULL;
     }
     if (queued)
@@ -520,7 +521,7 @@ Error *policy_compile(Session *s, const char *name, Span at, Buf *out)
         return err_hint(err_new(E_USAGE, at, "cannot compile %s@v%d to native code: %s", v->name, v->version, why),
                         "it runs on as threaded code, with the same results");
     code->ask_at = UINT64_MAX;
-    buf_printf(out, "compiled %s@v%d to native code in %s\n", v->name, v->version, ms(code->compile_ns));
+    buf_printf(out, "compiled %s@v%d to native code\n", v->name, v->version);
     return NULL;
 }
 
@@ -548,19 +549,20 @@ void policy_report(Session *s, Buf *out)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* One version's tier: "native (compiled in 2.0 ms)" or why it is threaded. */
+/* One version's tier: native, or threaded and why. */
 static void tier_line(Buf *out, int version, const Code *code, const Ask *n, bool in_use)
 {
-    buf_printf(out, "// v%d runs ", version);
+    buf_printf(out, "// %s@v%d runs ", code->body->name, version);
     if (code->native)
-        buf_printf(out, "native code (compiled in %s)", ms(code->compile_ns));
+        buf_puts(out, "native code"); /* how long it took: :compile (a transcript stays the same) */
     else if (n && n->queued)
         buf_puts(out, "threaded code; native code is being compiled in the background");
     else if (n && n->why)
         buf_printf(out, "threaded code (%s)", n->why);
     else if (n && n->answer >= 0)
-        buf_printf(out, "threaded code (policy %s at %llu calls and loops: %s)", n->policy,
-                   (unsigned long long)n->asked_at, answer_names[n->answer]);
+        buf_printf(out, "threaded code (policy %s at %llu call%s, %llu loop%s: %s)", n->policy,
+                   (unsigned long long)n->calls, n->calls == 1 ? "" : "s", (unsigned long long)n->loops,
+                   n->loops == 1 ? "" : "s", answer_names[n->answer]);
     else
         buf_puts(out, "threaded code (not called yet)");
     buf_puts(out, in_use ? "\n" : ", until its running calls return\n");

@@ -2,7 +2,6 @@
  * :deps, :apropos and the lists, and the "unknown name" error they share. */
 #include "graph.h"
 #include "kinds.h"
-#include "policy.h"
 #include "query.h"
 #include "suggest.h"
 #include "trust.h"
@@ -135,7 +134,6 @@ Error *query_show(Session *s, const char *name, Span at, Buf *out)
     Def *d = workspace_find(s->ws, name);
     if (d) {
         kinds_show(out, d);
-        policy_show_tiers(s, d, out); /* a procedure's: which tier each version runs in */
         return NULL;
     }
     const MachineOp *op = lookup_machine_op(s->machine, name);

@@ -6,7 +6,6 @@
  * failure unstages everything, so a rejected input changes nothing. */
 #include "flatten.h"
 #include "kinds.h"
-#include "policy.h"
 #include "print.h"
 #include "trust.h"
 #include "query.h"
@@ -64,7 +63,6 @@ Session *session_new(FILE *out, const char *stdlib_dir)
         vec_push(&s->search_path, (void *)stdlib_dir);
     vstate_set_names(s->ws);
     verify_set_interrupt(&s->vm->interrupt);
-    policy_new(s);
     return s;
 }
 
@@ -452,9 +450,8 @@ Error *session_set(Session *s, const ConfigSetting *st, uint64_t v)
         return vm_set_call_depth(s->vm, v);
     if (id == CONFIG_HISTORY)
         inputlog_trim(&s->inputs, v); /* what is over the new bound goes now */
-    if (id == CONFIG_COMPILE) /* a stdlib policy by number: the row's names */
-        return config_value_name(st, v) ? policy_choose(s, config_value_name(st, v), (Span){0})
-                                        : err_new(E_USAGE, (Span){0}, "compile names a policy: set it by name");
+    if (id == CONFIG_COMPILE) /* a policy is more than a number: policy_choose */
+        return err_new(E_USAGE, (Span){0}, "internal: the compile policy is chosen with policy_choose");
     switch (id) {
 #define SETTING_PUT(ID, name, at, field, type, ...) \
     case CONFIG_##ID:                               \

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "complete.h"
 #include "forth.h"
+#include "policy.h"
 #include "wasm_script.h"
 #include "render.h"
 #include "session.h"
@@ -54,6 +55,7 @@ xvm_State *xvm_open(FILE *out, const char *stdlib_dir, unsigned flags)
         return NULL;
     memset(X, 0, sizeof *X);
     X->s = session_new(out ? out : stdout, stdlib_dir ? gc_strdup(stdlib_dir) : default_stdlib());
+    policy_new(X->s); /* asked when code has run a while (after-n until :set compile) */
     flags &= XVM_ALL_FLAGS;
     xvm_setflags(X, flags & ~(unsigned)XVM_FORTH); /* the others hold even if Forth mode fails */
     if (flags & XVM_FORTH)
@@ -641,7 +643,8 @@ int xvm_setlimit(xvm_State *X, const char *name, uint64_t v)
     ConfigId id = (ConfigId)(st - config_settings);
     if ((id == CONFIG_STACK || id == CONFIG_CALL_DEPTH) && X->s->active)
         return usage(X, gc_printf("%s cannot change while a stepped run is suspended", st->name));
-    Error *e = session_set(X->s, st, v);
+    Error *e = id == CONFIG_COMPILE ? policy_choose(X->s, config_value_name(st, v), (Span){0})
+                                    : session_set(X->s, st, v);
     return e ? (X->errors = e, XVM_EUSAGE) : XVM_OK;
 }
 

@@ -6,6 +6,10 @@
 # Environment:
 #   XVM_BIN       xvm-repl binary to test        (default: ./xvm-repl)
 #   XVM_UNIT_DIR  directory of cmocka test_* binaries (default: build/tests)
+#   XVM_COMPILE   a compile policy (eager, ...): run only the transcripts, each
+#                 with --compile=$XVM_COMPILE; each must still match its .out
+#                 but for the lines that say which tier code runs in (see
+#                 tier_free below), as one semantics in every tier demands
 #
 # Runs, from the repository root:
 #   unit/NAME      every executable $XVM_UNIT_DIR/test_* (cmocka); passes and
@@ -87,7 +91,23 @@ FAILED=0
 SKIPPED=0
 UPDATED=0
 
+XVM_COMPILE=${XVM_COMPILE-}
+if [[ -n $XVM_COMPILE ]] && ((UPDATE)); then
+    echo "run.sh: --update rewrites transcripts from the default policy's run: unset XVM_COMPILE" >&2
+    exit 2
+fi
+
 selected() { [[ -z $PATTERN || $1 == *"$PATTERN"* ]]; }
+# Under XVM_COMPILE only the transcripts run.
+selected_kind() { [[ -z $XVM_COMPILE || $1 == golden ]]; }
+
+# tier_free FILE: FILE without what legitimately changes with the compile
+# policy: :show's line per version ("// fib@v1 runs native code"), the
+# compile row of the :set listing and :compile's report.
+tier_free() {
+    sed -E -e '/^\/\/ [^ ]+@v[0-9]+ runs /d' -e 's/^(compile +)[^ ]+( +when procedures become native code)/\1POLICY\2/' \
+        -e '/^compile policy [^ ]+.*: asked /d' -e '/^compile latency: /d' "$1"
+}
 
 ok()   { PASSED=$((PASSED + 1)); printf 'ok   %s\n' "$1"; }
 fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s%s\n' "$1" "${2:+ ($2)}"; }
@@ -180,7 +200,7 @@ run_unit() {
     fi
 }
 
-if [[ -d $XVM_UNIT_DIR ]]; then
+if [[ -d $XVM_UNIT_DIR ]] && selected_kind unit; then
     for bin in "$XVM_UNIT_DIR"/test_*; do
         b=${bin##*/}
         [[ -f $bin && -x $bin && $b != *.* ]] || continue   # skip .d/.o files
@@ -211,6 +231,7 @@ run_golden() {
         read -r -a args <<<"$argline"
     fi
 
+    [[ -n $XVM_COMPILE ]] && args+=("--compile=$XVM_COMPILE")
     limited "$GOLDEN_TIMEOUT" "$xvm" "$actual" "$XVM_BIN" "${args[@]}" --echo
     rc=$RC
     # "[exit N]" always starts a line of its own.
@@ -225,7 +246,15 @@ run_golden() {
         return
     fi
 
-    if cmp -s "$expected" "$actual"; then
+    if [[ -n $XVM_COMPILE ]]; then
+        if cmp -s <(tier_free "$expected") <(tier_free "$actual"); then
+            ok "$name (--compile=$XVM_COMPILE)"
+        else
+            fail "$name (--compile=$XVM_COMPILE)"
+            diff -u --label "$expected" --label "actual output, --compile=$XVM_COMPILE" <(tier_free "$expected") \
+                <(tier_free "$actual") | head -n 40 | sed 's/^/    /'
+        fi
+    elif cmp -s "$expected" "$actual"; then
         ok "$name"
     elif ((UPDATE)); then
         diff -u --label "$expected" --label "$expected (new)" "$expected" "$actual" | head -n 40 | sed 's/^/    /'
@@ -254,7 +283,7 @@ done
 
 # --------------------------------------------------------------- shell tests
 for f in tests/sh/*.sh; do
-    [[ -f $f ]] || continue
+    [[ -f $f ]] && selected_kind sh || continue
     name=sh/$(basename "$f" .sh)
     selected "$name" || continue
     out=$TMP/sh.out
