@@ -565,7 +565,7 @@ static void tier_line(Buf *out, int version, const Code *code, const Ask *n, boo
                    n->loops == 1 ? "" : "s", answer_names[n->answer]);
     else
         buf_puts(out, "threaded code (not called yet)");
-    buf_puts(out, in_use ? "\n" : ", until its running calls return\n");
+    buf_puts(out, in_use ? "\n" : ", for calls already running in it\n");
 }
 
 void policy_show_tiers(Session *s, const Def *d, Buf *out)
