@@ -7,16 +7,18 @@
 #   bash tests/bench/run.sh --callgrind [XVM_BIN]   instruction counts of fib(CG_N) under
 #                                                   valgrind --tool=callgrind (XVM, lua5.4, ...)
 #   bash tests/bench/run.sh --only LIST [XVM_BIN]   run only the sections in LIST, a comma-
-#                                                   separated subset of peers,layering,relink,trace,forth,wasm
+#                                                   separated subset of peers,layering,relink,trace,forth,wasm,policy
 #
-# `make bench` runs six sections, in this order, then a summary:
+# `make bench` runs seven sections, in this order, then a summary:
 #   peers     the five programs below, XVM against its peers
 #   layering  tadd on Figure 1's extended-machine against two adds (wall and callgrind)
 #   relink    redefining a module's operation with 10, 100, 1000 dependants
 #   trace     :trace of 10,000 steps to a file
 #   forth     the peers' .fs programs, unmodified, on XVM and on gforth-fast
 #   wasm      tests/bench/fib.wat and loop.wat on XVM and on wabt's wasm-interp
-# The last four are described, with their knobs, in tests/bench/sections.sh.
+#   policy    the compile policies: compile latency, the longest pause an input sees,
+#             first-call and steady-state time of fib under each policy
+# The last five are described, with their knobs, in tests/bench/sections.sh.
 #
 # XVM_BIN defaults to xvm-repl at the repository root.  The benchmarks are the
 # five programs tests/bench/{fib,loop,sieve,collatz,alloc}.xvm; each does the
@@ -53,7 +55,7 @@ set -u
 set -f   # command lines are split into words on purpose below; never glob them
 
 mode="time"
-SECTIONS="peers layering relink trace forth wasm"
+SECTIONS="peers layering relink trace forth wasm policy"
 while [ $# -gt 0 ]; do
     case $1 in
         --check) mode=check; shift ;;
@@ -62,8 +64,8 @@ while [ $# -gt 0 ]; do
             [ $# -ge 2 ] || { echo "run.sh: --only needs a list, e.g. --only layering,relink,trace" >&2; exit 2; }
             SECTIONS=$(printf '%s' "$2" | tr ',' ' ')
             for sec in $SECTIONS; do
-                case $sec in peers | layering | relink | trace | forth | wasm) ;;
-                    *) echo "run.sh: unknown section '$sec' (peers, layering, relink, trace, forth, wasm)" >&2; exit 2 ;;
+                case $sec in peers | layering | relink | trace | forth | wasm | policy) ;;
+                    *) echo "run.sh: unknown section '$sec' (peers, layering, relink, trace, forth, wasm, policy)" >&2; exit 2 ;;
                 esac
             done
             shift 2 ;;
@@ -433,7 +435,7 @@ fi
 echo "xvm: $XVM"
 bad=0
 if ! want_section peers; then
-    for sec in layering relink trace forth wasm; do
+    for sec in layering relink trace forth wasm policy; do
         want_section "$sec" || continue
         "section_$sec"
         bad=$((bad + $?))
@@ -480,7 +482,7 @@ print_tables "$peers"
 [ "$bad" -eq 0 ] || echo "run.sh: $bad XVM benchmark(s) printed the wrong output (not timed)" >&2
 
 others=0
-for sec in layering relink trace forth wasm; do
+for sec in layering relink trace forth wasm policy; do
     want_section "$sec" || continue
     "section_$sec"
     others=$((others + $?))

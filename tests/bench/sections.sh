@@ -17,6 +17,14 @@
 #             wasm-interp: median wall time of alternating runs (WASM_INTERP=...).
 #   trace     `:trace` of a while loop of TRACE_STEPS steps, with :set trace-limit 0,
 #             output to a file: median wall time and lines written.
+#   policy    the compile policy (issue 11, repl/policy.c): (1) compile latency per
+#             procedure, median and max, of every procedure of tests/bench/*.xvm
+#             forced with :compile; (2) under each stdlib policy, a session of
+#             POLICY_INPUTS small inputs (each a short call of fib, loop-sum, steps
+#             or longest, :time'd) and the longest run time one input sees: the
+#             pause the compiler adds; with background no input waits; (3) fib(1)'s
+#             first call (compile included where the policy compiles then) and the
+#             steady-state time of fib(POLICY_FIB) once warm, per policy.
 #
 # Each section prints its table and appends "key value" lines to $work/summary,
 # which section_summary prints last.  Each returns the number of failed checks.
@@ -27,6 +35,7 @@
 #   RELINK_R="auto" (redefinitions per run; auto = max(10, 3000 / K))
 #   RELINK_CG=1  (0: skip counting instructions per redefinition under callgrind, ~30 s)
 #   TRACE_STEPS=10000  TRACE_RUNS=5
+#   POLICY_INPUTS=60  POLICY_FIB=27  POLICY_RUNS=3
 
 LAY_N=${LAY_N:-50000000}
 LAY_RUNS=${LAY_RUNS:-7}
@@ -39,6 +48,9 @@ RELINK_R=${RELINK_R:-auto}
 RELINK_CG=${RELINK_CG:-1}
 TRACE_STEPS=${TRACE_STEPS:-10000}
 TRACE_RUNS=${TRACE_RUNS:-5}
+POLICY_INPUTS=${POLICY_INPUTS:-60}
+POLICY_FIB=${POLICY_FIB:-27}
+POLICY_RUNS=${POLICY_RUNS:-3}
 
 # ---- helpers --------------------------------------------------------------------------
 
@@ -409,6 +421,93 @@ section_wasm() {
 
 # ---- summary --------------------------------------------------------------------------
 
+# ---- policy ---------------------------------------------------------------------------
+
+# The procedure definitions of tests/bench/*.xvm (each a .define_procedure up to
+# its closing "};" at the start of a line), and their names.
+policy_procs() {
+    local f
+    for f in "$here"/{fib,loop,sieve,collatz,alloc}.xvm; do
+        awk '/^\.define_procedure/ { on = 1 } on { print } on && /^};/ { on = 0 }' "$f"
+    done
+}
+policy_names() { policy_procs | sed -n 's/^\.define_procedure \([^,]*\),.*/\1/p'; }
+
+# The small inputs of a session: short calls of four of those procedures.
+POLICY_CALLS=("push int(15); call fib; pop;" "push int(2000); call loop-sum; pop;"
+    "push int(27); call steps; pop;" "push int(300); call longest; pop; pop;")
+
+# The longest "run Y ms" of the :time lines in $1.
+policy_max_run() { sed -n 's/^time: verify [0-9.]* ms, run \([0-9.]*\) ms$/\1/p' "$1" | sort -g | tail -n 1; }
+# The i-th (1-based) "run Y ms".
+policy_run_n() { sed -n 's/^time: verify [0-9.]* ms, run \([0-9.]*\) ms$/\1/p' "$1" | sed -n "${2}p"; }
+
+section_policy() {
+    local bad=0 names n pol i r out med max
+    echo
+    echo "== policy: when to compile (compile latency, pauses, first call and steady state) =="
+    names=$(policy_names)
+    { echo ':set fuel 0'; policy_procs; for n in $names; do echo ":compile $n"; done; echo ':compile'; } \
+        >"$work/policy-compile.xvm"
+    out=$work/policy-compile.out
+    "$XVM" --quiet "$work/policy-compile.xvm" >"$out" 2>&1
+    if grep -q "error: cannot compile" "$out"; then
+        echo "(native compiles that failed:)"
+        sed -n 's/^.*error: cannot compile/  cannot compile/p' "$out" | head -n 5
+    fi
+    med=$(sed -n 's/^compile latency: median \([0-9.]*\) ms, max \([0-9.]*\) ms over \([0-9]*\).*/\1 \2 \3/p' "$out")
+    if [ -z "$med" ]; then
+        echo "(no native compile succeeded: is LLVM installed? skipping the rest)"
+        sed -n '1,5s/^/  | /p' "$out"
+        return 0
+    fi
+    # shellcheck disable=SC2086
+    set -- $med
+    printf 'compile latency per procedure (%s procedures of tests/bench/*.xvm): median %s ms, max %s ms\n' "$3" "$1" "$2"
+    summary "policy_latency $1 $2 $3"
+
+    # A session of small inputs under each policy: every procedure defined,
+    # then POLICY_INPUTS inputs calling them in turn, each :time'd.
+    printf '\n%-11s %14s %14s %16s %14s\n' policy 'longest pause' 'fib(1) first' "fib($POLICY_FIB) warm" 'vs never'
+    printf '%-11s %14s %14s %16s %14s\n' '' 'ms (1 input)' 'call ms' 'ms (median)' ''
+    local never_warm=
+    for pol in never after-n eager background; do
+        : >"$work/policy-$pol.pause" ; : >"$work/policy-$pol.first"; : >"$work/policy-$pol.warm"
+        for ((r = 0; r < POLICY_RUNS; r++)); do
+            {
+                echo ':set fuel 0'
+                policy_procs
+                for ((i = 0; i < POLICY_INPUTS; i++)); do
+                    echo ":time ${POLICY_CALLS[i % ${#POLICY_CALLS[@]}]}"
+                done
+            } >"$work/policy-session.xvm"
+            "$XVM" --quiet --compile="$pol" "$work/policy-session.xvm" >"$work/policy-session.out" 2>&1 || bad=$((bad + 1))
+            policy_max_run "$work/policy-session.out" >>"$work/policy-$pol.pause"
+            {
+                echo ':set fuel 0'
+                awk '/^\.define_procedure fib/ { on = 1 } on { print } on && /^};/ { on = 0 }' "$here/fib.xvm"
+                echo ':time push int(1); call fib; print;'
+                for ((i = 0; i < 4; i++)); do echo ":time push int($POLICY_FIB); call fib; print;"; done
+            } >"$work/policy-fib.xvm"
+            "$XVM" --quiet --compile="$pol" "$work/policy-fib.xvm" >"$work/policy-fib.out" 2>&1 || bad=$((bad + 1))
+            policy_run_n "$work/policy-fib.out" 1 >>"$work/policy-$pol.first"
+            for i in 3 4 5; do policy_run_n "$work/policy-fib.out" "$i"; done | median >>"$work/policy-$pol.warm"
+        done
+        local p f w ratio
+        p=$(median <"$work/policy-$pol.pause")
+        f=$(median <"$work/policy-$pol.first")
+        w=$(median <"$work/policy-$pol.warm")
+        [ "$pol" = never ] && never_warm=$w
+        ratio=$(awk -v a="$w" -v b="$never_warm" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+        printf '%-11s %14.3f %14.3f %16.3f %14s\n' "$pol" "$p" "$f" "$w" "$ratio"
+        summary "policy_row $pol $p $f $w"
+    done
+    echo "(longest pause: the longest run time of one of $POLICY_INPUTS small inputs, which includes any"
+    echo " compile the policy waits for; first call: fib(1) just after its definition; warm: fib($POLICY_FIB)"
+    echo " after four calls; medians of $POLICY_RUNS sessions; whole-run milliseconds from :time)"
+    return "$bad"
+}
+
 section_summary() {
     [ -s "$work/summary" ] || return 0
     echo
@@ -425,6 +524,8 @@ section_summary() {
         $1 == "peers_geomean" { pg = pg sprintf("%s%s %s", (pg == "" ? "" : ", "), $2, $3) }
         $1 == "forth_geomean" { fg = $2 }
         $1 == "wasm_geomean" { wg = $2 }
+        $1 == "policy_latency" { pl = sprintf("median %s ms, max %s ms over %s procedures", $2, $3, $4) }
+        $1 == "policy_row" { pr = pr sprintf("%s%s %.2f/%.2f/%.2f", (pr == "" ? "" : ", "), $2, $3, $4, $5) }
         END {
             if (pg != "") printf "peers     geomean time XVM / peer: %s\n", pg
             if (lw != "") printf "layering  tadd / two adds: wall %s (%.3f s vs %.3f s), instructions %s\n", lw, lt, la, lc
@@ -439,5 +540,7 @@ section_summary() {
             if (ts != "") printf "trace     %d steps: %.3f s median, %d lines written\n", ts, tm, tl
             if (fg != "") printf "forth     geomean time xvm-repl FILE.fs / gforth-fast FILE.fs: %s\n", fg
             if (wg != "") printf "wasm      geomean time xvm-repl (:load FILE.wat) / wasm-interp: %s\n", wg
+            if (pl != "") printf "policy    compile latency %s\n", pl
+            if (pr != "") printf "          longest pause/first call/warm fib ms: %s\n", pr
         }' "$work/summary"
 }
