@@ -139,11 +139,51 @@ static const char *change(const void *old_version, const void *new_version)
     return NULL;
 }
 
+/* A rebuilt procedure (a dependant verified again) starts with the code of
+ * the version it rebuilds (carry), which it keeps when its flattened code
+ * came out the same: native code, and the policy's counts, survive a
+ * redefinition or :link of something it does not reach. */
+static void carry(Txn *t, Def *d, void *neu)
+{
+    ProcVersion *v = neu;
+    const ProcVersion *old = d->cur;
+    v->code = t->rebuilding && old ? old->code : NULL;
+}
+
+static bool same_insn(const Insn *a, const Insn *b);
+
+/* Instruction for instruction the same, state slots, callees and places in
+ * the source too (a trap names the place). */
+static bool same_code(const Code *a, const Code *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b || a->body->n != b->body->n || a->nin != b->nin || a->max_depth != b->max_depth ||
+        a->subroutine != b->subroutine)
+        return false;
+    for (uint32_t i = 0; i < a->body->n; i++)
+        if (!same_insn(&a->body->insns[i], &b->body->insns[i]))
+            return false;
+    return true;
+}
+
+static bool same_insn(const Insn *a, const Insn *b)
+{
+    if (a->op != b->op || a->ty != b->ty || a->imm != b->imm || memcmp(&a->span, &b->span, sizeof a->span))
+        return false;
+    if (a->op == P_CALLCODE) /* a subroutine is compiled anew with each caller */
+        return same_code(a->ref.code, b->ref.code);
+    return a->ref.proc == b->ref.proc; /* the union compared as the pointer it holds */
+}
+
 static Error *compile(void *version)
 {
     ProcVersion *v = version;
     Error *e = NULL;
+    Code *was = v->code;
     v->code = flatten_compile(v->verified, NULL, true, v->eff.nin, v->version, &e);
+    if (!e && was && was->version == v->version && same_code(was, v->code))
+        v->code = was;
     return e;
 }
 
@@ -160,6 +200,6 @@ static void show(Buf *out, const void *version)
 }
 
 const KindOps kind_proc = {
-    .kind = DEF_PROC, .stage = stage, .deps = deps, .change = change,
+    .kind = DEF_PROC, .stage = stage, .deps = deps, .change = change, .carry = carry,
     .compile = compile, .summary = summary, .show = show, .rebuilt = "recompiled", .redefined = "; running calls finish on v%d",
 };

@@ -550,7 +550,7 @@ void policy_report(Session *s, Buf *out)
 }
 
 /* One version's tier: native, or threaded and why. */
-static void tier_line(Buf *out, int version, const Code *code, const Ask *n, bool in_use)
+static void tier_line(Buf *out, int version, const Code *code, const Ask *n)
 {
     buf_printf(out, "// %s@v%d runs ", code->body->name, version);
     if (code->native)
@@ -565,7 +565,15 @@ static void tier_line(Buf *out, int version, const Code *code, const Ask *n, boo
                    n->loops == 1 ? "" : "s", answer_names[n->answer]);
     else
         buf_puts(out, "threaded code (not called yet)");
-    buf_puts(out, in_use ? "\n" : ", for calls already running in it\n");
+    buf_putc(out, '\n');
+}
+
+/* Native code of an earlier build: calls that were running in it finish
+ * there (DESIGN §5). */
+static void earlier_line(Buf *out, const Code *code, bool same_version)
+{
+    buf_printf(out, "// %s@v%d %swas native code (calls already running in it finish there)\n", code->body->name,
+               code->version, same_version ? "as built before it was verified again " : "");
 }
 
 void policy_show_tiers(Session *s, const Def *d, Buf *out)
@@ -578,8 +586,8 @@ void policy_show_tiers(Session *s, const Def *d, Buf *out)
     for (uint32_t i = 0; i < p->notes.len; i++) { /* older versions the policy met that may still run */
         const Ask *n = p->notes.items[i];
         if (n->code != v->code && n->code->version > 0 && n->code->native && !strcmp(n->code->body->name, d->name))
-            tier_line(out, n->code->version, n->code, n, false);
+            earlier_line(out, n->code, n->code->version == v->version);
     }
-    tier_line(out, v->version, v->code, note_of(p, v->code, false), true);
+    tier_line(out, v->version, v->code, note_of(p, v->code, false));
     pthread_mutex_unlock(&p->mu);
 }

@@ -102,10 +102,10 @@ selected() { [[ -z $PATTERN || $1 == *"$PATTERN"* ]]; }
 selected_kind() { [[ -z $XVM_COMPILE || $1 == golden ]]; }
 
 # tier_free FILE: FILE without what legitimately changes with the compile
-# policy: :show's line per version ("// fib@v1 runs native code"), the
+# policy: :show's lines per version ("// fib@v1 runs native code"), the
 # compile row of the :set listing and :compile's report.
 tier_free() {
-    sed -E -e '/^\/\/ [^ ]+@v[0-9]+ runs /d' -e 's/^(compile +)[^ ]+( +when procedures become native code)/\1POLICY\2/' \
+    sed -E -e '/^\/\/ [^ ]+@v[0-9]+ (runs|was native code|as built before) /d' -e 's/^(compile +)[^ ]+( +when procedures become native code)/\1POLICY\2/' \
         -e '/^compile policy [^ ]+.*: asked /d' -e '/^compile latency: /d' "$1"
 }
 

@@ -18,7 +18,7 @@ for f in tests/golden/*.xvm tests/paper/*.xvm tutorial/*.xvm; do
     # rest (a "called from" note and its two source lines).  The checked
     # executor never compiles to native code: :show's tier lines differ.
     for v in fast checked; do
-        awk '/^\/\/ [^ ]*@v[0-9]+ runs / { next } /note: called from/ { skip = 2; next } /note: \.\.\. [0-9]+ more calls/ { next } skip > 0 { skip--; next } { print }' \
+        awk '/^\/\/ [^ ]*@v[0-9]+ (runs|was native code|as built before) / { next } /note: called from/ { skip = 2; next } /note: \.\.\. [0-9]+ more calls/ { next } skip > 0 { skip--; next } { print }' \
             "$tmp/$v" > "$tmp/$v.cmp"
     done
     if [ "$a" != "$b" ] || ! cmp -s "$tmp/fast.cmp" "$tmp/checked.cmp"; then
