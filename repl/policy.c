@@ -122,13 +122,24 @@ static void set_last_ns(Policy *p, const char *name, uint64_t ns)
 
 /* ---- compiling ----------------------------------------------------------------------------- */
 
+/* The native entry, as the helper thread may have just set it. */
+static void *native_of(const Code *code) { return __atomic_load_n(&code->native, __ATOMIC_ACQUIRE); }
+
+/* One compile at a time in the process, whichever thread asks: the native
+ * tier promises that a helper thread may compile, not that two may at once. */
+static pthread_mutex_t compile_mu = PTHREAD_MUTEX_INITIALIZER;
+
 /* Compile one code (on either thread); the reason it stays threaded, or NULL. */
 static const char *compile_one(Code *code)
 {
-    Error *why = NULL;
-    if (!native_available(&why))
+    pthread_mutex_lock(&compile_mu);
+    Error *why = NULL, *e = NULL;
+    bool ok = native_of(code) || native_available(&why);
+    if (ok && !native_of(code))
+        e = native_compile(code);
+    pthread_mutex_unlock(&compile_mu);
+    if (!ok)
         return gc_printf("no native tier: %s", why ? why->msg : "it cannot be loaded");
-    Error *e = native_compile(code);
     return e ? e->msg : NULL;
 }
 
@@ -381,7 +392,7 @@ Error *policy_choose(Session *s, const char *name, Span at)
     pthread_mutex_lock(&p->mu);
     for (uint32_t i = 0; i < p->notes.len; i++) {
         Ask *n = p->notes.items[i];
-        if (!n->code->native && !n->queued)
+        if (!native_of(n->code) && !n->queued)
             n->code->ask_at = n->code->calls + n->code->loops + 1;
     }
     pthread_mutex_unlock(&p->mu);
@@ -434,7 +445,7 @@ static void policy_hot(Vm *vm, Code *code, void *ctx)
     Policy *p = ctx;
     uint64_t ran = code->calls + code->loops;
     code->ask_at = UINT64_MAX; /* until the answer says otherwise */
-    if (code->native || (!code->subroutine && !code->version)) /* REPL code runs once: nothing to ask */
+    if (native_of(code) || (!code->subroutine && !code->version)) /* REPL code runs once: nothing to ask */
         return;
     uint64_t wait = 0;
     const char *why = NULL;
@@ -505,16 +516,23 @@ Error *policy_compile(Session *s, const char *name, Span at, Buf *out)
     Ask *n = note_of(p, code, true);
     bool queued = n->queued;
     pthread_mutex_unlock(&p->mu);
-    if (code->native) {
+    if (native_of(code)) {
         buf_printf(out, "%s@v%d is native code already\n", v->name, v->version);
         return NULL;
     }
-    if (queued)
+    if (queued) { /* the helper thread has it: wait for it rather than compile twice */
         policy_drain(s);
-    const char *why = code->native ? NULL : compile_one(code);
+        if (native_of(code)) {
+            buf_printf(out, "%s@v%d is native code (compiled in the background)\n", v->name, v->version);
+            return NULL;
+        }
+        return err_hint(err_new(E_USAGE, at, "cannot compile %s@v%d to native code: %s", v->name, v->version,
+                                n->why ? n->why : "the helper thread did not"),
+                        "it runs on as threaded code, with the same results");
+    }
+    const char *why = compile_one(code);
     pthread_mutex_lock(&p->mu);
-    if (!queued)
-        compiled(p, n, why);
+    compiled(p, n, why);
     n->policy = ":compile";
     pthread_mutex_unlock(&p->mu);
     if (why)
@@ -535,9 +553,10 @@ void policy_report(Session *s, Buf *out)
 {
     Policy *p = s->policy;
     pthread_mutex_lock(&p->mu);
-    buf_printf(out, "compile policy %s%s: asked %llu times, %llu compiled, %llu in the background, %llu failed\n",
-               p->name, p->own ? " (the session's own)" : "", (unsigned long long)p->asked,
-               (unsigned long long)p->compiled, (unsigned long long)p->background, (unsigned long long)p->failed);
+    buf_printf(out, "compile policy %s%s: asked %llu time%s, %llu compiled (%llu of them given to the background), "
+               "%llu failed\n", p->name, p->own ? " (the session's own)" : "", (unsigned long long)p->asked,
+               p->asked == 1 ? "" : "s", (unsigned long long)p->compiled, (unsigned long long)p->background,
+               (unsigned long long)p->failed);
     uint32_t n = p->times.len;
     if (n) {
         void **t = gc_alloc(n * sizeof *t);
@@ -553,7 +572,7 @@ void policy_report(Session *s, Buf *out)
 static void tier_line(Buf *out, int version, const Code *code, const Ask *n)
 {
     buf_printf(out, "// %s@v%d runs ", code->body->name, version);
-    if (code->native)
+    if (native_of(code))
         buf_puts(out, "native code"); /* how long it took: :compile (a transcript stays the same) */
     else if (n && n->queued)
         buf_puts(out, "threaded code; native code is being compiled in the background");
@@ -585,7 +604,7 @@ void policy_show_tiers(Session *s, const Def *d, Buf *out)
     pthread_mutex_lock(&p->mu);
     for (uint32_t i = 0; i < p->notes.len; i++) { /* older versions the policy met that may still run */
         const Ask *n = p->notes.items[i];
-        if (n->code != v->code && n->code->version > 0 && n->code->native && !strcmp(n->code->body->name, d->name))
+        if (n->code != v->code && n->code->version > 0 && native_of(n->code) && !strcmp(n->code->body->name, d->name))
             earlier_line(out, n->code, n->code->version == v->version);
     }
     tier_line(out, v->version, v->code, note_of(p, v->code, false));
