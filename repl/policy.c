@@ -53,15 +53,20 @@ typedef struct LastCompile {
     uint64_t ns;
 } LastCompile;
 
+/* A policy's decide, ready to run, and what it was built from. */
+typedef struct Built {
+    const Component *comp;
+    const OpDef *op;
+    Code *code;
+} Built;
+
 struct Policy {
     Session *s;
     Session *stdlib;        /* the stdlib's policies, loaded on the first question */
     const char *name;       /* the component in use */
     bool own;               /* the session's own component, not the stdlib's */
     Vm *vm;                 /* where questions run */
-    const Component *comp;  /* what `code` was built from */
-    const OpDef *op;
-    Code *code;
+    Built built;            /* the policy in use, as last built */
     Vec notes;              /* Ask*, guarded by mu */
     Vec last;               /* LastCompile*: per procedure name, the last compile's time */
     uint64_t asked, failed, compiled, background;
@@ -316,8 +321,9 @@ static Error *unknown_policy(Session *s, const char *name, Span at, bool other_i
                     POLICY_UNIT);
 }
 
-/* The policy's code, built again when its component or operation changed. */
-static Error *policy_code(Policy *p, const char *name, bool own, const Component **comp_out, Code **out)
+/* Policy NAME's code in *b, built again unless *b holds it for the same
+ * component and operation (a redefinition or relink may replace them). */
+static Error *policy_code(Policy *p, const char *name, bool own, Built *b)
 {
     Session *home = p->s;
     Error *e = own ? NULL : stdlib_session(p, &home);
@@ -330,11 +336,8 @@ static Error *policy_code(Policy *p, const char *name, bool own, const Component
     const OpDef *op = lookup_module_op(c->module, policy_port(c), POLICY_OP);
     if (!op || !op->verified)
         return err_new(E_DEFINE, (Span){0}, "policy '%s' has no verified operation %s", name, POLICY_OP);
-    if (c == p->comp && op == p->op && p->code) {
-        *out = p->code;
-        *comp_out = c;
+    if (c == b->comp && op == b->op && b->code)
         return NULL;
-    }
     Body *flat = flatten_body(op->verified, c, &e);
     if (e)
         return e;
@@ -352,11 +355,7 @@ static Error *policy_code(Policy *p, const char *name, bool own, const Component
     w->end_span = flat->end_span;
     Insn call = {.op = P_CALLCODE, .ref.code = sub, .label = op->name, .span = flat->end_span};
     VEC_PUSH(w->insns, w->n, w->cap, call);
-    p->comp = c;
-    p->op = op;
-    p->code = compile_body(w, false, 0, 0);
-    *out = p->code;
-    *comp_out = c;
+    *b = (Built){c, op, compile_body(w, false, 0, 0)};
     return NULL;
 }
 
@@ -364,23 +363,14 @@ Error *policy_choose(Session *s, const char *name, Span at)
 {
     Policy *p = s->policy;
     bool own = !stdlib_name(name);
-    Policy trial = *p;
-    trial.comp = NULL;
-    trial.op = NULL;
-    trial.code = NULL;
-    const Component *c;
-    Code *code;
-    Error *e = policy_code(&trial, name, own, &c, &code);
+    Built b = {0};
+    Error *e = policy_code(p, name, own, &b);
     if (e) {
-        p->stdlib = trial.stdlib; /* loaded is loaded */
         if (!e->span.src)
             e->span = at;
         return e;
     }
-    p->stdlib = trial.stdlib;
-    p->comp = trial.comp;
-    p->op = trial.op;
-    p->code = trial.code;
+    p->built = b;
     p->name = gc_strdup(name);
     p->own = own;
     s->compile = CONFIG_COMPILE_OWN;
@@ -406,9 +396,8 @@ const char *policy_name(const Session *s) { return s->policy->name; }
 /* The policy's answer for code; on any failure ANSWER_NEVER and *why. */
 static int ask(Policy *p, Code *code, uint64_t *wait, const char **why)
 {
-    const Component *c;
-    Code *pc;
-    Error *e = policy_code(p, p->name, p->own, &c, &pc);
+    Error *e = policy_code(p, p->name, p->own, &p->built);
+    Code *pc = p->built.code;
     if (e) {
         *why = gc_printf("policy %s cannot answer: %s", p->name, e->msg);
         return ANSWER_NEVER;
@@ -482,6 +471,7 @@ Policy *policy_new(Session *s)
     p->vm = vm_new((VmLimits){.fuel = POLICY_FUEL, .stack_slots = POLICY_STACK, .call_depth = POLICY_CALLS,
                               .max_block_words = POLICY_BLOCK_WORDS},
                    sink ? sink : stderr);
+    p->vm->hot = NULL; /* a policy's own code is never asked about */
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->more, NULL);
     pthread_cond_init(&p->idle, NULL);
