@@ -82,6 +82,17 @@ struct Policy {
 static Policy *the_policies[8]; /* the ones with a helper thread, stopped at exit */
 static uint32_t nthe_policies;
 
+/* Where a policy's output goes (policy-machine has no print, but a trusted
+ * policy over core-machine may): one sink for the process, so that many
+ * sessions (an embedder's, a fuzzer's) do not each hold a descriptor. */
+static FILE *sink(void)
+{
+    static FILE *f;
+    if (!f)
+        f = fopen("/dev/null", "w");
+    return f ? f : stderr;
+}
+
 /* ---- notes ------------------------------------------------------------------------------ */
 
 static Ask *note_of(Policy *p, Code *code, bool make)
@@ -258,11 +269,8 @@ static bool stdlib_name(const char *name)
 static Error *stdlib_session(Policy *p, Session **out)
 {
     if (!p->stdlib) {
-        FILE *sink = fopen("/dev/null", "w");
-        if (!sink)
-            return err_new(E_IO, (Span){0}, "cannot open /dev/null for the compile policies' session");
         static const char load[] = ".load_modules compile-policies;";
-        Session *t = session_new(sink, p->s->stdlib_dir);
+        Session *t = session_new(sink(), p->s->stdlib_dir);
         verify_set_interrupt(&p->s->vm->interrupt); /* Ctrl-C and key names stay the user's session's */
         vstate_set_names(p->s->ws);
         t->quiet = true;
@@ -467,10 +475,9 @@ Policy *policy_new(Session *s)
     Policy *p = gc_alloc(sizeof *p);
     p->s = s;
     p->name = config_settings[CONFIG_COMPILE].names[CONFIG_COMPILE_AFTER_N];
-    FILE *sink = fopen("/dev/null", "w");
     p->vm = vm_new((VmLimits){.fuel = POLICY_FUEL, .stack_slots = POLICY_STACK, .call_depth = POLICY_CALLS,
                               .max_block_words = POLICY_BLOCK_WORDS},
-                   sink ? sink : stderr);
+                   sink());
     p->vm->hot = NULL; /* a policy's own code is never asked about */
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->more, NULL);
