@@ -155,7 +155,7 @@ static const char *compile_one(Code *code)
         e = native_compile(code);
     pthread_mutex_unlock(&compile_mu);
     if (!ok)
-        return gc_printf("no native tier: %s", why ? why->msg : "it cannot be loaded");
+        return why ? why->msg : "native code is not available";
     return e ? e->msg : NULL;
 }
 
