@@ -559,7 +559,7 @@ void policy_report(Session *s, Buf *out)
         void **t = gc_alloc(n * sizeof *t);
         memcpy(t, p->times.items, n * sizeof *t);
         qsort(t, n, sizeof *t, by_value);
-        buf_printf(out, "compile latency: median %s, max %s over %u compile%s\n", ms(*(uint64_t *)t[n / 2]),
+        buf_printf(out, "compile latency: median %s, max %s over %u compile%s\n", ms(*(uint64_t *)t[(n - 1) / 2]),
                    ms(*(uint64_t *)t[n - 1]), n, n == 1 ? "" : "s");
     }
     pthread_mutex_unlock(&p->mu);
