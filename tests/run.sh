@@ -105,7 +105,7 @@ selected_kind() { [[ -z $XVM_COMPILE || $1 == golden ]]; }
 # policy: :show's lines per version ("// fib@v1 runs native code"), the
 # compile row of the :set listing and :compile's report.
 tier_free() {
-    sed -E -e '/^\/\/ [^ ]+@v[0-9]+ (runs|was native code|as built before) /d' -e 's/^(compile +)[^ ]+( +when procedures become native code)/\1POLICY\2/' \
+    sed -E -e '/^\/\/ [^ ]+@v[0-9]+ (runs|was native code|as built before) /d' -e 's/^compile +[^ ]+ +(when procedures become native code)/compile POLICY \1/' \
         -e '/^compile policy [^ ]+.*: asked /d' -e '/^compile latency: /d' "$1"
 }
 
