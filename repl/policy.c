@@ -199,19 +199,15 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* At exit the helper thread stops between compiles, before the libraries
- * it uses are torn down. */
+/* At exit no compile may be under way while the libraries it uses are torn
+ * down: wait for the one running, if any, and hold the lock so that no other
+ * starts.  The helper threads are not joined (a join at exit can deadlock
+ * with the collector's stop-the-world); exit ends them. */
 static void stop_workers(void)
 {
-    for (uint32_t i = 0; i < nthe_policies; i++) {
-        Policy *p = the_policies[i];
-        pthread_mutex_lock(&p->mu);
-        p->stop = true;
-        pthread_cond_broadcast(&p->more);
-        pthread_mutex_unlock(&p->mu);
-        pthread_join(p->worker, NULL);
-    }
-    nthe_policies = 0;
+    pthread_mutex_lock(&compile_mu);
+    for (uint32_t i = 0; i < nthe_policies; i++)
+        __atomic_store_n(&the_policies[i]->stop, true, __ATOMIC_RELEASE);
 }
 
 static const char *start_worker(Policy *p)
