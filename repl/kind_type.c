@@ -28,6 +28,7 @@ static void carry(Txn *t, Def *d, void *version)
     TypeDef *v = version;
     const TypeDef *old = d->cur;
     v->handle = d;
+    v->before = old;
     if (old && old->repr == v->repr && old->principal == v->principal &&
         (!strcmp(old->owner, v->owner) || taken_over(old, v))) {
         v->id = old->id;
