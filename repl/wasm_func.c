@@ -22,6 +22,7 @@ typedef struct Ctl {
     char result;      /* its result type, or 0 */
     bool live_entry;  /* entered from live code */
     bool has_else;
+    uint32_t end_label; /* a loop's label at its end, once an unreachable reaches it (see op_unreachable) */
 } Ctl;
 
 typedef struct Fn {
@@ -267,8 +268,8 @@ static Error *block_end(Fn *F, const Op *op)
     }
     if (c.live_entry) {
         fall_check(F, op->at, &c);
-        if (c.kind != CTL_LOOP)
-            out(F, op->at, gc_printf("label L%u;", c.label));
+        if (c.kind != CTL_LOOP || c.end_label)
+            out(F, op->at, gc_printf("label L%u;", c.kind == CTL_LOOP ? c.end_label : c.label));
         unfence(F, op->at, &c);
         if (c.kind == CTL_IF && !c.has_else) /* the path that skipped the then branch has no fence */
             out(F, op->at, gc_printf("label L%u;", c.else_label));
@@ -498,6 +499,27 @@ static Error *op_memory(Fn *F, const Op *op, bool store)
     return NULL;
 }
 
+/* unreachable traps; for the verifier only, a path that never runs goes on
+ * to the end of the innermost block with its declared result (the operands
+ * above the block's fence dropped, a value of the result type made by its
+ * _const): Wasm's polymorphic stack as the block's end sees it.  So the
+ * code after that end, which Wasm validates, is checked even when no
+ * branch reaches it.  The code between unreachable and the end is not
+ * emitted (docs/wasm.md, "Dead code"). */
+static void op_unreachable(Fn *F, Span at)
+{
+    Ctl *c = &F->ctl[F->nctl - 1];
+    out(F, at, "push int(1); if { trap \"unreachable\"; };");
+    if (F->H >= c->height)
+        pops(F, at, (uint32_t)(F->H - c->height));
+    if (c->result)
+        out(F, at, gc_printf("push int(0); %s_const;", tname(c->result)));
+    if (c->kind == CTL_LOOP && !c->end_label)
+        c->end_label = new_label(F);
+    out(F, at, gc_printf("jump L%u;", c->kind == CTL_LOOP ? c->end_label : c->label));
+    F->dead = true;
+}
+
 static Error *op_simple(Fn *F, const Op *op, bool *done)
 {
     const char *n = op->name;
@@ -505,10 +527,9 @@ static Error *op_simple(Fn *F, const Op *op, bool *done)
     *done = true;
     if (!strcmp(n, "nop"))
         return NULL;
-    if (!strcmp(n, "unreachable")) {
-        out(F, op->at, "trap \"unreachable\";");
-        F->dead = true;
-    } else if (!strcmp(n, "drop")) {
+    if (!strcmp(n, "unreachable"))
+        op_unreachable(F, op->at);
+    else if (!strcmp(n, "drop")) {
         out(F, op->at, "pop;");
         F->H--;
     } else if (!strcmp(n, "select")) {

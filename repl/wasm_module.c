@@ -35,6 +35,7 @@ typedef struct Build {
     const Source *src;
     WasmInstance *inst;
     Vec datas, elems, global_defs; /* const WasmSexpr* */
+    Vec offsets;                   /* the (iNN.const N) of each segment: its type is the verifier's to check */
     int64_t mem_min, mem_max;
     const WasmSexpr *start;
     const char *skip;
@@ -336,13 +337,17 @@ static Error *func_ref(const WasmInstance *inst, const WasmSexpr *x, uint32_t *i
                     "the module has %u functions", inst->funcs.len);
 }
 
-/* A constant offset: (i32.const N) or (offset (i32.const N)). */
-static Error *const_offset(const WasmSexpr *x, int64_t *v)
+/* A constant offset: (i32.const N) or (offset (i32.const N)).  An
+ * i64.const is taken too (its value as an offset): that it must be an i32
+ * is a type rule, which init_code hands to the verifier. */
+static Error *const_offset(Build *B, const WasmSexpr *x, int64_t *v)
 {
     if (wasm_sexpr_head_is(x, "offset") && x->n == 2)
         x = x->kids[1];
-    if (wasm_sexpr_head_is(x, "i32.const") && x->n == 2 && wasm_types_int(x->kids[1]->text, 'i', v)) {
+    bool i64 = wasm_sexpr_head_is(x, "i64.const");
+    if ((i64 || wasm_sexpr_head_is(x, "i32.const")) && x->n == 2 && wasm_types_int(x->kids[1]->text, i64 ? 'I' : 'i', v)) {
         *v &= 0xFFFFFFFF;
+        vec_push(&B->offsets, (void *)x);
         return NULL;
     }
     return err_hint(err_new(E_USAGE, x->span, "an offset that is not an i32.const"), "only constant offsets are supported");
@@ -356,7 +361,7 @@ static Error *place_elems(Build *B, const WasmSexpr *l)
            k + 1 < l->n && l->kids[k + 1]->kind == WASM_SEXPR_LIST)
         k++; /* a table name */
     if (k < l->n && l->kids[k]->kind == WASM_SEXPR_LIST) {
-        Error *e = const_offset(l->kids[k++], &off);
+        Error *e = const_offset(B, l->kids[k++], &off);
         if (e)
             return e;
     }
@@ -461,7 +466,7 @@ static Error *init_data(Build *B, Gentext *g, const WasmSexpr *l)
     if (k < l->n && l->kids[k]->kind == WASM_SEXPR_ATOM)
         k++; /* a memory name or index */
     if (k < l->n && l->kids[k]->kind == WASM_SEXPR_LIST) {
-        Error *e = const_offset(l->kids[k++], &off);
+        Error *e = const_offset(B, l->kids[k++], &off);
         if (e)
             return e;
     }
@@ -513,6 +518,10 @@ static Error *init_code(Build *B, Gentext *g, Span at)
                                     (long long)B->mem_min, MAX_PAGES), "docs/wasm.md, \"Limits\"");
         gentext_emit(g, at, gc_printf("push int(%lld); push int(%lld); push int(%u); memory_new;", (long long)B->mem_min,
                                       (long long)(B->mem_max < 0 ? 65536 : B->mem_max), B->inst->memory));
+    }
+    for (uint32_t i = 0; i < B->offsets.len; i++) { /* a segment's offset is an i32 */
+        const WasmSexpr *x = B->offsets.items[i];
+        gentext_emit(g, x->span, gc_printf("push int(0); %s_const; i32_value; pop;", x->kids[0]->text[1] == '6' ? "i64" : "i32"));
     }
     for (uint32_t i = 0; !e && i < B->inst->globals.len; i++)
         e = init_global(B, g, B->inst->globals.items[i], B->global_defs.items[i]);
