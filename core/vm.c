@@ -14,6 +14,43 @@
 #include <string.h>
 
 #define FUEL_SLICE 65536
+/* The operand stack and the frames grow on demand up to their limits:
+ * allocating (and so zeroing) the whole default stack and call stack up
+ * front was most of the start-up time. */
+#define STACK_ROOM_START 1024
+#define FRAME_ROOM_START 64
+
+/* A stack of room slots (at least the depth, at most the limit) with the
+ * items moved over; stack[-1] and stack[room] are guard slots. */
+static void stack_alloc(Vm *vm, uint64_t room)
+{
+    if (room > vm->limits.stack_slots)
+        room = vm->limits.stack_slots;
+    if (room < vm->depth)
+        room = vm->depth;
+    Value *stack = (Value *)gc_calloc((size_t)room + 2, sizeof(Value)) + 1;
+    if (vm->depth)
+        memcpy(stack, vm->stack, vm->depth * sizeof(Value));
+    vm->stack = stack;
+    vm->stack_room = room;
+}
+
+static void frames_alloc(Vm *vm)
+{
+    uint64_t want = (uint64_t)vm->limits.call_depth + 1;
+    vm->frame_room = want < FRAME_ROOM_START ? want : FRAME_ROOM_START;
+    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
+}
+
+bool vm_stack_reserve(Vm *vm, uint64_t slots)
+{
+    if (slots <= vm->stack_room)
+        return true;
+    if (slots > vm->limits.stack_slots)
+        return false;
+    stack_alloc(vm, slots > 2 * vm->stack_room ? slots : 2 * vm->stack_room);
+    return true;
+}
 
 Vm *vm_new(VmLimits limits, FILE *out)
 {
@@ -27,9 +64,8 @@ Vm *vm_new(VmLimits limits, FILE *out)
     if (!limits.heap_bytes)
         limits.heap_bytes = config_default(CONFIG_HEAP_LIMIT);
     vm->limits = limits;
-    vm->stack = (Value *)gc_calloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
-    vm->frame_room = (uint64_t)limits.call_depth + 1;
-    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
+    stack_alloc(vm, STACK_ROOM_START);
+    frames_alloc(vm);
     vm->out = out;
     return vm;
 }
@@ -43,10 +79,8 @@ Error *vm_set_stack_slots(Vm *vm, uint64_t slots)
         return err_hint(err_new(E_USAGE, (Span){0}, "the stack must hold %" PRIu64 "..%" PRIu64 " slots and what is on it now (%u)",
                                 c->lo, c->hi, vm->depth),
                         "pop items first to shrink it below its depth");
-    Value *stack = (Value *)gc_calloc((size_t)slots + 2, sizeof(Value)) + 1;
-    memcpy(stack, vm->stack, vm->depth * sizeof(Value));
-    vm->stack = stack;
     vm->limits.stack_slots = (uint32_t)slots;
+    stack_alloc(vm, vm->stack_room);
     return NULL;
 }
 
@@ -55,9 +89,8 @@ Error *vm_set_call_depth(Vm *vm, uint64_t depth)
     const ConfigSetting *c = &config_settings[CONFIG_CALL_DEPTH];
     if (depth < c->lo || depth > c->hi)
         return err_new(E_USAGE, (Span){0}, "the call depth must be %" PRIu64 "..%" PRIu64, c->lo, c->hi);
-    vm->frame_room = depth + 1;
-    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
     vm->limits.call_depth = (uint32_t)depth;
+    frames_alloc(vm);
     return NULL;
 }
 
@@ -95,6 +128,15 @@ static __attribute__((noinline)) Frame *grow_frames(Vm *vm, Frame *fp)
     vm->frames = grown;
     vm->frame_room = room;
     return grown + used;
+}
+
+/* More stack for a call (cold): the items so far move to the new stack;
+ * returns sp there. */
+static __attribute__((noinline)) Value *grow_stack(Vm *vm, Value *sp, uint64_t need)
+{
+    vm->depth = (uint32_t)(sp - vm->stack + 1);
+    vm_stack_reserve(vm, need);
+    return vm->stack + vm->depth - 1;
 }
 
 static const struct {
@@ -238,7 +280,8 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
         dispatch = labels;
         return NULL;
     }
-    Value *const base = vm->stack;
+    Value *base = vm->stack;
+    uint64_t stack_room = vm->stack_room;
     Frame *fp = vm->frames;
     Frame *fp_end = vm->frames + vm->frame_room - 1;
     uint32_t calls = 0; /* procedure frames: what the call depth limits */
@@ -363,8 +406,14 @@ enter:
         fp = moved;
         fp_end = vm->frames + vm->frame_room - 1;
     }
-    if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_limit))
-        TRAP(TRAP_CALL_STACK, callee->body->name, stack_limit);
+    if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_room)) {
+        uint64_t need = (uint64_t)(sp - base + 1) - callee->nin + callee->max_depth;
+        if (need > stack_limit)
+            TRAP(TRAP_CALL_STACK, callee->body->name, stack_limit);
+        sp = grow_stack(vm, sp, need);
+        base = vm->stack;
+        stack_room = vm->stack_room;
+    }
     fp->ip = ip + 2;
     fp->code = cur;
     fp++;
@@ -540,6 +589,8 @@ Error *vm_run(Vm *vm, Code *code)
     Error *over = vm_check_stack(vm, code);
     if (over)
         return over;
+    uint64_t want = (uint64_t)vm->depth + code->max_depth; /* more than enough */
+    vm_stack_reserve(vm, want < vm->limits.stack_slots ? want : vm->limits.stack_slots);
     uint32_t depth = vm->depth;
     Value *saved = gc_calloc(depth + 1, sizeof(Value));
     memcpy(saved, vm->stack, depth * sizeof(Value));
