@@ -275,6 +275,27 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
 #include "prims.def"
 #undef X
 #undef OPS
+#define OPS(e, expr) [OP_##e##_D] = &&L_##e##_D, [OP_##e##_S] = &&L_##e##_S, [OP_##e##_U] = &&L_##e##_U, \
+                     [OP_##e##_ROT] = &&L_##e##_ROT,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_SLOT_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+#define OPS(e, expr) [OP_JK##e##_I] = &&L_JK##e##_I, [OP_JK##e##_I_R] = &&L_JK##e##_I_R,              \
+                     [OP_JK##e##_S] = &&L_JK##e##_S, [OP_JK##e##_S_R] = &&L_JK##e##_S_R,              \
+                     [OP_J##e##_S] = &&L_J##e##_S, [OP_J##e##_S_R] = &&L_J##e##_S_R,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+        [OP_JNZ_S] = &&L_JNZ_S, [OP_JNZ_S_R] = &&L_JNZ_S_R,
+        [OP_JZ_S] = &&L_JZ_S, [OP_JZ_S_R] = &&L_JZ_S_R,
+        [OP_STORE_K] = &&L_STORE_K,
+        [OP_LOAD_S] = &&L_LOAD_S,
+        [OP_LOAD_REF_S] = &&L_LOAD_REF_S,
+        [OP_LOAD_K] = &&L_LOAD_K,
+        [OP_LOAD_REF_K] = &&L_LOAD_REF_K,
+        [OP_STORE_REF_K] = &&L_STORE_REF_K,
     };
     if (init) {
         dispatch = labels;
@@ -454,6 +475,70 @@ enter:
 #undef X
 #undef OPS
 #undef CMP_JUMPS
+    /* Slot forms (vm_ops.h).  add_d: tos + tos; add_s [n]: tos + item n;
+     * add_u [k]: item 1 += k; add_rot: item 2 = tos + item 2, then pop. */
+#define OPS(e, expr)                                                             \
+    L_##e##_D: a = tos; b = tos; tos = (expr); NEXT;                             \
+    L_##e##_S: a = tos; b = sp[-ip->i]; tos = (expr); ip++; NEXT;                \
+    L_##e##_U: a = sp[-1]; b = ip->i; sp[-1] = (expr); ip++; NEXT;               \
+    L_##e##_ROT: a = tos; b = sp[-2]; sp[-2] = (expr); tos = *--sp; NEXT;
+#define X(e, name, imm, in, out, flags, c, expr) XVM_SLOT_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+    /* [imm] [weight] [target] [refund]: jklt_i branches if tos < imm,
+     * jklt_s if tos < item imm, both keeping tos; jlt_s pops it. */
+#define SLOT_JUMPS(name, expr, R, TAKEN)                                          \
+    L_JK##name##_I##R:                                                           \
+    a = tos;                                                                     \
+    b = ip->i;                                                                   \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_JK##name##_S##R:                                                           \
+    a = tos;                                                                     \
+    b = sp[-ip->i];                                                              \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_J##name##_S##R:                                                            \
+    a = tos;                                                                     \
+    b = sp[-ip->i];                                                              \
+    tos = *--sp;                                                                 \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define OPS(e, expr) SLOT_JUMPS(e, expr, , TAKE) SLOT_JUMPS(e, expr, _R, TAKE_R)
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+#undef SLOT_JUMPS
+    /* jnz_s [n] [weight] [target] [refund]: branch on item n, nothing popped. */
+#define PICK_JUMPS(R, TAKEN)                                                     \
+    L_JNZ_S##R:                                                                  \
+    a = ip->i ? sp[-ip->i] : tos;                                                \
+    if (a)                                                                       \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_JZ_S##R:                                                                   \
+    a = ip->i ? sp[-ip->i] : tos;                                                \
+    if (!a)                                                                      \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+    PICK_JUMPS(, TAKE)
+    PICK_JUMPS(_R, TAKE_R)
+#undef PICK_JUMPS
 L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
 L_STATE_SET: /* [weight] [slot] */
     CHARGE(ip);
@@ -506,6 +591,53 @@ store:
     tos = sp[-3];
     sp -= 3;
     ip++;
+    NEXT;
+L_STORE_K: /* [weight] [k] [n]: block in item n, index on top, nothing moves */
+    CHARGE(ip);
+    blk = (HeapBlock *)(intptr_t)sp[-ip[2].i];
+    if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_problem(blk, tos, TY_INT, false)))
+        TRAP(TRAP_STORE, msg);
+    blk->words[tos] = ip[1].i;
+    blk->tags[tos] = TY_INT;
+    ip += 3;
+    NEXT;
+L_LOAD_S: /* [n]: push the word of the block in item n at the index on top */
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];
+    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true)))
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
+    PUSHV(blk->words[tos]);
+    ip++;
+    NEXT;
+L_LOAD_REF_S:
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];
+    if (unlikely(!heap_word_ok(blk, tos, TY_REF)) && (msg = heap_problem(blk, tos, TY_REF, true)))
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
+    PUSHV(blk->words[tos]);
+    ip++;
+    NEXT;
+L_LOAD_K: /* [k]: push the word k of the block on top */
+    blk = (HeapBlock *)(intptr_t)tos;
+    if (unlikely(!heap_word_ok(blk, ip->i, TY_INT)) && (msg = heap_problem(blk, ip->i, TY_INT, true)))
+        TRAP(ip->i >= 0 && ip->i < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
+    PUSHV(blk->words[ip->i]);
+    ip++;
+    NEXT;
+L_LOAD_REF_K:
+    blk = (HeapBlock *)(intptr_t)tos;
+    if (unlikely(!heap_word_ok(blk, ip->i, TY_REF)) && (msg = heap_problem(blk, ip->i, TY_REF, true)))
+        TRAP(ip->i >= 0 && ip->i < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
+    PUSHV(blk->words[ip->i]);
+    ip++;
+    NEXT;
+L_STORE_REF_K: /* [weight] [k]: word k of the block under the top := the top, popped */
+    CHARGE(ip);
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely((uint64_t)ip[1].i >= (uint64_t)blk->size) && (msg = heap_problem(blk, ip[1].i, TY_REF, false)))
+        TRAP(TRAP_STORE_REF, msg);
+    blk->words[ip[1].i] = tos;
+    blk->tags[ip[1].i] = TY_REF;
+    tos = *--sp;
+    ip += 2;
     NEXT;
 L_SIZE: tos = ((HeapBlock *)(intptr_t)tos)->size; NEXT;
 L_PRINT:
