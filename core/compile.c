@@ -292,6 +292,58 @@ static uint32_t emit_fused3(Emitter *em, const Body *b, uint32_t i)
     return 0;
 }
 
+/* A run of two or more of swap, rot and pop as one
+ * shuffle D N S1..SN: drop the top D items, then push items S1..SN of the
+ * stack as it was (0 = the top), for the runs whose result has that shape
+ * with N <= 3 (rot; pop; swap; pop  ->  drop 3, push item 0). */
+enum { SHUF_SEEN = 8, SHUF_PUSH = 3 };
+static bool shuffle_step(const Insn *in, int64_t *st, int *n)
+{
+    /* Copies (dup, over, pick) are left out: they fuse with what uses them. */
+    int64_t k = in->op == P_SWAP ? 2 : in->op == P_ROT ? 3 : in->op == P_POP ? 1 : 0;
+    if (k <= 0 || k > *n || *n >= SHUF_SEEN + SHUF_PUSH)
+        return false;
+    int64_t *top = st + *n - 1, t;
+    switch (in->op) {
+    case P_SWAP: t = top[0]; top[0] = top[-1]; top[-1] = t; break;
+    case P_ROT: t = top[-2]; top[-2] = top[-1]; top[-1] = top[0]; top[0] = t; break;
+    default: (*n)--; break; /* pop */
+    }
+    return true;
+}
+
+static uint32_t emit_shuffle(Emitter *em, const Body *b, uint32_t i)
+{
+    int64_t st[SHUF_SEEN + SHUF_PUSH], best_k = 0, best[2 + SHUF_PUSH];
+    int n = SHUF_SEEN;
+    for (int j = 0; j < SHUF_SEEN; j++)
+        st[j] = SHUF_SEEN - 1 - j; /* item numbers, bottom first: the top is item 0 */
+    for (uint32_t k = 0;; k++) {
+        const Insn *in = k ? after(em, b, i, k) : &b->insns[i];
+        if (!in || !shuffle_step(in, st, &n))
+            break;
+        int keep = 0; /* the items below that stay where they were */
+        while (keep < n && keep < SHUF_SEEN && st[keep] == SHUF_SEEN - 1 - keep)
+            keep++;
+        if (k >= 1 && n - keep <= SHUF_PUSH) {
+            best_k = k + 1;
+            best[0] = SHUF_SEEN - keep;
+            best[1] = n - keep;
+            for (int j = keep; j < n; j++)
+                best[2 + j - keep] = st[j];
+        }
+    }
+    if (!best_k)
+        return 0;
+    uint32_t first = em->n;
+    em->pending += (uint32_t)best_k;
+    put_op(em, OP_SHUFFLE, i);
+    for (int64_t j = 0; j < 2 + best[1]; j++)
+        put(em, (Cell){.i = best[j]}, i);
+    note_uncharged(em, first);
+    return (uint32_t)best_k;
+}
+
 /* A group of adjacent instructions as one (nothing jumps into its middle).
  * Returns how many it consumed.  Each counts the fuel of what it fuses;
  * one that can trap is named by the instruction that traps. */
@@ -332,7 +384,7 @@ static uint32_t emit_fused(Emitter *em, const Body *b, uint32_t i)
         put_target(em, n1->imm, i, first, op);
         return 2;
     }
-    return 0;
+    return emit_shuffle(em, b, i);
 }
 
 /* Cells: [op] [imm] for an immediate; [weight] right after that for an

