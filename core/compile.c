@@ -293,9 +293,9 @@ static uint32_t emit_fused3(Emitter *em, const Body *b, uint32_t i)
 }
 
 /* A run of two or more of swap, rot and pop as one
- * shuffle D N S1..SN: drop the top D items, then push items S1..SN of the
+ * shuffleN D S1..SN: drop the top D items, then push items S1..SN of the
  * stack as it was (0 = the top), for the runs whose result has that shape
- * with N <= 3 (rot; pop; swap; pop  ->  drop 3, push item 0). */
+ * with 1 <= N <= 3 (rot; pop; swap; pop  ->  shuffle1 3 0). */
 enum { SHUF_SEEN = 8, SHUF_PUSH = 3 };
 static bool shuffle_step(const Insn *in, int64_t *st, int *n)
 {
@@ -325,7 +325,7 @@ static uint32_t emit_shuffle(Emitter *em, const Body *b, uint32_t i)
         int keep = 0; /* the items below that stay where they were */
         while (keep < n && keep < SHUF_SEEN && st[keep] == SHUF_SEEN - 1 - keep)
             keep++;
-        if (k >= 1 && n - keep <= SHUF_PUSH) {
+        if (k >= 1 && n - keep >= 1 && n - keep <= SHUF_PUSH) {
             best_k = k + 1;
             best[0] = SHUF_SEEN - keep;
             best[1] = n - keep;
@@ -337,9 +337,10 @@ static uint32_t emit_shuffle(Emitter *em, const Body *b, uint32_t i)
         return 0;
     uint32_t first = em->n;
     em->pending += (uint32_t)best_k;
-    put_op(em, OP_SHUFFLE, i);
-    for (int64_t j = 0; j < 2 + best[1]; j++)
-        put(em, (Cell){.i = best[j]}, i);
+    put_op(em, OP_SHUFFLE1 + (int)best[1] - 1, i);
+    put(em, (Cell){.i = best[0]}, i);
+    for (int64_t j = 0; j < best[1]; j++)
+        put(em, (Cell){.i = best[2 + j]}, i);
     note_uncharged(em, first);
     return (uint32_t)best_k;
 }
@@ -382,6 +383,16 @@ static uint32_t emit_fused(Emitter *em, const Body *b, uint32_t i)
         put_op(em, op, i);
         put_branch_weight(em, i + 1);
         put_target(em, n1->imm, i, first, op);
+        return 2;
+    }
+    const Insn *n2 = after(em, b, i, 2); /* the second copy may fuse with what uses it */
+    if (pick_of(in) >= 0 && pick_of(n1) >= 0 &&
+        !(n2 && (slot_op(n2, FORM_S) >= 0 || is_cond_jump(n2) || n2->op == P_LOAD || n2->op == P_LOAD_REF))) {
+        em->pending += 2;
+        put_op(em, OP_PICK2, i);
+        put(em, (Cell){.i = pick_of(in)}, i);
+        put(em, (Cell){.i = pick_of(n1)}, i);
+        note_uncharged(em, first);
         return 2;
     }
     return emit_shuffle(em, b, i);

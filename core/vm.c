@@ -296,7 +296,10 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
         [OP_LOAD_K] = &&L_LOAD_K,
         [OP_LOAD_REF_K] = &&L_LOAD_REF_K,
         [OP_STORE_REF_K] = &&L_STORE_REF_K,
-        [OP_SHUFFLE] = &&L_SHUFFLE,
+        [OP_SHUFFLE1] = &&L_SHUFFLE1,
+        [OP_SHUFFLE2] = &&L_SHUFFLE2,
+        [OP_SHUFFLE3] = &&L_SHUFFLE3,
+        [OP_PICK2] = &&L_PICK2,
     };
     if (init) {
         dispatch = labels;
@@ -540,20 +543,44 @@ enter:
     PICK_JUMPS(, TAKE)
     PICK_JUMPS(_R, TAKE_R)
 #undef PICK_JUMPS
-L_SHUFFLE: { /* [d] [n] [s1..sn]: drop d items, push copies of items s1..sn as they were */
-    Value v[3];
-    int64_t d = ip[0].i, n = ip[1].i;
-    for (int64_t j = 0; j < n; j++)
-        v[j] = ip[2 + j].i ? sp[-ip[2 + j].i] : tos;
-    if (d) {
-        tos = sp[-d];
-        sp -= d;
-    }
-    for (int64_t j = 0; j < n; j++)
-        PUSHV(v[j]);
-    ip += 2 + n;
+    /* shuffleN [d] [s1..sN]: drop d items (d >= N), push items s1..sN as
+     * they were.  The item under the pushed ones is in memory where it was. */
+#define ITEM(k) ((k) ? sp[-(k)] : tos)
+L_SHUFFLE1:
+    a = ITEM(ip[1].i);
+    sp -= ip[0].i - 1;
+    tos = a;
+    ip += 2;
+    NEXT;
+L_SHUFFLE2:
+    a = ITEM(ip[1].i);
+    b = ITEM(ip[2].i);
+    sp[1 - ip[0].i] = a;
+    sp -= ip[0].i - 2;
+    tos = b;
+    ip += 3;
+    NEXT;
+L_SHUFFLE3: {
+    Value c = ITEM(ip[3].i);
+    a = ITEM(ip[1].i);
+    b = ITEM(ip[2].i);
+    sp[1 - ip[0].i] = a;
+    sp[2 - ip[0].i] = b;
+    sp -= ip[0].i - 3;
+    tos = c;
+    ip += 4;
     NEXT;
 }
+L_PICK2: /* [a] [b]: pick a; pick b */
+    a = ITEM(ip[0].i);
+    b = ip[1].i ? ITEM(ip[1].i - 1) : a;
+    sp[0] = tos;
+    sp[1] = a;
+    sp += 2;
+    tos = b;
+    ip += 2;
+    NEXT;
+#undef ITEM
 L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
 L_STATE_SET: /* [weight] [slot] */
     CHARGE(ip);

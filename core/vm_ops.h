@@ -80,7 +80,10 @@ enum {
     OP_LOAD_K,             /* dup; push K; load: block on top, index K */
     OP_LOAD_REF_K,
     OP_STORE_REF_K,        /* over; push K; store_ref: value on top, block under it, index K */
-    OP_SHUFFLE,            /* a run of shuffles: drop D items, push copies of up to 3 of them */
+    OP_SHUFFLE1,           /* a run of swap, rot, pop: drop D items, push back 1, 2 or 3 of them */
+    OP_SHUFFLE2,
+    OP_SHUFFLE3,
+    OP_PICK2,              /* pick A; pick B (also over, dup): two copies pushed */
     OP__COUNT
 };
 

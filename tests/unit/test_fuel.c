@@ -397,6 +397,10 @@ static void test_fused_forms(void **state)
                "push int(5); push int(6); push int(7); pop; swap; pop; dup; print; print;\n"
                "push int(8); push int(9); push int(10); swap; rot; rot; swap; print; print; print; print;",
                NULL, 0);
+    /* two copies at once: pick A; pick B (and dup; dup) */
+    check_prog("push int(1); push int(2); pick 1; pick 1; push int(3); print; print; print;\n"
+               "dup; dup; push int(4); print; print; print; print; print;",
+               NULL, 0);
     /* traps inside fused groups name the instruction that traps */
     check_prog("push int(1); alloc; push int(4); push int(9); pick 2; pick 2; store;", NULL, 0);
     check_prog("push int(1); alloc; push int(3); over; over; load;", NULL, 0);
