@@ -108,6 +108,10 @@ static int refund_op(int op)
     case P_JUMP_UNLESS: return OP_JUMP_UNLESS_R;
     case OP_JNZ_S: return OP_JNZ_S_R;
     case OP_JZ_S: return OP_JZ_S_R;
+    case OP_JNZ_LOAD_S: return OP_JNZ_LOAD_S_R;
+    case OP_JZ_LOAD_S: return OP_JZ_LOAD_S_R;
+    case OP_JNZ_SIZE: return OP_JNZ_SIZE_R;
+    case OP_JZ_SIZE: return OP_JZ_SIZE_R;
 #define OPS(e, expr)                                                                                    \
     case OP_J##e: return OP_J##e##_R;                                                               \
     case OP_J##e##_I: return OP_J##e##_I_R;                                                         \
@@ -256,6 +260,15 @@ static uint32_t emit_fused4(Emitter *em, const Body *b, uint32_t i)
         put(em, (Cell){.i = pick_of(n1) - 1}, i + 3);
         return 4;
     }
+    if (pick_of(in) >= 1 && n1->op == P_OVER && n2->op == P_LOAD && is_cond_jump(n3)) {
+        /* a trap in the load is named by it, with the whole group uncharged */
+        int op = n3->op == P_JUMP_IF ? OP_JNZ_LOAD_S : OP_JZ_LOAD_S;
+        uint32_t first = em->n;
+        put_fused_branch(em, op, pick_of(in), i, 4, n3);
+        em->insn_of[first] = i + 2;
+        em->uncharged[first] = em->pending - 1; /* the jump has not run */
+        return 4;
+    }
     if (in->op == P_SWAP && is_op(n1, P_PUSH) && slot_op(n2, FORM_U) >= 0 && n3->op == P_SWAP)
         return put_fused(em, slot_op(n2, FORM_U), &n1->imm, i, 4);
     return 0;
@@ -283,6 +296,8 @@ static uint32_t emit_fused3(Emitter *em, const Body *b, uint32_t i)
         put(em, (Cell){.i = n1->imm}, i + 2);
         return 3;
     }
+    if (in->op == P_DUP && n1->op == P_SIZE && is_cond_jump(n2))
+        return put_fused_branch(em, n2->op == P_JUMP_IF ? OP_JNZ_SIZE : OP_JZ_SIZE, 0, i, 3, n2);
     if (in->op == P_ROT && slot_op(n1, FORM_ROT) >= 0 && n2->op == P_SWAP)
         return put_fused(em, slot_op(n1, FORM_ROT), NULL, i, 3);
     if (pick_of(in) >= 1 && is_compare(n1) && is_cond_jump(n2))
@@ -360,6 +375,8 @@ static uint32_t emit_fused(Emitter *em, const Body *b, uint32_t i)
     uint32_t first = em->n;
     if (!n1)
         return 0;
+    if (in->op == P_PUSH && n1->op == P_ALLOC)
+        return put_fused(em, OP_ALLOC_K, &in->imm, i + 1, 2);
     if (in->op == P_DUP && slot_op(n1, FORM_D) >= 0)
         return put_fused(em, slot_op(n1, FORM_D), NULL, i, 2);
     if (pick_of(in) >= 1 && slot_op(n1, FORM_S) >= 0) {

@@ -300,6 +300,11 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
         [OP_SHUFFLE2] = &&L_SHUFFLE2,
         [OP_SHUFFLE3] = &&L_SHUFFLE3,
         [OP_PICK2] = &&L_PICK2,
+        [OP_JNZ_LOAD_S] = &&L_JNZ_LOAD_S, [OP_JNZ_LOAD_S_R] = &&L_JNZ_LOAD_S_R,
+        [OP_JZ_LOAD_S] = &&L_JZ_LOAD_S, [OP_JZ_LOAD_S_R] = &&L_JZ_LOAD_S_R,
+        [OP_JNZ_SIZE] = &&L_JNZ_SIZE, [OP_JNZ_SIZE_R] = &&L_JNZ_SIZE_R,
+        [OP_JZ_SIZE] = &&L_JZ_SIZE, [OP_JZ_SIZE_R] = &&L_JZ_SIZE_R,
+        [OP_ALLOC_K] = &&L_ALLOC_K,
     };
     if (init) {
         dispatch = labels;
@@ -543,6 +548,40 @@ enter:
     PICK_JUMPS(, TAKE)
     PICK_JUMPS(_R, TAKE_R)
 #undef PICK_JUMPS
+    /* jnz_load_s [n] [weight] [target] [refund]: branch on the word of the
+     * block in item n at the index on top, nothing pushed.  jnz_size [0]
+     * ...: branch on the size of the block on top. */
+#define LOAD_JUMP(name, cond, R, TAKEN)                                          \
+    L_##name##R:                                                                 \
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];                                     \
+    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true))) \
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);     \
+    if (cond(blk->words[tos]))                                                   \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define SIZE_JUMP(name, cond, R, TAKEN)                                          \
+    L_##name##R:                                                                 \
+    if (cond(((HeapBlock *)(intptr_t)tos)->size))                                \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define NZ(v) (v)
+#define Z(v) (!(v))
+#define HEAP_JUMPS(R, TAKEN)                                                     \
+    LOAD_JUMP(JNZ_LOAD_S, NZ, R, TAKEN)                                          \
+    LOAD_JUMP(JZ_LOAD_S, Z, R, TAKEN)                                            \
+    SIZE_JUMP(JNZ_SIZE, NZ, R, TAKEN)                                            \
+    SIZE_JUMP(JZ_SIZE, Z, R, TAKEN)
+    HEAP_JUMPS(, TAKE)
+    HEAP_JUMPS(_R, TAKE_R)
+#undef HEAP_JUMPS
+#undef LOAD_JUMP
+#undef SIZE_JUMP
+#undef NZ
+#undef Z
     /* shuffleN [d] [s1..sN]: drop d items (d >= N), push items s1..sN as
      * they were.  The item under the pushed ones is in memory where it was. */
 #define ITEM(k) ((k) ? sp[-(k)] : tos)
@@ -594,6 +633,16 @@ L_RETURN: /* [weight] */
     fp--;
     ip = fp->ip;
     cur = fp->code;
+    NEXT;
+L_ALLOC_K: /* [k] */
+    a = ip->i;
+    if (unlikely(a < 0 || a > vm->limits.max_block_words))
+        TRAP(a > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, a, vm->limits.max_block_words);
+    blk = heap_alloc(a, vm->limits.heap_bytes);
+    if (unlikely(!blk))
+        TRAP(TRAP_OUT_OF_HEAP, a);
+    PUSHV((Value)(intptr_t)blk);
+    ip++;
     NEXT;
 L_ALLOC:
     if (unlikely(tos < 0 || tos > vm->limits.max_block_words))

@@ -84,6 +84,11 @@ enum {
     OP_SHUFFLE2,
     OP_SHUFFLE3,
     OP_PICK2,              /* pick A; pick B (also over, dup): two copies pushed */
+    OP_JNZ_LOAD_S, OP_JNZ_LOAD_S_R, /* pick A; over; load; jump_if: on the word, nothing pushed */
+    OP_JZ_LOAD_S, OP_JZ_LOAD_S_R,
+    OP_JNZ_SIZE, OP_JNZ_SIZE_R,     /* dup; size; jump_if: on the size of the block on top, kept */
+    OP_JZ_SIZE, OP_JZ_SIZE_R,
+    OP_ALLOC_K,                     /* push K; alloc */
     OP__COUNT
 };
 

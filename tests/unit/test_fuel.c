@@ -401,7 +401,16 @@ static void test_fused_forms(void **state)
     check_prog("push int(1); push int(2); pick 1; pick 1; push int(3); print; print; print;\n"
                "dup; dup; push int(4); print; print; print; print; print;",
                NULL, 0);
+    /* pick A; over; load; jump_if  dup; size; jump_unless  push K; alloc */
+    check_prog("push int(3); alloc; push int(1); pick 1; over; load; if { push int(5); print; }; pop;\n"
+               "dup; size; if { push int(6); print; }; pop; push int(0); alloc; dup; size; if { push int(7); print; }; pop;",
+               NULL, 0);
+    check_prog("push int(2); alloc; push int(7); over; push int(1); store; push int(1); pick 1; over; load;\n"
+               "jump_unless skip; push int(8); print; label skip; pop; pop;",
+               NULL, 0);
     /* traps inside fused groups name the instruction that traps */
+    check_prog("push int(2); alloc; push int(2); pick 1; over; load; if { push int(1); print; }; pop; pop;", NULL, 0);
+    check_prog("push int(1); push int(-1); alloc;", NULL, 0);
     check_prog("push int(1); alloc; push int(4); push int(9); pick 2; pick 2; store;", NULL, 0);
     check_prog("push int(1); alloc; push int(3); over; over; load;", NULL, 0);
     check_prog("push int(1); alloc; dup; push int(2); load;", NULL, 0);
