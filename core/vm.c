@@ -310,20 +310,18 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
         dispatch = labels;
         return NULL;
     }
-    Value *base = vm->stack;
-    uint64_t stack_room = vm->stack_room;
+    Value *stack_end = vm->stack + vm->stack_room; /* what is allocated; the limit may be more */
     Frame *fp = vm->frames;
     Frame *fp_end = vm->frames + vm->frame_room - 1;
     uint32_t calls = 0; /* procedure frames: what the call depth limits */
-    const uint64_t stack_limit = vm->limits.stack_slots;
     FuelAcct fa = {.limit = vm->limits.fuel};
     fa.granted = fa.limit && fa.limit < FUEL_SLICE ? (int64_t)fa.limit : FUEL_SLICE;
     int64_t slice = fa.granted;
     const Cell *fuel_cell = NULL;
     Code *cur = code;
     Cell *ip = code->cells;
-    Value *sp = base + vm->depth - 1;
-    Value tos = vm->depth ? base[vm->depth - 1] : 0;
+    Value *sp = vm->stack + vm->depth - 1;
+    Value tos = vm->depth ? vm->stack[vm->depth - 1] : 0;
     const char *msg = NULL;
     Trap trap_code = TRAP_STRUCTURED;
     const Cell *trap_at = NULL;
@@ -436,13 +434,14 @@ enter:
         fp = moved;
         fp_end = vm->frames + vm->frame_room - 1;
     }
-    if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_room)) {
-        uint64_t need = (uint64_t)(sp - base + 1) - callee->nin + callee->max_depth;
-        if (need > stack_limit)
-            TRAP(TRAP_CALL_STACK, callee->body->name, stack_limit);
+    /* The callee's verified depth above its inputs must fit (the stack
+     * grows, cold, up to its limit). */
+    if (unlikely(sp + 1 + ((int64_t)callee->max_depth - (int64_t)callee->nin) > stack_end)) {
+        uint64_t need = (uint64_t)(sp - vm->stack + 1) - callee->nin + callee->max_depth;
+        if (need > vm->limits.stack_slots)
+            TRAP(TRAP_CALL_STACK, callee->body->name, vm->limits.stack_slots);
         sp = grow_stack(vm, sp, need);
-        base = vm->stack;
-        stack_room = vm->stack_room;
+        stack_end = vm->stack + vm->stack_room;
     }
     fp->ip = ip + 2;
     fp->code = cur;
@@ -757,7 +756,7 @@ L_EMIT:
 L_HALT: /* [weight]: the end of the run is a check too */
     CHARGE(ip);
     *sp = tos;
-    vm->depth = (uint32_t)(sp - base + 1);
+    vm->depth = (uint32_t)(sp - vm->stack + 1);
     vm->steps = fa.spent + (uint64_t)(fa.granted - slice);
     return NULL;
 stop: /* a charge at fuel_cell overdrew the fuel, or Ctrl-C */
