@@ -483,6 +483,95 @@ enter:
 #undef X
 #undef OPS
 #undef CMP_JUMPS
+L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
+L_STATE_SET: /* [weight] [slot] */
+    CHARGE(ip);
+    *ip[1].slot = tos;
+    tos = *--sp;
+    ip += 2;
+    NEXT;
+L_RETURN: /* [weight] */
+    CHARGE(ip);
+    calls -= !cur->subroutine;
+    fp--;
+    ip = fp->ip;
+    cur = fp->code;
+    NEXT;
+L_ALLOC_K: /* [k] */
+    a = ip->i;
+    if (unlikely(a < 0 || a > vm->limits.max_block_words))
+        TRAP(a > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, a, vm->limits.max_block_words);
+    blk = heap_alloc(a, vm->limits.heap_bytes);
+    if (unlikely(!blk))
+        TRAP(TRAP_OUT_OF_HEAP, a);
+    PUSHV((Value)(intptr_t)blk);
+    ip++;
+    NEXT;
+L_ALLOC:
+    if (unlikely(tos < 0 || tos > vm->limits.max_block_words))
+        TRAP(tos > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, tos, vm->limits.max_block_words);
+    blk = heap_alloc(tos, vm->limits.heap_bytes);
+    if (unlikely(!blk))
+        TRAP(TRAP_OUT_OF_HEAP, tos);
+    tos = (Value)(intptr_t)blk;
+    NEXT;
+L_LOAD:
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true)))
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
+    tos = blk->words[tos];
+    sp--;
+    NEXT;
+L_LOAD_REF:
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely(!heap_word_ok(blk, tos, TY_REF)) && (msg = heap_problem(blk, tos, TY_REF, true)))
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
+    tos = blk->words[tos];
+    sp--;
+    NEXT;
+    /* Effects a trap leaves behind: [weight], charged before they happen. */
+L_STORE:
+    a = TY_INT;
+    goto store;
+L_STORE_REF:
+    a = TY_REF;
+store:
+    CHARGE(ip);
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_problem(blk, tos, TY_INT, false)))
+        TRAP(a == TY_INT ? TRAP_STORE : TRAP_STORE_REF, msg);
+    blk->words[tos] = sp[-2];
+    blk->tags[tos] = (uint8_t)a;
+    tos = sp[-3];
+    sp -= 3;
+    ip++;
+    NEXT;
+L_SIZE: tos = ((HeapBlock *)(intptr_t)tos)->size; NEXT;
+L_PRINT:
+    CHARGE(ip);
+    fprintf(vm->out, "%" PRId64 "\n", tos);
+    tos = *--sp;
+    ip++;
+    NEXT;
+L_PRINT_REF: {
+    CHARGE(ip);
+    Buf t = {0};
+    vm_print_value(&t, tos, TY_REF);
+    fprintf(vm->out, "%s\n", buf_str(&t));
+    tos = *--sp;
+    ip++;
+    NEXT;
+}
+L_EMIT:
+    CHARGE(ip);
+    if (unlikely(tos < 0 || tos > 255))
+        TRAP(TRAP_EMIT, tos);
+    fputc((int)tos, vm->out);
+    tos = *--sp;
+    ip++;
+    NEXT;
+    /* The fused forms (compile.c) come after the plain instructions, so
+     * that these keep the places they had in the function's code. */
     /* Slot forms (vm_ops.h).  add_d: tos + tos; add_s [n]: tos + item n;
      * add_u [k]: item 1 += k; add_rot: item 2 = tos + item 2, then pop. */
 #define OPS(e, expr)                                                             \
@@ -619,69 +708,6 @@ L_PICK2: /* [a] [b]: pick a; pick b */
     ip += 2;
     NEXT;
 #undef ITEM
-L_STATE_GET: PUSHV(*ip->slot); ip++; NEXT;
-L_STATE_SET: /* [weight] [slot] */
-    CHARGE(ip);
-    *ip[1].slot = tos;
-    tos = *--sp;
-    ip += 2;
-    NEXT;
-L_RETURN: /* [weight] */
-    CHARGE(ip);
-    calls -= !cur->subroutine;
-    fp--;
-    ip = fp->ip;
-    cur = fp->code;
-    NEXT;
-L_ALLOC_K: /* [k] */
-    a = ip->i;
-    if (unlikely(a < 0 || a > vm->limits.max_block_words))
-        TRAP(a > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, a, vm->limits.max_block_words);
-    blk = heap_alloc(a, vm->limits.heap_bytes);
-    if (unlikely(!blk))
-        TRAP(TRAP_OUT_OF_HEAP, a);
-    PUSHV((Value)(intptr_t)blk);
-    ip++;
-    NEXT;
-L_ALLOC:
-    if (unlikely(tos < 0 || tos > vm->limits.max_block_words))
-        TRAP(tos > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, tos, vm->limits.max_block_words);
-    blk = heap_alloc(tos, vm->limits.heap_bytes);
-    if (unlikely(!blk))
-        TRAP(TRAP_OUT_OF_HEAP, tos);
-    tos = (Value)(intptr_t)blk;
-    NEXT;
-L_LOAD:
-    blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true)))
-        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
-    tos = blk->words[tos];
-    sp--;
-    NEXT;
-L_LOAD_REF:
-    blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely(!heap_word_ok(blk, tos, TY_REF)) && (msg = heap_problem(blk, tos, TY_REF, true)))
-        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
-    tos = blk->words[tos];
-    sp--;
-    NEXT;
-    /* Effects a trap leaves behind: [weight], charged before they happen. */
-L_STORE:
-    a = TY_INT;
-    goto store;
-L_STORE_REF:
-    a = TY_REF;
-store:
-    CHARGE(ip);
-    blk = (HeapBlock *)(intptr_t)sp[-1];
-    if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_problem(blk, tos, TY_INT, false)))
-        TRAP(a == TY_INT ? TRAP_STORE : TRAP_STORE_REF, msg);
-    blk->words[tos] = sp[-2];
-    blk->tags[tos] = (uint8_t)a;
-    tos = sp[-3];
-    sp -= 3;
-    ip++;
-    NEXT;
 L_STORE_K: /* [weight] [k] [n]: block in item n, index on top, nothing moves */
     CHARGE(ip);
     blk = (HeapBlock *)(intptr_t)sp[-ip[2].i];
@@ -728,30 +754,6 @@ L_STORE_REF_K: /* [weight] [k]: word k of the block under the top := the top, po
     blk->tags[ip[1].i] = TY_REF;
     tos = *--sp;
     ip += 2;
-    NEXT;
-L_SIZE: tos = ((HeapBlock *)(intptr_t)tos)->size; NEXT;
-L_PRINT:
-    CHARGE(ip);
-    fprintf(vm->out, "%" PRId64 "\n", tos);
-    tos = *--sp;
-    ip++;
-    NEXT;
-L_PRINT_REF: {
-    CHARGE(ip);
-    Buf t = {0};
-    vm_print_value(&t, tos, TY_REF);
-    fprintf(vm->out, "%s\n", buf_str(&t));
-    tos = *--sp;
-    ip++;
-    NEXT;
-}
-L_EMIT:
-    CHARGE(ip);
-    if (unlikely(tos < 0 || tos > 255))
-        TRAP(TRAP_EMIT, tos);
-    fputc((int)tos, vm->out);
-    tos = *--sp;
-    ip++;
     NEXT;
 L_HALT: /* [weight]: the end of the run is a check too */
     CHARGE(ip);
