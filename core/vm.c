@@ -14,6 +14,43 @@
 #include <string.h>
 
 #define FUEL_SLICE 65536
+/* The operand stack and the frames grow on demand up to their limits:
+ * allocating (and so zeroing) the whole default stack and call stack up
+ * front was most of the start-up time. */
+#define STACK_ROOM_START 1024
+#define FRAME_ROOM_START 64
+
+/* A stack of room slots (at least the depth, at most the limit) with the
+ * items moved over; stack[-1] and stack[room] are guard slots. */
+static void stack_alloc(Vm *vm, uint64_t room)
+{
+    if (room > vm->limits.stack_slots)
+        room = vm->limits.stack_slots;
+    if (room < vm->depth)
+        room = vm->depth;
+    Value *stack = (Value *)gc_calloc((size_t)room + 2, sizeof(Value)) + 1;
+    if (vm->depth)
+        memcpy(stack, vm->stack, vm->depth * sizeof(Value));
+    vm->stack = stack;
+    vm->stack_room = room;
+}
+
+static void frames_alloc(Vm *vm)
+{
+    uint64_t want = (uint64_t)vm->limits.call_depth + 1;
+    vm->frame_room = want < FRAME_ROOM_START ? want : FRAME_ROOM_START;
+    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
+}
+
+bool vm_stack_reserve(Vm *vm, uint64_t slots)
+{
+    if (slots <= vm->stack_room)
+        return true;
+    if (slots > vm->limits.stack_slots)
+        return false;
+    stack_alloc(vm, slots > 2 * vm->stack_room ? slots : 2 * vm->stack_room);
+    return true;
+}
 
 Vm *vm_new(VmLimits limits, FILE *out)
 {
@@ -27,9 +64,8 @@ Vm *vm_new(VmLimits limits, FILE *out)
     if (!limits.heap_bytes)
         limits.heap_bytes = config_default(CONFIG_HEAP_LIMIT);
     vm->limits = limits;
-    vm->stack = (Value *)gc_calloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
-    vm->frame_room = (uint64_t)limits.call_depth + 1;
-    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
+    stack_alloc(vm, STACK_ROOM_START);
+    frames_alloc(vm);
     vm->out = out;
     return vm;
 }
@@ -43,10 +79,8 @@ Error *vm_set_stack_slots(Vm *vm, uint64_t slots)
         return err_hint(err_new(E_USAGE, (Span){0}, "the stack must hold %" PRIu64 "..%" PRIu64 " slots and what is on it now (%u)",
                                 c->lo, c->hi, vm->depth),
                         "pop items first to shrink it below its depth");
-    Value *stack = (Value *)gc_calloc((size_t)slots + 2, sizeof(Value)) + 1;
-    memcpy(stack, vm->stack, vm->depth * sizeof(Value));
-    vm->stack = stack;
     vm->limits.stack_slots = (uint32_t)slots;
+    stack_alloc(vm, vm->stack_room);
     return NULL;
 }
 
@@ -55,9 +89,8 @@ Error *vm_set_call_depth(Vm *vm, uint64_t depth)
     const ConfigSetting *c = &config_settings[CONFIG_CALL_DEPTH];
     if (depth < c->lo || depth > c->hi)
         return err_new(E_USAGE, (Span){0}, "the call depth must be %" PRIu64 "..%" PRIu64, c->lo, c->hi);
-    vm->frame_room = depth + 1;
-    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
     vm->limits.call_depth = (uint32_t)depth;
+    frames_alloc(vm);
     return NULL;
 }
 
@@ -95,6 +128,15 @@ static __attribute__((noinline)) Frame *grow_frames(Vm *vm, Frame *fp)
     vm->frames = grown;
     vm->frame_room = room;
     return grown + used;
+}
+
+/* More stack for a call (cold): the items so far move to the new stack;
+ * returns sp there. */
+static __attribute__((noinline)) Value *grow_stack(Vm *vm, Value *sp, uint64_t need)
+{
+    vm->depth = (uint32_t)(sp - vm->stack + 1);
+    vm_stack_reserve(vm, need);
+    return vm->stack + vm->depth - 1;
 }
 
 static const struct {
@@ -233,24 +275,53 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
 #include "prims.def"
 #undef X
 #undef OPS
+#define OPS(e, expr) [OP_##e##_D] = &&L_##e##_D, [OP_##e##_S] = &&L_##e##_S, [OP_##e##_U] = &&L_##e##_U, \
+                     [OP_##e##_ROT] = &&L_##e##_ROT,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_SLOT_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+#define OPS(e, expr) [OP_JK##e##_I] = &&L_JK##e##_I, [OP_JK##e##_I_R] = &&L_JK##e##_I_R,              \
+                     [OP_JK##e##_S] = &&L_JK##e##_S, [OP_JK##e##_S_R] = &&L_JK##e##_S_R,              \
+                     [OP_J##e##_S] = &&L_J##e##_S, [OP_J##e##_S_R] = &&L_J##e##_S_R,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+        [OP_JNZ_S] = &&L_JNZ_S, [OP_JNZ_S_R] = &&L_JNZ_S_R,
+        [OP_JZ_S] = &&L_JZ_S, [OP_JZ_S_R] = &&L_JZ_S_R,
+        [OP_STORE_K] = &&L_STORE_K,
+        [OP_LOAD_S] = &&L_LOAD_S,
+        [OP_LOAD_REF_S] = &&L_LOAD_REF_S,
+        [OP_LOAD_K] = &&L_LOAD_K,
+        [OP_LOAD_REF_K] = &&L_LOAD_REF_K,
+        [OP_STORE_REF_K] = &&L_STORE_REF_K,
+        [OP_SHUFFLE1] = &&L_SHUFFLE1,
+        [OP_SHUFFLE2] = &&L_SHUFFLE2,
+        [OP_SHUFFLE3] = &&L_SHUFFLE3,
+        [OP_PICK2] = &&L_PICK2,
+        [OP_JNZ_LOAD_S] = &&L_JNZ_LOAD_S, [OP_JNZ_LOAD_S_R] = &&L_JNZ_LOAD_S_R,
+        [OP_JZ_LOAD_S] = &&L_JZ_LOAD_S, [OP_JZ_LOAD_S_R] = &&L_JZ_LOAD_S_R,
+        [OP_JNZ_SIZE] = &&L_JNZ_SIZE, [OP_JNZ_SIZE_R] = &&L_JNZ_SIZE_R,
+        [OP_JZ_SIZE] = &&L_JZ_SIZE, [OP_JZ_SIZE_R] = &&L_JZ_SIZE_R,
+        [OP_ALLOC_K] = &&L_ALLOC_K,
     };
     if (init) {
         dispatch = labels;
         return NULL;
     }
-    Value *const base = vm->stack;
+    Value *stack_end = vm->stack + vm->stack_room; /* what is allocated; the limit may be more */
     Frame *fp = vm->frames;
     Frame *fp_end = vm->frames + vm->frame_room - 1;
     uint32_t calls = 0; /* procedure frames: what the call depth limits */
-    const uint64_t stack_limit = vm->limits.stack_slots;
     FuelAcct fa = {.limit = vm->limits.fuel};
     fa.granted = fa.limit && fa.limit < FUEL_SLICE ? (int64_t)fa.limit : FUEL_SLICE;
     int64_t slice = fa.granted;
     const Cell *fuel_cell = NULL;
     Code *cur = code;
     Cell *ip = code->cells;
-    Value *sp = base + vm->depth - 1;
-    Value tos = vm->depth ? base[vm->depth - 1] : 0;
+    Value *sp = vm->stack + vm->depth - 1;
+    Value tos = vm->depth ? vm->stack[vm->depth - 1] : 0;
     const char *msg = NULL;
     Trap trap_code = TRAP_STRUCTURED;
     const Cell *trap_at = NULL;
@@ -363,8 +434,15 @@ enter:
         fp = moved;
         fp_end = vm->frames + vm->frame_room - 1;
     }
-    if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_limit))
-        TRAP(TRAP_CALL_STACK, callee->body->name, stack_limit);
+    /* The callee's verified depth above its inputs must fit (the stack
+     * grows, cold, up to its limit). */
+    if (unlikely(sp + 1 + ((int64_t)callee->max_depth - (int64_t)callee->nin) > stack_end)) {
+        uint64_t need = (uint64_t)(sp - vm->stack + 1) - callee->nin + callee->max_depth;
+        if (need > vm->limits.stack_slots)
+            TRAP(TRAP_CALL_STACK, callee->body->name, vm->limits.stack_slots);
+        sp = grow_stack(vm, sp, need);
+        stack_end = vm->stack + vm->stack_room;
+    }
     fp->ip = ip + 2;
     fp->code = cur;
     fp++;
@@ -418,6 +496,16 @@ L_RETURN: /* [weight] */
     fp--;
     ip = fp->ip;
     cur = fp->code;
+    NEXT;
+L_ALLOC_K: /* [k] */
+    a = ip->i;
+    if (unlikely(a < 0 || a > vm->limits.max_block_words))
+        TRAP(a > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, a, vm->limits.max_block_words);
+    blk = heap_alloc(a, vm->limits.heap_bytes);
+    if (unlikely(!blk))
+        TRAP(TRAP_OUT_OF_HEAP, a);
+    PUSHV((Value)(intptr_t)blk);
+    ip++;
     NEXT;
 L_ALLOC:
     if (unlikely(tos < 0 || tos > vm->limits.max_block_words))
@@ -482,10 +570,195 @@ L_EMIT:
     tos = *--sp;
     ip++;
     NEXT;
+    /* The fused forms (compile.c) come after the plain instructions, so
+     * that these keep the places they had in the function's code. */
+    /* Slot forms (vm_ops.h).  add_d: tos + tos; add_s [n]: tos + item n;
+     * add_u [k]: item 1 += k; add_rot: item 2 = tos + item 2, then pop. */
+#define OPS(e, expr)                                                             \
+    L_##e##_D: a = tos; b = tos; tos = (expr); NEXT;                             \
+    L_##e##_S: a = tos; b = sp[-ip->i]; tos = (expr); ip++; NEXT;                \
+    L_##e##_U: a = sp[-1]; b = ip->i; sp[-1] = (expr); ip++; NEXT;               \
+    L_##e##_ROT: a = tos; b = sp[-2]; sp[-2] = (expr); tos = *--sp; NEXT;
+#define X(e, name, imm, in, out, flags, c, expr) XVM_SLOT_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+    /* [imm] [weight] [target] [refund]: jklt_i branches if tos < imm,
+     * jklt_s if tos < item imm, both keeping tos; jlt_s pops it. */
+#define SLOT_JUMPS(name, expr, R, TAKEN)                                          \
+    L_JK##name##_I##R:                                                           \
+    a = tos;                                                                     \
+    b = ip->i;                                                                   \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_JK##name##_S##R:                                                           \
+    a = tos;                                                                     \
+    b = sp[-ip->i];                                                              \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_J##name##_S##R:                                                            \
+    a = tos;                                                                     \
+    b = sp[-ip->i];                                                              \
+    tos = *--sp;                                                                 \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define OPS(e, expr) SLOT_JUMPS(e, expr, , TAKE) SLOT_JUMPS(e, expr, _R, TAKE_R)
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+#undef SLOT_JUMPS
+    /* jnz_s [n] [weight] [target] [refund]: branch on item n, nothing popped. */
+#define PICK_JUMPS(R, TAKEN)                                                     \
+    L_JNZ_S##R:                                                                  \
+    a = ip->i ? sp[-ip->i] : tos;                                                \
+    if (a)                                                                       \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_JZ_S##R:                                                                   \
+    a = ip->i ? sp[-ip->i] : tos;                                                \
+    if (!a)                                                                      \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+    PICK_JUMPS(, TAKE)
+    PICK_JUMPS(_R, TAKE_R)
+#undef PICK_JUMPS
+    /* jnz_load_s [n] [weight] [target] [refund]: branch on the word of the
+     * block in item n at the index on top, nothing pushed.  jnz_size [0]
+     * ...: branch on the size of the block on top. */
+#define LOAD_JUMP(name, cond, R, TAKEN)                                          \
+    L_##name##R:                                                                 \
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];                                     \
+    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true))) \
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);     \
+    if (cond(blk->words[tos]))                                                   \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define SIZE_JUMP(name, cond, R, TAKEN)                                          \
+    L_##name##R:                                                                 \
+    if (cond(((HeapBlock *)(intptr_t)tos)->size))                                \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define NZ(v) (v)
+#define Z(v) (!(v))
+#define HEAP_JUMPS(R, TAKEN)                                                     \
+    LOAD_JUMP(JNZ_LOAD_S, NZ, R, TAKEN)                                          \
+    LOAD_JUMP(JZ_LOAD_S, Z, R, TAKEN)                                            \
+    SIZE_JUMP(JNZ_SIZE, NZ, R, TAKEN)                                            \
+    SIZE_JUMP(JZ_SIZE, Z, R, TAKEN)
+    HEAP_JUMPS(, TAKE)
+    HEAP_JUMPS(_R, TAKE_R)
+#undef HEAP_JUMPS
+#undef LOAD_JUMP
+#undef SIZE_JUMP
+#undef NZ
+#undef Z
+    /* shuffleN [d] [s1..sN]: drop d items (d >= N), push items s1..sN as
+     * they were.  The item under the pushed ones is in memory where it was. */
+#define ITEM(k) ((k) ? sp[-(k)] : tos)
+L_SHUFFLE1:
+    a = ITEM(ip[1].i);
+    sp -= ip[0].i - 1;
+    tos = a;
+    ip += 2;
+    NEXT;
+L_SHUFFLE2:
+    a = ITEM(ip[1].i);
+    b = ITEM(ip[2].i);
+    sp[1 - ip[0].i] = a;
+    sp -= ip[0].i - 2;
+    tos = b;
+    ip += 3;
+    NEXT;
+L_SHUFFLE3: {
+    Value c = ITEM(ip[3].i);
+    a = ITEM(ip[1].i);
+    b = ITEM(ip[2].i);
+    sp[1 - ip[0].i] = a;
+    sp[2 - ip[0].i] = b;
+    sp -= ip[0].i - 3;
+    tos = c;
+    ip += 4;
+    NEXT;
+}
+L_PICK2: /* [a] [b]: pick a; pick b */
+    a = ITEM(ip[0].i);
+    b = ip[1].i ? ITEM(ip[1].i - 1) : a;
+    sp[0] = tos;
+    sp[1] = a;
+    sp += 2;
+    tos = b;
+    ip += 2;
+    NEXT;
+#undef ITEM
+L_STORE_K: /* [weight] [k] [n]: block in item n, index on top, nothing moves */
+    CHARGE(ip);
+    blk = (HeapBlock *)(intptr_t)sp[-ip[2].i];
+    if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_problem(blk, tos, TY_INT, false)))
+        TRAP(TRAP_STORE, msg);
+    blk->words[tos] = ip[1].i;
+    blk->tags[tos] = TY_INT;
+    ip += 3;
+    NEXT;
+L_LOAD_S: /* [n]: push the word of the block in item n at the index on top */
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];
+    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true)))
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
+    PUSHV(blk->words[tos]);
+    ip++;
+    NEXT;
+L_LOAD_REF_S:
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];
+    if (unlikely(!heap_word_ok(blk, tos, TY_REF)) && (msg = heap_problem(blk, tos, TY_REF, true)))
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
+    PUSHV(blk->words[tos]);
+    ip++;
+    NEXT;
+L_LOAD_K: /* [k]: push the word k of the block on top */
+    blk = (HeapBlock *)(intptr_t)tos;
+    if (unlikely(!heap_word_ok(blk, ip->i, TY_INT)) && (msg = heap_problem(blk, ip->i, TY_INT, true)))
+        TRAP(ip->i >= 0 && ip->i < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
+    PUSHV(blk->words[ip->i]);
+    ip++;
+    NEXT;
+L_LOAD_REF_K:
+    blk = (HeapBlock *)(intptr_t)tos;
+    if (unlikely(!heap_word_ok(blk, ip->i, TY_REF)) && (msg = heap_problem(blk, ip->i, TY_REF, true)))
+        TRAP(ip->i >= 0 && ip->i < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
+    PUSHV(blk->words[ip->i]);
+    ip++;
+    NEXT;
+L_STORE_REF_K: /* [weight] [k]: word k of the block under the top := the top, popped */
+    CHARGE(ip);
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely((uint64_t)ip[1].i >= (uint64_t)blk->size) && (msg = heap_problem(blk, ip[1].i, TY_REF, false)))
+        TRAP(TRAP_STORE_REF, msg);
+    blk->words[ip[1].i] = tos;
+    blk->tags[ip[1].i] = TY_REF;
+    tos = *--sp;
+    ip += 2;
+    NEXT;
 L_HALT: /* [weight]: the end of the run is a check too */
     CHARGE(ip);
     *sp = tos;
-    vm->depth = (uint32_t)(sp - base + 1);
+    vm->depth = (uint32_t)(sp - vm->stack + 1);
     vm->steps = fa.spent + (uint64_t)(fa.granted - slice);
     return NULL;
 stop: /* a charge at fuel_cell overdrew the fuel, or Ctrl-C */
@@ -540,6 +813,8 @@ Error *vm_run(Vm *vm, Code *code)
     Error *over = vm_check_stack(vm, code);
     if (over)
         return over;
+    uint64_t want = (uint64_t)vm->depth + code->max_depth; /* more than enough */
+    vm_stack_reserve(vm, want < vm->limits.stack_slots ? want : vm->limits.stack_slots);
     uint32_t depth = vm->depth;
     Value *saved = gc_calloc(depth + 1, sizeof(Value));
     memcpy(saved, vm->stack, depth * sizeof(Value));

@@ -68,6 +68,7 @@ typedef struct Frame {
 typedef struct Vm {
     Value *stack;          /* stack[-1] is a guard slot */
     uint32_t depth;        /* items on the stack between runs */
+    uint64_t stack_room;   /* slots allocated (grows up to limits.stack_slots) */
     Frame *frames;
     uint64_t frame_room;   /* frames allocated (grows up to vm_frame_cap) */
     VmLimits limits;
@@ -83,6 +84,9 @@ Error *vm_run(Vm *vm, Code *code);
 void vm_request_interrupt(Vm *vm);
 /* Before a run: the verified depth of code must fit the stack. */
 Error *vm_check_stack(const Vm *vm, const Code *code);
+/* Room for `slots` items on the stack (it grows on demand; it may move):
+ * false when that passes the limit. */
+bool vm_stack_reserve(Vm *vm, uint64_t slots);
 /* Change the operand stack's or the call stack's size (between runs). */
 Error *vm_set_stack_slots(Vm *vm, uint64_t slots);
 Error *vm_set_call_depth(Vm *vm, uint64_t depth);
