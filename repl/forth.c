@@ -56,20 +56,13 @@ typedef struct CsEntry {
     Depth other; /* CS_ELSE: where the IF branch ended; CS_WHILE: the exit */
 } CsEntry;
 
-typedef struct MapEnt {
-    uint32_t gen; /* offset in the generated text */
-    Span span;    /* the Forth token it came from */
-} MapEnt;
-
 enum { FORTH_MAX_NEST = 64 };
 
 typedef struct Forth {
     Session *s;
     const Source *src;
     uint32_t pos, line, line_start; /* the scanner */
-    Buf gen;                        /* XVM text not yet evaluated */
-    MapEnt *map;
-    uint32_t nmap, capmap;
+    Gentext g;                      /* XVM text not yet evaluated, mapped back onto the Forth */
     Vec words; /* FWord*, latest last */
     CsEntry cs[FORTH_MAX_NEST];
     uint32_t ncs;
@@ -112,12 +105,12 @@ static const struct {
     {"min", "over; over; gt; if { swap; }; pop;", 2, 1}, {"max", "over; over; lt; if { swap; }; pop;", 2, 1},
     {"1+", "push int(1); add;", 1, 1}, {"1-", "push int(1); sub;", 1, 1}, {"2*", "push int(1); shl;", 1, 1},
     {"2/", "push int(1); shr;", 1, 1}, {"and", "and;", 2, 1}, {"or", "or;", 2, 1}, {"xor", "xor;", 2, 1},
-    {"invert", "not;", 1, 1}, {"lshift", "shl;", 2, 1}, {"rshift", "rshift;", 2, 1},
+    {"invert", "not;", 1, 1}, {"lshift", "shl;", 2, 1}, {"rshift", "shru;", 2, 1},
     {"=", "eq; neg;", 2, 1}, {"<>", "ne; neg;", 2, 1}, {"<", "lt; neg;", 2, 1}, {">", "gt; neg;", 2, 1},
     {"<=", "le; neg;", 2, 1}, {">=", "ge; neg;", 2, 1}, {"0=", "push int(0); eq; neg;", 1, 1},
     {"0<", "push int(0); lt; neg;", 1, 1}, {"0>", "push int(0); gt; neg;", 1, 1},
     {"0<>", "push int(0); ne; neg;", 1, 1},
-    {"u<", "push int(-9223372036854775807); push int(1); sub; dup; rot; xor; rot; rot; xor; swap; lt; neg;", 2, 1},
+    {"u<", "ltu; neg;", 2, 1},
     {"true", "push int(-1);", 0, 1}, {"false", "push int(0);", 0, 1},
     {".", "dot;", 1, 0}, {".r", "dot-r;", 2, 0}, {"u.", "u-dot;", 1, 0}, {"cr", "push int(10); emit;", 0, 0},
     {"emit", "emit;", 1, 0}, {"space", "push int(32); emit;", 0, 0}, {"spaces", "spaces;", 1, 0},
@@ -125,7 +118,7 @@ static const struct {
     {"+!", "plus-put;", 2, 0}, {"here", "here;", 0, 1}, {"allot", "allot;", 1, 0}, {",", "comma;", 1, 0},
     {"c,", "ccomma;", 1, 0}, {"cells", "push int(3); shl;", 1, 1}, {"cell+", "push int(8); add;", 1, 1},
     {"chars", "", 1, 1}, {"char+", "push int(1); add;", 1, 1},
-    {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"resize", "resize;", 2, 2}, {"throw", "throw;", 1, 0},
+    {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"resize", "resize;", 2, 2}, 
     {">r", "rpush;", 1, 0}, {"r>", "rpop;", 0, 1}, {"r@", "rpeek;", 0, 1}, {"i", "loop-i;", 0, 1},
     {"j", "loop-j;", 0, 1}, {"unloop", "unloop;", 0, 0},
 };
@@ -201,19 +194,12 @@ static bool scan_until(Forth *F, char delim, const char **text, Span *at)
 
 static void emit(Forth *F, Span at, const char *xvm)
 {
-    if (F->nmap == F->capmap) {
-        F->capmap = F->capmap ? 2 * F->capmap : 64;
-        MapEnt *m = gc_alloc(F->capmap * sizeof *m);
-        if (F->nmap)
-            memcpy(m, F->map, F->nmap * sizeof *m);
-        F->map = m;
-    }
-    F->map[F->nmap++] = (MapEnt){.gen = (uint32_t)F->gen.len, .span = at};
-    buf_puts(&F->gen, xvm);
-    buf_putc(&F->gen, ' ');
+    gentext_emit(&F->g, at, xvm);
     F->lit = false;
     size_t n = strlen(xvm);
-    F->flag_neg = n > 6 && !strcmp(xvm + n - 6, "; neg;") ? (uint32_t)(F->gen.len - 5) : 0;
+    /* not after ltu: core/compile.c fuses a compare with jump_unless by
+     * negating it, which it can for the signed compares only */
+    F->flag_neg = n > 6 && !strcmp(xvm + n - 6, "; neg;") && strcmp(xvm, "ltu; neg;") ? (uint32_t)(F->g.text.len - 5) : 0;
 }
 
 /* IF, WHILE and UNTIL test a flag for zero: a comparison's 1 does as well
@@ -221,9 +207,9 @@ static void emit(Forth *F, Span at, const char *xvm)
  * with the branch. */
 static void drop_flag_neg(Forth *F)
 {
-    if (F->flag_neg && F->flag_neg + 5 == F->gen.len) {
-        F->gen.len = F->flag_neg;
-        F->gen.s[F->gen.len] = 0;
+    if (F->flag_neg && F->flag_neg + 5 == F->g.text.len) {
+        F->g.text.len = F->flag_neg;
+        F->g.text.s[F->g.text.len] = 0;
     }
     F->flag_neg = 0;
 }
@@ -234,16 +220,16 @@ static void commute_literal(Forth *F)
 {
     const char *tail = "loop-i; ";
     size_t tl = strlen(tail);
-    if (F->nmap < 2 || F->gen.len < tl || strcmp(F->gen.s + F->gen.len - tl, tail))
+    if (F->g.nmap < 2 || F->g.text.len < tl || strcmp(F->g.text.s + F->g.text.len - tl, tail))
         return;
-    MapEnt *a = &F->map[F->nmap - 2], *b = &F->map[F->nmap - 1];
+    GentextMap *a = &F->g.map[F->g.nmap - 2], *b = &F->g.map[F->g.nmap - 1];
     uint32_t n = b->gen - a->gen;
-    const char *lit = F->gen.s + a->gen;
-    if (b->gen + tl != F->gen.len || n < 12 || strncmp(lit, "push int(", 9) || memchr(lit, ';', n) != lit + n - 2)
+    const char *lit = F->g.text.s + a->gen;
+    if (b->gen + tl != F->g.text.len || n < 12 || strncmp(lit, "push int(", 9) || memchr(lit, ';', n) != lit + n - 2)
         return;
     char *copy = gc_strndup(lit, n);
-    memcpy(F->gen.s + a->gen, tail, tl);
-    memcpy(F->gen.s + a->gen + tl, copy, n);
+    memcpy(F->g.text.s + a->gen, tail, tl);
+    memcpy(F->g.text.s + a->gen + tl, copy, n);
     Span lit_span = a->span;
     a->span = b->span;
     b->gen = a->gen + (uint32_t)tl;
@@ -253,9 +239,9 @@ static void commute_literal(Forth *F)
 /* Take back the literal just emitted (PICK's index, a divisor). */
 static void unemit_literal(Forth *F)
 {
-    F->gen.len = F->lit_off;
-    F->gen.s[F->gen.len] = 0;
-    F->nmap--;
+    F->g.text.len = F->lit_off;
+    F->g.text.s[F->g.text.len] = 0;
+    F->g.nmap--;
     F->lit = false;
     if (F->defining && !F->depth.dead)
         F->depth.now--; /* the literal is an operand, not an item */
@@ -303,36 +289,12 @@ static void emit_word(Forth *F, Span at, const char *xvm, int in, int out)
 
 static void emit_literal(Forth *F, Span at, int64_t v)
 {
-    uint32_t off = (uint32_t)F->gen.len;
+    uint32_t off = (uint32_t)F->g.text.len;
     track(F, 0, 1);
     emit(F, at, gc_printf("push int(%lld);", (long long)v));
     F->lit = true;
     F->lit_off = off;
     F->lit_value = v;
-}
-
-static Span map_back(const Forth *F, Span gen)
-{
-    uint32_t lo = 0, hi = F->nmap;
-    while (hi - lo > 1) {
-        uint32_t mid = (lo + hi) / 2;
-        if (F->map[mid].gen <= gen.off)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return F->nmap ? F->map[lo].span : (Span){.src = F->src, .line = 1, .col = 1};
-}
-
-static void remap(const Forth *F, Node *n)
-{
-    Span last = n->span;
-    last.off += last.len ? last.len - 1 : 0;
-    /* A body's end is its ; (where "f leaves 2 items" points), not its name. */
-    n->span = n->kind == N_BLOCK ? source_span_join(map_back(F, n->span), map_back(F, last)) : map_back(F, n->span);
-    n->head_span = map_back(F, n->head_span);
-    for (uint32_t i = 0; i < n->nkids; i++)
-        remap(F, n->kids[i]);
 }
 
 /* "from line 3 (push int(1))" in a join's paths: the XVM text goes, the
@@ -405,8 +367,10 @@ static void trap_at_forth(const Forth *F, Error *e)
 {
     if (!e->span.src || e->span.src == F->src)
         return;
+    /* The first note outside forth-module is Forth: this input's, or an
+     * earlier input's in Forth mode, where each input is a source. */
     for (Note *n = e->notes; n; n = n->next)
-        if (n->span.src == F->src) {
+        if (n->span.src && n->span.src != e->span.src) {
             Span op = e->span;
             e->span = n->span;
             n->span = op;
@@ -415,38 +379,18 @@ static void trap_at_forth(const Forth *F, Error *e)
         }
 }
 
-static void remap_error(const Forth *F, Error *e, const Source *gen)
-{
-    for (; e; e = e->next) {
-        if (e->span.src == gen)
-            e->span = map_back(F, e->span);
-        for (Note *n = e->notes; n; n = n->next)
-            if (n->span.src == gen)
-                n->span = map_back(F, n->span);
-        if (e->code == E_TRAP)
-            trap_at_forth(F, e);
-        if (e->span.src == F->src) /* spans of the tree were moved before it was verified */
-            forth_wording(e);
-    }
-}
-
 /* Evaluate what is generated so far as one input (checked, not run, if
- * check). */
+ * check); its errors, already at the Forth source, in Forth's words. */
 static Error *evaluate(Forth *F, bool check)
 {
-    if (!F->gen.len)
-        return NULL;
-    const Source *gen = source_new(F->src->name, F->gen.s, F->gen.len, 1);
-    Node *unit;
-    Error *e = parse_unit(gen, &unit);
-    if (!e) {
-        remap(F, unit);
-        e = check ? session_check_unit(F->s, unit, F->src, F->as) : session_eval_unit(F->s, unit, F->src, F->as);
-    }
-    remap_error(F, e, gen);
-    F->gen = (Buf){0};
-    F->nmap = 0;
+    Error *e = check ? gentext_check(&F->g, F->s, F->src, F->as) : gentext_eval(&F->g, F->s, F->src, F->as);
     F->lit = false;
+    for (Error *x = e; x; x = x->next) {
+        if (x->code == E_TRAP)
+            trap_at_forth(F, x);
+        if (x->span.src == F->src) /* spans of the tree were moved before it was verified */
+            forth_wording(x);
+    }
     return e;
 }
 
@@ -772,9 +716,9 @@ static Error *colon(Forth *F, const FTok *t)
     F->depth = (Depth){0};
     F->low = 0;
     F->exited = false;
-    F->head_off = (uint32_t)F->gen.len;
+    F->head_off = (uint32_t)F->g.text.len;
     emit(F, name.span, head_text(F));
-    F->head_len = (uint32_t)F->gen.len - F->head_off;
+    F->head_len = (uint32_t)F->g.text.len - F->head_off;
     return NULL;
 }
 
@@ -795,12 +739,12 @@ static void finish_head(Forth *F)
     F->commented = true;
     const char *head = head_text(F);
     Buf b = {0};
-    buf_printf(&b, "%.*s%s %s", (int)F->head_off, F->gen.s, head, F->gen.s + F->head_off + F->head_len);
+    buf_printf(&b, "%.*s%s %s", (int)F->head_off, F->g.text.s, head, F->g.text.s + F->head_off + F->head_len);
     int shift = (int)strlen(head) + 1 - (int)F->head_len;
-    for (uint32_t i = 0; i < F->nmap; i++)
-        if (F->map[i].gen > F->head_off)
-            F->map[i].gen = (uint32_t)((int)F->map[i].gen + shift);
-    F->gen = b;
+    for (uint32_t i = 0; i < F->g.nmap; i++)
+        if (F->g.map[i].gen > F->head_off)
+            F->g.map[i].gen = (uint32_t)((int)F->g.map[i].gen + shift);
+    F->g.text = b;
 }
 
 /* The verifier's "the end of the body leaves <N> ... but 'f' declares"
@@ -905,6 +849,20 @@ static Error *recurse_word(Forth *F, const FTok *t)
     return e;
 }
 
+/* THROW tests its code here, so a THROW of 0 (every ALLOCATE that found
+ * room) costs no call, and calls throw-code, which stops the run with
+ * gforth's message for the code; the call's span is the THROW, so that is
+ * where the trap points.  A literal 0 THROW is nothing at all. */
+static Error *throw_word(Forth *F, const FTok *t)
+{
+    if (F->lit && F->lit_value == 0) {
+        unemit_literal(F);
+        return NULL;
+    }
+    emit_word(F, t->span, F->lit ? "throw-code;" : "dup; if { throw-code; }, { pop; };", 1, 0);
+    return NULL;
+}
+
 static Error *dot_quote(Forth *F, const FTok *t)
 {
     const char *text;
@@ -969,6 +927,8 @@ static Error *special_word(Forth *F, const FTok *t, bool *done)
         return recurse_word(F, t);
     if (!strcmp(w, "pick"))
         return pick_word(F, t);
+    if (!strcmp(w, "throw"))
+        return throw_word(F, t);
     if (!strcmp(w, ".\""))
         return dot_quote(F, t);
     if (!strcmp(w, "\\") || !strcmp(w, "("))
