@@ -80,6 +80,9 @@ typedef struct Forth {
     uint32_t flag_neg; /* where the neg; that made the last comparison's flag -1 starts, or 0 */
     uint32_t lit_off;  /* where it starts in gen */
     int64_t lit_value;
+    bool lit2;         /* and the thing before it was a literal too (for folding) */
+    uint32_t lit2_off;
+    int64_t lit2_value;
     Principal as; /* whose input the program is */
     bool check;   /* the whole program is one input, checked and not run */
     uint32_t renamed; /* check: words defined twice get names of their own */
@@ -195,7 +198,7 @@ static bool scan_until(Forth *F, char delim, const char **text, Span *at)
 static void emit(Forth *F, Span at, const char *xvm)
 {
     gentext_emit(&F->g, at, xvm);
-    F->lit = false;
+    F->lit = F->lit2 = false;
     size_t n = strlen(xvm);
     /* not after ltu: core/compile.c fuses a compare with jump_unless by
      * negating it, which it can for the signed compares only */
@@ -242,7 +245,10 @@ static void unemit_literal(Forth *F)
     F->g.text.len = F->lit_off;
     F->g.text.s[F->g.text.len] = 0;
     F->g.nmap--;
-    F->lit = false;
+    F->lit = F->lit2; /* the literal before it, if any, is the last thing now */
+    F->lit_off = F->lit2_off;
+    F->lit_value = F->lit2_value;
+    F->lit2 = false;
     if (F->defining && !F->depth.dead)
         F->depth.now--; /* the literal is an operand, not an item */
 }
@@ -290,8 +296,14 @@ static void emit_word(Forth *F, Span at, const char *xvm, int in, int out)
 static void emit_literal(Forth *F, Span at, int64_t v)
 {
     uint32_t off = (uint32_t)F->g.text.len;
+    bool had = F->lit;
+    uint32_t had_off = F->lit_off;
+    int64_t had_value = F->lit_value;
     track(F, 0, 1);
     emit(F, at, gc_printf("push int(%lld);", (long long)v));
+    F->lit2 = had;
+    F->lit2_off = had_off;
+    F->lit2_value = had_value;
     F->lit = true;
     F->lit_off = off;
     F->lit_value = v;
@@ -369,12 +381,14 @@ static void trap_at_forth(const Forth *F, Error *e)
         return;
     /* The first note outside forth-module is Forth: this input's, or an
      * earlier input's in Forth mode, where each input is a source. */
-    for (Note *n = e->notes; n; n = n->next)
+    for (Note **at = &e->notes, *n; (n = *at); at = &n->next)
         if (n->span.src && n->span.src != e->span.src) {
             Span op = e->span;
             e->span = n->span;
             n->span = op;
             n->msg = "in forth-machine's operation here, reached through that call";
+            if (e->msg && !strncmp(e->msg, "trap: THROW", 11))
+                *at = n->next; /* the message is the THROW's whole story */
             return;
         }
 }
@@ -964,6 +978,56 @@ static bool divide_by_literal(Forth *F, const FTok *t)
     return true;
 }
 
+/* A word on literals only is its result, computed here ("2 cells" is 16,
+ * "limit 1+" one number): fewer instructions, and the literal it leaves
+ * may fold further, or let ALLOCATE take its size as known. */
+static bool fold_literals(Forth *F, const FTok *t)
+{
+    static const char *const unary[] = {"1+", "1-", "2*", "cells", "cell+", "chars", "char+", "negate", "invert"};
+    static const char *const binary[] = {"+", "-", "*", "and", "or", "xor"};
+    const char *w = t->text;
+    uint64_t a = (uint64_t)F->lit2_value, b = (uint64_t)F->lit_value, r;
+    size_t k = 0;
+    if (!F->lit)
+        return false;
+    while (k < countof(unary) && strcmp(w, unary[k]))
+        k++;
+    if (k < countof(unary)) {
+        const uint64_t add[] = {1, (uint64_t)-1, 0, 0, 8, 0, 1, 0, 0};
+        r = k == 2 ? b << 1 : k == 3 ? b << 3 : k == 7 ? 0 - b : k == 8 ? ~b : b + add[k];
+        unemit_literal(F);
+        emit_literal(F, t->span, (int64_t)r);
+        return true;
+    }
+    for (k = 0; k < countof(binary) && strcmp(w, binary[k]);)
+        k++;
+    if (k == countof(binary) || !F->lit2)
+        return false;
+    r = k == 0 ? a + b : k == 1 ? a - b : k == 2 ? a * b : k == 3 ? (a & b) : k == 4 ? (a | b) : (a ^ b);
+    unemit_literal(F);
+    unemit_literal(F);
+    emit_literal(F, t->span, (int64_t)r);
+    return true;
+}
+
+/* ALLOCATE of a size known here goes straight to the free list of its
+ * number of cells; FREE leaves its 0 as a literal, so FREE THROW is no
+ * test at all. */
+static bool memory_word(Forth *F, const FTok *t)
+{
+    if (!strcmp(t->text, "free")) {
+        emit_word(F, t->span, "free-block;", 1, 0);
+        emit_literal(F, t->span, 0);
+        return true;
+    }
+    if (strcmp(t->text, "allocate") || !F->lit || F->lit_value < 0 || F->lit_value > 63 * 8)
+        return false;
+    int64_t w = F->lit_value <= 8 ? 1 : (F->lit_value + 7) / 8;
+    unemit_literal(F);
+    emit_word(F, t->span, gc_printf("push int(%lld); allocate-small;", (long long)w), 0, 2);
+    return true;
+}
+
 static Error *one_word(Forth *F, const FTok *t)
 {
     FWord *u = find_word(F, t->text);
@@ -978,7 +1042,7 @@ static Error *one_word(Forth *F, const FTok *t)
     Error *e = special_word(F, t, &done);
     if (done)
         return e;
-    if (divide_by_literal(F, t))
+    if (divide_by_literal(F, t) || fold_literals(F, t) || memory_word(F, t))
         return NULL;
     for (size_t i = 0; i < countof(simple_words); i++)
         if (!strcmp(t->text, simple_words[i].name)) {
