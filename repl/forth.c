@@ -538,6 +538,24 @@ static Error *control_middle(Forth *F, const FTok *t)
     return NULL;
 }
 
+/* LOOP and +LOOP: the step, the test and the jump back (a +LOOP of a
+ * literal step compares with it, forth-module.xvm's loop-plus). */
+static void loop_back(Forth *F, const FTok *t, int top)
+{
+    if (*t->text != '+') {
+        emit(F, t->span, gc_printf("loop-next; ne; jump_if top%d;", top));
+        return;
+    }
+    if (!F->lit || !F->lit_value) {
+        emit_word(F, t->span, gc_printf("ploop-next; eq; jump_if top%d;", top), 1, 0);
+        return;
+    }
+    int64_t n = F->lit_value;
+    unemit_literal(F);
+    emit(F, t->span, gc_printf("push int(%lld); loop-plus; push int(%lld); %s; jump_if top%d;", (long long)n,
+                               (long long)n, n > 0 ? "geu" : "ltu", top));
+}
+
 static Error *control_close(Forth *F, const FTok *t)
 {
     const char *w = t->text;
@@ -567,8 +585,7 @@ static Error *control_close(Forth *F, const FTok *t)
         emit(F, t->span, gc_printf("jump top%d; label end%d;", c.top, c.leave));
         F->depth = c.other;
     } else if (!strcmp(w, "loop") || !strcmp(w, "+loop")) {
-        emit_word(F, t->span, gc_printf("%s; jump_if top%d;", *w == '+' ? "ploop-next; push int(0); ge" : "loop-next; ne", c.top),
-                  *w == '+', 0);
+        loop_back(F, t, c.top);
         if (c.leave)
             emit(F, t->span, gc_printf("label leave%d;", c.leave));
         emit(F, t->span, "unloop;");
