@@ -7,8 +7,8 @@
  * A colon definition is a procedure whose effect is its stack comment;
  * interpreted words run as they come (flushed before each definition and
  * each defining word, which reads the value the code left on the stack).
- * Control words become if/while; DO loops keep index and limit on the
- * machine's return stack (docs/forth.md). */
+ * IF becomes if, loops labels and jumps; a DO loop's index and limit are
+ * two state slots of forth-module (docs/forth.md, decision 52). */
 #include "forth.h"
 #include "gentext.h"
 
