@@ -10,6 +10,7 @@
  * verifier checks them all (docs/wasm.md, "Validation"). */
 #include "wasm_func.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, FUNC_MAX_NEST = 4096 };
@@ -438,6 +439,8 @@ static Error *op_call(Fn *F, const Op *op)
     return NULL;
 }
 
+static const char *dispatcher_name(const WasmInstance *inst, int64_t type, uint32_t d);
+
 static Error *op_call_indirect(Fn *F, const Op *op)
 {
     WasmModuleSig sig;
@@ -446,13 +449,25 @@ static Error *op_call_indirect(Fn *F, const Op *op)
         if (wasm_sexpr_head_is(op->imm[j], "param") && op->imm[j]->n > 1 && op->imm[j]->kids[1]->text[0] == '$')
             return bad(op->imm[j]->kids[1]->span, "unexpected token: call_indirect's params have no names",
                        "write (param i32)");
+    int64_t type = -1;
+    if (op->nimm && wasm_sexpr_head_is(op->imm[0], "type") && op->imm[0]->n == 2) {
+        uint32_t t, ntypes = F->inst->types.len;
+        const WasmSexpr *x = op->imm[0]->kids[1];
+        if (x->kind == WASM_SEXPR_ATOM && x->text[0] != '$' && wasm_types_index(x, NULL, UINT32_MAX, &t) && t >= ntypes) {
+            /* type T's dispatcher, which a module without type T does not define: XVM refuses the call */
+            out(F, op->at, gc_printf("call %s;", dispatcher_name(F->inst, t, 0)));
+            return NULL;
+        }
+        if (wasm_types_index(x, (const char *const *)F->inst->type_ids.items, ntypes, &t))
+            type = t;
+    }
     Error *e = wasm_types_typeuse(F->inst, op->imm, op->nimm, &k, op->at, &sig, NULL);
     if (e)
         return e;
     if (k < op->nimm)
         return bad(op->imm[k]->span, "unexpected token: a type use is (type $t), then (param ...), then (result ...)",
                    "write call_indirect (type $t)");
-    out(F, op->at, gc_printf("call %s;", wasm_func_dispatcher(F->inst, sig)));
+    out(F, op->at, gc_printf("call %s;", wasm_func_dispatcher(F->inst, sig, type)));
     apply_sig(F, sig, 1);
     return NULL;
 }
@@ -760,24 +775,33 @@ const char *wasm_func_memory(const WasmInstance *inst) { return gc_printf("w%u_m
 
 static const char *sig_key(WasmModuleSig sig) { return gc_printf("%s:%s", sig.params, sig.results); }
 
-const char *wasm_func_dispatcher(WasmInstance *inst, WasmModuleSig sig)
+/* A dispatcher's name: that of type T's (wK_ctT), or of the d-th inline signature's (wK_cid). */
+static const char *dispatcher_name(const WasmInstance *inst, int64_t type, uint32_t d)
 {
-    const char *key = sig_key(sig);
+    return type >= 0 ? gc_printf("w%u_ct%lld", inst->id, (long long)type) : gc_printf("w%u_ci%u", inst->id, d);
+}
+
+/* Registered as "T|params:results" (T is - for an inline signature). */
+const char *wasm_func_dispatcher(WasmInstance *inst, WasmModuleSig sig, int64_t type)
+{
+    const char *key = type >= 0 ? gc_printf("%lld|%s", (long long)type, sig_key(sig)) : gc_printf("-|%s", sig_key(sig));
     uint32_t i = 0;
     while (i < inst->dispatchers.len && strcmp(inst->dispatchers.items[i], key))
         i++;
     if (i == inst->dispatchers.len)
         vec_push(&inst->dispatchers, (void *)key);
-    return gc_printf("w%u_ci%u", inst->id, i);
+    return dispatcher_name(inst, type, i);
 }
 
 static void dispatcher(const WasmInstance *inst, Gentext *g, Span at, uint32_t d)
 {
-    const char *key = inst->dispatchers.items[d];
+    const char *bar = strchr(inst->dispatchers.items[d], '|'), *key = bar + 1;
+    int64_t type = *(const char *)inst->dispatchers.items[d] == '-' ? -1 : strtoll(inst->dispatchers.items[d], NULL, 10);
     const char *colon = strchr(key, ':');
     WasmModuleSig sig = {gc_strndup(key, (size_t)(colon - key)), colon + 1};
     WasmModuleSig with_index = {gc_printf("%si", sig.params), sig.results};
-    gentext_emit(g, at, gc_printf(".define_procedure w%u_ci%u, %s, { i32_int;", inst->id, d, wasm_types_effect(with_index)));
+    gentext_emit(g, at, gc_printf(".define_procedure %s, %s, { i32_int;", dispatcher_name(inst, type, d),
+                                  wasm_types_effect(with_index)));
     for (uint32_t p = 0; p < inst->ntable; p++)
         if (inst->table[p] >= 0)
             gentext_emit(g, at, gc_printf("dup; push int(%u); eq; jump_if S%u;", p, p));

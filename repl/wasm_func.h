@@ -19,9 +19,11 @@ const char *wasm_func_name(const WasmInstance *inst, uint32_t index);
  * so XVM refuses a memory instruction of one without. */
 const char *wasm_func_memory(const WasmInstance *inst);
 
-/* The procedure call_indirect calls for signature sig (registered in
+/* The procedure call_indirect calls for signature sig, given as the
+ * module's type (a type index) or inline (-1): one per type, as the
+ * module defines the dispatchers of the types it has (registered in
  * inst->dispatchers on first use). */
-const char *wasm_func_dispatcher(WasmInstance *inst, WasmModuleSig sig);
+const char *wasm_func_dispatcher(WasmInstance *inst, WasmModuleSig sig, int64_t type);
 
 /* Append the dispatchers' definitions to g: each compares the table
  * index with every slot (the table is fixed once the module starts).  A

@@ -618,7 +618,7 @@ static void name_instruction(Error *e, const Source *src)
             continue;
         e->msg = gc_printf("%.*s: %s", (int)at->len, src->text + at->off, e->msg);
         if (e->code == E_UNKNOWN || e->code == E_ARGS) /* XVM's hint would be about the name, which is ours */
-            e->hint = "the module has no such local, label, function, memory or table; XVM names what it is "
+            e->hint = "the module has no such local, label, function, type, memory or table; XVM names what it is "
                       "translated to (docs/wasm.md, \"Validation\")";
     }
 }
