@@ -1,8 +1,11 @@
 /* wasm_func.c - a WebAssembly function body as XVM code over wasm-machine.
  *
- * Locals (params first) are the bottom slots of the procedure's stack:
- * local.get is pick, local.set is place, at a depth the translator knows
- * from the operand height it counts (H: the items above the locals).  A
+ * Locals (params first) are the bottom slots of the procedure's stack,
+ * local i the slot i under the function's fence: local.get i is pick H+i,
+ * local.set place, at a depth the translator knows from the operand height
+ * it counts (H: the items above the locals).  An index is translated as
+ * written even past what exists, and XVM refuses what it names (decision
+ * 70).  A
  * block is a label after its end, a loop a label at its start; a branch
  * first drops the operands above the target's height, keeping its
  * results, then jumps.  Every instruction becomes the typed operation of
