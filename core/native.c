@@ -934,6 +934,8 @@ Error *native_compile(Code *code)
     if (e)
         return e;
     code->compile_ns = now_ns() - t0;
+    if (getenv("XVM_NATIVE_TIME")) /* temporary, for make bench until :show reports it (is11p) */
+        fprintf(stderr, "native: %s %.3f ms\n", code->body->name, (double)code->compile_ns / 1e6);
     __atomic_store_n(&code->native, entry, __ATOMIC_RELEASE);
     return NULL;
 }
