@@ -25,6 +25,9 @@
 /* Not named xmalloc & co.: readline exports those names, and ours would
  * interpose them, handing readline GC memory that it then free()s. */
 
+/* Start the collector from main(), on the main thread: GC_INIT with the
+ * stack's base taken from the C library. */
+void gc_start_main(void);
 void *gc_alloc(size_t n);              /* scanned, zeroed; aborts only on OOM */
 void *gc_alloc_atomic(size_t n);       /* not scanned (bytes), zeroed */
 void *gc_realloc(void *p, size_t n);

@@ -35,6 +35,7 @@ typedef struct TypeDef {
     TypeId repr;     /* TY_INT or TY_REF */
     bool linear;     /* never copied or dropped but by its owner's code */
     const Def *handle; /* the definition, for the version an id has now */
+    const struct TypeDef *before; /* the version installed when this one was made */
 } TypeDef;
 
 bool lookup_lattice_elem(const Lattice *l, const char *name, uint32_t *out);

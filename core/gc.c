@@ -13,6 +13,26 @@ static void *oom(size_t n)
     abort();
 }
 
+/* The C library's record of where the main stack starts, which libgc
+ * itself prefers on Linux; told it, libgc does not read /proc/self/maps
+ * through pthread_getattr_np (a tenth of xvm-repl's start-up). */
+extern void *__libc_stack_end;
+
+void gc_start_main(void)
+{
+    if (GC_is_init_called())
+        return;
+    if (__libc_stack_end) {
+        struct GC_stack_base sb = {.mem_base = __libc_stack_end};
+        GC_set_stackbottom(NULL, &sb);
+    }
+    /* No collection at start-up (of an empty heap, to set up black lists:
+     * a sixth of the start-up); the first collection comes when the heap
+     * first fills. */
+    GC_set_dont_precollect(1);
+    GC_INIT();
+}
+
 void *gc_alloc(size_t n)
 {
     void *p = GC_MALLOC(n ? n : 1);

@@ -48,6 +48,7 @@ Error *stepper_finish(Stepper *st, Vm *vm)
         return err_hint(err_new(E_LIMIT, (Span){0}, "the run ended with %u items, more than the stack's %u slots",
                                 st->depth, vm->limits.stack_slots),
                         "the stack is as it was before the run (:set stack N raises the limit)");
+    vm_stack_reserve(vm, st->depth); /* within the limit: checked */
     for (uint32_t i = 0; i < st->depth; i++)
         vm->stack[i] = st->stack[i].v;
     vm->depth = st->depth;

@@ -23,8 +23,12 @@ static const TypeDef *version_of(TypeId t)
     if (t < TY__COUNT || (uint32_t)(t - TY__COUNT) >= registry.len)
         return NULL;
     const TypeDef *first = registry.items[t - TY__COUNT];
-    const TypeDef *now = first->handle ? def_current(first->handle) : NULL;
-    return now && now->id == t ? now : first;
+    /* The newest version that still has the id: an id moves on only with
+     * a new representation or owner, and the versions between keep it. */
+    const TypeDef *v = first->handle ? def_current(first->handle) : NULL;
+    while (v && v->id != t)
+        v = v->before;
+    return v ? v : first;
 }
 
 const TypeDef *type_version(TypeId t) { return version_of(t); }

@@ -6,14 +6,53 @@
  * no special case.  Verified code needs no type checks; heap access is
  * checked because the core heap promises a clean trap, never a crash. */
 #include "flatten.h"
+#include "native.h"
 #include "vm.h"
 #include "vm_ops.h"
 
 #include <gc.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FUEL_SLICE 65536
+/* The operand stack and the frames grow on demand up to their limits:
+ * allocating (and so zeroing) the whole default stack and call stack up
+ * front was most of the start-up time. */
+#define STACK_ROOM_START 1024
+#define FRAME_ROOM_START 64
+
+/* A stack of room slots (at least the depth, at most the limit) with the
+ * items moved over; stack[-1] and stack[room] are guard slots. */
+static void stack_alloc(Vm *vm, uint64_t room)
+{
+    if (room > vm->limits.stack_slots)
+        room = vm->limits.stack_slots;
+    if (room < vm->depth)
+        room = vm->depth;
+    Value *stack = (Value *)gc_calloc((size_t)room + 2, sizeof(Value)) + 1;
+    if (vm->depth)
+        memcpy(stack, vm->stack, vm->depth * sizeof(Value));
+    vm->stack = stack;
+    vm->stack_room = room;
+}
+
+static void frames_alloc(Vm *vm)
+{
+    uint64_t want = (uint64_t)vm->limits.call_depth + 1;
+    vm->frame_room = want < FRAME_ROOM_START ? want : FRAME_ROOM_START;
+    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
+}
+
+bool vm_stack_reserve(Vm *vm, uint64_t slots)
+{
+    if (slots <= vm->stack_room)
+        return true;
+    if (slots > vm->limits.stack_slots)
+        return false;
+    stack_alloc(vm, slots > 2 * vm->stack_room ? slots : 2 * vm->stack_room);
+    return true;
+}
 
 Vm *vm_new(VmLimits limits, FILE *out)
 {
@@ -27,10 +66,11 @@ Vm *vm_new(VmLimits limits, FILE *out)
     if (!limits.heap_bytes)
         limits.heap_bytes = config_default(CONFIG_HEAP_LIMIT);
     vm->limits = limits;
-    vm->stack = (Value *)gc_calloc((size_t)limits.stack_slots + 2, sizeof(Value)) + 1;
-    vm->frame_room = (uint64_t)limits.call_depth + 1;
-    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
+    stack_alloc(vm, STACK_ROOM_START);
+    frames_alloc(vm);
     vm->out = out;
+    if (getenv("XVM_NATIVE_EAGER")) /* tests: every call compiles (until the policy port, repl/policy.c) */
+        vm->hot = native_hot_eager;
     return vm;
 }
 
@@ -43,10 +83,8 @@ Error *vm_set_stack_slots(Vm *vm, uint64_t slots)
         return err_hint(err_new(E_USAGE, (Span){0}, "the stack must hold %" PRIu64 "..%" PRIu64 " slots and what is on it now (%u)",
                                 c->lo, c->hi, vm->depth),
                         "pop items first to shrink it below its depth");
-    Value *stack = (Value *)gc_calloc((size_t)slots + 2, sizeof(Value)) + 1;
-    memcpy(stack, vm->stack, vm->depth * sizeof(Value));
-    vm->stack = stack;
     vm->limits.stack_slots = (uint32_t)slots;
+    stack_alloc(vm, vm->stack_room);
     return NULL;
 }
 
@@ -55,9 +93,8 @@ Error *vm_set_call_depth(Vm *vm, uint64_t depth)
     const ConfigSetting *c = &config_settings[CONFIG_CALL_DEPTH];
     if (depth < c->lo || depth > c->hi)
         return err_new(E_USAGE, (Span){0}, "the call depth must be %" PRIu64 "..%" PRIu64, c->lo, c->hi);
-    vm->frame_room = depth + 1;
-    vm->frames = gc_calloc(vm->frame_room, sizeof(Frame));
     vm->limits.call_depth = (uint32_t)depth;
+    frames_alloc(vm);
     return NULL;
 }
 
@@ -95,6 +132,15 @@ static __attribute__((noinline)) Frame *grow_frames(Vm *vm, Frame *fp)
     vm->frames = grown;
     vm->frame_room = room;
     return grown + used;
+}
+
+/* More stack for a call (cold): the items so far move to the new stack;
+ * returns sp there. */
+static __attribute__((noinline)) Value *grow_stack(Vm *vm, Value *sp, uint64_t need)
+{
+    vm->depth = (uint32_t)(sp - vm->stack + 1);
+    vm_stack_reserve(vm, need);
+    return vm->stack + vm->depth - 1;
 }
 
 static const struct {
@@ -143,6 +189,8 @@ static Error *trap_error(Vm *vm, Span at, Frame *fp, Trap t, const char *msg)
             k = depth - SHOWN;
         }
         Frame *caller = fp - 1 - k;
+        if (!caller->code) /* where native code called threaded code (vm_run_entry) */
+            continue;
         err_note(e, span_of(caller->code, caller->ip - 1), "called from %s", caller->code->body->name);
     }
     return e;
@@ -206,7 +254,7 @@ static const void *const *dispatch;
  * it lands (and with it the wall time of a run) does not move with the
  * link order or the size of unrelated code (renaming exec.c to vm.c moved
  * it and cost collatz 6% with the same instructions executed). */
-__attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
+__attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init, VmEntry *en)
 {
     static const void *const labels[OP__COUNT] = {
 #define X(e, name, imm, in, out, flags, c, expr) [P_##e] = &&L_##e,
@@ -233,24 +281,55 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
 #include "prims.def"
 #undef X
 #undef OPS
+#define OPS(e, expr) [OP_##e##_D] = &&L_##e##_D, [OP_##e##_S] = &&L_##e##_S, [OP_##e##_U] = &&L_##e##_U, \
+                     [OP_##e##_ROT] = &&L_##e##_ROT,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_SLOT_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+#define OPS(e, expr) [OP_JK##e##_I] = &&L_JK##e##_I, [OP_JK##e##_I_R] = &&L_JK##e##_I_R,              \
+                     [OP_JK##e##_S] = &&L_JK##e##_S, [OP_JK##e##_S_R] = &&L_JK##e##_S_R,              \
+                     [OP_J##e##_S] = &&L_J##e##_S, [OP_J##e##_S_R] = &&L_J##e##_S_R,
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+        [OP_JNZ_S] = &&L_JNZ_S, [OP_JNZ_S_R] = &&L_JNZ_S_R,
+        [OP_JZ_S] = &&L_JZ_S, [OP_JZ_S_R] = &&L_JZ_S_R,
+        [OP_STORE_K] = &&L_STORE_K,
+        [OP_LOAD_S] = &&L_LOAD_S,
+        [OP_LOAD_REF_S] = &&L_LOAD_REF_S,
+        [OP_LOAD_K] = &&L_LOAD_K,
+        [OP_LOAD_REF_K] = &&L_LOAD_REF_K,
+        [OP_STORE_REF_K] = &&L_STORE_REF_K,
+        [OP_SHUFFLE1] = &&L_SHUFFLE1,
+        [OP_SHUFFLE2] = &&L_SHUFFLE2,
+        [OP_SHUFFLE3] = &&L_SHUFFLE3,
+        [OP_PICK2] = &&L_PICK2,
+        [OP_JNZ_LOAD_S] = &&L_JNZ_LOAD_S, [OP_JNZ_LOAD_S_R] = &&L_JNZ_LOAD_S_R,
+        [OP_JZ_LOAD_S] = &&L_JZ_LOAD_S, [OP_JZ_LOAD_S_R] = &&L_JZ_LOAD_S_R,
+        [OP_JNZ_SIZE] = &&L_JNZ_SIZE, [OP_JNZ_SIZE_R] = &&L_JNZ_SIZE_R,
+        [OP_JZ_SIZE] = &&L_JZ_SIZE, [OP_JZ_SIZE_R] = &&L_JZ_SIZE_R,
+        [OP_ALLOC_K] = &&L_ALLOC_K,
     };
     if (init) {
         dispatch = labels;
         return NULL;
     }
-    Value *const base = vm->stack;
-    Frame *fp = vm->frames;
+    Value *stack_end = vm->stack + vm->stack_room; /* what is allocated; the limit may be more */
+    Frame *fp = en ? en->fp : vm->frames;
     Frame *fp_end = vm->frames + vm->frame_room - 1;
-    uint32_t calls = 0; /* procedure frames: what the call depth limits */
-    const uint64_t stack_limit = vm->limits.stack_slots;
+    uint32_t calls = en ? en->calls : 0; /* procedure frames: what the call depth limits */
     FuelAcct fa = {.limit = vm->limits.fuel};
     fa.granted = fa.limit && fa.limit < FUEL_SLICE ? (int64_t)fa.limit : FUEL_SLICE;
+    if (en) /* the first charge refuels */
+        fa = (FuelAcct){.limit = fa.limit, .spent = en->charged};
     int64_t slice = fa.granted;
     const Cell *fuel_cell = NULL;
     Code *cur = code;
     Cell *ip = code->cells;
-    Value *sp = base + vm->depth - 1;
-    Value tos = vm->depth ? base[vm->depth - 1] : 0;
+    Value *sp = en ? en->sp + code->nin - 1 : vm->stack + vm->depth - 1;
+    Value tos = en ? *sp : vm->depth ? vm->stack[vm->depth - 1] : 0;
     const char *msg = NULL;
     Trap trap_code = TRAP_STRUCTURED;
     const Cell *trap_at = NULL;
@@ -317,8 +396,19 @@ L_LABEL: NEXT; /* never compiled */
      * then refunds what the fall-through into its target brings (compile.c).
      * A conditional jump that falls through charges nothing: the count
      * goes on to the next charge. */
-#define TAKE(wc) do { CHARGE(wc); ip = (wc)[1].target; } while (0)
-#define TAKE_R(wc) do { CHARGE(wc); slice += (wc)[2].i; ip = (wc)[1].target; } while (0)
+/* Counts for the compile policy (vm->hot): calls, and backward jumps taken. */
+#define ASK_HOT(c) do {                                                          \
+        if (unlikely(vm->hot != NULL) && (c)->calls + (c)->loops >= (c)->ask_at)  \
+            vm->hot(vm, (c), vm->hot_ctx);                                       \
+    } while (0)
+#define LOOPED(wc) do {                                                          \
+        if (unlikely(ip < (wc))) {                                               \
+            cur->loops++;                                                        \
+            ASK_HOT(cur);                                                        \
+        }                                                                        \
+    } while (0)
+#define TAKE(wc) do { CHARGE(wc); ip = (wc)[1].target; LOOPED(wc); } while (0)
+#define TAKE_R(wc) do { CHARGE(wc); slice += (wc)[2].i; ip = (wc)[1].target; LOOPED(wc); } while (0)
 #define JUMPS(R, TAKEN)                                                          \
     L_JUMP##R:                                                                   \
     TAKEN(ip);                                                                   \
@@ -348,6 +438,8 @@ L_WHILE: TRAP(TRAP_STRUCTURED);
 L_CALL:
     CHARGE(ip);
     callee = ((ProcVersion *)ip[1].proc->cur)->code; /* new calls take the newest version */
+    callee->calls++;
+    ASK_HOT(callee);
     if (unlikely(calls == vm->limits.call_depth))
         TRAP(TRAP_CALL_DEPTH, vm->limits.call_depth, vm->limits.call_depth == 1 ? "" : "s", callee->body->name);
     calls++;
@@ -355,6 +447,8 @@ L_CALL:
 L_CALLCODE:
     CHARGE(ip);
     callee = ip[1].code;
+    callee->calls++;
+    ASK_HOT(callee);
 enter:
     if (unlikely(fp == fp_end)) {
         Frame *moved = grow_frames(vm, fp);
@@ -363,11 +457,35 @@ enter:
         fp = moved;
         fp_end = vm->frames + vm->frame_room - 1;
     }
-    if (unlikely((uint64_t)(sp - base + 1) - callee->nin + callee->max_depth > stack_limit))
-        TRAP(TRAP_CALL_STACK, callee->body->name, stack_limit);
+    /* The callee's verified depth above its inputs must fit (the stack
+     * grows, cold, up to its limit). */
+    if (unlikely(sp + 1 + ((int64_t)callee->max_depth - (int64_t)callee->nin) > stack_end)) {
+        uint64_t need = (uint64_t)(sp - vm->stack + 1) - callee->nin + callee->max_depth;
+        if (need > vm->limits.stack_slots)
+            TRAP(TRAP_CALL_STACK, callee->body->name, vm->limits.stack_slots);
+        sp = grow_stack(vm, sp, need);
+        stack_end = vm->stack + vm->stack_room;
+    }
     fp->ip = ip + 2;
     fp->code = cur;
     fp++;
+    if (callee->native) { /* native.c runs the call; then as L_RETURN */
+        /* Native code addresses the stack up to its limit and keeps
+         * pointers into it across calls: it must never move under them. */
+        if (unlikely(vm->stack_room < vm->limits.stack_slots)) {
+            sp = grow_stack(vm, sp, vm->limits.stack_slots);
+            stack_end = vm->stack + vm->stack_room;
+        }
+        *sp = tos;
+        VmEntry ne = {fp, calls, fa.spent + (uint64_t)(fa.granted - slice), sp + 1 - callee->nin};
+        Error *e = native_call(vm, callee, &ne);
+        if (e)
+            return e;
+        sp = ne.sp, tos = *sp, fa.spent = ne.charged, fa.granted = slice = 0;
+        fp = ne.fp - 1, fp_end = vm->frames + vm->frame_room - 1;
+        calls -= !callee->subroutine, ip = fp->ip, cur = fp->code;
+        NEXT;
+    }
     cur = callee;
     ip = callee->cells;
     NEXT;
@@ -418,6 +536,16 @@ L_RETURN: /* [weight] */
     fp--;
     ip = fp->ip;
     cur = fp->code;
+    NEXT;
+L_ALLOC_K: /* [k] */
+    a = ip->i;
+    if (unlikely(a < 0 || a > vm->limits.max_block_words))
+        TRAP(a > 0 ? TRAP_ALLOC_SIZE : TRAP_ALLOC_NEGATIVE, a, vm->limits.max_block_words);
+    blk = heap_alloc(a, vm->limits.heap_bytes);
+    if (unlikely(!blk))
+        TRAP(TRAP_OUT_OF_HEAP, a);
+    PUSHV((Value)(intptr_t)blk);
+    ip++;
     NEXT;
 L_ALLOC:
     if (unlikely(tos < 0 || tos > vm->limits.max_block_words))
@@ -482,10 +610,195 @@ L_EMIT:
     tos = *--sp;
     ip++;
     NEXT;
+    /* The fused forms (compile.c) come after the plain instructions, so
+     * that these keep the places they had in the function's code. */
+    /* Slot forms (vm_ops.h).  add_d: tos + tos; add_s [n]: tos + item n;
+     * add_u [k]: item 1 += k; add_rot: item 2 = tos + item 2, then pop. */
+#define OPS(e, expr)                                                             \
+    L_##e##_D: a = tos; b = tos; tos = (expr); NEXT;                             \
+    L_##e##_S: a = tos; b = sp[-ip->i]; tos = (expr); ip++; NEXT;                \
+    L_##e##_U: a = sp[-1]; b = ip->i; sp[-1] = (expr); ip++; NEXT;               \
+    L_##e##_ROT: a = tos; b = sp[-2]; sp[-2] = (expr); tos = *--sp; NEXT;
+#define X(e, name, imm, in, out, flags, c, expr) XVM_SLOT_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+    /* [imm] [weight] [target] [refund]: jklt_i branches if tos < imm,
+     * jklt_s if tos < item imm, both keeping tos; jlt_s pops it. */
+#define SLOT_JUMPS(name, expr, R, TAKEN)                                          \
+    L_JK##name##_I##R:                                                           \
+    a = tos;                                                                     \
+    b = ip->i;                                                                   \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_JK##name##_S##R:                                                           \
+    a = tos;                                                                     \
+    b = sp[-ip->i];                                                              \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_J##name##_S##R:                                                            \
+    a = tos;                                                                     \
+    b = sp[-ip->i];                                                              \
+    tos = *--sp;                                                                 \
+    if (expr)                                                                    \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define OPS(e, expr) SLOT_JUMPS(e, expr, , TAKE) SLOT_JUMPS(e, expr, _R, TAKE_R)
+#define X(e, name, imm, in, out, flags, c, expr) XVM_CMP_##c(OPS, e, expr)
+#include "prims.def"
+#undef X
+#undef OPS
+#undef SLOT_JUMPS
+    /* jnz_s [n] [weight] [target] [refund]: branch on item n, nothing popped. */
+#define PICK_JUMPS(R, TAKEN)                                                     \
+    L_JNZ_S##R:                                                                  \
+    a = ip->i ? sp[-ip->i] : tos;                                                \
+    if (a)                                                                       \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;                                                                        \
+    L_JZ_S##R:                                                                   \
+    a = ip->i ? sp[-ip->i] : tos;                                                \
+    if (!a)                                                                      \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+    PICK_JUMPS(, TAKE)
+    PICK_JUMPS(_R, TAKE_R)
+#undef PICK_JUMPS
+    /* jnz_load_s [n] [weight] [target] [refund]: branch on the word of the
+     * block in item n at the index on top, nothing pushed.  jnz_size [0]
+     * ...: branch on the size of the block on top. */
+#define LOAD_JUMP(name, cond, R, TAKEN)                                          \
+    L_##name##R:                                                                 \
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];                                     \
+    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true))) \
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);     \
+    if (cond(blk->words[tos]))                                                   \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define SIZE_JUMP(name, cond, R, TAKEN)                                          \
+    L_##name##R:                                                                 \
+    if (cond(((HeapBlock *)(intptr_t)tos)->size))                                \
+        TAKEN(ip + 1);                                                           \
+    else                                                                         \
+        ip += 4;                                                                 \
+    NEXT;
+#define NZ(v) (v)
+#define Z(v) (!(v))
+#define HEAP_JUMPS(R, TAKEN)                                                     \
+    LOAD_JUMP(JNZ_LOAD_S, NZ, R, TAKEN)                                          \
+    LOAD_JUMP(JZ_LOAD_S, Z, R, TAKEN)                                            \
+    SIZE_JUMP(JNZ_SIZE, NZ, R, TAKEN)                                            \
+    SIZE_JUMP(JZ_SIZE, Z, R, TAKEN)
+    HEAP_JUMPS(, TAKE)
+    HEAP_JUMPS(_R, TAKE_R)
+#undef HEAP_JUMPS
+#undef LOAD_JUMP
+#undef SIZE_JUMP
+#undef NZ
+#undef Z
+    /* shuffleN [d] [s1..sN]: drop d items (d >= N), push items s1..sN as
+     * they were.  The item under the pushed ones is in memory where it was. */
+#define ITEM(k) ((k) ? sp[-(k)] : tos)
+L_SHUFFLE1:
+    a = ITEM(ip[1].i);
+    sp -= ip[0].i - 1;
+    tos = a;
+    ip += 2;
+    NEXT;
+L_SHUFFLE2:
+    a = ITEM(ip[1].i);
+    b = ITEM(ip[2].i);
+    sp[1 - ip[0].i] = a;
+    sp -= ip[0].i - 2;
+    tos = b;
+    ip += 3;
+    NEXT;
+L_SHUFFLE3: {
+    Value c = ITEM(ip[3].i);
+    a = ITEM(ip[1].i);
+    b = ITEM(ip[2].i);
+    sp[1 - ip[0].i] = a;
+    sp[2 - ip[0].i] = b;
+    sp -= ip[0].i - 3;
+    tos = c;
+    ip += 4;
+    NEXT;
+}
+L_PICK2: /* [a] [b]: pick a; pick b */
+    a = ITEM(ip[0].i);
+    b = ip[1].i ? ITEM(ip[1].i - 1) : a;
+    sp[0] = tos;
+    sp[1] = a;
+    sp += 2;
+    tos = b;
+    ip += 2;
+    NEXT;
+#undef ITEM
+L_STORE_K: /* [weight] [k] [n]: block in item n, index on top, nothing moves */
+    CHARGE(ip);
+    blk = (HeapBlock *)(intptr_t)sp[-ip[2].i];
+    if (unlikely((uint64_t)tos >= (uint64_t)blk->size) && (msg = heap_problem(blk, tos, TY_INT, false)))
+        TRAP(TRAP_STORE, msg);
+    blk->words[tos] = ip[1].i;
+    blk->tags[tos] = TY_INT;
+    ip += 3;
+    NEXT;
+L_LOAD_S: /* [n]: push the word of the block in item n at the index on top */
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];
+    if (unlikely(!heap_word_ok(blk, tos, TY_INT)) && (msg = heap_problem(blk, tos, TY_INT, true)))
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
+    PUSHV(blk->words[tos]);
+    ip++;
+    NEXT;
+L_LOAD_REF_S:
+    blk = (HeapBlock *)(intptr_t)sp[-ip->i];
+    if (unlikely(!heap_word_ok(blk, tos, TY_REF)) && (msg = heap_problem(blk, tos, TY_REF, true)))
+        TRAP(tos >= 0 && tos < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
+    PUSHV(blk->words[tos]);
+    ip++;
+    NEXT;
+L_LOAD_K: /* [k]: push the word k of the block on top */
+    blk = (HeapBlock *)(intptr_t)tos;
+    if (unlikely(!heap_word_ok(blk, ip->i, TY_INT)) && (msg = heap_problem(blk, ip->i, TY_INT, true)))
+        TRAP(ip->i >= 0 && ip->i < blk->size ? TRAP_LOAD_TAG : TRAP_LOAD, msg);
+    PUSHV(blk->words[ip->i]);
+    ip++;
+    NEXT;
+L_LOAD_REF_K:
+    blk = (HeapBlock *)(intptr_t)tos;
+    if (unlikely(!heap_word_ok(blk, ip->i, TY_REF)) && (msg = heap_problem(blk, ip->i, TY_REF, true)))
+        TRAP(ip->i >= 0 && ip->i < blk->size ? TRAP_LOAD_REF_TAG : TRAP_LOAD_REF, msg);
+    PUSHV(blk->words[ip->i]);
+    ip++;
+    NEXT;
+L_STORE_REF_K: /* [weight] [k]: word k of the block under the top := the top, popped */
+    CHARGE(ip);
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely((uint64_t)ip[1].i >= (uint64_t)blk->size) && (msg = heap_problem(blk, ip[1].i, TY_REF, false)))
+        TRAP(TRAP_STORE_REF, msg);
+    blk->words[ip[1].i] = tos;
+    blk->tags[ip[1].i] = TY_REF;
+    tos = *--sp;
+    ip += 2;
+    NEXT;
 L_HALT: /* [weight]: the end of the run is a check too */
     CHARGE(ip);
     *sp = tos;
-    vm->depth = (uint32_t)(sp - base + 1);
+    vm->depth = (uint32_t)(sp - vm->stack + 1);
     vm->steps = fa.spent + (uint64_t)(fa.granted - slice);
     return NULL;
 stop: /* a charge at fuel_cell overdrew the fuel, or Ctrl-C */
@@ -517,12 +830,14 @@ trap: {
 #undef CHARGE
 #undef TAKE
 #undef TAKE_R
+#undef LOOPED
+#undef ASK_HOT
 }
 
 const void *const *vm_dispatch_table(void)
 {
     if (!dispatch)
-        run(NULL, NULL, true);
+        run(NULL, NULL, true, NULL);
     return dispatch;
 }
 
@@ -540,11 +855,13 @@ Error *vm_run(Vm *vm, Code *code)
     Error *over = vm_check_stack(vm, code);
     if (over)
         return over;
+    uint64_t want = (uint64_t)vm->depth + code->max_depth; /* more than enough */
+    vm_stack_reserve(vm, want < vm->limits.stack_slots ? want : vm->limits.stack_slots);
     uint32_t depth = vm->depth;
     Value *saved = gc_calloc(depth + 1, sizeof(Value));
     memcpy(saved, vm->stack, depth * sizeof(Value));
     vm->interrupt = 0;
-    Error *e = run(vm, code, false);
+    Error *e = run(vm, code, false, NULL);
     if (e) {
         memcpy(vm->stack, saved, depth * sizeof(Value));
         vm->depth = depth;
@@ -553,3 +870,41 @@ Error *vm_run(Vm *vm, Code *code)
     fflush(vm->out);
     return e;
 }
+
+/* ---- calls between tiers (native.c) ------------------------------------------------ */
+
+Error *vm_run_entry(Vm *vm, Code *code, VmEntry *en)
+{
+    /* The callee's return lands on a halt of its own, in a frame that
+     * trap_error skips. */
+    static Cell halt[2];
+    halt[0].op = vm_dispatch_table()[OP_HALT];
+    uint64_t at = (uint64_t)(en->fp - vm->frames);
+    Frame *fp = en->fp == vm->frames + vm->frame_room - 1 ? vm_more_frames(vm, en->fp) : en->fp;
+    if (!fp)
+        return vm_trap_at(vm, code, 0, en->fp, TRAP_OP_NESTING, trap_message(TRAP_OP_NESTING, code->body->name));
+    *fp = (Frame){halt, NULL};
+    uint32_t depth = vm->depth;
+    VmEntry inner = {fp + 1, en->calls, en->charged, en->sp};
+    Error *e = run(vm, code, false, &inner);
+    if (e)
+        return e;
+    en->sp = vm->stack + vm->depth - 1;
+    en->charged = vm->steps;
+    en->fp = vm->frames + at;
+    vm->depth = depth;
+    return NULL;
+}
+
+Error *vm_trap_at(Vm *vm, const Code *code, uint32_t insn, Frame *fp, Trap t, const char *msg)
+{
+    Span at = code->body->n ? code->body->insns[insn].span : code->body->end_span;
+    return trap_error(vm, at, fp, t, msg);
+}
+
+Error *vm_out_of_fuel_at(Vm *vm, const Code *code, uint32_t insn, uint64_t k, Frame *fp)
+{
+    return out_of_fuel(vm, code, counted_back(code->body, insn, k), fp);
+}
+
+Frame *vm_more_frames(Vm *vm, Frame *fp) { return grow_frames(vm, fp); }

@@ -7,8 +7,8 @@
  * A colon definition is a procedure whose effect is its stack comment;
  * interpreted words run as they come (flushed before each definition and
  * each defining word, which reads the value the code left on the stack).
- * Control words become if/while; DO loops keep index and limit on the
- * machine's return stack (docs/forth.md). */
+ * IF becomes if, loops labels and jumps; a DO loop's index and limit are
+ * two state slots of forth-module (docs/forth.md, decision 52). */
 #include "forth.h"
 #include "gentext.h"
 
@@ -56,20 +56,13 @@ typedef struct CsEntry {
     Depth other; /* CS_ELSE: where the IF branch ended; CS_WHILE: the exit */
 } CsEntry;
 
-typedef struct MapEnt {
-    uint32_t gen; /* offset in the generated text */
-    Span span;    /* the Forth token it came from */
-} MapEnt;
-
 enum { FORTH_MAX_NEST = 64 };
 
 typedef struct Forth {
     Session *s;
     const Source *src;
     uint32_t pos, line, line_start; /* the scanner */
-    Buf gen;                        /* XVM text not yet evaluated */
-    MapEnt *map;
-    uint32_t nmap, capmap;
+    Gentext g;                      /* XVM text not yet evaluated, mapped back onto the Forth */
     Vec words; /* FWord*, latest last */
     CsEntry cs[FORTH_MAX_NEST];
     uint32_t ncs;
@@ -87,6 +80,9 @@ typedef struct Forth {
     uint32_t flag_neg; /* where the neg; that made the last comparison's flag -1 starts, or 0 */
     uint32_t lit_off;  /* where it starts in gen */
     int64_t lit_value;
+    bool lit2;         /* and the thing before it was a literal too (for folding) */
+    uint32_t lit2_off;
+    int64_t lit2_value;
     Principal as; /* whose input the program is */
     bool check;   /* the whole program is one input, checked and not run */
     uint32_t renamed; /* check: words defined twice get names of their own */
@@ -112,12 +108,12 @@ static const struct {
     {"min", "over; over; gt; if { swap; }; pop;", 2, 1}, {"max", "over; over; lt; if { swap; }; pop;", 2, 1},
     {"1+", "push int(1); add;", 1, 1}, {"1-", "push int(1); sub;", 1, 1}, {"2*", "push int(1); shl;", 1, 1},
     {"2/", "push int(1); shr;", 1, 1}, {"and", "and;", 2, 1}, {"or", "or;", 2, 1}, {"xor", "xor;", 2, 1},
-    {"invert", "not;", 1, 1}, {"lshift", "shl;", 2, 1}, {"rshift", "rshift;", 2, 1},
+    {"invert", "not;", 1, 1}, {"lshift", "shl;", 2, 1}, {"rshift", "shru;", 2, 1},
     {"=", "eq; neg;", 2, 1}, {"<>", "ne; neg;", 2, 1}, {"<", "lt; neg;", 2, 1}, {">", "gt; neg;", 2, 1},
     {"<=", "le; neg;", 2, 1}, {">=", "ge; neg;", 2, 1}, {"0=", "push int(0); eq; neg;", 1, 1},
     {"0<", "push int(0); lt; neg;", 1, 1}, {"0>", "push int(0); gt; neg;", 1, 1},
     {"0<>", "push int(0); ne; neg;", 1, 1},
-    {"u<", "push int(-9223372036854775807); push int(1); sub; dup; rot; xor; rot; rot; xor; swap; lt; neg;", 2, 1},
+    {"u<", "ltu; neg;", 2, 1},
     {"true", "push int(-1);", 0, 1}, {"false", "push int(0);", 0, 1},
     {".", "dot;", 1, 0}, {".r", "dot-r;", 2, 0}, {"u.", "u-dot;", 1, 0}, {"cr", "push int(10); emit;", 0, 0},
     {"emit", "emit;", 1, 0}, {"space", "push int(32); emit;", 0, 0}, {"spaces", "spaces;", 1, 0},
@@ -125,7 +121,7 @@ static const struct {
     {"+!", "plus-put;", 2, 0}, {"here", "here;", 0, 1}, {"allot", "allot;", 1, 0}, {",", "comma;", 1, 0},
     {"c,", "ccomma;", 1, 0}, {"cells", "push int(3); shl;", 1, 1}, {"cell+", "push int(8); add;", 1, 1},
     {"chars", "", 1, 1}, {"char+", "push int(1); add;", 1, 1},
-    {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"resize", "resize;", 2, 2}, {"throw", "throw;", 1, 0},
+    {"allocate", "allocate;", 1, 2}, {"free", "free;", 1, 1}, {"resize", "resize;", 2, 2}, 
     {">r", "rpush;", 1, 0}, {"r>", "rpop;", 0, 1}, {"r@", "rpeek;", 0, 1}, {"i", "loop-i;", 0, 1},
     {"j", "loop-j;", 0, 1}, {"unloop", "unloop;", 0, 0},
 };
@@ -201,19 +197,12 @@ static bool scan_until(Forth *F, char delim, const char **text, Span *at)
 
 static void emit(Forth *F, Span at, const char *xvm)
 {
-    if (F->nmap == F->capmap) {
-        F->capmap = F->capmap ? 2 * F->capmap : 64;
-        MapEnt *m = gc_alloc(F->capmap * sizeof *m);
-        if (F->nmap)
-            memcpy(m, F->map, F->nmap * sizeof *m);
-        F->map = m;
-    }
-    F->map[F->nmap++] = (MapEnt){.gen = (uint32_t)F->gen.len, .span = at};
-    buf_puts(&F->gen, xvm);
-    buf_putc(&F->gen, ' ');
-    F->lit = false;
+    gentext_emit(&F->g, at, xvm);
+    F->lit = F->lit2 = false;
     size_t n = strlen(xvm);
-    F->flag_neg = n > 6 && !strcmp(xvm + n - 6, "; neg;") ? (uint32_t)(F->gen.len - 5) : 0;
+    /* not after ltu: core/compile.c fuses a compare with jump_unless by
+     * negating it, which it can for the signed compares only */
+    F->flag_neg = n > 6 && !strcmp(xvm + n - 6, "; neg;") && strcmp(xvm, "ltu; neg;") ? (uint32_t)(F->g.text.len - 5) : 0;
 }
 
 /* IF, WHILE and UNTIL test a flag for zero: a comparison's 1 does as well
@@ -221,9 +210,9 @@ static void emit(Forth *F, Span at, const char *xvm)
  * with the branch. */
 static void drop_flag_neg(Forth *F)
 {
-    if (F->flag_neg && F->flag_neg + 5 == F->gen.len) {
-        F->gen.len = F->flag_neg;
-        F->gen.s[F->gen.len] = 0;
+    if (F->flag_neg && F->flag_neg + 5 == F->g.text.len) {
+        F->g.text.len = F->flag_neg;
+        F->g.text.s[F->g.text.len] = 0;
     }
     F->flag_neg = 0;
 }
@@ -234,16 +223,16 @@ static void commute_literal(Forth *F)
 {
     const char *tail = "loop-i; ";
     size_t tl = strlen(tail);
-    if (F->nmap < 2 || F->gen.len < tl || strcmp(F->gen.s + F->gen.len - tl, tail))
+    if (F->g.nmap < 2 || F->g.text.len < tl || strcmp(F->g.text.s + F->g.text.len - tl, tail))
         return;
-    MapEnt *a = &F->map[F->nmap - 2], *b = &F->map[F->nmap - 1];
+    GentextMap *a = &F->g.map[F->g.nmap - 2], *b = &F->g.map[F->g.nmap - 1];
     uint32_t n = b->gen - a->gen;
-    const char *lit = F->gen.s + a->gen;
-    if (b->gen + tl != F->gen.len || n < 12 || strncmp(lit, "push int(", 9) || memchr(lit, ';', n) != lit + n - 2)
+    const char *lit = F->g.text.s + a->gen;
+    if (b->gen + tl != F->g.text.len || n < 12 || strncmp(lit, "push int(", 9) || memchr(lit, ';', n) != lit + n - 2)
         return;
     char *copy = gc_strndup(lit, n);
-    memcpy(F->gen.s + a->gen, tail, tl);
-    memcpy(F->gen.s + a->gen + tl, copy, n);
+    memcpy(F->g.text.s + a->gen, tail, tl);
+    memcpy(F->g.text.s + a->gen + tl, copy, n);
     Span lit_span = a->span;
     a->span = b->span;
     b->gen = a->gen + (uint32_t)tl;
@@ -253,10 +242,13 @@ static void commute_literal(Forth *F)
 /* Take back the literal just emitted (PICK's index, a divisor). */
 static void unemit_literal(Forth *F)
 {
-    F->gen.len = F->lit_off;
-    F->gen.s[F->gen.len] = 0;
-    F->nmap--;
-    F->lit = false;
+    F->g.text.len = F->lit_off;
+    F->g.text.s[F->g.text.len] = 0;
+    F->g.nmap--;
+    F->lit = F->lit2; /* the literal before it, if any, is the last thing now */
+    F->lit_off = F->lit2_off;
+    F->lit_value = F->lit2_value;
+    F->lit2 = false;
     if (F->defining && !F->depth.dead)
         F->depth.now--; /* the literal is an operand, not an item */
 }
@@ -303,36 +295,18 @@ static void emit_word(Forth *F, Span at, const char *xvm, int in, int out)
 
 static void emit_literal(Forth *F, Span at, int64_t v)
 {
-    uint32_t off = (uint32_t)F->gen.len;
+    uint32_t off = (uint32_t)F->g.text.len;
+    bool had = F->lit;
+    uint32_t had_off = F->lit_off;
+    int64_t had_value = F->lit_value;
     track(F, 0, 1);
     emit(F, at, gc_printf("push int(%lld);", (long long)v));
+    F->lit2 = had;
+    F->lit2_off = had_off;
+    F->lit2_value = had_value;
     F->lit = true;
     F->lit_off = off;
     F->lit_value = v;
-}
-
-static Span map_back(const Forth *F, Span gen)
-{
-    uint32_t lo = 0, hi = F->nmap;
-    while (hi - lo > 1) {
-        uint32_t mid = (lo + hi) / 2;
-        if (F->map[mid].gen <= gen.off)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return F->nmap ? F->map[lo].span : (Span){.src = F->src, .line = 1, .col = 1};
-}
-
-static void remap(const Forth *F, Node *n)
-{
-    Span last = n->span;
-    last.off += last.len ? last.len - 1 : 0;
-    /* A body's end is its ; (where "f leaves 2 items" points), not its name. */
-    n->span = n->kind == N_BLOCK ? source_span_join(map_back(F, n->span), map_back(F, last)) : map_back(F, n->span);
-    n->head_span = map_back(F, n->head_span);
-    for (uint32_t i = 0; i < n->nkids; i++)
-        remap(F, n->kids[i]);
 }
 
 /* "from line 3 (push int(1))" in a join's paths: the XVM text goes, the
@@ -405,48 +379,32 @@ static void trap_at_forth(const Forth *F, Error *e)
 {
     if (!e->span.src || e->span.src == F->src)
         return;
-    for (Note *n = e->notes; n; n = n->next)
-        if (n->span.src == F->src) {
+    /* The first note outside forth-module is Forth: this input's, or an
+     * earlier input's in Forth mode, where each input is a source. */
+    for (Note **at = &e->notes, *n; (n = *at); at = &n->next)
+        if (n->span.src && n->span.src != e->span.src) {
             Span op = e->span;
             e->span = n->span;
             n->span = op;
             n->msg = "in forth-machine's operation here, reached through that call";
+            if (e->msg && !strncmp(e->msg, "trap: THROW", 11))
+                *at = n->next; /* the message is the THROW's whole story */
             return;
         }
 }
 
-static void remap_error(const Forth *F, Error *e, const Source *gen)
-{
-    for (; e; e = e->next) {
-        if (e->span.src == gen)
-            e->span = map_back(F, e->span);
-        for (Note *n = e->notes; n; n = n->next)
-            if (n->span.src == gen)
-                n->span = map_back(F, n->span);
-        if (e->code == E_TRAP)
-            trap_at_forth(F, e);
-        if (e->span.src == F->src) /* spans of the tree were moved before it was verified */
-            forth_wording(e);
-    }
-}
-
 /* Evaluate what is generated so far as one input (checked, not run, if
- * check). */
+ * check); its errors, already at the Forth source, in Forth's words. */
 static Error *evaluate(Forth *F, bool check)
 {
-    if (!F->gen.len)
-        return NULL;
-    const Source *gen = source_new(F->src->name, F->gen.s, F->gen.len, 1);
-    Node *unit;
-    Error *e = parse_unit(gen, &unit);
-    if (!e) {
-        remap(F, unit);
-        e = check ? session_check_unit(F->s, unit, F->src, F->as) : session_eval_unit(F->s, unit, F->src, F->as);
-    }
-    remap_error(F, e, gen);
-    F->gen = (Buf){0};
-    F->nmap = 0;
+    Error *e = check ? gentext_check(&F->g, F->s, F->src, F->as) : gentext_eval(&F->g, F->s, F->src, F->as);
     F->lit = false;
+    for (Error *x = e; x; x = x->next) {
+        if (x->code == E_TRAP)
+            trap_at_forth(F, x);
+        if (x->span.src == F->src) /* spans of the tree were moved before it was verified */
+            forth_wording(x);
+    }
     return e;
 }
 
@@ -580,6 +538,24 @@ static Error *control_middle(Forth *F, const FTok *t)
     return NULL;
 }
 
+/* LOOP and +LOOP: the step, the test and the jump back (a +LOOP of a
+ * literal step compares with it, forth-module.xvm's loop-plus). */
+static void loop_back(Forth *F, const FTok *t, int top)
+{
+    if (*t->text != '+') {
+        emit(F, t->span, gc_printf("loop-next; ne; jump_if top%d;", top));
+        return;
+    }
+    if (!F->lit || !F->lit_value) {
+        emit_word(F, t->span, gc_printf("ploop-next; eq; jump_if top%d;", top), 1, 0);
+        return;
+    }
+    int64_t n = F->lit_value;
+    unemit_literal(F);
+    emit(F, t->span, gc_printf("push int(%lld); loop-plus; push int(%lld); %s; jump_if top%d;", (long long)n,
+                               (long long)n, n > 0 ? "geu" : "ltu", top));
+}
+
 static Error *control_close(Forth *F, const FTok *t)
 {
     const char *w = t->text;
@@ -609,8 +585,7 @@ static Error *control_close(Forth *F, const FTok *t)
         emit(F, t->span, gc_printf("jump top%d; label end%d;", c.top, c.leave));
         F->depth = c.other;
     } else if (!strcmp(w, "loop") || !strcmp(w, "+loop")) {
-        emit_word(F, t->span, gc_printf("%s; jump_if top%d;", *w == '+' ? "ploop-next; push int(0); ge" : "loop-next; ne", c.top),
-                  *w == '+', 0);
+        loop_back(F, t, c.top);
         if (c.leave)
             emit(F, t->span, gc_printf("label leave%d;", c.leave));
         emit(F, t->span, "unloop;");
@@ -772,9 +747,9 @@ static Error *colon(Forth *F, const FTok *t)
     F->depth = (Depth){0};
     F->low = 0;
     F->exited = false;
-    F->head_off = (uint32_t)F->gen.len;
+    F->head_off = (uint32_t)F->g.text.len;
     emit(F, name.span, head_text(F));
-    F->head_len = (uint32_t)F->gen.len - F->head_off;
+    F->head_len = (uint32_t)F->g.text.len - F->head_off;
     return NULL;
 }
 
@@ -795,12 +770,12 @@ static void finish_head(Forth *F)
     F->commented = true;
     const char *head = head_text(F);
     Buf b = {0};
-    buf_printf(&b, "%.*s%s %s", (int)F->head_off, F->gen.s, head, F->gen.s + F->head_off + F->head_len);
+    buf_printf(&b, "%.*s%s %s", (int)F->head_off, F->g.text.s, head, F->g.text.s + F->head_off + F->head_len);
     int shift = (int)strlen(head) + 1 - (int)F->head_len;
-    for (uint32_t i = 0; i < F->nmap; i++)
-        if (F->map[i].gen > F->head_off)
-            F->map[i].gen = (uint32_t)((int)F->map[i].gen + shift);
-    F->gen = b;
+    for (uint32_t i = 0; i < F->g.nmap; i++)
+        if (F->g.map[i].gen > F->head_off)
+            F->g.map[i].gen = (uint32_t)((int)F->g.map[i].gen + shift);
+    F->g.text = b;
 }
 
 /* The verifier's "the end of the body leaves <N> ... but 'f' declares"
@@ -905,6 +880,20 @@ static Error *recurse_word(Forth *F, const FTok *t)
     return e;
 }
 
+/* THROW tests its code here, so a THROW of 0 (every ALLOCATE that found
+ * room) costs no call, and calls throw-code, which stops the run with
+ * gforth's message for the code; the call's span is the THROW, so that is
+ * where the trap points.  A literal 0 THROW is nothing at all. */
+static Error *throw_word(Forth *F, const FTok *t)
+{
+    if (F->lit && F->lit_value == 0) {
+        unemit_literal(F);
+        return NULL;
+    }
+    emit_word(F, t->span, F->lit ? "throw-code;" : "dup; if { throw-code; }, { pop; };", 1, 0);
+    return NULL;
+}
+
 static Error *dot_quote(Forth *F, const FTok *t)
 {
     const char *text;
@@ -969,6 +958,8 @@ static Error *special_word(Forth *F, const FTok *t, bool *done)
         return recurse_word(F, t);
     if (!strcmp(w, "pick"))
         return pick_word(F, t);
+    if (!strcmp(w, "throw"))
+        return throw_word(F, t);
     if (!strcmp(w, ".\""))
         return dot_quote(F, t);
     if (!strcmp(w, "\\") || !strcmp(w, "("))
@@ -1004,6 +995,56 @@ static bool divide_by_literal(Forth *F, const FTok *t)
     return true;
 }
 
+/* A word on literals only is its result, computed here ("2 cells" is 16,
+ * "limit 1+" one number): fewer instructions, and the literal it leaves
+ * may fold further, or let ALLOCATE take its size as known. */
+static bool fold_literals(Forth *F, const FTok *t)
+{
+    static const char *const unary[] = {"1+", "1-", "2*", "cells", "cell+", "chars", "char+", "negate", "invert"};
+    static const char *const binary[] = {"+", "-", "*", "and", "or", "xor"};
+    const char *w = t->text;
+    uint64_t a = (uint64_t)F->lit2_value, b = (uint64_t)F->lit_value, r;
+    size_t k = 0;
+    if (!F->lit)
+        return false;
+    while (k < countof(unary) && strcmp(w, unary[k]))
+        k++;
+    if (k < countof(unary)) {
+        const uint64_t add[] = {1, (uint64_t)-1, 0, 0, 8, 0, 1, 0, 0};
+        r = k == 2 ? b << 1 : k == 3 ? b << 3 : k == 7 ? 0 - b : k == 8 ? ~b : b + add[k];
+        unemit_literal(F);
+        emit_literal(F, t->span, (int64_t)r);
+        return true;
+    }
+    for (k = 0; k < countof(binary) && strcmp(w, binary[k]);)
+        k++;
+    if (k == countof(binary) || !F->lit2)
+        return false;
+    r = k == 0 ? a + b : k == 1 ? a - b : k == 2 ? a * b : k == 3 ? (a & b) : k == 4 ? (a | b) : (a ^ b);
+    unemit_literal(F);
+    unemit_literal(F);
+    emit_literal(F, t->span, (int64_t)r);
+    return true;
+}
+
+/* ALLOCATE of a size known here goes straight to the free list of its
+ * number of cells; FREE leaves its 0 as a literal, so FREE THROW is no
+ * test at all. */
+static bool memory_word(Forth *F, const FTok *t)
+{
+    if (!strcmp(t->text, "free")) {
+        emit_word(F, t->span, "free-block;", 1, 0);
+        emit_literal(F, t->span, 0);
+        return true;
+    }
+    if (strcmp(t->text, "allocate") || !F->lit || F->lit_value < 0 || F->lit_value > 63 * 8)
+        return false;
+    int64_t w = F->lit_value <= 8 ? 1 : (F->lit_value + 7) / 8;
+    unemit_literal(F);
+    emit_word(F, t->span, gc_printf("push int(%lld); allocate-small;", (long long)w), 0, 2);
+    return true;
+}
+
 static Error *one_word(Forth *F, const FTok *t)
 {
     FWord *u = find_word(F, t->text);
@@ -1018,7 +1059,7 @@ static Error *one_word(Forth *F, const FTok *t)
     Error *e = special_word(F, t, &done);
     if (done)
         return e;
-    if (divide_by_literal(F, t))
+    if (divide_by_literal(F, t) || fold_literals(F, t) || memory_word(F, t))
         return NULL;
     for (size_t i = 0; i < countof(simple_words); i++)
         if (!strcmp(t->text, simple_words[i].name)) {

@@ -35,7 +35,12 @@ static Span map_back(const Gentext *g, const Source *src, Span gen)
 
 static void remap(const Gentext *g, const Source *src, Node *n)
 {
-    n->span = map_back(g, src, n->span);
+    Span last = n->span;
+    last.off += last.len ? last.len - 1 : 0;
+    /* A block ends at the foreign token its last text came from (a Forth
+     * body at its ;, where "f leaves 2 items" points), not where it began. */
+    n->span = n->kind == N_BLOCK ? source_span_join(map_back(g, src, n->span), map_back(g, src, last))
+                                 : map_back(g, src, n->span);
     n->head_span = map_back(g, src, n->head_span);
     for (uint32_t i = 0; i < n->nkids; i++)
         remap(g, src, n->kids[i]);
@@ -52,7 +57,7 @@ static void remap_error(const Gentext *g, const Source *src, Error *e, const Sou
     }
 }
 
-Error *gentext_eval(Gentext *g, Session *s, const Source *src, Principal as)
+static Error *evaluate(Gentext *g, Session *s, const Source *src, Principal as, bool check)
 {
     if (!g->text.len)
         return NULL;
@@ -61,12 +66,22 @@ Error *gentext_eval(Gentext *g, Session *s, const Source *src, Principal as)
     Error *e = parse_unit(gen, &unit);
     if (!e) {
         remap(g, src, unit);
-        e = session_eval_unit(s, unit, src, as);
+        e = check ? session_check_unit(s, unit, src, as) : session_eval_unit(s, unit, src, as);
     }
     remap_error(g, src, e, gen);
     g->text = (Buf){0};
     g->nmap = 0;
     return e;
+}
+
+Error *gentext_eval(Gentext *g, Session *s, const Source *src, Principal as)
+{
+    return evaluate(g, s, src, as, false);
+}
+
+Error *gentext_check(Gentext *g, Session *s, const Source *src, Principal as)
+{
+    return evaluate(g, s, src, as, true);
 }
 
 const char *gentext_name(const char *name)

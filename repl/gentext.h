@@ -26,6 +26,10 @@ void gentext_emit(Gentext *g, Span at, const char *xvm);
  * being the foreign source; then start afresh.  Errors point into src. */
 Error *gentext_eval(Gentext *g, Session *s, const Source *src, Principal as);
 
+/* The same, verified with nothing committed and nothing run
+ * (session_check_unit). */
+Error *gentext_check(Gentext *g, Session *s, const Source *src, Principal as);
+
 /* A procedure name for a foreign name (a Forth word, a Wasm export):
  * itself if XVM can spell it, else w_ and every other character as _XX. */
 const char *gentext_name(const char *name);

@@ -15,11 +15,22 @@ static Error *stage(Txn *t, DefCtx *c, const Node *st)
 }
 
 /* A type the session declared ahead of its module, taken over with the
- * same representation: values made so far are its values (decision 49). */
-static bool taken_over(const void *old_version, const void *new_version)
+ * same representation: values made so far are its values (decision 49).
+ * NULL when neu takes old over, else why not. */
+static const char *takeover_refused(const void *old_version, const void *new_version)
 {
     const TypeDef *old = old_version, *neu = new_version;
-    return old->repr == neu->repr && trust_hands_over(&old->head, &neu->head);
+    if (strcmp(old->owner, trust_owner(old->principal)) != 0 || strcmp(neu->owner, trust_owner(neu->principal)) == 0)
+        return "only its owner may redefine a type; choose another name";
+    if (!trust_hands_over(&old->head, &neu->head))
+        return gc_printf("the %s session declared it, and a session hands its types over only to modules of its "
+                         "own principal; declare it as %s input, or choose another name",
+                         principal_name(old->principal), principal_name(old->principal));
+    if (old->repr != neu->repr)
+        return gc_printf("a module takes over the session's type only with its representation, %s; declare it "
+                         "with %s, or choose another name",
+                         type_name(old->repr), type_name(old->repr));
+    return NULL;
 }
 
 static void carry(Txn *t, Def *d, void *version)
@@ -28,8 +39,9 @@ static void carry(Txn *t, Def *d, void *version)
     TypeDef *v = version;
     const TypeDef *old = d->cur;
     v->handle = d;
+    v->before = old;
     if (old && old->repr == v->repr && old->principal == v->principal &&
-        (!strcmp(old->owner, v->owner) || taken_over(old, v))) {
+        (!strcmp(old->owner, v->owner) || !takeover_refused(old, v))) {
         v->id = old->id;
         return;
     }
@@ -66,7 +78,7 @@ static void show(Buf *out, const void *version)
 
 const KindOps kind_type = {
     .kind = DEF_TYPE, .stage = stage, .carry = carry, .change = change, .summary = summary, .show = show,
-    .owned = true, .taken_over = taken_over, .rebuilt = "verified again", .redefined = "",
+    .owned = true, .takeover_refused = takeover_refused, .rebuilt = "verified again", .redefined = "",
 };
 
 static Error *declare_in_module(const DefCtx *c, const Node *st)

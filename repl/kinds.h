@@ -33,8 +33,9 @@ typedef struct KindOps {
      * may declare it again, and the same declaration again is no change. */
     bool owned;
     /* An owned kind that another owner may take over from the one who has
-     * it (old): then that declaration is allowed.  NULL: never. */
-    bool (*taken_over)(const void *old, const void *neu);
+     * it (old): NULL when that declaration is allowed, else the hint that
+     * says why not.  The hook NULL: never. */
+    const char *(*takeover_refused)(const void *old, const void *neu);
     /* Given again word for word by its owner: is it built on the same
      * versions too (then nothing changes)?  NULL: yes. */
     bool (*same)(const void *old, const void *neu);

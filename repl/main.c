@@ -229,7 +229,7 @@ static xvm_State *open_state(Repl *r, const Options *o)
 
 int main(int argc, char **argv)
 {
-    GC_INIT();
+    gc_start_main();
     Repl r = {.out = stdout, .quit_status = -1, .histsize = history_size()};
     Options o = {0};
     int status = parse_options(argc, argv, &r, &o);

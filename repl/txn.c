@@ -86,10 +86,14 @@ Error *txn_stage(void *ctx, DefKind kind, const char *name, void *version, Span 
         return e;
     if (d && d->cur && ops->owned) {
         const DefHead *old = d->cur;
-        if (strcmp(old->owner, h->owner) && !(ops->taken_over && ops->taken_over(old, h)))
+        const char *why = !strcmp(old->owner, h->owner)  ? NULL
+                          : ops->takeover_refused ? ops->takeover_refused(old, h)
+                                                  : gc_printf("only its owner may redefine a %s; choose another name",
+                                                              workspace_kind_name(kind));
+        if (why)
             return err_hint(err_new(E_TRUST, at, "%s '%s' is owned by %s; %s cannot declare it again",
                                     workspace_kind_name(kind), name, show_owner_words(old->owner), show_owner_words(h->owner)),
-                            "only its owner may redefine a %s; choose another name", workspace_kind_name(kind));
+                            "%s", why);
         if (!strcmp(old->owner, h->owner) && same_declaration(ops, old, h))
             return NULL;
     }

@@ -20,8 +20,7 @@ char wasm_types_valtype(const WasmSexpr *x)
 
 const char *wasm_types_xvm(char t)
 {
-    (void)t; /* i32 / i64 once they are types of wasm-machine (issue 16) */
-    return "int";
+    return t == 'I' ? "i64" : "i32"; /* wasm-module's types (stdlib/wasm-module.xvm) */
 }
 
 const char *wasm_types_effect(WasmModuleSig sig)

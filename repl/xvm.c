@@ -402,7 +402,7 @@ static int stack_usable(xvm_State *X, uint32_t more)
         return usage(X, "a stepped run is suspended: the stack cannot change beside it");
     if (X->s->verify_only) /* the simulated stack has gone on as if inputs had run: no item of it is real */
         return usage(X, "in verify-only mode (XVM_VERIFY_ONLY) the stack cannot change: nothing runs");
-    if ((uint64_t)X->s->vm->depth + more > X->s->vm->limits.stack_slots)
+    if (!vm_stack_reserve(X->s->vm, (uint64_t)X->s->vm->depth + more))
         return usage(X, "the stack is full (see the setting \"stack\")");
     return XVM_OK;
 }

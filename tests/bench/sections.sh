@@ -385,7 +385,7 @@ section_wasm() {
     printf '%-10s %10s %10s %8s\n' bench 'xvm s' "$WASM_INTERP s" ratio
     : >"$work/wasm.ratios"
     for b in fib loop; do
-        printf ':set fuel 0\n:load %s\ncall main; print;\n' "$here/$b.wat" >"$work/$b.wasm.xvm"
+        printf ':set fuel 0\n:load %s\ncall main; i32_int; print;\n' "$here/$b.wat" >"$work/$b.wasm.xvm"
         wat2wasm "$here/$b.wat" -o "$work/$b.wasm" || { bad=1; continue; }
         x=$("$XVM" --quiet "$work/$b.wasm.xvm" 2>&1 | tail -n 1)
         w=$("$WASM_INTERP" "$work/$b.wasm" --run-all-exports 2>&1 | tail -n 1 | sed 's/.*i32://')

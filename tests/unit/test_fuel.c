@@ -363,6 +363,61 @@ static void test_effects_and_traps(void **state)
     check_prog("push int(-1); alloc; print;", NULL, 0);
 }
 
+/* Superinstructions (compile.c): each fused group counts, stops and traps
+ * exactly where its instructions would, one at a time. */
+static void test_fused_forms(void **state)
+{
+    (void)state;
+    /* dup; mul  over; add  swap; push; sub; swap  rot; add; swap */
+    check_prog("push int(3); push int(4); dup; mul; over; add; swap; push int(2); sub; swap;\n"
+               "push int(1); push int(5); rot; add; swap; print; print; print;",
+               NULL, 18);
+    /* dup; push K; lt; jump_if  and  dup; pick N; lt; jump_if (loop tests) */
+    check_prog("push int(0); while { dup; push int(5); lt; }, { push int(1); add; }; print;", NULL, 0);
+    check_prog("push int(5); push int(0); while { dup; pick 2; lt; }, { push int(1); add; }; print; print;", NULL, 0);
+    /* pick N; lt; jump_unless  and  over / dup; jump_unless */
+    check_prog("push int(1); push int(2); pick 1; lt; if { push int(7); print; }; print;", NULL, 0);
+    check_prog("push int(0); push int(3); over; if { push int(1); print; }; dup; if { push int(2); print; }; print; print;",
+               NULL, 0);
+    /* unsigned compares before jump_unless branch on the opposite compare */
+    check_prog("push int(-1); push int(1); ltu; if { push int(1); print; }, { push int(2); print; };\n"
+               "push int(1); push int(-1); leu; if { push int(3); print; }, { push int(4); print; };",
+               NULL, 0);
+    /* push K; pick A; pick 2; store  pick A; over; load  over; over; load  dup; push K; load */
+    check_prog("push int(3); alloc; push int(0); while { dup; push int(3); lt; }, {\n"
+               "  push int(9); pick 2; pick 2; store; push int(1); add;\n"
+               "}; pop; push int(1); over; over; load; print; pick 1; over; load; print; pop;\n"
+               "dup; push int(2); load; print; size; print;",
+               NULL, 0);
+    /* over; push K; store_ref  dup; push K; load_ref */
+    check_prog("push int(2); alloc; push int(1); alloc; over; push int(1); store_ref; dup; push int(1); load_ref; size; print; pop;",
+               NULL, 0);
+    /* runs of shuffles as one: drop D, push copies */
+    check_prog("push int(1); push int(2); push int(3); push int(4); rot; pop; swap; pop; print;\n"
+               "push int(5); push int(6); push int(7); pop; swap; pop; dup; print; print;\n"
+               "push int(8); push int(9); push int(10); swap; rot; rot; swap; print; print; print; print;",
+               NULL, 0);
+    /* two copies at once: pick A; pick B (and dup; dup) */
+    check_prog("push int(1); push int(2); pick 1; pick 1; push int(3); print; print; print;\n"
+               "dup; dup; push int(4); print; print; print; print; print;",
+               NULL, 0);
+    /* pick A; over; load; jump_if  dup; size; jump_unless  push K; alloc */
+    check_prog("push int(3); alloc; push int(1); pick 1; over; load; if { push int(5); print; }; pop;\n"
+               "dup; size; if { push int(6); print; }; pop; push int(0); alloc; dup; size; if { push int(7); print; }; pop;",
+               NULL, 0);
+    check_prog("push int(2); alloc; push int(7); over; push int(1); store; push int(1); pick 1; over; load;\n"
+               "jump_unless skip; push int(8); print; label skip; pop; pop;",
+               NULL, 0);
+    /* traps inside fused groups name the instruction that traps */
+    check_prog("push int(2); alloc; push int(2); pick 1; over; load; if { push int(1); print; }; pop; pop;", NULL, 0);
+    check_prog("push int(1); push int(-1); alloc;", NULL, 0);
+    check_prog("push int(1); alloc; push int(4); push int(9); pick 2; pick 2; store;", NULL, 0);
+    check_prog("push int(1); alloc; push int(3); over; over; load;", NULL, 0);
+    check_prog("push int(1); alloc; dup; push int(2); load;", NULL, 0);
+    check_prog("push int(1); alloc; dup; push int(0); load_ref;", NULL, 0);
+    check_prog("push int(1); alloc; push int(1); alloc; over; push int(3); store_ref;", NULL, 0);
+}
+
 static void test_machine_operations(void **state)
 {
     (void)state;
@@ -516,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_branches),
         cmocka_unit_test(test_calls),
         cmocka_unit_test(test_effects_and_traps),
+        cmocka_unit_test(test_fused_forms),
         cmocka_unit_test(test_machine_operations),
         cmocka_unit_test(test_long_body),
         cmocka_unit_test(test_defaults),

@@ -1,0 +1,1 @@
+: guarded ( xt -- ior ) catch ;
