@@ -18,6 +18,7 @@
  * effect a trap leaves behind, and where code falls into a label; so the
  * run stops where the threaded code does, and a trap charges the part of
  * its run it reached, as vm.c's does. */
+#define _GNU_SOURCE /* pthread_getattr_np */
 #include "native.h"
 
 #include "flatten.h"
@@ -42,11 +43,13 @@ typedef struct NativeCtx {
     volatile sig_atomic_t *interrupt;
     Error *err;
     int64_t budget; /* the fuel limit, or UNLIMITED */
+    uintptr_t cfloor; /* native_fits: below this C stack address a call runs threaded */
 } NativeCtx;
 
 /* The fields native code reads, as i64 indices. */
-enum { CX_FP = 1, CX_FP_END, CX_LEFT, CX_CALLS, CX_CALL_DEPTH, CX_BASE, CX_STACK_LIMIT, CX_INTERRUPT };
-_Static_assert(offsetof(NativeCtx, fp) == CX_FP * 8 && offsetof(NativeCtx, interrupt) == CX_INTERRUPT * 8,
+enum { CX_FP = 1, CX_FP_END, CX_LEFT, CX_CALLS, CX_CALL_DEPTH, CX_BASE, CX_STACK_LIMIT, CX_INTERRUPT, CX_CFLOOR = 11 };
+_Static_assert(offsetof(NativeCtx, fp) == CX_FP * 8 && offsetof(NativeCtx, interrupt) == CX_INTERRUPT * 8 &&
+                   offsetof(NativeCtx, cfloor) == CX_CFLOOR * 8,
                "NativeCtx: native code reads its fields as i64 words");
 #define UNLIMITED ((int64_t)1 << 62)
 
@@ -152,16 +155,50 @@ static Frame *rt_frames(NativeCtx *c, Frame *fp)
     return f;
 }
 
+/* ---- the C stack ---------------------------------------------------------------------------- */
+/* Native code recurses on the C stack, the threaded tier on the heap.  So
+ * a call made where the C stack is nearly used up runs threaded (in one C
+ * frame however deep it goes): deep recursion costs speed, never a crash,
+ * and the call-depth limit means the same in every tier. */
+#define CSTACK_MARGIN ((uintptr_t)1 << 20) /* for what runs above the floor: traps, the collector, a policy */
+#define CSTACK_MOST ((uintptr_t)64 << 20)  /* when the thread's stack is said to be unlimited */
+
+static __thread uintptr_t cfloor;
+
+static uintptr_t native_cfloor(void)
+{
+    if (cfloor)
+        return cfloor;
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0), lo = 0;
+    size_t size = 0;
+    void *addr = NULL;
+    pthread_attr_t a;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        if (pthread_attr_getstack(&a, &addr, &size) == 0)
+            lo = (uintptr_t)addr;
+        pthread_attr_destroy(&a);
+    }
+    uintptr_t margin = size && size / 4 < CSTACK_MARGIN ? size / 4 : CSTACK_MARGIN;
+    uintptr_t floor = lo ? lo + margin : here - CSTACK_MARGIN;
+    if (here > CSTACK_MOST && floor < here - CSTACK_MOST)
+        floor = here - CSTACK_MOST;
+    return cfloor = floor;
+}
+
+bool native_fits(void) { return (uintptr_t)__builtin_frame_address(0) > native_cfloor(); }
+
 static void ctx_from(NativeCtx *c, Vm *vm, const VmEntry *en)
 {
     *c = (NativeCtx){.vm = vm, .fp = en->fp, .fp_end = vm->frames + vm->frame_room - 1, .calls = en->calls,
                      .call_depth = vm->limits.call_depth, .base = vm->stack, .stack_limit = vm->limits.stack_slots,
-                     .interrupt = &vm->interrupt};
+                     .interrupt = &vm->interrupt, .cfloor = native_cfloor()};
     c->budget = vm->limits.fuel ? (int64_t)vm->limits.fuel : UNLIMITED;
     c->left = c->budget - (int64_t)en->charged;
 }
 
 /* A callee with no native code: its threaded code (counted for the policy). */
+static Value *run_threaded(NativeCtx *c, Code *callee, Value *fb);
+
 static Value *rt_threaded(NativeCtx *c, Code *callee, Value *fb)
 {
     Vm *vm = c->vm;
@@ -169,8 +206,18 @@ static Value *rt_threaded(NativeCtx *c, Code *callee, Value *fb)
         vm->hot(vm, callee, vm->hot_ctx);
     callee->calls++;
     NativeFn fn = __atomic_load_n(&callee->native, __ATOMIC_ACQUIRE);
-    if (fn)
+    if (fn && native_fits())
         return fn(c, fb);
+    return run_threaded(c, callee, fb);
+}
+
+/* Native code entered where the C stack is nearly used up: this call runs
+ * threaded instead (native_fits). */
+static Value *rt_deep(NativeCtx *c, Code *code, Value *fb) { return run_threaded(c, code, fb); }
+
+static Value *run_threaded(NativeCtx *c, Code *callee, Value *fb)
+{
+    Vm *vm = c->vm;
     VmEntry en = {c->fp, (uint32_t)c->calls, charged(c), fb};
     Error *e = vm_run_entry(vm, callee, &en);
     if (e) {
@@ -770,6 +817,15 @@ static Error *gen_function(Gen *g, const char *name)
     for (uint32_t k = 0; k < nslots; k++)
         g->slot[k] = LLVM(BuildAlloca)(B, g->i64, "");
     g->left = LLVM(BuildAlloca)(B, g->i64, "left");
+    {   /* the C stack nearly used up: this call runs threaded (rt_deep) */
+        LLVMValueRef here = LLVM(BuildPtrToInt)(B, g->left, g->i64, "");
+        LLVMBasicBlockRef ok = when_bad(g, LLVM(BuildICmp)(B, LLVMIntULT, here, cx(g, CX_CFLOOR), ""));
+        LLVMValueRef args[] = {g->ctx, k64(g, (int64_t)(intptr_t)code), g->fb};
+        LLVMTypeRef tys[] = {g->i64, g->i64, g->i64};
+        LLVMValueRef top = call_c(g, (const void *)rt_deep, g->i64, args, 3, tys);
+        LLVM(BuildRet)(B, LLVM(BuildIntToPtr)(B, top, g->p64, ""));
+        LLVM(PositionBuilderAtEnd)(B, ok);
+    }
     LLVM(BuildStore)(B, cx(g, CX_LEFT), g->left);
     g->interrupt = cx(g, CX_INTERRUPT);
     for (uint32_t k = 0; k < code->nin; k++)
@@ -934,16 +990,6 @@ Error *native_compile(Code *code)
     if (e)
         return e;
     code->compile_ns = now_ns() - t0;
-    if (getenv("XVM_NATIVE_TIME")) /* temporary, for make bench until :show reports it (is11p) */
-        fprintf(stderr, "native: %s %.3f ms\n", code->body->name, (double)code->compile_ns / 1e6);
     __atomic_store_n(&code->native, entry, __ATOMIC_RELEASE);
     return NULL;
-}
-
-void native_hot_eager(Vm *vm, Code *code, void *ctx)
-{
-    code->ask_at = UINT64_MAX;
-    Error *e = native_compile(code);
-    if (e && ctx) /* the tests count what stays threaded */
-        ++*(uint64_t *)ctx;
 }

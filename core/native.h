@@ -20,10 +20,9 @@ Error *native_compile(Code *code);
 /* Run code's native code for a call from the threaded executor; en as in
  * vm_run_entry.  On a trap the error (the run's, fuel and all). */
 Error *native_call(Vm *vm, Code *code, VmEntry *en);
+/* Room on this thread's C stack for native code (which recurses there);
+ * false: run the call threaded. */
+bool native_fits(void);
 
-/* A vm->hot that compiles every code on its first call (XVM_NATIVE_EAGER=1
- * for tests, until the policies of stdlib/ ask); ctx, if not NULL, a
- * uint64_t counting the codes that failed to compile. */
-void native_hot_eager(Vm *vm, Code *code, void *ctx);
 
 #endif

@@ -69,8 +69,6 @@ Vm *vm_new(VmLimits limits, FILE *out)
     stack_alloc(vm, STACK_ROOM_START);
     frames_alloc(vm);
     vm->out = out;
-    if (getenv("XVM_NATIVE_EAGER")) /* tests: every call compiles (until the policy port, repl/policy.c) */
-        vm->hot = native_hot_eager;
     return vm;
 }
 
@@ -180,18 +178,21 @@ Error *vm_trap(Trap t, Span at, ...)
 static Error *trap_error(Vm *vm, Span at, Frame *fp, Trap t, const char *msg)
 {
     Error *e = vm_trap_error(t, at, msg);
-    /* Innermost calls first; a runaway recursion shows its top and bottom. */
+    /* Innermost calls first; a runaway recursion shows its top and bottom.
+     * Where native code called threaded code (vm_run_entry) a frame holds
+     * no code: no call of the program's, so neither shown nor counted. */
     enum { SHOWN = 8 };
-    size_t depth = (size_t)(fp - vm->frames);
+    size_t n = (size_t)(fp - vm->frames), depth = 0;
+    Frame **calls = gc_alloc_atomic(n * sizeof *calls + 1);
+    for (size_t k = 0; k < n; k++)
+        if (fp[-1 - (ptrdiff_t)k].code)
+            calls[depth++] = &fp[-1 - (ptrdiff_t)k];
     for (size_t k = 0; k < depth; k++) {
         if (k == SHOWN && depth > 2 * SHOWN) {
             err_note(e, (Span){0}, "... %zu more calls ...", depth - 2 * SHOWN);
             k = depth - SHOWN;
         }
-        Frame *caller = fp - 1 - k;
-        if (!caller->code) /* where native code called threaded code (vm_run_entry) */
-            continue;
-        err_note(e, span_of(caller->code, caller->ip - 1), "called from %s", caller->code->body->name);
+        err_note(e, span_of(calls[k]->code, calls[k]->ip - 1), "called from %s", calls[k]->code->body->name);
     }
     return e;
 }
@@ -469,7 +470,7 @@ enter:
     fp->ip = ip + 2;
     fp->code = cur;
     fp++;
-    if (callee->native) { /* native.c runs the call; then as L_RETURN */
+    if (callee->native && native_fits()) { /* native.c runs the call; then as L_RETURN */
         /* Native code addresses the stack up to its limit and keeps
          * pointers into it across calls: it must never move under them. */
         if (unlikely(vm->stack_room < vm->limits.stack_slots)) {

@@ -144,7 +144,7 @@ cmd_of() {
     case $1 in
         xvm) echo "$XVM $here/$2.xvm" ;;
         c) echo "$work/$2" ;;
-        xvm-native) echo "env XVM_NATIVE_EAGER=1 $XVM $here/$2.xvm" ;;   # every procedure native on its first call, compile time included
+        xvm-native) echo "$XVM --compile=eager $here/$2.xvm" ;;   # every procedure native on its first call, compile time included
         lua5.4) echo "$LUA $PEERS_DIR/$2.lua" ;;
         luajit-joff) echo "$LUAJIT -joff $PEERS_DIR/$2.lua" ;;
         luajit) echo "$LUAJIT $PEERS_DIR/$2.lua" ;;
