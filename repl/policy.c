@@ -216,6 +216,11 @@ static const char *start_worker(Policy *p)
         return NULL;
     if (nthe_policies == countof(the_policies))
         return "too many sessions compile in the background in this process";
+    /* LLVM loaded first, so stop_workers, registered after LLVM's own exit
+     * handlers, runs before them: handlers run last-registered first. */
+    Error *why = NULL;
+    if (!native_available(&why))
+        return why ? why->msg : "native code is not available";
     if (pthread_create(&p->worker, NULL, worker_main, p)) /* GC_pthread_create: libgc scans its stack */
         return "cannot start the compiler's helper thread";
     p->started = true;
