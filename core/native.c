@@ -248,12 +248,23 @@ Error *native_call(Vm *vm, Code *code, VmEntry *en)
 
 enum { UNREACHED = UINT32_MAX };
 
+/* LLVM's optimiser is superlinear in a function's size: a 185,000-instruction
+ * body (br_table.wast) takes minutes, one of 4,000 well under a second. */
+enum { NATIVE_MOST_INSNS = 4000 };
+
 static Error *refuse(const Code *code, uint32_t i, const char *why)
 {
     Span at = i < code->body->n ? code->body->insns[i].span : code->body->end_span;
     return err_hint(err_new(E_USAGE, at, "native: %s in '%s' is not compiled: %s", i < code->body->n ? prim_name(code->body->insns[i].op) : "the end",
                             code->body->name, why),
                     "it keeps running as threaded code");
+}
+
+static Error *too_large(const Code *code)
+{
+    return err_hint(err_new(E_USAGE, code->body->insns[0].span, "native: '%s' has %u instructions, the native tier takes at most %u",
+                            code->body->name, code->body->n, (unsigned)NATIVE_MOST_INSNS),
+                    "it keeps running as threaded code; split it into smaller procedures to compile it");
 }
 
 static Error *outputs_of(const Code *code, uint32_t *nout);
@@ -947,6 +958,8 @@ Error *native_compile(Code *code)
         return e;
     if (code->native)
         return NULL;
+    if (code->body->n > NATIVE_MOST_INSNS)
+        return too_large(code);
     uint64_t t0 = now_ns();
     uint32_t *depth;
     if ((e = depths(code, &depth)))

@@ -7,6 +7,8 @@
 #              load out of bounds, the call-depth limit with its notes;
 #   deep.xvm   recursion deeper than the C stack holds (900,000 calls): the
 #              calls past it run threaded, so it ends as in the threaded tier.
+# And a procedure over the native tier's size limit is refused with its
+# reason by :compile, runs threaded, and a smaller one still compiles.
 # Exit status: 0 pass, 1 fail, 77 skip (LLVM 14 not loadable).
 here=$(cd "$(dirname "$0")" && pwd)
 xvm=$here/../../xvm-repl
@@ -21,4 +23,11 @@ check() { # check FILE PROCEDURES
 }
 check traps.xvm 4
 check deep.xvm 1
+big_body() { local i; for ((i = 0; i < $1; i++)); do printf 'push int(1); add; '; done; }
+too_big=$(printf '.define_procedure big, (n: int -> r: int), { %s};\n.define_procedure small, (n: int -> r: int), { %s};\n:compile big\n:compile small\npush int(0); call big; print;\n' \
+    "$(big_body 2001)" "$(big_body 1999)" | "$xvm" 2>&1)
+grep -q "native: 'big' has 4002 instructions, the native tier takes at most 4000" <<<"$too_big" ||
+    { echo "FAIL: a body over the size limit: $too_big"; exit 1; }
+grep -q "^2001$" <<<"$too_big" || { echo "FAIL: the large procedure did not run threaded: $too_big"; exit 1; }
+grep -q "small.*compiled\|compiled.*small" <<<"$too_big" || { echo "FAIL: the smaller procedure was not compiled: $too_big"; exit 1; }
 echo "native_tiers: ok"
