@@ -30,6 +30,11 @@ typedef struct Code {
     uint32_t max_depth;
     int version;
     bool subroutine;   /* a large operation's body: its frame is no procedure call */
+    /* The native tier (native.c) and the policy that asks for it: */
+    void *native;      /* entry of the native code, or NULL: the threaded cells run */
+    uint64_t compile_ns; /* how long the native compile took */
+    uint64_t calls, loops; /* times entered, backward jumps taken (counted by the threaded executor) */
+    uint64_t ask_at;   /* when calls+loops reaches this, the executor calls vm->hot (which sets a new ask_at) */
 } Code;
 
 /* Compile a verified, flat body.  Procedures end with an implicit return. */

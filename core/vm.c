@@ -6,11 +6,13 @@
  * no special case.  Verified code needs no type checks; heap access is
  * checked because the core heap promises a clean trap, never a crash. */
 #include "flatten.h"
+#include "native.h"
 #include "vm.h"
 #include "vm_ops.h"
 
 #include <gc.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FUEL_SLICE 65536
@@ -67,6 +69,8 @@ Vm *vm_new(VmLimits limits, FILE *out)
     stack_alloc(vm, STACK_ROOM_START);
     frames_alloc(vm);
     vm->out = out;
+    if (getenv("XVM_NATIVE_EAGER")) /* tests: every call compiles (until the policy port, repl/policy.c) */
+        vm->hot = native_hot_eager;
     return vm;
 }
 
@@ -185,6 +189,8 @@ static Error *trap_error(Vm *vm, Span at, Frame *fp, Trap t, const char *msg)
             k = depth - SHOWN;
         }
         Frame *caller = fp - 1 - k;
+        if (!caller->code) /* where native code called threaded code (vm_run_entry) */
+            continue;
         err_note(e, span_of(caller->code, caller->ip - 1), "called from %s", caller->code->body->name);
     }
     return e;
@@ -248,7 +254,7 @@ static const void *const *dispatch;
  * it lands (and with it the wall time of a run) does not move with the
  * link order or the size of unrelated code (renaming exec.c to vm.c moved
  * it and cost collatz 6% with the same instructions executed). */
-__attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
+__attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init, VmEntry *en)
 {
     static const void *const labels[OP__COUNT] = {
 #define X(e, name, imm, in, out, flags, c, expr) [P_##e] = &&L_##e,
@@ -311,17 +317,19 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init)
         return NULL;
     }
     Value *stack_end = vm->stack + vm->stack_room; /* what is allocated; the limit may be more */
-    Frame *fp = vm->frames;
+    Frame *fp = en ? en->fp : vm->frames;
     Frame *fp_end = vm->frames + vm->frame_room - 1;
-    uint32_t calls = 0; /* procedure frames: what the call depth limits */
+    uint32_t calls = en ? en->calls : 0; /* procedure frames: what the call depth limits */
     FuelAcct fa = {.limit = vm->limits.fuel};
     fa.granted = fa.limit && fa.limit < FUEL_SLICE ? (int64_t)fa.limit : FUEL_SLICE;
+    if (en) /* the first charge refuels */
+        fa = (FuelAcct){.limit = fa.limit, .spent = en->charged};
     int64_t slice = fa.granted;
     const Cell *fuel_cell = NULL;
     Code *cur = code;
     Cell *ip = code->cells;
-    Value *sp = vm->stack + vm->depth - 1;
-    Value tos = vm->depth ? vm->stack[vm->depth - 1] : 0;
+    Value *sp = en ? en->sp + code->nin - 1 : vm->stack + vm->depth - 1;
+    Value tos = en ? *sp : vm->depth ? vm->stack[vm->depth - 1] : 0;
     const char *msg = NULL;
     Trap trap_code = TRAP_STRUCTURED;
     const Cell *trap_at = NULL;
@@ -388,8 +396,19 @@ L_LABEL: NEXT; /* never compiled */
      * then refunds what the fall-through into its target brings (compile.c).
      * A conditional jump that falls through charges nothing: the count
      * goes on to the next charge. */
-#define TAKE(wc) do { CHARGE(wc); ip = (wc)[1].target; } while (0)
-#define TAKE_R(wc) do { CHARGE(wc); slice += (wc)[2].i; ip = (wc)[1].target; } while (0)
+/* Counts for the compile policy (vm->hot): calls, and backward jumps taken. */
+#define ASK_HOT(c) do {                                                          \
+        if (unlikely(vm->hot != NULL) && (c)->calls + (c)->loops >= (c)->ask_at)  \
+            vm->hot(vm, (c), vm->hot_ctx);                                       \
+    } while (0)
+#define LOOPED(wc) do {                                                          \
+        if (unlikely(ip < (wc))) {                                               \
+            cur->loops++;                                                        \
+            ASK_HOT(cur);                                                        \
+        }                                                                        \
+    } while (0)
+#define TAKE(wc) do { CHARGE(wc); ip = (wc)[1].target; LOOPED(wc); } while (0)
+#define TAKE_R(wc) do { CHARGE(wc); slice += (wc)[2].i; ip = (wc)[1].target; LOOPED(wc); } while (0)
 #define JUMPS(R, TAKEN)                                                          \
     L_JUMP##R:                                                                   \
     TAKEN(ip);                                                                   \
@@ -419,6 +438,8 @@ L_WHILE: TRAP(TRAP_STRUCTURED);
 L_CALL:
     CHARGE(ip);
     callee = ((ProcVersion *)ip[1].proc->cur)->code; /* new calls take the newest version */
+    callee->calls++;
+    ASK_HOT(callee);
     if (unlikely(calls == vm->limits.call_depth))
         TRAP(TRAP_CALL_DEPTH, vm->limits.call_depth, vm->limits.call_depth == 1 ? "" : "s", callee->body->name);
     calls++;
@@ -426,6 +447,8 @@ L_CALL:
 L_CALLCODE:
     CHARGE(ip);
     callee = ip[1].code;
+    callee->calls++;
+    ASK_HOT(callee);
 enter:
     if (unlikely(fp == fp_end)) {
         Frame *moved = grow_frames(vm, fp);
@@ -446,6 +469,23 @@ enter:
     fp->ip = ip + 2;
     fp->code = cur;
     fp++;
+    if (callee->native) { /* native.c runs the call; then as L_RETURN */
+        /* Native code addresses the stack up to its limit and keeps
+         * pointers into it across calls: it must never move under them. */
+        if (unlikely(vm->stack_room < vm->limits.stack_slots)) {
+            sp = grow_stack(vm, sp, vm->limits.stack_slots);
+            stack_end = vm->stack + vm->stack_room;
+        }
+        *sp = tos;
+        VmEntry ne = {fp, calls, fa.spent + (uint64_t)(fa.granted - slice), sp + 1 - callee->nin};
+        Error *e = native_call(vm, callee, &ne);
+        if (e)
+            return e;
+        sp = ne.sp, tos = *sp, fa.spent = ne.charged, fa.granted = slice = 0;
+        fp = ne.fp - 1, fp_end = vm->frames + vm->frame_room - 1;
+        calls -= !callee->subroutine, ip = fp->ip, cur = fp->code;
+        NEXT;
+    }
     cur = callee;
     ip = callee->cells;
     NEXT;
@@ -807,12 +847,14 @@ trap: {
 #undef CHARGE
 #undef TAKE
 #undef TAKE_R
+#undef LOOPED
+#undef ASK_HOT
 }
 
 const void *const *vm_dispatch_table(void)
 {
     if (!dispatch)
-        run(NULL, NULL, true);
+        run(NULL, NULL, true, NULL);
     return dispatch;
 }
 
@@ -836,7 +878,7 @@ Error *vm_run(Vm *vm, Code *code)
     Value *saved = gc_calloc(depth + 1, sizeof(Value));
     memcpy(saved, vm->stack, depth * sizeof(Value));
     vm->interrupt = 0;
-    Error *e = run(vm, code, false);
+    Error *e = run(vm, code, false, NULL);
     if (e) {
         memcpy(vm->stack, saved, depth * sizeof(Value));
         vm->depth = depth;
@@ -845,3 +887,41 @@ Error *vm_run(Vm *vm, Code *code)
     fflush(vm->out);
     return e;
 }
+
+/* ---- calls between tiers (native.c) ------------------------------------------------ */
+
+Error *vm_run_entry(Vm *vm, Code *code, VmEntry *en)
+{
+    /* The callee's return lands on a halt of its own, in a frame that
+     * trap_error skips. */
+    static Cell halt[2];
+    halt[0].op = vm_dispatch_table()[OP_HALT];
+    uint64_t at = (uint64_t)(en->fp - vm->frames);
+    Frame *fp = en->fp == vm->frames + vm->frame_room - 1 ? vm_more_frames(vm, en->fp) : en->fp;
+    if (!fp)
+        return vm_trap_at(vm, code, 0, en->fp, TRAP_OP_NESTING, trap_message(TRAP_OP_NESTING, code->body->name));
+    *fp = (Frame){halt, NULL};
+    uint32_t depth = vm->depth;
+    VmEntry inner = {fp + 1, en->calls, en->charged, en->sp};
+    Error *e = run(vm, code, false, &inner);
+    if (e)
+        return e;
+    en->sp = vm->stack + vm->depth - 1;
+    en->charged = vm->steps;
+    en->fp = vm->frames + at;
+    vm->depth = depth;
+    return NULL;
+}
+
+Error *vm_trap_at(Vm *vm, const Code *code, uint32_t insn, Frame *fp, Trap t, const char *msg)
+{
+    Span at = code->body->n ? code->body->insns[insn].span : code->body->end_span;
+    return trap_error(vm, at, fp, t, msg);
+}
+
+Error *vm_out_of_fuel_at(Vm *vm, const Code *code, uint32_t insn, uint64_t k, Frame *fp)
+{
+    return out_of_fuel(vm, code, counted_back(code->body, insn, k), fp);
+}
+
+Frame *vm_more_frames(Vm *vm, Frame *fp) { return grow_frames(vm, fp); }

@@ -75,6 +75,9 @@ typedef struct Vm {
     FILE *out;
     volatile sig_atomic_t interrupt; /* set from a signal handler */
     uint64_t steps;        /* instructions the last run executed (as fuel counts) */
+    /* Asked when a code's calls+loops reach its ask_at (the compile policy); NULL: never asked. */
+    void (*hot)(struct Vm *vm, Code *code, void *ctx);
+    void *hot_ctx;
 } Vm;
 
 Vm *vm_new(VmLimits limits, FILE *out);
@@ -104,6 +107,26 @@ const char *vm_trap_vmessage(Trap t, va_list ap);
 Error *vm_trap_error(Trap t, Span at, const char *message);
 /* Trap t at `at`, its message formatted from the table with the arguments. */
 Error *vm_trap(Trap t, Span at, ...);
+
+/* Where a run is when one tier calls code of the other (native.c): the
+ * frames, procedure calls and fuel of the run so far, and the stack. */
+typedef struct VmEntry {
+    Frame *fp;        /* the next free frame: the caller's is below it */
+    uint32_t calls;   /* procedure frames in use */
+    uint64_t charged; /* fuel charged so far (as vm->steps counts) */
+    Value *sp;        /* in: the callee's first input; out: the top item after the call */
+} VmEntry;
+/* Run a procedure's or subroutine's threaded code for a call from native
+ * code; on return en says where the run is now. */
+Error *vm_run_entry(Vm *vm, Code *code, VmEntry *en);
+/* A trap at instruction insn of code, called from the frames below fp, as
+ * the threaded executor reports it (native code's traps). */
+Error *vm_trap_at(Vm *vm, const Code *code, uint32_t insn, Frame *fp, Trap t, const char *msg);
+/* Out of fuel: the k-th counted instruction back from insn is the first
+ * past the limit. */
+Error *vm_out_of_fuel_at(Vm *vm, const Code *code, uint32_t insn, uint64_t k, Frame *fp);
+/* One more frame (vm->frames may move); NULL at the cap (op-nesting). */
+Frame *vm_more_frames(Vm *vm, Frame *fp);
 
 /* "42" or "<ref 3 words>": the value as print writes it. */
 void vm_print_value(Buf *out, Value v, TypeId t);

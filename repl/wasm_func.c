@@ -1,8 +1,11 @@
 /* wasm_func.c - a WebAssembly function body as XVM code over wasm-machine.
  *
- * Locals (params first) are the bottom slots of the procedure's stack:
- * local.get is pick, local.set is place, at a depth the translator knows
- * from the operand height it counts (H: the items above the locals).  A
+ * Locals (params first) are the bottom slots of the procedure's stack,
+ * local i the slot i under the function's fence: local.get i is pick H+i,
+ * local.set place, at a depth the translator knows from the operand height
+ * it counts (H: the items above the locals).  An index is translated as
+ * written even past what exists, and XVM refuses what it names (decision
+ * 70).  A
  * block is a label after its end, a loop a label at its start; a branch
  * first drops the operands above the target's height, keeping its
  * results, then jumps.  Every instruction becomes the typed operation of
@@ -10,6 +13,7 @@
  * verifier checks them all (docs/wasm.md, "Validation"). */
 #include "wasm_func.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, FUNC_MAX_NEST = 4096 };
@@ -150,9 +154,10 @@ static void branch_to(Fn *F, Span at, const Ctl *c, int64_t height)
     out(F, at, gc_printf("jump L%u;", branch_label(c)));
 }
 
-static Error *target(Fn *F, const Op *op, const WasmSexpr *x, const Ctl **c)
+static Error *target(Fn *F, const Op *op, const WasmSexpr *x, const Ctl **c, uint32_t *outside)
 {
     uint32_t depth;
+    *outside = 0;
     if (x->text[0] == '$') {
         for (depth = 0; depth < F->nctl; depth++) {
             const Ctl *k = &F->ctl[F->nctl - 1 - depth];
@@ -164,11 +169,20 @@ static Error *target(Fn *F, const Op *op, const WasmSexpr *x, const Ctl **c)
         return err_hint(err_new(E_UNKNOWN, x->span, "unknown label %s", x->text), "name a block, loop or if around %s",
                         op->name);
     }
-    if (!wasm_types_index(x, NULL, F->nctl, &depth))
-        return err_hint(err_new(E_UNKNOWN, x->span, "unknown label %s: only %u blocks are open here", x->text, F->nctl),
+    if (!wasm_types_index(x, NULL, UINT32_MAX, &depth))
+        return err_hint(err_new(E_UNKNOWN, x->span, "unknown label %s", x->text),
                         "a label counts the blocks around %s from 0 (the innermost)", op->name);
-    *c = &F->ctl[F->nctl - 1 - depth];
+    *c = depth < F->nctl ? &F->ctl[F->nctl - 1 - depth] : NULL;
+    *outside = depth < F->nctl ? 0 : depth - F->nctl + 1;
     return NULL;
+}
+
+/* A label index past the function's body names a block outside the
+ * function: its label, Lout1 for the first, is in no procedure's body, so
+ * XVM refuses the jump (unknown label). */
+static void jump_outside(Fn *F, Span at, const char *jump, uint32_t outside)
+{
+    out(F, at, gc_printf("%s Lout%u;", jump, outside));
 }
 
 /* ---- structured control ---------------------------------------------------------------------- */
@@ -285,12 +299,20 @@ static Error *op_br(Fn *F, const Op *op)
 {
     const WasmSexpr *x;
     const Ctl *c;
+    uint32_t outside;
     Error *e = one_imm(op, &x);
     if (!e)
-        e = target(F, op, x, &c);
+        e = target(F, op, x, &c, &outside);
     if (e)
         return e;
-    if (!strcmp(op->name, "br")) {
+    bool br = !strcmp(op->name, "br");
+    if (!c) {
+        jump_outside(F, op->at, br ? "jump" : "i32_int; jump_if", outside);
+        F->H -= br ? 0 : 1;
+        F->dead = br;
+        return NULL;
+    }
+    if (br) {
         branch_to(F, op->at, c, F->H);
         F->dead = true;
         return NULL;
@@ -318,13 +340,17 @@ static Error *op_br_table(Fn *F, const Op *op)
     out(F, op->at, "i32_int;");
     for (uint32_t k = 0; k < op->nimm; k++) {
         const Ctl *c;
-        if ((e = target(F, op, op->imm[k], &c)))
+        uint32_t outside;
+        if ((e = target(F, op, op->imm[k], &c, &outside)))
             return e;
         uint32_t next = new_label(F);
         if (k + 1 < op->nimm)
             out(F, op->imm[k]->span, gc_printf("dup; push int(%u); eq; jump_unless L%u;", k, next));
         out(F, op->imm[k]->span, "pop;");
-        branch_to(F, op->imm[k]->span, c, F->H);
+        if (c)
+            branch_to(F, op->imm[k]->span, c, F->H);
+        else
+            jump_outside(F, op->imm[k]->span, "jump", outside);
         if (k + 1 < op->nimm)
             out(F, op->imm[k]->span, gc_printf("label L%u;", next));
     }
@@ -334,6 +360,17 @@ static Error *op_br_table(Fn *F, const Op *op)
 
 /* ---- variables and calls ------------------------------------------------------------------------- */
 
+/* A numeric index stands as written, even past what it indexes: XVM's own
+ * rule refuses what does not exist (a pick below the frame, a call of an
+ * undefined procedure).  A $name must be bound: the text format resolves it. */
+static bool index_imm(const WasmSexpr *x, const char *const *ids, uint32_t n, uint32_t *i)
+{
+    return x->text[0] == '$' ? wasm_types_index(x, ids, n, i) : wasm_types_index(x, NULL, UINT32_MAX, i);
+}
+
+/* Local i is the slot i under the function's fence (local 0 right under
+ * it), so local.get i is pick H+i; an index past the locals reaches under
+ * the procedure's stack, and the verifier refuses the pick or place. */
 static Error *op_local(Fn *F, const Op *op)
 {
     const WasmSexpr *x;
@@ -341,18 +378,19 @@ static Error *op_local(Fn *F, const Op *op)
     Error *e = one_imm(op, &x);
     if (e)
         return e;
-    if (!wasm_types_index(x, F->f->local_ids, F->nlocals, &i))
+    if (!index_imm(x, F->f->local_ids, F->nlocals, &i))
         return err_hint(err_new(E_UNKNOWN, x->span, "unknown local %s", x->text), "%s has %u params and locals",
                         F->f->id ? F->f->id : "this function", F->nlocals);
-    char t = F->f->locals[i];
+    const char *check = i >= F->nlocals ? "" : F->f->locals[i] == 'I' ? "i64_value; " : "i32_value; ";
     bool get = !strcmp(op->name, "local.get"), tee = !strcmp(op->name, "local.tee");
-    int64_t depth = F->H - (get || tee ? 0 : 1) + F->nlocals - 1 - i;
-    if (depth < 0) /* the code took the function's fence as an operand: the verifier refuses it there */
-        depth = 0;
+    int64_t above = F->H - (get || tee ? 0 : 1);
+    if (above < 0) /* the code took the function's fence as an operand: the verifier refuses it there */
+        above = 0;
+    long long depth = (long long)above + i;
     if (get)
-        out(F, op->at, gc_printf("pick %lld;", (long long)depth));
+        out(F, op->at, gc_printf("pick %lld;", depth));
     else
-        out(F, op->at, gc_printf("%s%s_value; place %lld;", tee ? "dup; " : "", tname(t), (long long)depth));
+        out(F, op->at, gc_printf("%s%splace %lld;", tee ? "dup; " : "", check, depth));
     F->H += get ? 1 : tee ? 0 : -1;
     return NULL;
 }
@@ -392,13 +430,19 @@ static Error *op_call(Fn *F, const Op *op)
     const char **ids = gc_alloc((n + 1) * sizeof *ids);
     for (uint32_t k = 0; k < n; k++)
         ids[k] = ((WasmModuleFunc *)F->inst->funcs.items[k])->id;
-    if (!wasm_types_index(x, ids, n, &i))
+    if (!index_imm(x, ids, n, &i))
         return err_hint(err_new(E_UNKNOWN, x->span, "unknown function %s", x->text), "the module has %u functions", n);
+    if (i >= n) { /* function I is procedure wK_fI, which the module does not define: XVM refuses the call */
+        out(F, op->at, gc_printf("call %s;", wasm_func_name(F->inst, i)));
+        return NULL;
+    }
     const WasmModuleFunc *callee = F->inst->funcs.items[i];
     out(F, op->at, gc_printf("call %s;", callee->xname));
     apply_sig(F, callee->sig, 0);
     return NULL;
 }
+
+static const char *dispatcher_name(const WasmInstance *inst, int64_t type, uint32_t d);
 
 static Error *op_call_indirect(Fn *F, const Op *op)
 {
@@ -408,16 +452,25 @@ static Error *op_call_indirect(Fn *F, const Op *op)
         if (wasm_sexpr_head_is(op->imm[j], "param") && op->imm[j]->n > 1 && op->imm[j]->kids[1]->text[0] == '$')
             return bad(op->imm[j]->kids[1]->span, "unexpected token: call_indirect's params have no names",
                        "write (param i32)");
+    int64_t type = -1;
+    if (op->nimm && wasm_sexpr_head_is(op->imm[0], "type") && op->imm[0]->n == 2) {
+        uint32_t t, ntypes = F->inst->types.len;
+        const WasmSexpr *x = op->imm[0]->kids[1];
+        if (x->kind == WASM_SEXPR_ATOM && x->text[0] != '$' && wasm_types_index(x, NULL, UINT32_MAX, &t) && t >= ntypes) {
+            /* type T's dispatcher, which a module without type T does not define: XVM refuses the call */
+            out(F, op->at, gc_printf("call %s;", dispatcher_name(F->inst, t, 0)));
+            return NULL;
+        }
+        if (wasm_types_index(x, (const char *const *)F->inst->type_ids.items, ntypes, &t))
+            type = t;
+    }
     Error *e = wasm_types_typeuse(F->inst, op->imm, op->nimm, &k, op->at, &sig, NULL);
     if (e)
         return e;
     if (k < op->nimm)
         return bad(op->imm[k]->span, "unexpected token: a type use is (type $t), then (param ...), then (result ...)",
                    "write call_indirect (type $t)");
-    if (!F->inst->has_table)
-        return err_hint(err_new(E_UNKNOWN, op->at, "call_indirect in a module without a table"),
-                        "declare (table N funcref)");
-    out(F, op->at, gc_printf("call %s;", wasm_func_dispatcher(F->inst, sig)));
+    out(F, op->at, gc_printf("call %s;", wasm_func_dispatcher(F->inst, sig, type)));
     apply_sig(F, sig, 1);
     return NULL;
 }
@@ -487,14 +540,11 @@ static Error *op_const(Fn *F, const Op *op)
 
 static Error *op_memory(Fn *F, const Op *op, bool store)
 {
-    if (!F->inst->has_memory)
-        return err_hint(err_new(E_UNKNOWN, op->at, "%s in a module without a memory", op->name),
-                        "declare (memory N)");
     int64_t off = 0;
     for (uint32_t k = 0; k < op->nimm; k++)
         if (!strncmp(op->imm[k]->text, "offset=", 7) && !wasm_types_int(op->imm[k]->text + 7, 'u', &off))
             return bad(op->imm[k]->span, "the offset must be an unsigned 32-bit integer", "write offset=N");
-    out(F, op->at, gc_printf("push int(%lld); push int(%u); %s;", (long long)off, F->inst->memory, machine_op(op->name)));
+    out(F, op->at, gc_printf("push int(%lld); call %s; %s;", (long long)off, wasm_func_memory(F->inst), machine_op(op->name)));
     F->H -= store ? 2 : 0;
     return NULL;
 }
@@ -540,9 +590,7 @@ static Error *op_simple(Fn *F, const Op *op, bool *done)
         F->dead = true;
     } else if (!strcmp(n, "memory.size") || !strcmp(n, "memory.grow")) {
         bool grow = n[7] == 'g';
-        if (!F->inst->has_memory)
-            return err_hint(err_new(E_UNKNOWN, op->at, "%s in a module without a memory", n), "declare (memory N)");
-        out(F, op->at, gc_printf("push int(%u); memory_%s;", F->inst->memory, grow ? "grow" : "size"));
+        out(F, op->at, gc_printf("call %s; memory_%s;", wasm_func_memory(F->inst), grow ? "grow" : "size"));
         F->H += grow ? 0 : 1;
     } else
         *done = false;
@@ -597,6 +645,15 @@ static Error *exec(Fn *F, const Op *op)
 
 static Error *sequence(Fn *F, const WasmSexpr *const *items, uint32_t n);
 
+/* An instruction's span: its name and its index or memarg immediates (local.get 3), so an error XVM gives
+ * on its translation names it. */
+static Span with_imm(Span at, const WasmSexpr *const *imm, uint32_t k)
+{
+    while (k && imm[k - 1]->kind != WASM_SEXPR_ATOM)
+        k--;
+    return k ? source_span_join(at, imm[k - 1]->span) : at;
+}
+
 /* (if label? type? condition... (then ...) (else ...)?) */
 static Error *folded_if(Fn *F, const Op *op, const WasmSexpr *x, uint32_t k)
 {
@@ -630,7 +687,8 @@ static Error *folded(Fn *F, const WasmSexpr *x)
         return bad(x->span, "a folded instruction starts with its name", "write (i32.add (local.get 0) (i32.const 1))");
     const char *n = x->kids[0]->text;
     uint32_t k = count_imm(n, (const WasmSexpr *const *)x->kids, x->n, 0);
-    Op op = {.name = n, .at = x->kids[0]->span, .imm = (const WasmSexpr *const *)x->kids + 1, .nimm = k};
+    Op op = {.name = n, .at = with_imm(x->kids[0]->span, (const WasmSexpr *const *)x->kids + 1, k),
+             .imm = (const WasmSexpr *const *)x->kids + 1, .nimm = k};
     if (!strcmp(n, "if"))
         return folded_if(F, &op, x, k + 1);
     if (is_block_op(n)) {
@@ -656,7 +714,7 @@ static Error *sequence(Fn *F, const WasmSexpr *const *items, uint32_t n)
             i++;
         } else if (x->kind == WASM_SEXPR_ATOM) {
             uint32_t k = count_imm(x->text, items, n, i);
-            Op op = {.name = x->text, .at = x->span, .imm = items + i + 1, .nimm = k};
+            Op op = {.name = x->text, .at = with_imm(x->span, items + i + 1, k), .imm = items + i + 1, .nimm = k};
             e = exec(F, &op);
             i += k + 1;
         } else
@@ -669,13 +727,35 @@ static Error *sequence(Fn *F, const WasmSexpr *const *items, uint32_t n)
 
 /* ---- a function -------------------------------------------------------------------------------------- */
 
+/* The frame: local i at depth i, so local 0 (the first param) on top.  The
+ * params come in with the first deepest, so the locals are pushed after
+ * them in Wasm's order, then the frame is turned over: a slot whose mirror
+ * is a declared local is pushed as that local (a zero of its type) or a
+ * copy of the param there, then each remaining param is swapped with its
+ * mirror.  One param and no locals (or no params) need no moves. */
+static void frame(Fn *F)
+{
+    const WasmModuleFunc *f = F->f;
+    uint32_t k = (uint32_t)strlen(f->sig.params), n = F->nlocals;
+    for (uint32_t q = k; q < n; q++) {
+        uint32_t j = n - 1 - q; /* the local that ends up at position q from the bottom */
+        out(F, f->at, j < k ? gc_printf("pick %u;", q - 1 - j) : gc_printf("push int(0); %s_const;", tname(f->locals[j])));
+    }
+    for (uint32_t j = 0; j < k; j++) {
+        uint32_t q = n - 1 - j; /* param j's position from the bottom, once turned over */
+        if (q >= k)
+            out(F, f->at, gc_printf("push int(0); %s_const; place %u;", tname(f->locals[q]), n - 1 - j));
+        else if (j < q) /* swap the slots at depths n-1-q and n-1-j */
+            out(F, f->at, gc_printf("pick %u; pick %u; place %u; place %u;", n - 1 - q, n - j, n - q, n - 1 - j));
+    }
+}
+
 Error *wasm_func_translate(WasmInstance *inst, const WasmModuleFunc *f, Gentext *g)
 {
     Fn *F = gc_alloc(sizeof *F);
     *F = (Fn){.inst = inst, .f = f, .g = g, .nlocals = (uint32_t)strlen(f->locals)};
     out(F, f->at, gc_printf(".define_procedure %s, %s, {", f->xname, wasm_types_effect(f->sig)));
-    for (uint32_t i = (uint32_t)strlen(f->sig.params); i < F->nlocals; i++)
-        out(F, f->at, gc_printf("push int(0); %s_const;", tname(f->locals[i])));
+    frame(F);
     out(F, f->at, "wasm_fence;"); /* under the operands, over the locals */
     F->H = 1;
     F->ctl[F->nctl++] = (Ctl){.kind = CTL_FUNC, .label = new_label(F), .height = 1, .result = f->sig.results[0],
@@ -692,26 +772,39 @@ Error *wasm_func_translate(WasmInstance *inst, const WasmModuleFunc *f, Gentext 
     return e;
 }
 
+const char *wasm_func_name(const WasmInstance *inst, uint32_t index) { return gc_printf("w%u_f%u", inst->id, index); }
+
+const char *wasm_func_memory(const WasmInstance *inst) { return gc_printf("w%u_memory", inst->id); }
+
 static const char *sig_key(WasmModuleSig sig) { return gc_printf("%s:%s", sig.params, sig.results); }
 
-const char *wasm_func_dispatcher(WasmInstance *inst, WasmModuleSig sig)
+/* A dispatcher's name: that of type T's (wK_ctT), or of the d-th inline signature's (wK_cid). */
+static const char *dispatcher_name(const WasmInstance *inst, int64_t type, uint32_t d)
 {
-    const char *key = sig_key(sig);
+    return type >= 0 ? gc_printf("w%u_ct%lld", inst->id, (long long)type) : gc_printf("w%u_ci%u", inst->id, d);
+}
+
+/* Registered as "T|params:results" (T is - for an inline signature). */
+const char *wasm_func_dispatcher(WasmInstance *inst, WasmModuleSig sig, int64_t type)
+{
+    const char *key = type >= 0 ? gc_printf("%lld|%s", (long long)type, sig_key(sig)) : gc_printf("-|%s", sig_key(sig));
     uint32_t i = 0;
     while (i < inst->dispatchers.len && strcmp(inst->dispatchers.items[i], key))
         i++;
     if (i == inst->dispatchers.len)
         vec_push(&inst->dispatchers, (void *)key);
-    return gc_printf("w%u_ci%u", inst->id, i);
+    return dispatcher_name(inst, type, i);
 }
 
 static void dispatcher(const WasmInstance *inst, Gentext *g, Span at, uint32_t d)
 {
-    const char *key = inst->dispatchers.items[d];
+    const char *bar = strchr(inst->dispatchers.items[d], '|'), *key = bar + 1;
+    int64_t type = *(const char *)inst->dispatchers.items[d] == '-' ? -1 : strtoll(inst->dispatchers.items[d], NULL, 10);
     const char *colon = strchr(key, ':');
     WasmModuleSig sig = {gc_strndup(key, (size_t)(colon - key)), colon + 1};
     WasmModuleSig with_index = {gc_printf("%si", sig.params), sig.results};
-    gentext_emit(g, at, gc_printf(".define_procedure w%u_ci%u, %s, { i32_int;", inst->id, d, wasm_types_effect(with_index)));
+    gentext_emit(g, at, gc_printf(".define_procedure %s, %s, { i32_int;", dispatcher_name(inst, type, d),
+                                  wasm_types_effect(with_index)));
     for (uint32_t p = 0; p < inst->ntable; p++)
         if (inst->table[p] >= 0)
             gentext_emit(g, at, gc_printf("dup; push int(%u); eq; jump_if S%u;", p, p));
@@ -734,6 +827,8 @@ static void dispatcher(const WasmInstance *inst, Gentext *g, Span at, uint32_t d
 
 void wasm_func_dispatchers(const WasmInstance *inst, Gentext *g, Span at)
 {
+    if (!inst->has_table) /* so XVM refuses a call_indirect of a module without a table: its dispatcher is undefined */
+        return;
     for (uint32_t d = 0; d < inst->dispatchers.len; d++)
         dispatcher(inst, g, at, d);
 }

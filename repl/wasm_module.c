@@ -143,7 +143,7 @@ static Error *add_func(Build *B, const WasmSexpr *l, uint32_t k, const WasmSexpr
     } else {
         f->def = l;
         f->body = k;
-        f->xname = gc_printf("w%u_f%u", B->inst->id, index);
+        f->xname = wasm_func_name(B->inst, index);
     }
     vec_push(&B->inst->funcs, f);
     return NULL;
@@ -470,15 +470,15 @@ static Error *init_data(Build *B, Gentext *g, const WasmSexpr *l)
         if (e)
             return e;
     }
-    if (!B->inst->has_memory)
-        return err_hint(err_new(E_UNKNOWN, l->span, "data in a module without a memory"), "declare (memory N)");
+    /* the segment's memory, looked up once even for no bytes: XVM refuses the name in a module without one */
+    gentext_emit(g, l->kids[0]->span, gc_printf("call %s; pop;", wasm_func_memory(B->inst)));
     for (; k < l->n; k++) {
         const WasmSexpr *str = l->kids[k];
         if (str->kind != WASM_SEXPR_STRING)
             return malformed(str->span, "data is strings", "write (data (i32.const 0) \"bytes\")");
         for (uint32_t j = 0; j < str->len; j++)
-            gentext_emit(g, str->span, gc_printf("push int(%u); push int(%lld); push int(%u); memory_data;",
-                                                 (unsigned char)str->text[j], (long long)off++, B->inst->memory));
+            gentext_emit(g, str->span, gc_printf("push int(%u); push int(%lld); call %s; memory_data;",
+                                                 (unsigned char)str->text[j], (long long)off++, wasm_func_memory(B->inst)));
     }
     return NULL;
 }
@@ -529,14 +529,18 @@ static Error *init_code(Build *B, Gentext *g, Span at)
         e = init_data(B, g, B->datas.items[i]);
     if (!e && B->start) {
         uint32_t f;
-        if (B->start->n != 2 || (e = func_ref(B->inst, B->start->kids[1], &f)))
+        const WasmSexpr *x = B->start->n == 2 ? B->start->kids[1] : NULL;
+        bool numeric = x && x->kind == WASM_SEXPR_ATOM && isdigit((unsigned char)x->text[0]);
+        if (!x || (numeric ? !wasm_types_index(x, NULL, UINT32_MAX, &f) : !!(e = func_ref(B->inst, x, &f))))
             return e ? e : malformed(B->start->span, "start names one function", "write (start $f)");
-        const WasmModuleFunc *fn = B->inst->funcs.items[f];
-        if (fn->floaty)
+        const WasmModuleFunc *fn = f < B->inst->funcs.len ? B->inst->funcs.items[f] : NULL;
+        if (fn && fn->floaty)
             B->skip = "float";
-        else /* a procedure of effect (->): the verifier checks the start function's type */
+        else /* a procedure of effect (->): the verifier checks the start function's type; an index past the
+              * module's functions names a procedure no one defines, which XVM refuses */
             gentext_emit(g, B->start->span, gc_printf(".define_procedure w%u_start, (->), { call %s; }; call w%u_start;",
-                                                      B->inst->id, fn->xname, B->inst->id));
+                                                      B->inst->id, fn ? fn->xname : wasm_func_name(B->inst, f),
+                                                      B->inst->id));
     }
     return e;
 }
@@ -544,6 +548,9 @@ static Error *init_code(Build *B, Gentext *g, Span at)
 static Error *translate(Build *B, Gentext *stubs, Gentext *bodies, Span at)
 {
     emit_spectest(B, stubs, at);
+    if (B->inst->has_memory)
+        gentext_emit(stubs, at, gc_printf(".define_procedure %s, (-> int), { push int(%u); };", wasm_func_memory(B->inst),
+                                          B->inst->memory));
     for (uint32_t i = 0; i < B->inst->funcs.len; i++) {
         const WasmModuleFunc *f = B->inst->funcs.items[i];
         if (!f->def || f->floaty)
@@ -599,12 +606,30 @@ static Error *collect(Build *B, const WasmSexpr *const *fields, uint32_t n)
 
 static Error *define_exports(Session *s, const WasmInstance *inst, const Source *src, Principal as);
 
+/* An error XVM gives on the translated code starts with the Wasm
+ * instruction it is about (the text its span maps back to: local.get 3),
+ * as the XVM code it names (pick 5) is the translator's. */
+static void name_instruction(Error *e, const Source *src)
+{
+    for (; e; e = e->next) {
+        const Span *at = &e->span;
+        if (at->src != src || !at->len || at->off + at->len > src->len || at->len > 60 ||
+            memchr(src->text + at->off, '\n', at->len))
+            continue;
+        e->msg = gc_printf("%.*s: %s", (int)at->len, src->text + at->off, e->msg);
+        if (e->code == E_UNKNOWN || e->code == E_ARGS) /* XVM's hint would be about the name, which is ours */
+            e->hint = "the module has no such local, label, function, type, memory or table; XVM names what it is "
+                      "translated to (docs/wasm.md, \"Validation\")";
+    }
+}
+
 static Error *eval_quietly(Session *s, Gentext *g, const Source *src, Principal as)
 {
     bool quiet = s->quiet;
     s->quiet = true;
     Error *e = gentext_eval(g, s, src, as);
     s->quiet = quiet;
+    name_instruction(e, src);
     return e;
 }
 

@@ -51,7 +51,7 @@ typedef struct WasmInstance {
     bool has_table, has_memory;
     uint32_t memory;   /* wasm-module's memory number */
     bool has_floats;   /* some functions were left out: they use floats */
-    Vec dispatchers;   /* const char*: signatures that call_indirect uses ("ii:i") */
+    Vec dispatchers;   /* const char*: what call_indirect uses: a type and its signature ("2|ii:i"), or one inline ("-|ii:i") */
     const Source *src;
 } WasmInstance;
 

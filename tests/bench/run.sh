@@ -93,7 +93,7 @@ fi
 
 RUNS=${RUNS:-3}
 BENCHES=${BENCHES:-"fib loop sieve collatz alloc"}
-PEERS=${PEERS:-"c lua5.4 luajit-joff gforth-fast python3"}
+PEERS=${PEERS:-"xvm-native c lua5.4 luajit-joff luajit gforth-fast python3"}
 CC=${CC:-gcc}
 CFLAGS=${CFLAGS:--O2}
 LUA=${LUA:-lua5.4}
@@ -128,6 +128,7 @@ trap 'rm -rf "$work"; exit 130' INT TERM
 peer_tool() {
     case $1 in
         c) echo "$CC" ;;
+        xvm-native) echo "$XVM" ;;
         lua5.4) echo "$LUA" ;;
         luajit-joff | luajit) echo "$LUAJIT" ;;
         gforth-fast) echo "$GFORTH" ;;
@@ -141,6 +142,7 @@ cmd_of() {
     case $1 in
         xvm) echo "$XVM $here/$2.xvm" ;;
         c) echo "$work/$2" ;;
+        xvm-native) echo "env XVM_NATIVE_EAGER=1 $XVM $here/$2.xvm" ;;   # every procedure native on its first call, compile time included
         lua5.4) echo "$LUA $PEERS_DIR/$2.lua" ;;
         luajit-joff) echo "$LUAJIT -joff $PEERS_DIR/$2.lua" ;;
         luajit) echo "$LUAJIT $PEERS_DIR/$2.lua" ;;
@@ -152,7 +154,7 @@ cmd_of() {
 # The source file whose first line names the expected output.
 src_of() {
     case $1 in
-        xvm) echo "$here/$2.xvm" ;;
+        xvm | xvm-native) echo "$here/$2.xvm" ;;
         c) echo "$PEERS_DIR/$2.c" ;;
         lua5.4 | luajit-joff | luajit) echo "$PEERS_DIR/$2.lua" ;;
         gforth-fast) echo "$PEERS_DIR/$2.fs" ;;

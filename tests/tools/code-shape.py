@@ -59,6 +59,9 @@ ALLOWED_CYCLES = [
     ({'verify/verify.c', 'verify/call.c'},
      'one recursion in two files: verifying a body verifies its calls (call.c), '
      'and a call of a module operation verifies that operation\'s body (verify.c)'),
+    ({'core/vm.c', 'core/native.c'},
+     'one executor in two tiers: threaded code calls native code (native_call) and native code '
+     'calls threaded code and builds its traps as the threaded executor does (vm_run_entry, vm_trap_at)'),
 ]
 
 # nm symbol types that define something (upper case = visible outside the
