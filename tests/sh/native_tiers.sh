@@ -14,4 +14,8 @@ native=$(XVM_NATIVE_EAGER=1 "$xvm" "$src" 2>&1)
 compiled=$(XVM_NATIVE_EAGER=1 XVM_NATIVE_TIME=1 "$xvm" "$src" 2>&1 >/dev/null | grep -c '^native: ')
 [ "$threaded" = "$native" ] || { echo "FAIL: native transcript differs"; diff <(echo "$threaded") <(echo "$native"); exit 1; }
 [ "$compiled" -eq 4 ] || { echo "FAIL: $compiled procedures compiled, expected 4"; exit 1; }
+b=$here/native/bytes.xvm
+[ "$("$xvm" "$b" 2>&1)" = "$(XVM_NATIVE_EAGER=1 "$xvm" "$b" 2>&1)" ] || { echo "FAIL: bytes.xvm: native transcript differs"; exit 1; }
+compiled=$(XVM_NATIVE_EAGER=1 XVM_NATIVE_TIME=1 "$xvm" "$b" 2>&1 >/dev/null | grep -c '^native: ')
+[ "$compiled" -eq 3 ] || { echo "FAIL: bytes.xvm: $compiled procedures compiled, expected 3"; exit 1; }
 echo "native_tiers: ok"
