@@ -118,3 +118,11 @@ const char *heap_problem(const HeapBlock *b, int64_t i, TypeId want, bool readin
                          type_name(b->tags[i]), want == TY_REF ? "a" : "an", type_name(want));
     return NULL;
 }
+
+const char *heap_byte_problem(const HeapBlock *b, int64_t i)
+{
+    if (!heap_byte_in_range(b, i))
+        return gc_printf("byte %" PRId64 " is outside the block of %" PRId64 " word%s (bytes 0..%" PRId64 ")", i,
+                         b->size, b->size == 1 ? "" : "s", b->size * 8 - 1);
+    return gc_printf("byte %" PRId64 " is in word %" PRId64 ", which holds a ref, not an int", i, i >> 3);
+}

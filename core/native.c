@@ -116,6 +116,12 @@ static Value *rt_trap(NativeCtx *c, const Code *code, uint32_t insn, uint32_t t,
     }
     case TRAP_STORE:
     case TRAP_STORE_REF: msg = trap_text(t, heap_problem(blk, b, TY_INT, false)); break;
+    case TRAP_LOAD8:
+    case TRAP_STORE8:
+        if (heap_byte_in_range(blk, b))
+            t = t == TRAP_LOAD8 ? TRAP_LOAD8_TAG : TRAP_STORE8_TAG;
+        msg = trap_text(t, heap_byte_problem(blk, b));
+        break;
     case TRAP_EMIT: msg = trap_text(t, a); break;
     case TRAP_INTERRUPTED: vm->steps = done; /* fall through */
     default: msg = trap_text(t); break;
@@ -616,6 +622,38 @@ static void emit_store(Gen *g, uint32_t i, uint32_t d, TypeId tag, Trap t)
     st_ty(g, g->i8, LLVM(ConstInt)(g->i8, tag, 0), blk_tag_at(g, blk, idx));
 }
 
+/* load8, store8: the word holding byte idx, checked as heap_byte_ok does. */
+static LLVMValueRef byte_word(Gen *g, uint32_t i, LLVMValueRef blk, LLVMValueRef idx, Trap t, uint32_t part)
+{
+    LLVMValueRef w = LLVM(BuildLShr)(B, idx, k64(g, 3), "");
+    check(g, LLVM(BuildICmp)(B, LLVMIntUGE, w, blk_size(g, blk), ""), i, t, part, blk, idx);
+    LLVMValueRef tag = ld_ty(g, g->i8, blk_tag_at(g, blk, w));
+    check(g, LLVM(BuildICmp)(B, LLVMIntNE, tag, LLVM(ConstInt)(g->i8, TY_INT, 0), ""), i, t, part, blk, idx);
+    return w;
+}
+
+static LLVMValueRef byte_shift(Gen *g, LLVMValueRef idx)
+{
+    return LLVM(BuildShl)(B, LLVM(BuildAnd)(B, idx, k64(g, 7), ""), k64(g, 3), "");
+}
+
+static void emit_load8(Gen *g, uint32_t i, uint32_t d)
+{
+    LLVMValueRef blk = get(g, d - 2), idx = get(g, d - 1);
+    LLVMValueRef word = ld(g, blk_word_at(g, blk, byte_word(g, i, blk, idx, TRAP_LOAD8, g->pending)));
+    set(g, d - 2, LLVM(BuildAnd)(B, LLVM(BuildLShr)(B, word, byte_shift(g, idx), ""), k64(g, 255), ""));
+}
+
+static void emit_store8(Gen *g, uint32_t i, uint32_t d)
+{
+    charge(g);
+    LLVMValueRef val = get(g, d - 3), blk = get(g, d - 2), idx = get(g, d - 1);
+    LLVMValueRef at = blk_word_at(g, blk, byte_word(g, i, blk, idx, TRAP_STORE8, 0)), sh = byte_shift(g, idx);
+    LLVMValueRef keep = LLVM(BuildAnd)(B, ld(g, at), LLVM(BuildNot)(B, LLVM(BuildShl)(B, k64(g, 255), sh, ""), ""), "");
+    LLVMValueRef put = LLVM(BuildShl)(B, LLVM(BuildAnd)(B, val, k64(g, 255), ""), sh, "");
+    st(g, LLVM(BuildOr)(B, keep, put, ""), at);
+}
+
 static LLVMValueRef cmp(Gen *g, LLVMIntPredicate p, LLVMValueRef a, LLVMValueRef b)
 {
     return LLVM(BuildZExt)(B, LLVM(BuildICmp)(B, p, a, b, ""), g->i64, "");
@@ -718,6 +756,8 @@ static void emit_effect(Gen *g, uint32_t i, uint32_t d)
     case P_LOAD_REF: emit_load(g, i, d, TY_REF, TRAP_LOAD_REF); return;
     case P_STORE: emit_store(g, i, d, TY_INT, TRAP_STORE); return;
     case P_STORE_REF: emit_store(g, i, d, TY_REF, TRAP_STORE_REF); return;
+    case P_LOAD8: emit_load8(g, i, d); return;
+    case P_STORE8: emit_store8(g, i, d); return;
     case P_SIZE: set(g, d - 1, blk_size(g, get(g, d - 1))); return;
     case P_PRINT: {
         charge(g);
@@ -786,7 +826,8 @@ static Error *emit_insn(Gen *g, uint32_t i, bool *open)
         trap_here(g, i, TRAP_PROGRAM, g->pending, NULL, NULL);
         *open = false;
         return NULL;
-    case P_ALLOC: case P_LOAD: case P_LOAD_REF: case P_STORE: case P_STORE_REF: case P_SIZE: case P_PRINT:
+    case P_ALLOC: case P_LOAD: case P_LOAD_REF: case P_STORE: case P_STORE_REF: case P_LOAD8: case P_STORE8:
+    case P_SIZE: case P_PRINT:
     case P_EMIT: case P_STATE_GET: case P_STATE_SET:
         emit_effect(g, i, d);
         return NULL;

@@ -259,6 +259,24 @@ static StepStatus step_heap(Stepper *st, const Insn *in)
     return STEP_OK;
 }
 
+/* load8, store8; the items' types are checked already. */
+static StepStatus step_byte(Stepper *st, const Insn *in)
+{
+    bool store = in->op == P_STORE8;
+    int64_t i = pop(st).v;
+    HeapBlock *b = (HeapBlock *)(intptr_t)pop(st).v;
+    if (!heap_byte_ok(b, i)) {
+        bool tag = heap_byte_in_range(b, i); /* the word held a ref, the index was fine */
+        return trap(st, in, store ? (tag ? TRAP_STORE8_TAG : TRAP_STORE8) : tag ? TRAP_LOAD8_TAG : TRAP_LOAD8,
+                    heap_byte_problem(b, i));
+    }
+    if (store)
+        heap_byte_put(b, i, pop(st).v);
+    else
+        push(st, heap_byte_get(b, i), TY_INT);
+    return STEP_OK;
+}
+
 static StepStatus step_output(Stepper *st, const Insn *in)
 {
     TVal v = pop(st);
@@ -397,6 +415,7 @@ static StepStatus step_prim(Stepper *st, const Insn *in, SFrame *f)
         return STEP_OK;
     case P_ALLOC: return step_alloc(st, in);
     case P_LOAD: case P_LOAD_REF: case P_STORE: case P_STORE_REF: return step_heap(st, in);
+    case P_LOAD8: case P_STORE8: return step_byte(st, in);
     case P_SIZE: push(st, ((HeapBlock *)(intptr_t)pop(st).v)->size, TY_INT); return STEP_OK;
     case P_PRINT: case P_EMIT: return step_output(st, in);
     case P_POP: case P_DUP: case P_SWAP: case P_OVER: case P_ROT: return step_stack(st, in);

@@ -588,6 +588,23 @@ store:
     ip++;
     NEXT;
 L_SIZE: tos = ((HeapBlock *)(intptr_t)tos)->size; NEXT;
+L_LOAD8:
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely(!heap_byte_ok(blk, tos)))
+        TRAP(heap_byte_in_range(blk, tos) ? TRAP_LOAD8_TAG : TRAP_LOAD8, heap_byte_problem(blk, tos));
+    tos = heap_byte_get(blk, tos);
+    sp--;
+    NEXT;
+L_STORE8: /* [weight] */
+    CHARGE(ip);
+    blk = (HeapBlock *)(intptr_t)sp[-1];
+    if (unlikely(!heap_byte_ok(blk, tos)))
+        TRAP(heap_byte_in_range(blk, tos) ? TRAP_STORE8_TAG : TRAP_STORE8, heap_byte_problem(blk, tos));
+    heap_byte_put(blk, tos, sp[-2]);
+    tos = sp[-3];
+    sp -= 3;
+    ip++;
+    NEXT;
 L_PRINT:
     CHARGE(ip);
     fprintf(vm->out, "%" PRId64 "\n", tos);

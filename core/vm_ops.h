@@ -104,7 +104,7 @@ static inline bool exec_fuel_charges(int op)
 {
     switch (op) {
     case P_JUMP: case P_JUMP_IF: case P_JUMP_UNLESS: case P_CALL: case P_CALLCODE: case P_RETURN:
-    case P_PRINT: case P_EMIT: case P_STORE: case P_STORE_REF: case P_STATE_SET: return true;
+    case P_PRINT: case P_EMIT: case P_STORE: case P_STORE_REF: case P_STORE8: case P_STATE_SET: return true;
     default: return false;
     }
 }

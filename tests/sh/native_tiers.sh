@@ -6,7 +6,8 @@
 #   traps.xvm  fuel running out in a loop and in a recursion, div by zero, a
 #              load out of bounds, the call-depth limit with its notes;
 #   deep.xvm   recursion deeper than the C stack holds (900,000 calls): the
-#              calls past it run threaded, so it ends as in the threaded tier.
+#              calls past it run threaded, so it ends as in the threaded tier;
+#   bytes.xvm  load8 and store8: values, neighbours, and their traps.
 # And a procedure over the native tier's size limit is refused with its
 # reason by :compile, runs threaded, and a smaller one still compiles.
 # Exit status: 0 pass, 1 fail, 77 skip (LLVM 14 not loadable).
@@ -23,6 +24,7 @@ check() { # check FILE PROCEDURES
 }
 check traps.xvm 4
 check deep.xvm 1
+check bytes.xvm 3
 big_body() { local i; for ((i = 0; i < $1; i++)); do printf 'push int(1); add; '; done; }
 too_big=$(printf '.define_procedure big, (n: int -> r: int), { %s};\n.define_procedure small, (n: int -> r: int), { %s};\n:compile big\n:compile small\npush int(0); call big; print;\n' \
     "$(big_body 2001)" "$(big_body 1999)" | "$xvm" 2>&1)

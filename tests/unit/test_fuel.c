@@ -418,6 +418,47 @@ static void test_fused_forms(void **state)
     check_prog("push int(1); alloc; push int(1); alloc; over; push int(3); store_ref;", NULL, 0);
 }
 
+/* load8 and store8: byte i is bits 8*(i%8).. of word i/8; the fast
+ * executor and the stepper agree on the values, the counts and the traps. */
+static void check_output(const char *text, const char *want)
+{
+    check_prog(text, NULL, 0);
+    Prog p = prepare(text, NULL);
+    Outcome o = run_fast(&p, 0);
+    if (o.err || strcmp(o.out, want))
+        fail_msg("\"%s\": %s, expected output \"%s\"", text, describe(&o), want);
+}
+
+static void test_byte_access(void **state)
+{
+    (void)state;
+    /* 0x0102 in word 0: byte 0 is 2, byte 1 is 1; bytes of word 1 follow */
+    check_output("push int(2); alloc; push int(258); over; push int(0); store;\n"
+                 "dup; push int(0); load8; print; dup; push int(1); load8; print; dup; push int(2); load8; print;\n"
+                 "push int(-1); over; push int(1); store; dup; push int(15); load8; print; pop;",
+                 "2\n1\n0\n255\n");
+    /* store8 keeps the other bytes and writes only the low 8 bits */
+    check_output("push int(2); alloc; push int(-1); over; push int(0); store;\n"
+                 "push int(0); over; push int(1); store8; push int(513); over; push int(9); store8;\n"
+                 "dup; push int(0); load; print; dup; push int(1); load; print;\n"
+                 "dup; push int(1); load8; print; push int(9); load8; print;",
+                 "-65281\n256\n0\n1\n");
+    /* the top byte of a word: shifts by 56, no sign spread */
+    check_output("push int(1); alloc; push int(200); over; push int(7); store8; dup; push int(0); load; print;\n"
+                 "push int(7); load8; print;",
+                 "-4035225266123964416\n200\n");
+    /* traps stop both at the same instruction, the stack as before */
+    check_prog("push int(1); alloc; push int(1); print; push int(64); load8; print;", NULL, 0);
+    check_prog("push int(5); push int(1); alloc; push int(2); print; push int(-8); store8;", NULL, 0);
+    check_prog("push int(1); alloc; push int(1); alloc; over; push int(0); store_ref; push int(3); load8;", NULL, 0);
+    check_prog("push int(1); alloc; push int(1); alloc; over; push int(0); store_ref; push int(9); swap; push int(0); store8;",
+               NULL, 0);
+    /* a ref word overwritten by store becomes an int word: its bytes are open */
+    check_output("push int(1); alloc; push int(1); alloc; over; push int(0); store_ref;\n"
+                 "push int(0); over; push int(0); store; push int(4); over; push int(2); store8; push int(2); load8; print;",
+                 "4\n");
+}
+
 static void test_machine_operations(void **state)
 {
     (void)state;
@@ -522,6 +563,14 @@ static void test_every_trap(void **state)
          "store: index 5 is outside the block of 1 word", 0, 0},
         {TRAP_STORE_REF, "push int(1); alloc; push int(1); alloc; push int(5); store_ref;",
          "store_ref: index 5 is outside the block of 1 word", 0, 0},
+        {TRAP_LOAD8, "push int(1); alloc; push int(8); load8;",
+         "load8: byte 8 is outside the block of 1 word (bytes 0..7)", 0, 0},
+        {TRAP_LOAD8_TAG, "push int(1); alloc; push int(1); alloc; over; push int(0); store_ref; push int(7); load8;",
+         "load8: byte 7 is in word 0, which holds a ref, not an int", 0, 0},
+        {TRAP_STORE8, "push int(7); push int(2); alloc; push int(-1); store8;",
+         "store8: byte -1 is outside the block of 2 words (bytes 0..15)", 0, 0},
+        {TRAP_STORE8_TAG, "push int(2); alloc; push int(1); alloc; over; push int(1); store_ref; push int(7); swap; push int(8); store8;",
+         "store8: byte 8 is in word 1, which holds a ref, not an int", 0, 0},
         {TRAP_EMIT, "push int(300); emit;", "emit: 300 is not a byte", 0, 0},
         {TRAP_DIVU_ZERO, "push int(1); push int(0); divu;", "division by zero in divu", 0, 0},
         {TRAP_MODU_ZERO, "push int(1); push int(0); modu;", "division by zero in modu", 0, 0},
@@ -572,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_calls),
         cmocka_unit_test(test_effects_and_traps),
         cmocka_unit_test(test_fused_forms),
+        cmocka_unit_test(test_byte_access),
         cmocka_unit_test(test_machine_operations),
         cmocka_unit_test(test_long_body),
         cmocka_unit_test(test_defaults),
