@@ -42,8 +42,11 @@ static inline Repl *fuzz_repl(FILE *out, bool checked)
 {
     Repl *r = fuzz_front(out, checked);
     Session *s = fuzz_s(r);
+    Vm *was = s->vm;
     s->vm = vm_new((VmLimits){.fuel = 20000, .stack_slots = 4096, .call_depth = 512, .max_block_words = 1 << 16},
                    out);
+    s->vm->hot = was->hot; /* the compile policy's hook */
+    s->vm->hot_ctx = was->hot_ctx;
     s->verify_budget = 200000;
     s->trace_limit = 2000;
     return r;
