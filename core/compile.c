@@ -99,6 +99,30 @@ static int imm_op(int prim)
     }
 }
 
+/* cell index -> the jump target landing there + 1, for native_resume; 0
+ * where none lands, or where two do with a tick between them (they differ
+ * in what a resumed run would count: such a loop is not resumed). */
+static uint32_t *heads_of(const Body *b, const uint8_t *target, const uint32_t *cell_at, uint32_t ncells)
+{
+    uint32_t *head = gc_calloc((size_t)ncells + 1, sizeof *head);
+    for (uint32_t t = 0; t < b->n; t++) {
+        if (!target[t])
+            continue;
+        uint32_t *h = &head[cell_at[t]];
+        if (!*h) {
+            *h = t + 1;
+            continue;
+        }
+        for (uint32_t k = *h - 1; *h != UINT32_MAX && k < t; k++)
+            if (b->insns[k].op != P_LABEL)
+                *h = UINT32_MAX;
+    }
+    for (uint32_t k = 0; k <= ncells; k++)
+        if (head[k] == UINT32_MAX)
+            head[k] = 0;
+    return head;
+}
+
 /* The variant of a jump that refunds its target's fall-through count. */
 static int refund_op(int op)
 {
@@ -517,6 +541,7 @@ Code *compile_body(Body *b, bool is_proc, uint32_t nin, int version)
         t->target = &em.cells[cell_at[t->i]];
     }
     Code *c = gc_alloc(sizeof *c);
+    c->head_at = heads_of(b, target, cell_at, em.n);
     c->cells = em.cells;
     c->ncells = em.n;
     c->insn_of = em.insn_of;

@@ -25,6 +25,7 @@ typedef struct Code {
     uint32_t *uncharged; /* cell index -> at an instruction's first cell: the
                           * instructions of its segment not yet charged when it
                           * runs, itself included (0 where a charge is) */
+    uint32_t *head_at;  /* cell index -> the jump target (insn index + 1) that lands there, or 0 */
     Body *body;
     uint32_t nin;      /* inputs taken from the caller's stack */
     uint32_t max_depth;
@@ -33,6 +34,7 @@ typedef struct Code {
     /* The native tier (native.c) and the policy that asks for it: */
     void *native;      /* entry of the native code, or NULL: the threaded cells run */
     uint64_t compile_ns; /* how long the native compile took */
+    const uint32_t *native_depth; /* the stack depth at each instruction (native_resume) */
     uint64_t calls, loops; /* times entered, backward jumps taken (counted by the threaded executor) */
     uint64_t ask_at;   /* when calls+loops reaches this, the executor calls vm->hot (which sets a new ask_at) */
 } Code;

@@ -35,7 +35,7 @@
     X(CreatePassManager) X(RunPassManager) X(DisposePassManager) X(PassManagerBuilderCreate)              \
     X(PassManagerBuilderSetOptLevel) X(PassManagerBuilderPopulateModulePassManager)                       \
     X(PassManagerBuilderDispose) X(PrintModuleToString) X(SetLinkage) X(SetTarget) X(SetDataLayout)         \
-    X(OrcLLJITGetTripleString) X(OrcLLJITGetDataLayoutStr) X(BuildPhi) X(AddIncoming)
+    X(OrcLLJITGetTripleString) X(OrcLLJITGetDataLayoutStr) X(BuildPhi) X(AddIncoming) X(BuildSwitch) X(AddCase)
 
 typedef struct LlvmApi {
 #define LLVM_MEMBER(f) __typeof__(&LLVM##f) f;

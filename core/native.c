@@ -53,7 +53,9 @@ _Static_assert(offsetof(NativeCtx, fp) == CX_FP * 8 && offsetof(NativeCtx, inter
                "NativeCtx: native code reads its fields as i64 words");
 #define UNLIMITED ((int64_t)1 << 62)
 
-typedef Value *(*NativeFn)(NativeCtx *ctx, Value *fb);
+/* resume: 0 to run from the start; insn + 1 to go on at a loop head of the
+ * threaded code (native_resume), the frame's items already in fb[]. */
+typedef Value *(*NativeFn)(NativeCtx *ctx, Value *fb, uint64_t resume);
 
 /* ---- run-time helpers (called from native code) -------------------------------------------- */
 
@@ -213,7 +215,7 @@ static Value *rt_threaded(NativeCtx *c, Code *callee, Value *fb)
     callee->calls++;
     NativeFn fn = __atomic_load_n(&callee->native, __ATOMIC_ACQUIRE);
     if (fn && native_fits())
-        return fn(c, fb);
+        return fn(c, fb, 0);
     return run_threaded(c, callee, fb);
 }
 
@@ -241,13 +243,33 @@ Error *native_call(Vm *vm, Code *code, VmEntry *en)
     NativeCtx c;
     ctx_from(&c, vm, en);
     NativeFn fn = __atomic_load_n(&code->native, __ATOMIC_ACQUIRE);
-    Value *top = fn(&c, en->sp);
+    Value *top = fn(&c, en->sp, 0);
     if (!top)
         return c.err;
     en->sp = top;
     en->fp = c.fp;
     en->charged = charged(&c);
     return NULL;
+}
+
+bool native_resume(Vm *vm, Code *code, const Cell *at, VmEntry *en, Error **err)
+{
+    uint32_t t = code->head_at[at - code->cells];
+    *err = NULL;
+    if (!t || code->native_depth[t - 1] == UINT32_MAX) /* no block of its own there (compile.c, heads_of) */
+        return false;
+    NativeCtx c;
+    ctx_from(&c, vm, en);
+    NativeFn fn = __atomic_load_n(&code->native, __ATOMIC_ACQUIRE);
+    Value *top = fn(&c, en->sp + 1 - code->native_depth[t - 1], t);
+    if (!top) {
+        *err = c.err;
+        return true;
+    }
+    en->sp = top;
+    en->fp = c.fp;
+    en->charged = charged(&c);
+    return true;
 }
 
 /* ---- analysis: the stack depth at each instruction ------------------------------------------ */
@@ -531,8 +553,9 @@ static LLVMValueRef emit_dispatch(Gen *g, LLVMValueRef cv, uint32_t first)
     LLVMBasicBlockRef native = new_block(g), threaded = new_block(g), join = new_block(g);
     LLVM(BuildCondBr)(B, LLVM(BuildICmp)(B, LLVMIntNE, nat, k64(g, 0), ""), native, threaded);
     LLVM(PositionBuilderAtEnd)(B, native);
-    LLVMValueRef nargs[] = {LLVM(BuildIntToPtr)(B, g->ctx, g->p64, ""), LLVM(BuildIntToPtr)(B, fb_at(g, first), g->p64, "")};
-    LLVMValueRef r1 = LLVM(BuildCall2)(B, g->fnty, LLVM(BuildIntToPtr)(B, nat, LLVM(PointerType)(g->fnty, 0), ""), nargs, 2, "");
+    LLVMValueRef nargs[] = {LLVM(BuildIntToPtr)(B, g->ctx, g->p64, ""), LLVM(BuildIntToPtr)(B, fb_at(g, first), g->p64, ""),
+                            k64(g, 0)};
+    LLVMValueRef r1 = LLVM(BuildCall2)(B, g->fnty, LLVM(BuildIntToPtr)(B, nat, LLVM(PointerType)(g->fnty, 0), ""), nargs, 3, "");
     LLVM(BuildBr)(B, join);
     LLVM(PositionBuilderAtEnd)(B, threaded);
     LLVMValueRef targs[] = {g->ctx, cv, fb_at(g, first)};
@@ -854,6 +877,47 @@ static void declare_intrinsics(Gen *g)
     g->ctpop = LLVM(AddFunction)(g->mod, "llvm.ctpop.i64", LLVM(FunctionType)(g->i64, &g->i64, 1, 0));
 }
 
+/* The entry's switch on resume: 0 (a call) to start; t + 1, where the
+ * threaded code jumped back to label t, loads the frame's items and goes
+ * to t's block.  Only the C-stack check is skipped: the threaded executor
+ * made it (native_fits) before it resumed here. */
+static void emit_resumes(Gen *g, LLVMBasicBlockRef start)
+{
+    const Body *body = g->code->body;
+    uint32_t heads = 0;
+    for (uint32_t t = 0; t < body->n; t++)
+        heads += g->block[t] != NULL;
+    LLVMValueRef sw = LLVM(BuildSwitch)(B, LLVM(GetParam)(g->fn, 2), start, heads);
+    for (uint32_t t = 0; t < body->n; t++) {
+        if (!g->block[t])
+            continue;
+        LLVMBasicBlockRef in = new_block(g);
+        LLVM(AddCase)(sw, k64(g, (int64_t)t + 1), in);
+        LLVM(PositionBuilderAtEnd)(B, in);
+        for (uint32_t k = 0; k < g->depth[t]; k++)
+            set(g, k, ld(g, fb_at(g, k)));
+        LLVM(BuildBr)(B, g->block[t]);
+    }
+}
+
+/* A call's start: the C-stack check (rt_deep), the inputs, a poll. */
+static void emit_start(Gen *g)
+{
+    const Code *code = g->code;
+    {   /* the C stack nearly used up: this call runs threaded (rt_deep) */
+        LLVMValueRef here = LLVM(BuildPtrToInt)(B, g->left, g->i64, "");
+        LLVMBasicBlockRef ok = when_bad(g, LLVM(BuildICmp)(B, LLVMIntULT, here, cx(g, CX_CFLOOR), ""));
+        LLVMValueRef args[] = {g->ctx, k64(g, (int64_t)(intptr_t)code), g->fb};
+        LLVMTypeRef tys[] = {g->i64, g->i64, g->i64};
+        LLVMValueRef top = call_c(g, (const void *)rt_deep, g->i64, args, 3, tys);
+        LLVM(BuildRet)(B, LLVM(BuildIntToPtr)(B, top, g->p64, ""));
+        LLVM(PositionBuilderAtEnd)(B, ok);
+    }
+    for (uint32_t k = 0; k < code->nin; k++)
+        set(g, k, ld(g, fb_at(g, k)));
+    poll(g, 0);
+}
+
 static Error *gen_function(Gen *g, const char *name)
 {
     const Code *code = g->code;
@@ -869,26 +933,20 @@ static Error *gen_function(Gen *g, const char *name)
     for (uint32_t k = 0; k < nslots; k++)
         g->slot[k] = LLVM(BuildAlloca)(B, g->i64, "");
     g->left = LLVM(BuildAlloca)(B, g->i64, "left");
-    {   /* the C stack nearly used up: this call runs threaded (rt_deep) */
-        LLVMValueRef here = LLVM(BuildPtrToInt)(B, g->left, g->i64, "");
-        LLVMBasicBlockRef ok = when_bad(g, LLVM(BuildICmp)(B, LLVMIntULT, here, cx(g, CX_CFLOOR), ""));
-        LLVMValueRef args[] = {g->ctx, k64(g, (int64_t)(intptr_t)code), g->fb};
-        LLVMTypeRef tys[] = {g->i64, g->i64, g->i64};
-        LLVMValueRef top = call_c(g, (const void *)rt_deep, g->i64, args, 3, tys);
-        LLVM(BuildRet)(B, LLVM(BuildIntToPtr)(B, top, g->p64, ""));
-        LLVM(PositionBuilderAtEnd)(B, ok);
-    }
     LLVM(BuildStore)(B, cx(g, CX_LEFT), g->left);
     g->interrupt = cx(g, CX_INTERRUPT);
-    for (uint32_t k = 0; k < code->nin; k++)
-        set(g, k, ld(g, fb_at(g, k)));
-    poll(g, 0);
     g->block = gc_alloc(((size_t)body->n + 1) * sizeof *g->block);
     for (uint32_t i = 0; i < body->n; i++) {
         const Insn *x = &body->insns[i];
-        if (prim_is_jump(x->op) && g->depth[i] != UNREACHED && !g->block[x->imm])
+        /* every target the code reaches has a block, reached by a jump
+         * or not: native_resume may enter at any of them */
+        if (prim_is_jump(x->op) && g->depth[x->imm] != UNREACHED && !g->block[x->imm])
             g->block[x->imm] = new_block(g);
     }
+    LLVMBasicBlockRef start = new_block(g);
+    emit_resumes(g, start);
+    LLVM(PositionBuilderAtEnd)(B, start);
+    emit_start(g);
     bool open = true;
     for (uint32_t i = 0; i <= body->n; i++) {
         if (g->block[i]) {
@@ -1019,8 +1077,8 @@ Error *native_compile(Code *code)
     g.i64 = LLVM(Int64TypeInContext)(g.cx);
     g.p8 = LLVM(PointerType)(g.i8, 0);
     g.p64 = LLVM(PointerType)(g.i64, 0);
-    LLVMTypeRef params[] = {g.p64, g.p64};
-    g.fnty = LLVM(FunctionType)(g.p64, params, 2, 0);
+    LLVMTypeRef params[] = {g.p64, g.p64, g.i64};
+    g.fnty = LLVM(FunctionType)(g.p64, params, 3, 0);
     declare_intrinsics(&g);
     e = gen_function(&g, name);
     LLVM(DisposeBuilder)(g.b);
@@ -1043,6 +1101,7 @@ Error *native_compile(Code *code)
     pthread_mutex_unlock(&jit_lock);
     if (e)
         return e;
+    code->native_depth = depth;
     code->compile_ns = now_ns() - t0;
     __atomic_store_n(&code->native, entry, __ATOMIC_RELEASE);
     return NULL;

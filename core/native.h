@@ -20,6 +20,11 @@ Error *native_compile(Code *code);
 /* Run code's native code for a call from the threaded executor; en as in
  * vm_run_entry.  On a trap the error (the run's, fuel and all). */
 Error *native_call(Vm *vm, Code *code, VmEntry *en);
+/* Go on with a call of code in its native code, where its threaded code
+ * jumped back to the loop head at cell at: en->sp is the top item of the
+ * call's frame; out as native_call (the call has returned), *err set on a
+ * trap.  false (nothing done) where the native code has no entry there. */
+bool native_resume(Vm *vm, Code *code, const Cell *at, VmEntry *en, Error **err);
 /* Room on this thread's C stack for native code (which recurses there);
  * false: run the call threaded. */
 bool native_fits(void);

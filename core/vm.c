@@ -337,6 +337,7 @@ __attribute__((hot)) static Error *run(Vm *vm, Code *code, bool init, VmEntry *e
     Value a, b;
     HeapBlock *blk;
     Code *callee;
+    int64_t refunded = 0; /* by the backward jump that resumes in native code */
 
 #define NEXT goto *(ip++)->op
 #define PUSHV(v) do { *sp++ = tos; tos = (v); } while (0)
@@ -402,14 +403,21 @@ L_LABEL: NEXT; /* never compiled */
         if (unlikely(vm->hot != NULL) && (c)->calls + (c)->loops >= (c)->ask_at)  \
             vm->hot(vm, (c), vm->hot_ctx);                                       \
     } while (0)
-#define LOOPED(wc) do {                                                          \
+/* A backward jump taken; once the code has native code, the rest of the
+ * call runs there (resume; pass: what the jump refunded). */
+#define LOOPED(wc, pass) do {                                                    \
         if (unlikely(ip < (wc))) {                                               \
             cur->loops++;                                                        \
             ASK_HOT(cur);                                                        \
+            if (unlikely(cur->native != NULL)) {                                 \
+                refunded = (pass);                                               \
+                goto resume;                                                     \
+            }                                                                    \
         }                                                                        \
     } while (0)
-#define TAKE(wc) do { CHARGE(wc); ip = (wc)[1].target; LOOPED(wc); } while (0)
-#define TAKE_R(wc) do { CHARGE(wc); slice += (wc)[2].i; ip = (wc)[1].target; LOOPED(wc); } while (0)
+/* wc is an expression of ip (ip, ip + 1): it is read once, before ip moves. */
+#define TAKE(wc) do { Cell *w_ = (wc); CHARGE(w_); ip = w_[1].target; LOOPED(w_, 0); } while (0)
+#define TAKE_R(wc) do { Cell *w_ = (wc); CHARGE(w_); slice += w_[2].i; ip = w_[1].target; LOOPED(w_, w_[2].i); } while (0)
 #define JUMPS(R, TAKEN)                                                          \
     L_JUMP##R:                                                                   \
     TAKEN(ip);                                                                   \
@@ -489,6 +497,27 @@ enter:
     }
     cur = callee;
     ip = callee->cells;
+    NEXT;
+resume: /* at ip, a loop head of cur, which has native code now */
+    if (fp == vm->frames || !native_fits())
+        NEXT;
+    if (unlikely(vm->stack_room < vm->limits.stack_slots)) {
+        sp = grow_stack(vm, sp, vm->limits.stack_slots);
+        stack_end = vm->stack + vm->stack_room;
+    }
+    *sp = tos;
+    {   /* native code charges all it ran at a block's start; the threaded
+         * run's next charge would have paid the refunded count (compile.c) */
+        VmEntry ne = {fp, calls, fa.spent + (uint64_t)(fa.granted - slice) + (uint64_t)refunded, sp};
+        Error *e = NULL;
+        if (!native_resume(vm, cur, ip, &ne, &e))
+            NEXT;
+        if (e)
+            return e;
+        sp = ne.sp, tos = *sp, fa.spent = ne.charged, fa.granted = slice = 0;
+        fp = ne.fp - 1, fp_end = vm->frames + vm->frame_room - 1;
+        calls -= !cur->subroutine, ip = fp->ip, cur = fp->code;
+    }
     NEXT;
     /* Superinstructions (vm_ops.h).  add_i: tos = tos + imm. */
 #define OPS(e, expr) L_##e##_I: a = tos; b = ip->i; tos = (expr); ip++; NEXT;
