@@ -1,13 +1,14 @@
 /* fuzz_diff - the differential oracle over the three tiers: the checked
  * stepper (nested interpretation, as :trace runs), threaded code (policy
- * never) and native code (policy eager: every procedure compiled at its
- * first call), fed the same script, print the same output, fail the same
- * inputs with the same kind of error and end with the same stack. */
+ * never), native code (policy eager: every procedure compiled at its
+ * first call) and both mixed (after-n after 3: calls become native in the
+ * middle of their loops), fed the same script, print the same output, fail
+ * the same inputs with the same kind of error and end with the same stack. */
 #define _GNU_SOURCE /* memmem */
 #include "fuzz.h"
 #include "policy.h"
 
-enum { STEPPER, THREADED, NATIVE, TIERS };
+enum { STEPPER, THREADED, NATIVE, RESUMED, TIERS };
 
 typedef struct Tiers {
     Repl *r[TIERS];
@@ -74,7 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const policy[TIERS] = {NULL, "never", "eager"};
+    static const char *const policy[TIERS] = {NULL, "never", "eager", "after-n"};
     char *out[TIERS] = {NULL};
     size_t len[TIERS] = {0};
     FILE *f[TIERS];
@@ -84,6 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         t.r[k] = fuzz_repl(f[k], k == STEPPER);
         if (policy[k] && policy_choose(fuzz_s(t.r[k]), policy[k], (Span){0}))
             abort();
+        if (k == RESUMED)
+            fuzz_s(t.r[k])->compile_after = 3;
     }
     fuzz_lines(data, size, feed, &t);
     bool same = true;
