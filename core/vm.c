@@ -398,6 +398,21 @@ L_LABEL: NEXT; /* never compiled */
      * then refunds what the fall-through into its target brings (compile.c).
      * A conditional jump that falls through charges nothing: the count
      * goes on to the next charge. */
+/* Into native code: it addresses the stack up to its limit and keeps
+ * pointers into it across calls, so the stack must never move under it;
+ * and out, once code's call has returned there (as L_RETURN). */
+#define TO_NATIVE() do {                                                         \
+        if (unlikely(vm->stack_room < vm->limits.stack_slots)) {                 \
+            sp = grow_stack(vm, sp, vm->limits.stack_slots);                     \
+            stack_end = vm->stack + vm->stack_room;                              \
+        }                                                                        \
+        *sp = tos;                                                               \
+    } while (0)
+#define FROM_NATIVE(ne, callee_) do {                                            \
+        sp = (ne).sp, tos = *sp, fa.spent = (ne).charged, fa.granted = slice = 0; \
+        fp = (ne).fp - 1, fp_end = vm->frames + vm->frame_room - 1;             \
+        calls -= !(callee_)->subroutine, ip = fp->ip, cur = fp->code;            \
+    } while (0)
 /* Counts for the compile policy (vm->hot): calls, and backward jumps taken. */
 #define ASK_HOT(c) do {                                                          \
         if (unlikely(vm->hot != NULL) && (c)->calls + (c)->loops >= (c)->ask_at)  \
@@ -479,20 +494,12 @@ enter:
     fp->code = cur;
     fp++;
     if (callee->native && native_fits()) { /* native.c runs the call; then as L_RETURN */
-        /* Native code addresses the stack up to its limit and keeps
-         * pointers into it across calls: it must never move under them. */
-        if (unlikely(vm->stack_room < vm->limits.stack_slots)) {
-            sp = grow_stack(vm, sp, vm->limits.stack_slots);
-            stack_end = vm->stack + vm->stack_room;
-        }
-        *sp = tos;
+        TO_NATIVE();
         VmEntry ne = {fp, calls, fa.spent + (uint64_t)(fa.granted - slice), sp + 1 - callee->nin};
         Error *e = native_call(vm, callee, &ne);
         if (e)
             return e;
-        sp = ne.sp, tos = *sp, fa.spent = ne.charged, fa.granted = slice = 0;
-        fp = ne.fp - 1, fp_end = vm->frames + vm->frame_room - 1;
-        calls -= !callee->subroutine, ip = fp->ip, cur = fp->code;
+        FROM_NATIVE(ne, callee);
         NEXT;
     }
     cur = callee;
@@ -501,11 +508,7 @@ enter:
 resume: /* at ip, a loop head of cur, which has native code now */
     if (fp == vm->frames || !native_fits())
         NEXT;
-    if (unlikely(vm->stack_room < vm->limits.stack_slots)) {
-        sp = grow_stack(vm, sp, vm->limits.stack_slots);
-        stack_end = vm->stack + vm->stack_room;
-    }
-    *sp = tos;
+    TO_NATIVE();
     {   /* native code charges all it ran at a block's start; the threaded
          * run's next charge would have paid the refunded count (compile.c) */
         VmEntry ne = {fp, calls, fa.spent + (uint64_t)(fa.granted - slice) + (uint64_t)refunded, sp};
@@ -514,9 +517,7 @@ resume: /* at ip, a loop head of cur, which has native code now */
             NEXT;
         if (e)
             return e;
-        sp = ne.sp, tos = *sp, fa.spent = ne.charged, fa.granted = slice = 0;
-        fp = ne.fp - 1, fp_end = vm->frames + vm->frame_room - 1;
-        calls -= !cur->subroutine, ip = fp->ip, cur = fp->code;
+        FROM_NATIVE(ne, cur);
     }
     NEXT;
     /* Superinstructions (vm_ops.h).  add_i: tos = tos + imm. */
@@ -878,6 +879,8 @@ trap: {
 #undef TAKE
 #undef TAKE_R
 #undef LOOPED
+#undef TO_NATIVE
+#undef FROM_NATIVE
 #undef ASK_HOT
 }
 
