@@ -15,7 +15,9 @@
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
-#include <llvm-c/Transforms/PassManagerBuilder.h>
+#include <llvm-c/Transforms/InstCombine.h>
+#include <llvm-c/Transforms/Scalar.h>
+#include <llvm-c/Transforms/Utils.h>
 
 /* Every LLVM-C function used, without its LLVM prefix. */
 #define LLVM_FUNCTIONS(X)                                                                                  \
@@ -32,10 +34,12 @@
     X(BuildLShr) X(BuildICmp) X(BuildZExt) X(BuildTrunc) X(BuildBr) X(BuildCondBr) X(BuildRet)            \
     X(BuildCall2) X(BuildGEP2) X(BuildIntToPtr) X(BuildPtrToInt) X(BuildSelect) X(BuildUnreachable)       \
     X(SetVolatile) X(GetEnumAttributeKindForName) X(CreateEnumAttribute) X(AddAttributeAtIndex)           \
-    X(CreatePassManager) X(RunPassManager) X(DisposePassManager) X(PassManagerBuilderCreate)              \
-    X(PassManagerBuilderSetOptLevel) X(PassManagerBuilderPopulateModulePassManager)                       \
-    X(PassManagerBuilderDispose) X(PrintModuleToString) X(SetLinkage) X(SetTarget) X(SetDataLayout)         \
-    X(OrcLLJITGetTripleString) X(OrcLLJITGetDataLayoutStr) X(BuildPhi) X(AddIncoming) X(BuildSwitch) X(AddCase)
+    X(DisposePassManager) X(PrintModuleToString) X(SetLinkage) X(SetTarget) X(SetDataLayout)              \
+    X(OrcLLJITGetTripleString) X(OrcLLJITGetDataLayoutStr) X(BuildPhi) X(AddIncoming) X(BuildSwitch)     \
+    X(AddCase) X(AddLowerExpectIntrinsicPass) X(AddPromoteMemoryToRegisterPass)                          \
+    X(AddInstructionCombiningPass) X(AddCFGSimplificationPass) X(AddEarlyCSEPass)                         \
+    X(CreateFunctionPassManagerForModule) X(InitializeFunctionPassManager) X(RunFunctionPassManager)      \
+    X(FinalizeFunctionPassManager)
 
 typedef struct LlvmApi {
 #define LLVM_MEMBER(f) __typeof__(&LLVM##f) f;

@@ -61,10 +61,22 @@ typedef Value *(*NativeFn)(NativeCtx *ctx, Value *fb, uint64_t resume);
 
 static uint64_t charged(const NativeCtx *c) { return (uint64_t)(c->budget - c->left); }
 
-/* Out of fuel at a charge of w instructions whose last is insn: left is
- * what was left after the charge (< 0). */
-static Value *rt_fuel(NativeCtx *c, const Code *code, uint32_t insn, int64_t w, int64_t left)
+/* A trap site's instruction, trap and count, packed into one constant
+ * (site_of) so that every check of a function can share one exit (Exit). */
+static uint64_t site_of(uint32_t insn, uint32_t t, uint32_t n)
 {
+    return (uint64_t)insn | (uint64_t)t << 24 | (uint64_t)n << 32;
+}
+static uint32_t site_insn(uint64_t s) { return (uint32_t)(s & 0xffffff); }
+static uint32_t site_trap(uint64_t s) { return (uint32_t)(s >> 24 & 0xff); }
+static int64_t site_count(uint64_t s) { return (int64_t)(s >> 32); }
+
+/* Out of fuel at a charge of site_count(s) instructions whose last is
+ * site_insn(s): left is what was left after the charge (< 0). */
+static Value *rt_fuel(NativeCtx *c, const Code *code, uint64_t s, int64_t left)
+{
+    uint32_t insn = site_insn(s);
+    int64_t w = site_count(s);
     uint64_t fit = (uint64_t)(left + w);
     c->err = vm_out_of_fuel_at(c->vm, code, insn, (uint64_t)w - fit, c->fp);
     return NULL;
@@ -79,11 +91,13 @@ static const char *trap_text(Trap t, ...)
     return m;
 }
 
-/* A trap at insn, part: the instructions of its run not yet charged
- * (itself included).  a, b: the operands the message needs. */
-static Value *rt_trap(NativeCtx *c, const Code *code, uint32_t insn, uint32_t t, int64_t part, int64_t left,
-                      int64_t a, int64_t b)
+/* A trap at site s: its instruction, trap, and part, the instructions of
+ * its run not yet charged (itself included).  a, b: the operands the
+ * message needs. */
+static Value *rt_trap(NativeCtx *c, const Code *code, uint64_t s, int64_t left, int64_t a, int64_t b)
 {
+    uint32_t insn = site_insn(s), t = site_trap(s);
+    int64_t part = site_count(s);
     c->left = left;
     Vm *vm = c->vm;
     uint64_t done = charged(c), limit = vm->limits.fuel;
@@ -396,6 +410,14 @@ static Error *outputs_of(const Code *code, uint32_t *nout)
 
 /* ---- IR generation -------------------------------------------------------------------------- */
 
+/* One block per function for each way out on a trap, reached by every
+ * check with its values as phis: a body with a hundred checks calls
+ * rt_trap once, not a hundred times (codegen time grows with the calls). */
+typedef struct Exit {
+    LLVMBasicBlockRef bb;
+    LLVMValueRef phi[4];
+} Exit;
+
 typedef struct Gen {
     LLVMContextRef cx;
     LLVMModuleRef mod;
@@ -404,7 +426,9 @@ typedef struct Gen {
     LLVMTypeRef i1, i8, i32, i64, p8, p64, fnty;
     LLVMValueRef *slot; /* stack slot k of the frame */
     LLVMValueRef left;  /* fuel left (an alloca) */
+    LLVMValueRef probe; /* an alloca whose address is where the C stack is (emit_start) */
     LLVMValueRef interrupt; /* &vm->interrupt, read once */
+    Exit trap, fuel;        /* the function's one call of rt_trap, of rt_fuel */
     LLVMBasicBlockRef *block; /* insn index -> its block, where a jump lands */
     const Code *code;
     const uint32_t *depth;
@@ -437,8 +461,7 @@ static LLVMValueRef cx(Gen *g, int field) { return ld(g, plus(g, g->ctx, field *
 static void cx_set(Gen *g, int field, LLVMValueRef v) { st(g, v, plus(g, g->ctx, field * 8)); }
 static LLVMValueRef fb_at(Gen *g, uint32_t k) { return plus(g, g->fb, (int64_t)k * 8); }
 
-/* A C function of native.c called from native code: all arguments i64
- * but the two i32 ones of rt_trap. */
+/* A C function of native.c called from native code: all arguments i64. */
 static LLVMValueRef call_c(Gen *g, const void *f, LLVMTypeRef ret, LLVMValueRef *args, unsigned n, LLVMTypeRef *tys)
 {
     LLVMTypeRef ty = LLVM(FunctionType)(ret, tys, n, 0);
@@ -462,14 +485,33 @@ static LLVMBasicBlockRef when_bad(Gen *g, LLVMValueRef bad)
 
 static void ret_null(Gen *g) { LLVM(BuildRet)(B, LLVM(ConstNull)(g->p64)); }
 
-/* Emit the trap at insn (in a block of its own) and return NULL. */
+/* Go to exit x (made on its first use: a call of f(ctx, code, vals...)
+ * and a return of NULL) with these n values. */
+static void exit_to(Gen *g, Exit *x, const void *f, LLVMValueRef *vals, unsigned n)
+{
+    LLVMBasicBlockRef from = LLVM(GetInsertBlock)(B);
+    if (!x->bb) {
+        x->bb = new_block(g);
+        LLVM(PositionBuilderAtEnd)(B, x->bb);
+        LLVMValueRef args[6] = {g->ctx, k64(g, (int64_t)(intptr_t)g->code)};
+        LLVMTypeRef tys[6] = {g->i64, g->i64, g->i64, g->i64, g->i64, g->i64};
+        for (unsigned k = 0; k < n; k++)
+            args[2 + k] = x->phi[k] = LLVM(BuildPhi)(B, g->i64, "");
+        call_c(g, f, g->i64, args, n + 2, tys);
+        ret_null(g);
+        LLVM(PositionBuilderAtEnd)(B, from);
+    }
+    for (unsigned k = 0; k < n; k++)
+        LLVM(AddIncoming)(x->phi[k], &vals[k], &from, 1);
+    LLVM(BuildBr)(B, x->bb);
+}
+
+/* The trap at insn (rt_trap): the current block ends here. */
 static void trap_here(Gen *g, uint32_t insn, Trap t, uint32_t part, LLVMValueRef a, LLVMValueRef b)
 {
-    LLVMValueRef args[] = {g->ctx, k64(g, (int64_t)(intptr_t)g->code), k32(g, insn), k32(g, t), k64(g, part),
-                           LLVM(BuildLoad2)(B, g->i64, g->left, ""), a ? a : k64(g, 0), b ? b : k64(g, 0)};
-    LLVMTypeRef tys[] = {g->i64, g->i64, g->i32, g->i32, g->i64, g->i64, g->i64, g->i64};
-    call_c(g, (const void *)rt_trap, g->i64, args, 8, tys);
-    ret_null(g);
+    LLVMValueRef vals[] = {k64(g, (int64_t)site_of(insn, t, part)), LLVM(BuildLoad2)(B, g->i64, g->left, ""),
+                           a ? a : k64(g, 0), b ? b : k64(g, 0)};
+    exit_to(g, &g->trap, (const void *)rt_trap, vals, 4);
 }
 
 /* if (bad) trap */
@@ -488,10 +530,8 @@ static void charge(Gen *g)
     LLVMValueRef left = LLVM(BuildSub)(B, LLVM(BuildLoad2)(B, g->i64, g->left, ""), k64(g, g->pending), "");
     LLVM(BuildStore)(B, left, g->left);
     LLVMBasicBlockRef ok = when_bad(g, LLVM(BuildICmp)(B, LLVMIntSLT, left, k64(g, 0), ""));
-    LLVMValueRef args[] = {g->ctx, k64(g, (int64_t)(intptr_t)g->code), k64(g, g->last), k64(g, g->pending), left};
-    LLVMTypeRef tys[] = {g->i64, g->i64, g->i64, g->i64, g->i64};
-    call_c(g, (const void *)rt_fuel, g->i64, args, 5, tys);
-    ret_null(g);
+    LLVMValueRef vals[] = {k64(g, (int64_t)site_of(g->last, 0, g->pending)), left};
+    exit_to(g, &g->fuel, (const void *)rt_fuel, vals, 2);
     LLVM(PositionBuilderAtEnd)(B, ok);
     g->pending = 0;
 }
@@ -905,7 +945,7 @@ static void emit_start(Gen *g)
 {
     const Code *code = g->code;
     {   /* the C stack nearly used up: this call runs threaded (rt_deep) */
-        LLVMValueRef here = LLVM(BuildPtrToInt)(B, g->left, g->i64, "");
+        LLVMValueRef here = LLVM(BuildPtrToInt)(B, g->probe, g->i64, "");
         LLVMBasicBlockRef ok = when_bad(g, LLVM(BuildICmp)(B, LLVMIntULT, here, cx(g, CX_CFLOOR), ""));
         LLVMValueRef args[] = {g->ctx, k64(g, (int64_t)(intptr_t)code), g->fb};
         LLVMTypeRef tys[] = {g->i64, g->i64, g->i64};
@@ -933,6 +973,7 @@ static Error *gen_function(Gen *g, const char *name)
     for (uint32_t k = 0; k < nslots; k++)
         g->slot[k] = LLVM(BuildAlloca)(B, g->i64, "");
     g->left = LLVM(BuildAlloca)(B, g->i64, "left");
+    g->probe = LLVM(BuildAlloca)(B, g->i8, "probe");
     LLVM(BuildStore)(B, cx(g, CX_LEFT), g->left);
     g->interrupt = cx(g, CX_INTERRUPT);
     g->block = gc_alloc(((size_t)body->n + 1) * sizeof *g->block);
@@ -1018,15 +1059,23 @@ static uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static void optimize(LLVMModuleRef mod)
+/* A short function pipeline, not -O2's: the code is already in SSA-friendly
+ * shape (one alloca per stack slot), and codegen, not the optimiser, takes
+ * most of a compile, so -O2's module passes cost compile time (-O2: 820M
+ * instructions to run alloc.fs at depth 12; this: 574M) and won nothing at
+ * run time on the benchmarks (docs/decisions.md, 73). */
+static void optimize(LLVMModuleRef mod, LLVMValueRef fn)
 {
-    LLVMPassManagerBuilderRef pmb = LLVM(PassManagerBuilderCreate)();
-    LLVM(PassManagerBuilderSetOptLevel)(pmb, 2);
-    LLVMPassManagerRef pm = LLVM(CreatePassManager)();
-    LLVM(PassManagerBuilderPopulateModulePassManager)(pmb, pm);
-    LLVM(RunPassManager)(pm, mod);
-    LLVM(DisposePassManager)(pm);
-    LLVM(PassManagerBuilderDispose)(pmb);
+    LLVMPassManagerRef fp = LLVM(CreateFunctionPassManagerForModule)(mod);
+    LLVM(AddLowerExpectIntrinsicPass)(fp);
+    LLVM(AddPromoteMemoryToRegisterPass)(fp);
+    LLVM(AddInstructionCombiningPass)(fp);
+    LLVM(AddCFGSimplificationPass)(fp);
+    LLVM(AddEarlyCSEPass)(fp);
+    LLVM(InitializeFunctionPassManager)(fp);
+    LLVM(RunFunctionPassManager)(fp, fn);
+    LLVM(FinalizeFunctionPassManager)(fp);
+    LLVM(DisposePassManager)(fp);
 }
 
 static Error *jit_add(Gen *g, const char *name, void **entry)
@@ -1041,7 +1090,7 @@ static Error *jit_add(Gen *g, const char *name, void **entry)
         LLVM(DisposeMessage)(why);
     LLVM(SetTarget)(g->mod, LLVM(OrcLLJITGetTripleString)(jit));
     LLVM(SetDataLayout)(g->mod, LLVM(OrcLLJITGetDataLayoutStr)(jit));
-    optimize(g->mod);
+    optimize(g->mod, g->fn);
     if (getenv("XVM_NATIVE_DUMP")) {
         char *ir = LLVM(PrintModuleToString)(g->mod);
         fprintf(stderr, "%s\n", ir);
