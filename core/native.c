@@ -293,6 +293,7 @@ enum { UNREACHED = UINT32_MAX };
 /* LLVM's optimiser is superlinear in a function's size: a 185,000-instruction
  * body (br_table.wast) takes minutes, one of 4,000 well under a second. */
 enum { NATIVE_MOST_INSNS = 4000 };
+_Static_assert(NATIVE_MOST_INSNS < (1 << 24) && TRAP__COUNT <= 256, "site_of packs an insn in 24 bits, a trap in 8");
 
 static Error *refuse(const Code *code, uint32_t i, const char *why)
 {

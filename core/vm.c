@@ -394,10 +394,6 @@ L_TRAP: TRAP(TRAP_PROGRAM, cur->body->insns[cur->insn_of[ip - 1 - cur->cells]].l
 #undef PLAIN_DIV
 #undef PLAIN_DIVU
 L_LABEL: NEXT; /* never compiled */
-    /* Jumps: [weight] [target] [refund]; a jump taken charges the weight,
-     * then refunds what the fall-through into its target brings (compile.c).
-     * A conditional jump that falls through charges nothing: the count
-     * goes on to the next charge. */
 /* Into native code: it addresses the stack up to its limit and keeps
  * pointers into it across calls, so the stack must never move under it;
  * and out, once code's call has returned there (as L_RETURN). */
@@ -430,6 +426,10 @@ L_LABEL: NEXT; /* never compiled */
             }                                                                    \
         }                                                                        \
     } while (0)
+    /* Jumps: [weight] [target] [refund]; a jump taken charges the weight,
+     * then refunds what the fall-through into its target brings (compile.c).
+     * A conditional jump that falls through charges nothing: the count
+     * goes on to the next charge. */
 /* wc is an expression of ip (ip, ip + 1): it is read once, before ip moves. */
 #define TAKE(wc) do { Cell *w_ = (wc); CHARGE(w_); ip = w_[1].target; LOOPED(w_, 0); } while (0)
 #define TAKE_R(wc) do { Cell *w_ = (wc); CHARGE(w_); slice += w_[2].i; ip = w_[1].target; LOOPED(w_, w_[2].i); } while (0)
